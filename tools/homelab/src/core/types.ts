@@ -1,0 +1,76 @@
+/** Shared data shapes of the core. Everything here is plain data: no Nx, no processes. */
+
+/** A directory holding a Chart.yaml. `dir` is workspace-relative, POSIX separators. */
+export interface Chart {
+  name: string;
+  dir: string;
+  type: 'application' | 'library';
+  version: string;
+  /** `file://` dependencies, resolved to workspace-relative chart directories. */
+  localDependencies: { name: string; dir: string }[];
+  /** Whether the chart has any dependency at all (local or remote): it then needs `helm dependency build`. */
+  hasDependencies: boolean;
+}
+
+/** One entry of an Application's `spec.source.helm.valueFiles`, resolved. */
+export interface ValueFile {
+  /** As written in the Application (e.g. `secrets://../../secrets.yaml`). */
+  raw: string;
+  /** Workspace-relative path of the file. */
+  path: string;
+  /** Written `secrets://…`: SOPS-encrypted, decrypted in memory and piped to helm. */
+  secret: boolean;
+}
+
+export interface HelmParameter {
+  name: string;
+  value: string;
+  forceString: boolean;
+}
+
+/** How ArgoCD deploys one chart once: the one truth every command renders/installs from. */
+export interface Release {
+  /** Cluster directory name under the clusters root (`home`, `lab`). */
+  cluster: string;
+  /** Helm release name: `helm.releaseName`, else the Application name. */
+  name: string;
+  /** Application name ('' when the release comes from the convention, with no Application). */
+  application: string;
+  origin: 'application' | 'applicationset' | 'app-of-apps' | 'convention';
+  /** Workspace-relative manifest files that define this release (an ApplicationSet counts for each chart it generates). */
+  definedIn: string[];
+  /** Nx project / chart name and its workspace-relative directory. */
+  chart: string;
+  chartDir: string;
+  namespace: string;
+  /** ArgoCD AppProject. */
+  project: string;
+  valueFiles: ValueFile[];
+  /** `helm.values` (a YAML string) */
+  values?: string;
+  /** `helm.valuesObject`; when set, ArgoCD uses it instead of `values`. */
+  valuesObject?: unknown;
+  parameters: HelmParameter[];
+  fileParameters: { name: string; path: string }[];
+  ignoreMissingValueFiles: boolean;
+  skipCrds: boolean;
+  skipSchemaValidation: boolean;
+  skipTests: boolean;
+  /** `helm.kubeVersion`, else the cluster's declared Kubernetes version. */
+  kubeVersion?: string;
+  apiVersions: string[];
+  /** `argocd.argoproj.io/sync-wave` (0 when absent). */
+  wave: number;
+  syncPolicy: { automated: boolean; selfHeal: boolean; prune: boolean };
+}
+
+/** `clusters/<name>/cluster.yaml`: where a cluster directory deploys to. */
+export interface ClusterDeclaration {
+  name: string;
+  /** Workspace-relative cluster directory. */
+  dir: string;
+  kubeContext: string;
+  server?: string;
+  kubeVersion?: string;
+  apiVersions: string[];
+}
