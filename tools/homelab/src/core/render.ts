@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { HomelabError } from './errors.ts';
+import type { Helm } from './helm.ts';
+import { createMasker, type Masker } from './mask.ts';
+import { failureLine, runTool } from './process.ts';
+import type { Chart, Release } from './types.ts';
+import { buildHelmValues, type HelmValues, type SecretSource } from './values.ts';
+
+export interface RenderContext {
+  root: string;
+  helm: Helm;
+  secrets: SecretSource;
+  /** Key for the masker's stable markers (derived from the age identity in memory). */
+  maskKey: Buffer;
+}
+
+export interface Rendered {
+  release: Release;
+  /** helm's exact output: may hold secrets, never print it — print `masker.mask(manifest)`. */
+  manifest: string;
+  masker: Masker;
+}
+
+/** `helm template` exactly as ArgoCD's repo-server runs it for this release (util/helm/cmd.go). */
+export function templateArgs(release: Release, values: HelmValues, chartPath = '.'): string[] {
+  const args = ['template', chartPath, '--name-template', release.name];
+  if (release.namespace) args.push('--namespace', release.namespace);
+  if (release.kubeVersion) args.push('--kube-version', release.kubeVersion);
+  args.push(...values.args);
+  for (const apiVersion of release.apiVersions) args.push('--api-versions', apiVersion);
+  if (!release.skipCrds) args.push('--include-crds');
+  if (release.skipSchemaValidation) args.push('--skip-schema-validation');
+  if (release.skipTests) args.push('--skip-tests');
+  return args;
+}
+
+export async function renderRelease(ctx: RenderContext, release: Release): Promise<Rendered> {
+  const values = await buildHelmValues(ctx.root, release, ctx.secrets);
+  const masker = createMasker({ secrets: values.secrets, key: ctx.maskKey });
+  const result = await runTool(ctx.helm.bin, templateArgs(release, values), {
+    cwd: path.resolve(ctx.root, release.chartDir),
+    inputs: values.inputs,
+  });
+  if (result.exitCode !== 0) {
+    throw new HomelabError(
+      `helm template failed for ${release.cluster}/${release.name} (${release.chartDir}): ${masker.mask(failureLine(result.stderr))}`,
+      'fix the chart or its values, then run `hack/template` again to see the full render',
+    );
+  }
+  return { release, manifest: result.stdout, masker };
+}
+
+/**
+ * `helm dependency build --skip-refresh`: packages `file://` dependencies into the chart's charts/ folder,
+ * offline. Charts with dependencies do not render without it.
+ */
+export async function buildDependencies(root: string, helm: Helm, chart: Chart): Promise<void> {
+  if (!chart.hasDependencies) return;
+  const result = await runTool(helm.bin, ['dependency', 'build', '--skip-refresh', '.'], { cwd: path.resolve(root, chart.dir) });
+  if (result.exitCode !== 0) {
+    throw new HomelabError(
+      `helm dependency build failed for ${chart.dir}: ${failureLine(result.stderr)}`,
+      'check the dependencies in Chart.yaml (file:// paths must point at charts in this repo)',
+    );
+  }
+}
