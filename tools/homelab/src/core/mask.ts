@@ -80,7 +80,9 @@ function maskSecretValues(doc: string, marker: (value: string) => string): strin
   }
   let out = doc;
   for (const edit of edits.sort((a, b) => b.start - a.start)) {
-    out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
+    // A block scalar's range ends after its final line break: keep that break.
+    const trailing = /\s*$/.exec(out.slice(edit.start, edit.end))?.[0] ?? '';
+    out = out.slice(0, edit.start) + edit.text + trailing + out.slice(edit.end);
   }
   return out;
 }

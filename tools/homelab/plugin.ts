@@ -1,0 +1,3 @@
+// Entry point Nx loads from nx.json `plugins: [{ plugin: '@homelab/nx', options }]`.
+export { createNodes, createNodesV2, createDependencies } from './src/plugin/plugin.ts';
+export type { HomelabPluginOptions } from './src/plugin/options.ts';

@@ -1,0 +1,39 @@
+/** Options of the `@homelab/nx` plugin entry in nx.json. Every target name can be renamed. */
+export interface HomelabPluginOptions {
+  /** Globs of chart directories (each holding a Chart.yaml). Default `['charts/*']`. */
+  chartGlobs?: string[];
+  /** Globs of cluster directories holding ArgoCD manifests. Default `['clusters/*']`. */
+  clusterGlobs?: string[];
+  depsTargetName?: string;
+  templateTargetName?: string;
+  renderTargetName?: string;
+  lintTargetName?: string;
+  validateTargetName?: string;
+  installTargetName?: string;
+  uninstallTargetName?: string;
+  diffTargetName?: string;
+  statusTargetName?: string;
+  bootstrapTargetName?: string;
+  /** The chart whose `install` is the cluster bootstrap. Default `system`. */
+  bootstrapChart?: string;
+}
+
+export type NormalizedOptions = Required<HomelabPluginOptions>;
+
+export function normalizeOptions(options: HomelabPluginOptions | undefined): NormalizedOptions {
+  return {
+    chartGlobs: options?.chartGlobs ?? ['charts/*'],
+    clusterGlobs: options?.clusterGlobs ?? ['clusters/*'],
+    depsTargetName: options?.depsTargetName ?? 'helm-deps',
+    templateTargetName: options?.templateTargetName ?? 'template',
+    renderTargetName: options?.renderTargetName ?? 'render',
+    lintTargetName: options?.lintTargetName ?? 'lint',
+    validateTargetName: options?.validateTargetName ?? 'validate',
+    installTargetName: options?.installTargetName ?? 'install',
+    uninstallTargetName: options?.uninstallTargetName ?? 'uninstall',
+    diffTargetName: options?.diffTargetName ?? 'diff',
+    statusTargetName: options?.statusTargetName ?? 'status',
+    bootstrapTargetName: options?.bootstrapTargetName ?? 'bootstrap',
+    bootstrapChart: options?.bootstrapChart ?? 'system',
+  };
+}

@@ -1,0 +1,69 @@
+import path from 'node:path';
+import type { CreateDependencies, CreateNodes, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
+import { DependencyType } from '@nx/devkit';
+import { normalizeLayout } from '../core/layout.ts';
+import { discoverCharts } from '../core/charts.ts';
+import { resolveReleases } from '../core/releases.ts';
+import type { Resolution } from '../core/releases.ts';
+import { normalizeOptions, type HomelabPluginOptions, type NormalizedOptions } from './options.ts';
+import { depsTarget, templateTarget } from './targets.ts';
+
+/**
+ * One Nx project per chart directory. Releases come from the ArgoCD manifests (the one resolver), so targets,
+ * configurations and inputs follow what ArgoCD deploys. Resolution runs once per batch, not per chart.
+ */
+export const createNodes: CreateNodes<HomelabPluginOptions> = [
+  '**/Chart.yaml',
+  async (configFiles, rawOptions, context) => {
+    const options = normalizeOptions(rawOptions);
+    const layout = normalizeLayout(context.workspaceRoot, { charts: options.chartGlobs, clusters: options.clusterGlobs });
+    const resolution = await resolveReleases(layout);
+    const wanted = new Set(configFiles.map((file) => path.posix.dirname(file.split(path.sep).join('/'))));
+    return resolution.charts
+      .filter((chart) => wanted.has(chart.dir))
+      .map((chart) => [`${chart.dir}/Chart.yaml`, { projects: { [chart.dir]: project(chart.name, chart.dir, resolution, options, context.workspaceRoot) } }] as const);
+  },
+];
+
+export const createNodesV2 = createNodes;
+
+function project(
+  name: string,
+  dir: string,
+  resolution: Resolution,
+  options: NormalizedOptions,
+  workspaceRoot: string,
+): ProjectConfiguration {
+  const chart = resolution.charts.find((c) => c.dir === dir)!;
+  const releases = resolution.releases.filter((r) => r.chartDir === dir);
+  const targets: Record<string, TargetConfiguration> = {};
+  if (chart.hasDependencies) targets[options.depsTargetName] = depsTarget(chart, workspaceRoot);
+  if (chart.type !== 'library') {
+    targets[options.templateTargetName] = templateTarget(chart, releases, resolution.clusters, options, workspaceRoot);
+  }
+  return {
+    root: dir,
+    name,
+    projectType: chart.type === 'library' ? 'library' : 'application',
+    tags: [`helm:${chart.type}`, ...new Set(releases.map((r) => `wave:${r.wave}`))],
+    // Rendering reads every file of the chart except the dependency archives helm-deps writes into charts/.
+    namedInputs: { chart: ['{projectRoot}/**/*', '!{projectRoot}/charts/*.tgz'] },
+    targets,
+  };
+}
+
+/** Edges from `file://` dependencies: a library chart change affects every chart built on it. */
+export const createDependencies: CreateDependencies<HomelabPluginOptions> = async (rawOptions, context) => {
+  const options = normalizeOptions(rawOptions);
+  const layout = normalizeLayout(context.workspaceRoot, { charts: options.chartGlobs, clusters: options.clusterGlobs });
+  const charts = await discoverCharts(layout);
+  const projectByDir = new Map(Object.entries(context.projects).map(([projectName, config]) => [config.root, projectName]));
+  return charts.flatMap((chart) => {
+    const source = projectByDir.get(chart.dir);
+    if (!source) return [];
+    return chart.localDependencies
+      .map((dependency) => projectByDir.get(dependency.dir))
+      .filter((target): target is string => target !== undefined)
+      .map((target) => ({ source, target, type: DependencyType.static, sourceFile: `${chart.dir}/Chart.yaml` }));
+  });
+};

@@ -1,0 +1,115 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TargetConfiguration } from '@nx/devkit';
+import type { Chart, ClusterDeclaration, Release } from '../core/types.ts';
+import type { NormalizedOptions } from './options.ts';
+
+type Input = NonNullable<TargetConfiguration['inputs']>[number];
+
+const EXECUTOR_PACKAGE = '@homelab/nx';
+const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * The tooling itself is an input of every target: a change to the resolver or the helm runner can change
+ * every render. Inside node_modules the package version stands in for its files.
+ */
+function toolingInputs(workspaceRoot: string): Input[] {
+  const relative = path.relative(workspaceRoot, packageDir).split(path.sep).join('/');
+  const helmVersion: Input = { runtime: `node ${relative.includes('node_modules') ? packageDir : relative}/src/cli/helm-version.ts` };
+  if (relative.startsWith('..') || relative.includes('node_modules')) {
+    return [{ externalDependencies: [EXECUTOR_PACKAGE, 'yaml', 'age-encryption'] }, helmVersion];
+  }
+  return [
+    `{workspaceRoot}/${relative}/**/*.ts`,
+    `!{workspaceRoot}/${relative}/**/*.test.ts`,
+    `{workspaceRoot}/${relative}/**/*.json`,
+    { externalDependencies: ['yaml', 'age-encryption', 'execa'] },
+    helmVersion,
+  ];
+}
+
+/**
+ * Exactly what a chart's renders read (issue: precise `nx affected`): its own files and its library charts'
+ * (`^chart`), the manifest files that define its releases, value files outside the chart, the cluster
+ * declarations (kube version), and secrets files only when a release reads them.
+ */
+export function renderInputs(chart: Chart, releases: Release[], clusters: ClusterDeclaration[], workspaceRoot: string): Input[] {
+  const files = new Set<string>();
+  for (const release of releases) {
+    release.definedIn.forEach((file) => files.add(file));
+    for (const valueFile of release.valueFiles) {
+      if (!isInside(valueFile.path, chart.dir)) files.add(valueFile.path);
+    }
+    for (const fileParameter of release.fileParameters) {
+      if (!isInside(fileParameter.path, chart.dir)) files.add(fileParameter.path);
+    }
+    const cluster = clusters.find((c) => c.name === release.cluster);
+    if (cluster) files.add(`${cluster.dir}/cluster.yaml`);
+  }
+  return [
+    'chart',
+    '^chart',
+    ...[...files].sort().map((file) => `{workspaceRoot}/${file}`),
+    ...toolingInputs(workspaceRoot),
+  ];
+}
+
+function isInside(file: string, dir: string): boolean {
+  return file === dir || file.startsWith(`${dir}/`);
+}
+
+/** `nx run arr:template:<release>`: one configuration per release when a chart has several. */
+export function releaseConfigurations(releases: Release[]): Record<string, { release: string }> | undefined {
+  if (releases.length < 2) return undefined;
+  const configurations: Record<string, { release: string }> = {};
+  for (const release of releases) {
+    const ambiguous = releases.filter((r) => r.name === release.name).length > 1;
+    const key = ambiguous ? `${release.cluster}-${release.name}` : release.name;
+    configurations[key] = { release: `${release.cluster}/${release.name}` };
+  }
+  return configurations;
+}
+
+export function depsTarget(chart: Chart, workspaceRoot: string): TargetConfiguration {
+  return {
+    executor: `${EXECUTOR_PACKAGE}:deps`,
+    cache: true,
+    inputs: ['chart', '^chart', ...toolingInputs(workspaceRoot)],
+    outputs: ['{projectRoot}/charts'],
+    metadata: {
+      technologies: ['helm'],
+      description: `Package the file:// dependencies of ${chart.name} into its charts/ folder (helm dependency build --skip-refresh, offline)`,
+    },
+  };
+}
+
+export function templateTarget(
+  chart: Chart,
+  releases: Release[],
+  clusters: ClusterDeclaration[],
+  options: NormalizedOptions,
+  workspaceRoot: string,
+): TargetConfiguration {
+  return {
+    executor: `${EXECUTOR_PACKAGE}:template`,
+    cache: true,
+    dependsOn: chart.hasDependencies ? [options.depsTargetName] : [],
+    inputs: [...renderInputs(chart, releases, clusters, workspaceRoot), ...secretsInputs(releases)],
+    options: {},
+    configurations: releaseConfigurations(releases),
+    metadata: {
+      technologies: ['helm', 'argocd'],
+      description: `Render ${describeReleases(releases)} exactly as ArgoCD would (secrets masked)`,
+    },
+  };
+}
+
+export function secretsInputs(releases: Release[]): Input[] {
+  const secretFiles = new Set(releases.flatMap((r) => r.valueFiles.filter((v) => v.secret).map((v) => v.path)));
+  return [...secretFiles].sort().map((file) => `{workspaceRoot}/${file}`);
+}
+
+export function describeReleases(releases: Release[]): string {
+  if (releases.length === 0) return 'no release';
+  return releases.map((r) => `${r.cluster}/${r.name} (namespace ${r.namespace})`).join(', ');
+}
