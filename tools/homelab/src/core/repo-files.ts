@@ -1,0 +1,118 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { globToRegExp, maxDepth, staticPrefix, type GlobDialect } from './glob.ts';
+
+export interface DirEntry {
+  name: string;
+  dir: boolean;
+  file: boolean;
+}
+
+/**
+ * Read-once view of the workspace for one resolution: every file text and directory listing is
+ * fetched at most once, and everything the resolver knows comes through here (so a later cache can
+ * key on these contents). Paths are workspace-relative, POSIX. Directories whose name starts with `.`
+ * and `node_modules` are invisible, as they are to ArgoCD (which skips dot-directories and sees only git).
+ * Symlinked directories are not descended (ArgoCD's walk does not follow them either).
+ */
+export class RepoFiles {
+  readonly root: string;
+  readonly #texts = new Map<string, Promise<string | undefined>>();
+  readonly #listings = new Map<string, Promise<DirEntry[]>>();
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  abs(rel: string): string {
+    return rel === '' ? this.root : join(this.root, ...rel.split('/'));
+  }
+
+  /** File text, or undefined when there is no such file. */
+  text(rel: string): Promise<string | undefined> {
+    let text = this.#texts.get(rel);
+    if (!text) {
+      text = readFile(this.abs(rel), 'utf8').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT' || err.code === 'EISDIR' || err.code === 'ENOTDIR') return undefined;
+        throw err;
+      });
+      this.#texts.set(rel, text);
+    }
+    return text;
+  }
+
+  /** Entries of a directory sorted by name ([] when it does not exist). */
+  entries(rel: string): Promise<DirEntry[]> {
+    let listing = this.#listings.get(rel);
+    if (!listing) {
+      listing = this.#list(rel);
+      this.#listings.set(rel, listing);
+    }
+    return listing;
+  }
+
+  async #list(rel: string): Promise<DirEntry[]> {
+    let dirents;
+    try {
+      dirents = await readdir(this.abs(rel), { withFileTypes: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+      throw err;
+    }
+    const entries: DirEntry[] = [];
+    for (const d of dirents) {
+      if (d.isDirectory() && (d.name.startsWith('.') || d.name === 'node_modules')) continue;
+      let file = d.isFile();
+      if (d.isSymbolicLink()) file = await stat(join(d.parentPath, d.name)).then((s) => s.isFile(), () => false);
+      entries.push({ name: d.name, dir: d.isDirectory(), file });
+    }
+    return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async isFile(rel: string): Promise<boolean> {
+    const { dir, base } = splitPath(rel);
+    return (await this.entries(dir)).some((e) => e.name === base && e.file);
+  }
+
+  async isDir(rel: string): Promise<boolean> {
+    if (rel === '') return true;
+    const { dir, base } = splitPath(rel);
+    return (await this.entries(dir)).some((e) => e.name === base && e.dir);
+  }
+
+  /** Directories (or files) below `rel`, depth-first in name order, at most `depth` levels down. */
+  async walk(rel: string, kind: 'dir' | 'file', depth = Infinity): Promise<string[]> {
+    const out: string[] = [];
+    const visit = async (dir: string, left: number): Promise<void> => {
+      if (left <= 0) return;
+      for (const entry of await this.entries(dir)) {
+        const path = dir === '' ? entry.name : `${dir}/${entry.name}`;
+        if (entry.dir) {
+          if (kind === 'dir') out.push(path);
+          await visit(path, left - 1);
+        } else if (entry.file && kind === 'file') {
+          out.push(path);
+        }
+      }
+    };
+    await visit(rel, depth);
+    return out;
+  }
+
+  /** Workspace paths of the given kind matching a glob, sorted. */
+  async glob(pattern: string, dialect: GlobDialect, kind: 'dir' | 'file'): Promise<string[]> {
+    const prefix = staticPrefix(pattern);
+    if (!(await this.isDir(prefix))) return [];
+    const depth = maxDepth(pattern, dialect);
+    const prefixDepth = prefix === '' ? 0 : prefix.split('/').length;
+    const re = globToRegExp(pattern, dialect);
+    const candidates = await this.walk(prefix, kind, depth === undefined ? Infinity : depth - prefixDepth);
+    return candidates.filter((p) => re.test(p)).sort();
+  }
+}
+
+function splitPath(rel: string): { dir: string; base: string } {
+  const dir = posix.dirname(rel);
+  return { dir: dir === '.' ? '' : dir, base: posix.basename(rel) };
+}

@@ -1,0 +1,34 @@
+import { parseAllDocuments } from 'yaml';
+import { HomelabError } from './errors.ts';
+
+/**
+ * Every document of a YAML file as plain data (empty documents dropped).
+ * YAML 1.1 like kubectl and helm (Go's yaml.v2): `yes`/`on` are booleans there, so they are here.
+ * A syntax error becomes a one-line HomelabError `file:line: …`.
+ */
+export function parseYamlDocuments(text: string, file: string): unknown[] {
+  const docs = parseAllDocuments(text, { version: '1.1' });
+  const out: unknown[] = [];
+  for (const doc of docs) {
+    const err = doc.errors[0];
+    if (err) {
+      const line = err.linePos?.[0].line;
+      const what = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+      throw new HomelabError(`${file}${line ? `:${line}` : ''}: YAML syntax error: ${what}`, 'fix the YAML syntax');
+    }
+    const value = doc.toJS({ maxAliasCount: 1000 });
+    if (value !== null && value !== undefined) out.push(value);
+  }
+  return out;
+}
+
+/** The single document of a YAML file ({} for an empty file). */
+export function parseYamlDocument(text: string, file: string): unknown {
+  const docs = parseYamlDocuments(text, file);
+  if (docs.length > 1) throw new HomelabError(`${file}: expected one YAML document, found ${docs.length}`, 'remove the extra `---` documents');
+  return docs[0] ?? {};
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
