@@ -14,7 +14,17 @@ import { ajvIssues, type Issue } from './issues.ts';
  */
 type Schema = Record<string, unknown>;
 
-const ajv = new Ajv({ allErrors: true, strict: false, logger: false, formats: formats as never });
+/**
+ * Formats whose meaning is the same for the API server and for ajv. Others are not checked: `duration`, for
+ * one, is a Go duration (`2160h`) to the API server but ISO 8601 (`P90D`) to ajv.
+ */
+const SHARED_FORMATS = ['int32', 'int64', 'float', 'double', 'byte', 'date', 'date-time', 'uuid', 'ipv4', 'ipv6', 'cidr'];
+const ajv = new Ajv({
+  allErrors: true,
+  strict: false,
+  logger: false,
+  formats: Object.fromEntries(Object.entries(formats).filter(([name]) => SHARED_FORMATS.includes(name))) as never,
+});
 const compiled = new Map<string, ValidateFunction | Error>();
 
 /** Compiles once per process per distinct schema; the same CRD in many renders costs one compile. */

@@ -155,6 +155,40 @@ spec:
     ]);
   });
 
+  it('passes a broad set of valid built-in kinds (no unknown-field false positives)', () => {
+    const yaml = readFileSync(path.join(root, 'test/fixtures/validate/builtin-kinds.yaml'), 'utf8');
+    expect([...yaml.matchAll(/^kind: /gm)].length).toBe(20);
+    expect(validateManifests(yaml, opts)).toEqual([]);
+  });
+
+  it('follows structural-schema rules: anyOf, int-or-string, embedded and preserved objects, list maps', () => {
+    const crd = readFileSync(path.join(root, 'test/fixtures/validate/certificate-crd.yaml'), 'utf8');
+    const certificate = `apiVersion: cert.example/v1
+kind: Certificate
+metadata: {name: web, namespace: web}
+spec:
+  secretName: web-tls
+  duration: 2160h
+  labels: {team: home}
+  privateKey: {algorithm: ECDSA, size: null}
+  issuerRef: {name: letsencrypt}
+  keystores: {jks: {create: true}}
+  ports: [{name: https, port: 443}, {name: alt, port: https}]
+  template: {apiVersion: v1, kind: ConfigMap, metadata: {name: x}, anything: [goes]}
+`;
+    expect(validateManifests(certificate, { ...opts, crds: [crd] })).toEqual([]);
+    const broken = certificate
+      .replace('{jks: {create: true}}', '{other: {}}')
+      .replace('algorithm: ECDSA', 'algorithm: DSA')
+      .replace('port: https}', 'port: https, protocol: TCP}');
+    expect(validateManifests(broken, { ...opts, crds: [crd] })).toEqual([
+      error('Certificate/web/web', 'spec.keystores', 'must match a schema in anyOf, got object'),
+      error('Certificate/web/web', 'spec.keystores.other', 'unknown field "other"'),
+      error('Certificate/web/web', 'spec.ports[1].protocol', 'unknown field "protocol"'),
+      error('Certificate/web/web', 'spec.privateKey.algorithm', 'must be one of "RSA", "ECDSA", "Ed25519", got string "DSA"'),
+    ]);
+  });
+
   it('checks the metadata of custom resources as ObjectMeta', () => {
     const yaml = 'apiVersion: homelab.example/v1\nkind: Backup\nmetadata: {name: b, labels: {a: 1}}\nspec: {schedule: "@daily"}\n';
     expect(validateManifests(yaml, { ...opts, crds: [backupCrd] })).toEqual([
