@@ -9,15 +9,16 @@ common.pvc: a PersistentVolumeClaim.
   accessMode    default ReadWriteOnce
   storageClass  default .Values.global.storageClass; empty = the cluster's default class;
                 "-" = storageClassName "" (bind to a pre-created PersistentVolume)
-  retain        default true: ArgoCD never prunes the claim (Prune=false) and Helm keeps it on
-                uninstall, so removing an app from git does not delete its data
+  retain        default true: ArgoCD neither prunes the claim nor deletes it with its Application
+                (Prune=false,Delete=false) and Helm keeps it on uninstall, so removing an app
+                from git does not delete its data
   annotations   extra annotations
 */}}
 {{- define "common.pvc" -}}
 {{- $v := .volume | default dict -}}
 {{- $annotations := deepCopy ($v.annotations | default dict) -}}
 {{- if ne (toString $v.retain) "false" -}}
-{{- $_ := set $annotations "argocd.argoproj.io/sync-options" "Prune=false" -}}
+{{- $_ := set $annotations "argocd.argoproj.io/sync-options" "Prune=false,Delete=false" -}}
 {{- $_ := set $annotations "helm.sh/resource-policy" "keep" -}}
 {{- end -}}
 {{- $globals := .root.Values.global | default dict -}}

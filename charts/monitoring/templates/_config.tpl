@@ -49,8 +49,9 @@ scrape_configs:
 {{- end -}}
 
 {{/*
-monitoring.alertmanagerConfig: alertmanager.yml, built from the secrets slot. It holds the SMTP
-password and the webhook URL, so it goes into a Secret, not a ConfigMap.
+monitoring.alertmanagerConfig: alertmanager.yml. It holds no secret: the SMTP password and the
+webhook URL are files from the alertmanager-secrets Secret (mounted at /etc/alertmanager/secrets),
+which the kubelet refreshes on rotation. Only *whether* they are set shapes this file.
 */}}
 {{- define "monitoring.alertmanagerConfig" -}}
 {{- $s := .Values.monitoring.alertmanager -}}
@@ -60,8 +61,12 @@ global:
   {{- if $smtp.host }}
   smtp_smarthost: {{ printf "%s:%d" $smtp.host (int $smtp.port) | toJson }}
   smtp_from: {{ $smtp.from | default (printf "alertmanager@%s" (.Values.global.domain | default "localhost")) | toJson }}
-  smtp_auth_username: {{ $smtp.username | toJson }}
-  smtp_auth_password: {{ $smtp.password | toJson }}
+  {{- with $smtp.username }}
+  smtp_auth_username: {{ . | toJson }}
+  {{- end }}
+  {{- if $smtp.password }}
+  smtp_auth_password_file: /etc/alertmanager/secrets/smtp-password
+  {{- end }}
   smtp_require_tls: {{ ne (toString $smtp.requireTls) "false" }}
   {{- end }}
 route:
@@ -72,9 +77,9 @@ route:
   repeat_interval: 12h
 receivers:
   - name: default
-    {{- with $s.webhookUrl }}
+    {{- if $s.webhookUrl }}
     webhook_configs:
-      - url: {{ . | toJson }}
+      - url_file: /etc/alertmanager/secrets/webhook-url
         send_resolved: true
     {{- end }}
     {{- if and $smtp.host $s.emailTo }}
