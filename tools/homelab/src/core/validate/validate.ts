@@ -82,27 +82,21 @@ function documentIssues(doc: ManifestDocument, kubeVersion: [number, number], cu
   const value = doc.value;
   if (!isObject(value)) return [{ path: [], message: 'document is not a Kubernetes object (a YAML mapping)', severity: 'error' }];
 
-  const { apiVersion, kind } = value;
+  const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : '';
+  const kind = typeof value.kind === 'string' ? value.kind : '';
   const head: Issue[] = [];
-  if (typeof apiVersion !== 'string' || apiVersion === '') head.push({ path: ['apiVersion'], message: 'missing apiVersion', severity: 'error' });
-  if (typeof kind !== 'string' || kind === '') head.push({ path: ['kind'], message: 'missing kind', severity: 'error' });
+  if (!apiVersion) head.push({ path: ['apiVersion'], message: 'missing apiVersion', severity: 'error' });
+  if (!kind) head.push({ path: ['kind'], message: 'missing kind', severity: 'error' });
   if (head.length > 0) return head;
-  const gvk = `${apiVersion as string} ${kind as string}`;
 
-  const status = apiVersionStatus(apiVersion as string, kind as string, kubeVersion);
+  const status = apiVersionStatus(apiVersion, kind, kubeVersion);
   if (status?.state === 'removed') return [{ path: ['apiVersion'], message: status.message, severity: 'error' }];
   const issues: Issue[] = status ? [{ path: ['apiVersion'], message: status.message, severity: 'warning' }] : [];
 
-  const validator = customKinds.get(gvk) ?? builtinValidator(apiVersion as string, kind as string);
+  const validator = customKinds.get(`${apiVersion} ${kind}`) ?? builtinValidator(apiVersion, kind);
   if (!validator) {
-    return [
-      ...issues,
-      {
-        path: ['kind'],
-        message: `unknown kind ${kind as string} in ${apiVersion as string}: no Kubernetes schema and no CRD describes it — pass its CustomResourceDefinition in the crds option`,
-        severity: 'error',
-      },
-    ];
+    const message = `unknown kind ${kind} in ${apiVersion}: no Kubernetes schema and no CRD describes it — pass its CustomResourceDefinition in the crds option`;
+    return [...issues, { path: ['kind'], message, severity: 'error' }];
   }
   issues.push(...validator(value));
 
