@@ -149,7 +149,7 @@ export async function resolveReleases(layout: WorkspaceLayout, opts: ResolveOpti
   }
 
   assertUniqueReleases(releases);
-  releases.push(...conventionReleases(charts, releases, clusters));
+  releases.push(...(await conventionReleases(charts, releases, clusters, files)));
   releases.sort((a, b) => compare(a.cluster, b.cluster) || a.wave - b.wave || compare(a.chart, b.chart) || compare(a.name, b.name) || compare(a.namespace, b.namespace));
   external.sort((a, b) => compare(a.cluster, b.cluster) || a.wave - b.wave || compare(a.name, b.name));
   return { charts, clusters, releases, external, warnings: ctx.warnings };
@@ -443,22 +443,25 @@ function assertUniqueReleases(releases: Release[]): void {
   }
 }
 
-function conventionReleases(charts: Chart[], releases: Release[], clusters: ClusterDeclaration[]): Release[] {
+/** Charts no Application deploys: first cluster, release = namespace = chart name, its values.yaml. */
+async function conventionReleases(charts: Chart[], releases: Release[], clusters: ClusterDeclaration[], files: RepoFiles): Promise<Release[]> {
   const deployed = new Set(releases.map((r) => r.chart));
   const cluster = clusters[0];
-  return charts
-    .filter((c) => c.type === 'application' && !deployed.has(c.name))
-    .map((chart) => ({
+  const undeployed = charts.filter((c) => c.type === 'application' && !deployed.has(c.name));
+  return Promise.all(
+    undeployed.map(async (chart): Promise<Release> => ({
       cluster: cluster?.name ?? 'default',
       name: chart.name,
       application: '',
-      origin: 'convention' as const,
+      origin: 'convention',
       definedIn: [],
       chart: chart.name,
       chartDir: chart.dir,
       namespace: chart.name,
       project: 'default',
-      valueFiles: [] as ValueFile[],
+      valueFiles: (await files.isFile(`${chart.dir}/values.yaml`))
+        ? [{ raw: 'values.yaml', path: `${chart.dir}/values.yaml`, secret: false }]
+        : [],
       parameters: [],
       fileParameters: [],
       ignoreMissingValueFiles: false,
@@ -469,7 +472,8 @@ function conventionReleases(charts: Chart[], releases: Release[], clusters: Clus
       apiVersions: [...(cluster?.apiVersions ?? [])],
       wave: 0,
       syncPolicy: { automated: false, selfHeal: false, prune: false },
-    }));
+    })),
+  );
 }
 
 const appOfAppsCache = new WeakMap<RepoFiles, Map<string, Promise<boolean>>>();

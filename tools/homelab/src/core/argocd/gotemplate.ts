@@ -240,7 +240,12 @@ function evalOperand(operand: Operand, scope: Scope): unknown {
 function fields(value: unknown, names: string[], scope: Scope): unknown {
   let v = value;
   for (const name of names) {
-    if (v === undefined || v === null) throw new TemplateError(`nil pointer evaluating interface {}.${name}`);
+    if (v === undefined) {
+      // A missing key stays "no value" down the chain (text/template's invalid value).
+      if (scope.options.missingKeyError) throw new TemplateError(`nil data; no entry for key "${name}"`);
+      continue;
+    }
+    if (v === null) throw new TemplateError(`nil pointer evaluating interface {}.${name}`);
     if (!isRecord(v)) throw new TemplateError(`can't evaluate field ${name} in type ${goType(v)}`);
     if (Object.hasOwn(v, name)) v = v[name];
     else if (scope.options.missingKeyError) throw new TemplateError(`map has no entry for key "${name}"`);
