@@ -3,6 +3,7 @@ import { HomelabError } from './errors.ts';
 import type { Helm } from './helm.ts';
 import { createMasker, type Masker } from './mask.ts';
 import { failureLine, runTool } from './process.ts';
+import { readChart } from './charts.ts';
 import type { Chart, Release } from './types.ts';
 import { buildHelmValues, type HelmValues, type SecretSource } from './values.ts';
 
@@ -63,4 +64,19 @@ export async function buildDependencies(root: string, helm: Helm, chart: Chart):
       'check the dependencies in Chart.yaml (file:// paths must point at charts in this repo)',
     );
   }
+}
+
+/**
+ * Renders an app-of-apps chart so the resolver can read the Applications it produces. Such charts carry no
+ * secrets; a `secrets://` file there is refused rather than decrypted during resolution.
+ */
+export async function renderAppOfApps(root: string, helm: Helm, release: Release): Promise<string> {
+  await buildDependencies(root, helm, await readChart(root, release.chartDir));
+  const noSecrets: SecretSource = {
+    load: async (file) => {
+      throw new HomelabError(`app-of-apps chart ${release.chartDir} reads secrets file ${path.relative(root, file)}`, 'app-of-apps charts must not need secrets to render their Applications');
+    },
+  };
+  const rendered = await renderRelease({ root, helm, secrets: noSecrets, maskKey: Buffer.alloc(0) }, release);
+  return rendered.manifest;
 }

@@ -37,8 +37,9 @@ export function renderInputs(chart: Chart, releases: Release[], clusters: Cluste
   const files = new Set<string>();
   for (const release of releases) {
     release.definedIn.forEach((file) => files.add(file));
+    // Secret files are inputs only of targets that read them (secretsInputs).
     for (const valueFile of release.valueFiles) {
-      if (!isInside(valueFile.path, chart.dir)) files.add(valueFile.path);
+      if (!valueFile.secret && !isInside(valueFile.path, chart.dir)) files.add(valueFile.path);
     }
     for (const fileParameter of release.fileParameters) {
       if (!isInside(fileParameter.path, chart.dir)) files.add(fileParameter.path);
