@@ -9,8 +9,9 @@ ingress.enabled. Call the single templates (common.workload, common.pvc, common.
 common.ingress, common.secret) when a chart needs something in between.
 
 Arguments: root, name (see _names.tpl), values (below), and optionally
-  podAnnotations  map added to the pod template, typically checksums of the component's
-                  ConfigMap/Secret so that pods restart when they change:
+  podAnnotations  map added to the pod template, typically a checksum of the component's
+                  ConfigMap so that pods restart when it changes (never of a Secret: a hash
+                  of a weak password in a readable annotation is a leak):
                   (dict "checksum/config" (include "mychart.config" $ | sha256sum))
   restartPolicy   for pods of Jobs/CronJobs (common.podTemplate only)
 
@@ -234,11 +235,11 @@ Returns YAML (a map); read it back with fromYaml.
 {{- $out := dict -}}
 {{- range $volumeName, $volume := ((.values | default dict).persistence | default dict) -}}
 {{- $resolved := deepCopy ($volume | default dict) -}}
+{{- if ne (toString $resolved.enabled) "false" -}}
 {{- with $resolved.globalVolume -}}
 {{- $shared := required (printf "%s: persistence.%s.globalVolume %q is not set under global" $name $volumeName .) (index $globals .) -}}
 {{- $resolved = mergeOverwrite (deepCopy $shared) $resolved -}}
 {{- end -}}
-{{- if ne (toString $resolved.enabled) "false" -}}
 {{- $_ := set $out $volumeName $resolved -}}
 {{- end -}}
 {{- end -}}
