@@ -248,6 +248,19 @@ describe('app-of-apps charts', () => {
   });
 });
 
+describe('namespaces', () => {
+  it('renders with "default" when the destination has no namespace, and says so; helm.namespace wins', async () => {
+    const res = await resolveReleases(layoutOf('no-namespace'));
+    expect(res.releases.map((r) => [r.application, r.name, r.namespace])).toEqual([
+      ['app', 'app', 'default'],
+      ['templated', 'templated', 'render-ns'],
+    ]);
+    expect(res.warnings).toEqual([
+      'clusters/home/app.yaml: Application app: spec.destination.namespace is empty; rendering with namespace "default" as ArgoCD\'s helm template does',
+    ]);
+  });
+});
+
 describe('resolution errors name the file', () => {
   const cases: [string, string | RegExp, string[]?][] = [
     ['not-a-chart', 'clusters/home/app.yaml: Application app: source path "manifests/raw" is not a chart in the workspace (chart globs searched: charts/*)'],

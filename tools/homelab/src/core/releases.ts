@@ -37,6 +37,7 @@
  * `kind: Application[Set]`) is an app-of-apps: it is rendered with `renderChart` and its children
  * are resolved too (origin 'app-of-apps'). Charts with no Application anywhere get a convention
  * release (first cluster, name = namespace = chart, values.yaml). Library charts get none.
+ * Every manifest file below a cluster directory is read, whatever `directory.recurse` says.
  * Not modelled: destination.server/name (a cluster directory is one cluster), remote or glob value
  * files, `$VAR` substitution in value files, generators other than git/list/matrix/merge, the
  * git files generator's --enable-new-git-file-globbing (default pathspec globbing is modelled).
