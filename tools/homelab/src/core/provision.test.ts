@@ -121,6 +121,22 @@ describe.skipIf(!ansiblePlaybook)(`provisionCheck with the real ansible-playbook
   });
 });
 
+describe.skipIf(!ansiblePlaybook)(`provisionApply running ansible-playbook${noAnsible}`, () => {
+  it('turns an unreachable node into one line with the SSH hint', async () => {
+    const root = await workspaceCopy('unreachable');
+    // Nothing listens on loopback port 1: SSH is refused at once, no traffic leaves the machine.
+    await writeFile(
+      path.join(root, 'provision', 'inventory.yaml'),
+      'all:\n  children:\n    k3s_cluster:\n      hosts:\n        127.0.0.1:\n          ansible_port: 1\n          ansible_user: nobody\n',
+    );
+    const error = await provisionApply({ root, check: true, tags: ['os-kernel'], env: { ...process.env, HOME: path.join(scratch, 'home-ssh') } })
+      .catch((err: unknown) => err);
+    expect((error as HomelabError).line()).toMatch(
+      /^ansible-playbook site\.yaml --check failed \(exit 4\) — a host was unreachable \(check ansible_host, ansible_user and SSH keys\)/,
+    );
+  });
+});
+
 /** A one-node inventory: this machine, reached without SSH, in the groups site.yaml targets. */
 async function localInventory(root: string): Promise<string> {
   const file = path.join(root, 'provision', 'inventory.yaml');
