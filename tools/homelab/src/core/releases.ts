@@ -23,7 +23,8 @@
  * | helm.skipCrds / skipSchemaValidation / skipTests              | same names                                      |
  * | helm.kubeVersion, else cluster.yaml kubeVersion               | kubeVersion                                     |
  * | helm.apiVersions, else cluster.yaml apiVersions               | apiVersions                                     |
- * | annotation argocd.argoproj.io/sync-wave (integer, default 0)  | wave                                            |
+ * | annotation argocd.argoproj.io/sync-wave (integer, default 0;  | wave                                            |
+ * |   generated apps without one take their ApplicationSet's)     |                                                 |
  * | syncPolicy.automated (present, enabled≠false), .selfHeal,     | syncPolicy {automated, selfHeal, prune}         |
  * |   .prune                                                      |                                                 |
  * | file defining it (ApplicationSet file; for app-of-apps        | definedIn                                       |
@@ -141,9 +142,9 @@ export async function resolveReleases(layout: WorkspaceLayout, opts: ResolveOpti
       throw new HomelabError(`Application ${name} is defined twice in cluster ${app.cluster.name}: ${other} and ${app.file}`, 'Application names must be unique per cluster: rename one');
     }
     appFiles.set(appKey, app.file);
-    const mapped = mapApplication(app, ctx);
+    const mapped = await mapApplication(app, ctx);
     external.push(...mapped.external);
-    for (const release of await mapped.releases) {
+    for (const release of mapped.releases) {
       releases.push(release);
       if (await isAppOfAppsChart(release.chartDir, files)) queue.push(...(await renderChildren(app, release, ctx, opts.renderChart)));
     }
@@ -185,7 +186,13 @@ async function expandObjects(
     if (object.kind === 'Application') {
       apps.push({ doc: object.doc, file, cluster, origin, definedIn, ancestors });
     } else {
+      const setWave = annotations(object.doc)[SYNC_WAVE];
       for (const doc of await expandApplicationSet(object.doc, object.file, files)) {
+        // Generated Applications are not part of the parent sync that applied the ApplicationSet:
+        // the ApplicationSet's wave is what orders them, unless the template sets its own.
+        if (setWave !== undefined && annotations(doc)[SYNC_WAVE] === undefined) {
+          doc.metadata = { ...(doc.metadata as object), annotations: { ...annotations(doc), [SYNC_WAVE]: setWave } };
+        }
         apps.push({ doc, file, cluster, origin: parent ? origin : 'applicationset', definedIn, ancestors });
       }
     }
@@ -206,7 +213,7 @@ function metaNamespace(doc: Record<string, unknown>): string {
 }
 
 /** One Application → its releases (one per chart source) and external releases. */
-function mapApplication(app: FoundApp, ctx: Context): { releases: Promise<Release[]>; external: ExternalRelease[] } {
+async function mapApplication(app: FoundApp, ctx: Context): Promise<{ releases: Release[]; external: ExternalRelease[] }> {
   const name = appName(app);
   const where = `${app.file}: Application ${name}`;
   const spec = app.doc.spec;
@@ -281,7 +288,7 @@ function mapApplication(app: FoundApp, ctx: Context): { releases: Promise<Releas
       buildRelease({ ...common, name: releaseName, namespace }, chart, helm, refs, app.cluster, where, ctx.files),
     );
   }
-  return { releases: Promise.all(pending), external };
+  return { releases: await Promise.all(pending), external };
 }
 
 async function buildRelease(
@@ -373,9 +380,12 @@ function normalizePath(p: string): string {
   return n === '.' ? '' : n;
 }
 
+function annotations(doc: Record<string, unknown>): Record<string, unknown> {
+  return isRecord(doc.metadata) && isRecord(doc.metadata.annotations) ? doc.metadata.annotations : {};
+}
+
 function syncWave(doc: Record<string, unknown>, where: string): number {
-  const annotations = isRecord(doc.metadata) && isRecord(doc.metadata.annotations) ? doc.metadata.annotations : {};
-  const raw = annotations[SYNC_WAVE];
+  const raw = annotations(doc)[SYNC_WAVE];
   if (raw === undefined || raw === null || raw === '') return 0;
   const text = String(raw).trim();
   if (!/^[+-]?\d+$/.test(text)) {

@@ -12,7 +12,7 @@ import { deepMerge, renderObject, renderString, type Params, type TemplateSyntax
 export const GENERATOR_TYPES = ['git', 'list', 'matrix', 'merge'] as const;
 
 export function generatorType(generator: Record<string, unknown>): (typeof GENERATOR_TYPES)[number] {
-  const keys = Object.keys(generator).filter((k) => k !== 'selector' && k !== 'values');
+  const keys = Object.keys(generator).filter((k) => k !== 'selector');
   if (generator.selector !== undefined) throw new TemplateError('generator selector is not supported');
   const type = keys[0];
   if (keys.length !== 1 || !(GENERATOR_TYPES as readonly string[]).includes(type)) {
