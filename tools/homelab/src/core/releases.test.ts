@@ -2,19 +2,20 @@ import { execa } from 'execa';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HomelabError } from './errors.ts';
+import { resolveHelm } from './helm.ts';
 import { normalizeLayout } from './layout.ts';
 import { findChartReleases, resolveReleases, type RenderChart, type Resolution } from './releases.ts';
 import type { Release } from './types.ts';
 
 const FIXTURES = resolve(import.meta.dirname, '../../../../test/fixtures/resolution');
-const HELM = process.env.HELM_BIN ?? 'helm';
 
 const layoutOf = (name: string, charts?: string[]) => normalizeLayout(resolve(FIXTURES, name), { charts });
 
 /** The renderer a caller passes: real `helm template`, value files in order, inline values on stdin. */
 const helmTemplate: RenderChart = async (chartDir, releaseName, namespace, valueFiles, release) => {
   const args = ['template', releaseName, chartDir, '--namespace', namespace, ...valueFiles.flatMap((f) => ['-f', f])];
-  const { stdout } = await execa(HELM, release.values ? [...args, '-f', '-'] : args, { input: release.values ?? '' });
+  const { bin } = await resolveHelm();
+  const { stdout } = await execa(bin, release.values ? [...args, '-f', '-'] : args, { input: release.values ?? '' });
   return stdout;
 };
 
