@@ -1,0 +1,206 @@
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { HomelabError } from './errors.ts';
+import { findOnPath } from './helm.ts';
+import { failureLine, runTool, type RunOptions, type RunResult } from './process.ts';
+import type { ClusterDeclaration } from './types.ts';
+import { isRecord } from './yaml-docs.ts';
+
+/**
+ * The cluster declaration guard. Every command that reads or changes a cluster goes through
+ * `guardCluster`: the kube-context comes from `clusters/<c>/cluster.yaml` (or a loud `--context`
+ * override), must exist in the kubeconfig, and must point at the declared API server. Helm gets
+ * `--kube-context`, kubectl `--context`, always: the current context is never used.
+ */
+export interface KubeTarget {
+  cluster: ClusterDeclaration;
+  /** The context every helm/kubectl call names explicitly. */
+  context: string;
+  /** The API server of that context, from the kubeconfig. */
+  server: string;
+  /** Set when `--context` replaced the declared kubeContext. */
+  override?: { declared: string };
+  kubectl: string;
+  /** Environment for helm and kubectl: only KUBECONFIG, when the caller chose a file. */
+  env?: Record<string, string>;
+}
+
+export interface GuardOptions {
+  /** `--context`: use this context instead of the declared one (printed loudly). */
+  context?: string;
+  /** A kubeconfig file (or a KUBECONFIG-style list) instead of $KUBECONFIG / ~/.kube/config. */
+  kubeconfig?: string;
+}
+
+interface KubeConfigView {
+  contexts: Map<string, string>;
+  servers: Map<string, string>;
+}
+
+export async function resolveKubectl(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  if (env.KUBECTL_BIN) return env.KUBECTL_BIN;
+  const found = await findOnPath('kubectl', env.PATH ?? '');
+  if (!found) {
+    throw new HomelabError('kubectl not found on PATH', 'install kubectl (https://kubernetes.io/docs/tasks/tools/) or set KUBECTL_BIN');
+  }
+  return found;
+}
+
+/** Where kubectl reads its configuration from, for error messages. */
+export function kubeconfigLocation(options: GuardOptions = {}, env: NodeJS.ProcessEnv = process.env): string {
+  if (options.kubeconfig) return options.kubeconfig;
+  if (env.KUBECONFIG) return `KUBECONFIG=${env.KUBECONFIG}`;
+  return path.join(homedir(), '.kube', 'config');
+}
+
+/** `kubectl config view` merges the kubeconfig files exactly as helm and kubectl do (KUBECONFIG lists included). */
+async function readKubeconfig(kubectl: string, env: Record<string, string> | undefined, where: string): Promise<KubeConfigView> {
+  const result = await runTool(kubectl, ['config', 'view', '-o', 'json', '--raw=false'], { env, timeoutMs: 30_000 });
+  if (result.exitCode !== 0) {
+    throw new HomelabError(`cannot read the kubeconfig (${where}): ${failureLine(result.stderr)}`, 'fix the kubeconfig file (kubectl config view must work)');
+  }
+  let view: unknown;
+  try {
+    view = JSON.parse(result.stdout);
+  } catch {
+    throw new HomelabError(`kubectl config view printed no JSON for ${where}`, 'check the kubectl binary');
+  }
+  const contexts = new Map<string, string>();
+  const servers = new Map<string, string>();
+  if (isRecord(view)) {
+    for (const entry of Array.isArray(view.contexts) ? view.contexts : []) {
+      if (isRecord(entry) && typeof entry.name === 'string') {
+        const cluster = isRecord(entry.context) && typeof entry.context.cluster === 'string' ? entry.context.cluster : '';
+        contexts.set(entry.name, cluster);
+      }
+    }
+    for (const entry of Array.isArray(view.clusters) ? view.clusters : []) {
+      if (isRecord(entry) && typeof entry.name === 'string' && isRecord(entry.cluster) && typeof entry.cluster.server === 'string') {
+        servers.set(entry.name, entry.cluster.server);
+      }
+    }
+  }
+  return { contexts, servers };
+}
+
+/** Refuses, before anything touches a cluster, when the context is undeclared, missing, or points elsewhere. */
+export async function guardCluster(cluster: ClusterDeclaration, options: GuardOptions = {}): Promise<KubeTarget> {
+  const file = `${cluster.dir}/cluster.yaml`;
+  if (!cluster.kubeContext && !options.context) {
+    throw new HomelabError(
+      `${file} declares no kubeContext: refusing to act on cluster ${cluster.name}`,
+      'add "kubeContext: <name from kubectl config get-contexts>" (the current context is never used)',
+    );
+  }
+  const context = options.context || cluster.kubeContext;
+  const env = options.kubeconfig ? { KUBECONFIG: options.kubeconfig } : undefined;
+  const where = kubeconfigLocation(options);
+  const kubectl = await resolveKubectl();
+  const view = await readKubeconfig(kubectl, env, where);
+  const origin = options.context ? '--context' : `declared in ${file}`;
+  if (!view.contexts.has(context)) {
+    const known = [...view.contexts.keys()].sort().join(', ') || 'none';
+    throw new HomelabError(
+      `kube-context "${context}" (${origin}) is not in the kubeconfig (${where})`,
+      `contexts there: ${known}; merge the cluster's kubeconfig, or rename its context to "${context}"`,
+    );
+  }
+  const clusterEntry = view.contexts.get(context)!;
+  const server = view.servers.get(clusterEntry);
+  if (!server) {
+    throw new HomelabError(
+      `kube-context "${context}" refers to cluster "${clusterEntry}", which has no server in the kubeconfig (${where})`,
+      'repair the kubeconfig: every context needs a cluster entry with a server',
+    );
+  }
+  if (cluster.server && !sameServer(cluster.server, server)) {
+    throw new HomelabError(
+      `kube-context "${context}" points at ${server}, but ${file} declares server ${cluster.server}: refusing to act on another cluster`,
+      'use the context of the declared cluster, or correct server in cluster.yaml if its address really changed',
+    );
+  }
+  return {
+    cluster,
+    context,
+    server,
+    ...(options.context && options.context !== cluster.kubeContext ? { override: { declared: cluster.kubeContext } } : {}),
+    kubectl,
+    ...(env ? { env } : {}),
+  };
+}
+
+/** Same scheme, host and port (default ports made explicit), trailing slashes ignored. */
+export function sameServer(a: string, b: string): boolean {
+  const norm = (url: string) => {
+    try {
+      const u = new URL(url);
+      const port = u.port || (u.protocol === 'https:' ? '443' : u.protocol === 'http:' ? '80' : '');
+      return `${u.protocol}//${u.hostname.toLowerCase()}:${port}${u.pathname.replace(/\/+$/, '')}`;
+    } catch {
+      return url.trim().replace(/\/+$/, '').toLowerCase();
+    }
+  };
+  return norm(a) === norm(b);
+}
+
+/** The lines every command prints before acting; the override is impossible to miss. */
+export function describeTarget(target: KubeTarget): string {
+  const lines = [`Cluster ${target.cluster.name}: kube-context ${target.context} (${target.server})\n`];
+  if (target.override) {
+    const declared = target.override.declared ? `kubeContext "${target.override.declared}"` : 'no kubeContext';
+    lines.unshift(
+      `!!! --context ${target.context} OVERRIDES ${declared} declared in ${target.cluster.dir}/cluster.yaml: acting on ${target.server} !!!\n`,
+    );
+  }
+  return lines.join('');
+}
+
+/** Guards each cluster once per command. */
+export function createGuard(clusters: ClusterDeclaration[], options: GuardOptions): (clusterName: string) => Promise<KubeTarget> {
+  const cache = new Map<string, Promise<KubeTarget>>();
+  return (clusterName) => {
+    let target = cache.get(clusterName);
+    if (!target) {
+      const cluster = clusters.find((c) => c.name === clusterName);
+      if (!cluster) throw new HomelabError(`no cluster directory named ${clusterName}`, 'releases belong to clusters/<name>/ directories');
+      target = guardCluster(cluster, options);
+      cache.set(clusterName, target);
+    }
+    return target;
+  };
+}
+
+/** `kubectl --context <ctx> …`: the context always comes first, so no argv ever lacks it. */
+export function kubectlArgs(target: KubeTarget, args: string[]): string[] {
+  return ['--context', target.context, ...args];
+}
+
+export function runKubectl(target: KubeTarget, args: string[], options: Omit<RunOptions, 'env'> = {}): Promise<RunResult> {
+  return runTool(target.kubectl, kubectlArgs(target, args), { ...options, env: target.env });
+}
+
+/**
+ * Fails fast with one line when the API server cannot be reached (down, VPN off, wrong port), before any
+ * helm call could leave half a change behind. Returns the server's Kubernetes version.
+ */
+export async function probeCluster(target: KubeTarget): Promise<string> {
+  const result = await runKubectl(target, ['get', '--raw', '/version', '--request-timeout', '15s'], { timeoutMs: 30_000 });
+  if (result.exitCode !== 0) throw unreachable(target, result.stderr);
+  try {
+    return String((JSON.parse(result.stdout) as { gitVersion?: string }).gitVersion ?? 'unknown');
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function unreachable(target: KubeTarget, stderr: string): HomelabError {
+  return new HomelabError(
+    `cluster ${target.cluster.name} is unreachable (kube-context ${target.context}, ${target.server}): ${failureLine(stderr).replace(/^error:\s*/i, '')}`,
+    'check that the cluster is up and reachable from here (network, VPN, credentials), then retry',
+  );
+}
+
+/** helm and kubectl say this when the API server does not answer. */
+export function isUnreachable(stderr: string): boolean {
+  return /cluster unreachable|connection refused|no such host|i\/o timeout|context deadline exceeded|Unable to connect to the server|was refused/i.test(stderr);
+}
