@@ -6,6 +6,7 @@ import { discoverCharts } from '../core/charts.ts';
 import { resolveReleases } from '../core/releases.ts';
 import type { Resolution } from '../core/releases.ts';
 import { normalizeOptions, type HomelabPluginOptions, type NormalizedOptions } from './options.ts';
+import { renderTarget } from './ci-targets.ts';
 import { depsTarget, templateTarget } from './targets.ts';
 
 /**
@@ -40,6 +41,7 @@ function project(
   if (chart.hasDependencies) targets[options.depsTargetName] = depsTarget(chart, workspaceRoot);
   if (chart.type !== 'library') {
     targets[options.templateTargetName] = templateTarget(chart, releases, resolution.clusters, options, workspaceRoot);
+    targets[options.renderTargetName] = renderTarget(chart, releases, resolution.clusters, options, workspaceRoot);
   }
   return {
     root: dir,

@@ -1,0 +1,97 @@
+import { isDeepStrictEqual } from 'node:util';
+import { isRecord, parseYamlDocument } from './yaml-docs.ts';
+
+/**
+ * Which value paths of a SOPS file changed between two commits, without being fooled by re-encryption.
+ *
+ * SOPS keeps keys readable and encrypts each value with its own IV; `sops edit` re-encrypts an unchanged
+ * value to the same bytes, but `sops updatekeys`/`rotate` or a fresh `sops -e` change every ciphertext.
+ * - keyless: compare the trees structurally. Added and removed keys are exact; a value counts as changed
+ *   when its ciphertext differs, and every value does when the data key may have changed (the key
+ *   stanzas in `sops:` differ). A superset of the true changes: safe for CI.
+ * - with a key (`decrypt` given): compare the decrypted values per path. Exact.
+ * A list is one value (SOPS encrypts list items under the list's own path, so helm sees the list whole).
+ */
+export interface SecretFileChange {
+  /** Changed value paths (a changed map counts through its changed leaves). */
+  paths: string[][];
+  /** Every reader is affected (file added/removed, unreadable, or undecryptable); `paths` is then empty. */
+  whole: boolean;
+  /** Compared decrypted values (exact) rather than ciphertexts. */
+  decrypted: boolean;
+  /** One line for explanations. */
+  why: string;
+}
+
+/** Decrypts a SOPS document into plain data, in memory. Throws when it cannot. */
+export type Decrypt = (text: string, file: string) => Promise<unknown>;
+
+export async function secretFileChange(
+  file: string,
+  before: string | undefined,
+  after: string | undefined,
+  decrypt?: Decrypt,
+): Promise<SecretFileChange> {
+  const whole = (why: string, decrypted = false): SecretFileChange => ({ paths: [], whole: true, decrypted, why });
+  if (before === undefined || after === undefined) return whole(`${file} was ${before === undefined ? 'added' : 'deleted'}`);
+  let old: Record<string, unknown>;
+  let now: Record<string, unknown>;
+  try {
+    old = asTree(parseYamlDocument(before, file));
+    now = asTree(parseYamlDocument(after, file));
+  } catch (err) {
+    return whole(`${file} is not a readable YAML mapping (${(err as Error).message})`);
+  }
+  if (decrypt) {
+    try {
+      const [plainOld, plainNow] = await Promise.all([decrypt(before, `${file} (base)`), decrypt(after, file)]);
+      const paths = diffPaths(withoutMetadata(asTree(plainOld)), withoutMetadata(asTree(plainNow)));
+      return { paths, whole: false, decrypted: true, why: `${file}: ${describe(paths)} (decrypted values compared)` };
+    } catch (err) {
+      // Never echo the error text: it may quote decrypted material. The render will fail too; run every reader.
+      return whole(`${file} could not be decrypted on one side (${(err as Error).name})`, true);
+    }
+  }
+  if (!isDeepStrictEqual(keyMaterial(old), keyMaterial(now))) {
+    const paths = [...new Set([...Object.keys(withoutMetadata(old)), ...Object.keys(withoutMetadata(now))])].map((key) => [key]);
+    return { paths, whole: false, decrypted: false, why: `${file}: the data key may have changed, so every value counts as changed` };
+  }
+  const paths = diffPaths(withoutMetadata(old), withoutMetadata(now));
+  return { paths, whole: false, decrypted: false, why: `${file}: ${describe(paths)} (ciphertexts compared, no key)` };
+}
+
+function asTree(doc: unknown): Record<string, unknown> {
+  if (doc === undefined || doc === null) return {};
+  if (!isRecord(doc)) throw new Error('top level is not a mapping');
+  return doc;
+}
+
+function withoutMetadata(tree: Record<string, unknown>): Record<string, unknown> {
+  const { sops: _metadata, ...values } = tree;
+  return values;
+}
+
+/** What decides the data key: every key group except the per-edit fields (lastmodified, mac). */
+function keyMaterial(tree: Record<string, unknown>): unknown {
+  const metadata = isRecord(tree.sops) ? tree.sops : {};
+  const { lastmodified: _lastmodified, mac: _mac, ...rest } = metadata;
+  return rest;
+}
+
+/** Paths whose value differs, was added or was removed; maps are descended, anything else is one value. */
+export function diffPaths(a: Record<string, unknown>, b: Record<string, unknown>, prefix: string[] = []): string[][] {
+  const out: string[][] = [];
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const path = [...prefix, key];
+    const [x, y] = [a[key], b[key]];
+    if (isRecord(x) && isRecord(y)) out.push(...diffPaths(x, y, path));
+    else if (!(key in a) || !(key in b) || !isDeepStrictEqual(x, y)) out.push(path);
+  }
+  return out;
+}
+
+function describe(paths: string[][]): string {
+  if (paths.length === 0) return 'no value changed';
+  const shown = paths.slice(0, 5).map((p) => p.join('.'));
+  return `changed ${shown.join(', ')}${paths.length > 5 ? ` and ${paths.length - 5} more` : ''}`;
+}

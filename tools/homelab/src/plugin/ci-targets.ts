@@ -1,0 +1,35 @@
+import type { TargetConfiguration } from '@nx/devkit';
+import type { Chart, ClusterDeclaration, Release } from '../core/types.ts';
+import type { NormalizedOptions } from './options.ts';
+import { describeReleases, renderInputs, secretsInputs } from './targets.ts';
+
+/** Where the CI render writes: one masked file per release, `<dir>/<cluster>/<release>.yaml`. */
+export const RENDER_OUTPUT_DIR = 'dist/rendered';
+
+/**
+ * `render`: the CI render. Keyless (structure-preserving placeholders instead of decrypted secrets, so it needs
+ * no age key and its files hold no secret), masked, one file per release, cached by Nx with those files as
+ * outputs: a cache hit restores them, so `nx affected -t render` followed by an artifact upload always uploads
+ * the renders of the whole workspace state Nx knows about, never stale ones.
+ */
+export function renderTarget(
+  chart: Chart,
+  releases: Release[],
+  clusters: ClusterDeclaration[],
+  options: NormalizedOptions,
+  workspaceRoot: string,
+): TargetConfiguration {
+  return {
+    executor: '@homelab/nx:render',
+    cache: true,
+    dependsOn: chart.hasDependencies ? [options.depsTargetName] : [],
+    // Keyless placeholders follow the secrets files' key structure, so those files stay inputs.
+    inputs: [...renderInputs(chart, releases, clusters, workspaceRoot), ...secretsInputs(releases)],
+    outputs: releases.map((r) => `{workspaceRoot}/${RENDER_OUTPUT_DIR}/${r.cluster}/${r.name}.yaml`),
+    options: { outputDir: RENDER_OUTPUT_DIR },
+    metadata: {
+      technologies: ['helm', 'argocd'],
+      description: `Render ${describeReleases(releases)} keyless into ${RENDER_OUTPUT_DIR}/ (CI; safe to upload)`,
+    },
+  };
+}
