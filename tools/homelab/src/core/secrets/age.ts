@@ -1,0 +1,80 @@
+/**
+ * The age layer (sops `age/keysource.go`): each recipient gets an ASCII-armored age file holding the
+ * 32-byte data key (or, with several key groups, its Shamir share). Decryption does not match
+ * identities to recipient strings: every age entry is tried with every identity, as sops does.
+ */
+import { armor, Decrypter, Encrypter, identityToRecipient } from 'age-encryption';
+import { unsupported, wrongKey } from './errors.ts';
+import { ageRecipients, type SopsMetadata } from './metadata.ts';
+import { combine } from './shamir.ts';
+
+/** Recipient kinds the built-in backend can encrypt to (X25519, and ML-KEM-768 hybrid since sops 3.12). */
+export function checkRecipient(recipient: string, file: string): 'x25519' | 'hybrid' {
+  const r = recipient.trim();
+  if (r.startsWith('age1pq1')) return 'hybrid';
+  if (r.startsWith('age1') && r.indexOf('1', 4) === -1) return 'x25519';
+  const kind = r.startsWith('ssh-') ? 'an age SSH recipient' : r.startsWith('age1') ? 'an age plugin recipient' : 'not an age recipient';
+  throw unsupported(file, `recipient ${JSON.stringify(r)} is ${kind}`, 'the built-in SOPS backend supports age1… (X25519) and age1pq1… recipients; install sops for others');
+}
+
+/** Armored age encryption of `payload` to one recipient (sops stores the armor verbatim, final newline included). */
+export async function wrapKey(payload: Uint8Array, recipient: string, file: string): Promise<string> {
+  checkRecipient(recipient, file);
+  const e = new Encrypter();
+  e.addRecipient(recipient.trim());
+  return armor.encode(await e.encrypt(payload));
+}
+
+/** An identity string's recipient (validates the identity). */
+export async function recipientOf(identity: string): Promise<string> {
+  return identityToRecipient(identity);
+}
+
+async function tryUnwrap(enc: string, identities: readonly string[]): Promise<Uint8Array | undefined> {
+  let file: Uint8Array;
+  try {
+    file = armor.decode(enc);
+  } catch {
+    return undefined;
+  }
+  const d = new Decrypter();
+  for (const id of identities) d.addIdentity(id);
+  try {
+    return await d.decrypt(file);
+  } catch {
+    return undefined;
+  }
+}
+
+export interface UnwrappedKey {
+  dataKey: Buffer;
+  /** The share each key group yielded (index = group), for re-wrapping one group. */
+  parts: (Uint8Array | undefined)[];
+}
+
+/** Recover the data key: first age entry per group that opens, Shamir-combined across groups. */
+export async function unwrapDataKey(
+  md: SopsMetadata,
+  identities: readonly string[],
+  file: string,
+  sources: readonly string[],
+): Promise<UnwrappedKey> {
+  const parts: (Uint8Array | undefined)[] = [];
+  for (const group of md.keyGroups) {
+    let part: Uint8Array | undefined;
+    for (const entry of group.age) {
+      part = await tryUnwrap(entry.enc, identities);
+      if (part) break;
+    }
+    parts.push(part);
+  }
+  const got = parts.filter((p): p is Uint8Array => p !== undefined);
+  let dataKey: Uint8Array | undefined;
+  if (md.keyGroups.length === 1) dataKey = got[0];
+  else {
+    const threshold = md.shamirThreshold || md.keyGroups.length;
+    if (got.length >= threshold) dataKey = combine(got);
+  }
+  if (!dataKey || dataKey.length !== 32) throw wrongKey(file, ageRecipients(md), sources);
+  return { dataKey: Buffer.from(dataKey), parts };
+}

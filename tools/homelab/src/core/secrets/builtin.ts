@@ -1,0 +1,280 @@
+/**
+ * The built-in SOPS backend: decrypt, encrypt, edit in place, rotate the data key, change recipients.
+ * Plaintext only ever exists in memory; files are written encrypted and atomically.
+ */
+import { randomBytes } from 'node:crypto';
+import { checkRecipient, unwrapDataKey, wrapKey, type UnwrappedKey } from './age.ts';
+import { writeFileAtomic, type AtomicWriteHooks } from './atomic.ts';
+import { SecretsDocument } from './document.ts';
+import { decryptDocument, encryptBranches, sealMac, type DecryptedTree } from './engine.ts';
+import { noKeyFound, SopsError, unsupported } from './errors.ts';
+import { formatFromPath, type SopsFormat } from './format.ts';
+import { rfc3339Now } from './go-values.ts';
+import { discoverAgeKeys, type KeyDiscovery } from './keys.ts';
+import {
+  ageRecipients,
+  DEFAULT_RULE,
+  otherKeyCount,
+  RULE_KINDS,
+  type EncryptionRule,
+  type KeyGroup,
+  type SopsMetadata,
+} from './metadata.ts';
+import { readSecretFile, views, type DecryptResult, type SecretsOptions } from './result.ts';
+import { split } from './shamir.ts';
+import {
+  DEFAULT_LAYOUT,
+  emitEncrypted,
+  emitPlain,
+  hasSopsMetadata,
+  loadEncrypted,
+  loadPlain,
+  type EncryptedDocument,
+  type Layout,
+} from './stores/index.ts';
+import { forEachLeaf, Time, type Branch } from './tree.ts';
+
+interface Opened {
+  file: string;
+  doc: EncryptedDocument;
+  key: UnwrappedKey;
+  keys: KeyDiscovery;
+  tree: DecryptedTree;
+}
+
+/** Find identities, recover the data key, decrypt and verify the MAC. */
+async function open(file: string, opts: SecretsOptions): Promise<Opened> {
+  const format = opts.format ?? formatFromPath(file);
+  const doc = loadEncrypted(await readSecretFile(file), format, file);
+  const recipients = ageRecipients(doc.metadata);
+  const keys = await discoverAgeKeys({
+    workspaceRoot: opts.workspaceRoot,
+    env: opts.env,
+    recipients,
+    passphrase: opts.passphrase,
+  });
+  if (keys.identities.length === 0) throw noKeyFound(file, keys.searched);
+  const key = await unwrapDataKey(doc.metadata, keys.identities, file, keys.sources);
+  return { file, doc, key, keys, tree: decryptDocument(doc, key.dataKey, file) };
+}
+
+export async function builtinDecrypt(file: string, opts: SecretsOptions): Promise<DecryptResult> {
+  const { doc, keys, tree } = await open(file, opts);
+  return {
+    file,
+    format: doc.format,
+    backend: 'builtin',
+    plaintext: emitPlain(doc.format, tree.branches, file),
+    ...views(tree.branches),
+    leaves: tree.leaves,
+    keySources: keys.sources,
+  };
+}
+
+export interface EncryptOptions {
+  /** Format of the plaintext and of the encrypted output. */
+  format: SopsFormat;
+  /** age recipients of the (single) key group. */
+  recipients?: readonly string[];
+  /** Several key groups: the data key is split with Shamir; each group's recipients wrap one share. */
+  keyGroups?: readonly (readonly string[])[];
+  /** Groups needed to decrypt (default: all groups). */
+  shamirThreshold?: number;
+  /** Which leaves to encrypt (default `unencrypted_suffix: _unencrypted`). */
+  rule?: EncryptionRule;
+  macOnlyEncrypted?: boolean;
+  /** YAML indentation (default 4, like sops); for JSON, spaces instead of sops' tab. */
+  indent?: number;
+  /** Name used in messages. */
+  file?: string;
+  /** `lastmodified` (default: now). */
+  now?: Date;
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.+-]/).map((x) => Number.parseInt(x, 10) || 0);
+  const pb = b.split(/[.+-]/).map((x) => Number.parseInt(x, 10) || 0);
+  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
+}
+
+/** The sops version to record: 3.9.0, or newer when the file needs it (time values, age1pq1). */
+function versionFor(branches: Branch[], groups: KeyGroup[], floor = '3.9.0'): string {
+  let need = '3.9.0';
+  let hasTime = false;
+  forEachLeaf(branches, ({ value }) => {
+    if (value instanceof Time) hasTime = true;
+  });
+  if (hasTime) need = '3.10.0';
+  if (groups.some((g) => g.age.some((a) => a.recipient.startsWith('age1pq1')))) need = '3.12.0';
+  return compareVersions(floor, need) >= 0 ? floor : need;
+}
+
+function checkRule(rule: EncryptionRule, file: string): EncryptionRule {
+  if (!(RULE_KINDS as readonly string[]).includes(rule.kind) || rule.value === '') {
+    throw unsupported(file, `invalid encryption rule ${JSON.stringify(rule)}`, `use one of ${RULE_KINDS.join(', ')} with a non-empty value`);
+  }
+  return rule;
+}
+
+async function wrapGroups(dataKey: Buffer, recipientGroups: readonly (readonly string[])[], threshold: number, file: string): Promise<KeyGroup[]> {
+  if (recipientGroups.length === 0 || recipientGroups.some((g) => g.length === 0)) {
+    throw unsupported(file, 'no age recipients to encrypt for', 'pass at least one age1… recipient (per key group)');
+  }
+  for (const g of recipientGroups) for (const r of g) checkRecipient(r, file);
+  const parts = recipientGroups.length === 1 ? [dataKey] : split(dataKey, recipientGroups.length, threshold);
+  return Promise.all(
+    recipientGroups.map(async (g, i) => ({
+      age: await Promise.all(g.map(async (recipient) => ({ recipient: recipient.trim(), enc: await wrapKey(parts[i], recipient, file) }))),
+      others: {},
+    })),
+  );
+}
+
+function layoutFor(format: SopsFormat, indent: number | undefined): Layout {
+  if (indent === undefined) return DEFAULT_LAYOUT;
+  return format === 'json' ? { ...DEFAULT_LAYOUT, json: { ...DEFAULT_LAYOUT.json, indent: ' '.repeat(indent) } } : { ...DEFAULT_LAYOUT, yamlIndent: indent };
+}
+
+/** Encrypt a plaintext document for age recipients; returns the encrypted file content. */
+export async function builtinEncrypt(plaintext: string | Uint8Array, opts: EncryptOptions): Promise<string> {
+  const file = opts.file ?? `<${opts.format} document>`;
+  const bytes = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext;
+  const branches = loadPlain(bytes, opts.format, file);
+  if (branches.length === 0) throw unsupported(file, 'the document is empty', 'write at least one key');
+  if (hasSopsMetadata(opts.format, branches)) {
+    throw new SopsError('unsupported', `${file}: already SOPS-encrypted`, 'decrypt or edit it instead of encrypting it again');
+  }
+  const rule = checkRule(opts.rule ?? DEFAULT_RULE, file);
+  const groups = opts.keyGroups ?? [opts.recipients ?? []];
+  const threshold = groups.length > 1 ? (opts.shamirThreshold ?? groups.length) : 0;
+  if (groups.length > 1 && (threshold < 2 || threshold > groups.length)) {
+    throw unsupported(file, `invalid Shamir threshold ${threshold} for ${groups.length} key groups`, 'use a threshold between 2 and the number of groups');
+  }
+  const dataKey = randomBytes(32);
+  const keyGroups = await wrapGroups(dataKey, groups, threshold, file);
+  const macOnly = opts.macOnlyEncrypted ?? false;
+  const enc = encryptBranches(branches, dataKey, rule, macOnly, file);
+  const lastModified = rfc3339Now(opts.now);
+  const metadata: SopsMetadata = {
+    keyGroups,
+    shamirThreshold: threshold,
+    lastModified,
+    mac: sealMac(enc.macHex, dataKey, lastModified),
+    rule,
+    macOnlyEncrypted: macOnly,
+    version: versionFor(branches, keyGroups),
+  };
+  return emitEncrypted({ format: opts.format, branches: enc.branches, metadata, layout: layoutFor(opts.format, opts.indent) }, file);
+}
+
+export interface WriteOptions extends SecretsOptions {
+  /** `lastmodified` of the rewritten file (default: now). */
+  now?: Date;
+  /** Test seam for the atomic write. */
+  writeHooks?: AtomicWriteHooks;
+}
+
+/** Re-encrypt plaintext branches with the file's data key and rewrite it atomically. */
+async function rewrite(o: Opened, branches: Branch[], dataKey: Buffer, keyGroups: KeyGroup[], reuseIvs: boolean, opts: WriteOptions): Promise<string> {
+  const md = o.doc.metadata;
+  const enc = encryptBranches(branches, dataKey, md.rule, md.macOnlyEncrypted, o.file, reuseIvs ? o.tree.stash : undefined);
+  const lastModified = rfc3339Now(opts.now);
+  const metadata: SopsMetadata = {
+    ...md,
+    keyGroups,
+    lastModified,
+    mac: sealMac(enc.macHex, dataKey, lastModified),
+    version: versionFor(branches, keyGroups, md.version || '3.9.0'),
+  };
+  const out = emitEncrypted({ ...o.doc, branches: enc.branches, metadata }, o.file);
+  await writeFileAtomic(o.file, out, opts.writeHooks);
+  return out;
+}
+
+export interface EditResult {
+  changed: boolean;
+}
+
+/**
+ * Decrypt `file`, let `edit` change the document, and write it back re-encrypted with the same data
+ * key; every unchanged value keeps its exact ciphertext (same IV), so diffs show only real changes.
+ * Nothing is written when nothing changed.
+ */
+export async function editFile(
+  file: string,
+  edit: (doc: SecretsDocument) => void | Promise<void>,
+  opts: WriteOptions,
+): Promise<EditResult> {
+  const o = await open(file, opts);
+  const document = new SecretsDocument(o.tree.branches);
+  await edit(document);
+  const md = o.doc.metadata;
+  const probe = encryptBranches(document.documents, o.key.dataKey, md.rule, md.macOnlyEncrypted, file, o.tree.stash);
+  const before = emitEncrypted({ ...o.doc }, file);
+  const after = emitEncrypted({ ...o.doc, branches: probe.branches }, file);
+  if (before === after) return { changed: false };
+  await rewrite(o, document.documents, o.key.dataKey, md.keyGroups, true, opts);
+  return { changed: true };
+}
+
+function onlyAge(o: Opened, what: string): void {
+  if (o.doc.metadata.keyGroups.some((g) => otherKeyCount(g) > 0)) {
+    throw unsupported(o.file, `${what} needs to re-wrap the data key for its pgp/kms/… keys, which the built-in backend cannot do`, 'use the sops CLI for files with non-age master keys');
+  }
+}
+
+/** New data key: every value re-encrypted (new IVs), the key re-wrapped for the same age recipients. */
+export async function rotateFile(file: string, opts: WriteOptions): Promise<void> {
+  const o = await open(file, opts);
+  onlyAge(o, 'rotate');
+  const md = o.doc.metadata;
+  const dataKey = randomBytes(32);
+  const threshold = md.keyGroups.length > 1 ? md.shamirThreshold || md.keyGroups.length : 0;
+  const groups = await wrapGroups(dataKey, md.keyGroups.map((g) => g.age.map((a) => a.recipient)), threshold, file);
+  await rewrite(o, o.tree.branches, dataKey, groups, false, opts);
+}
+
+export interface RecipientChange {
+  add?: readonly string[];
+  remove?: readonly string[];
+  /** Key group to add to (default 0). */
+  group?: number;
+}
+
+/**
+ * Add or remove age recipients: the same data key (or the group's share) is wrapped for the new
+ * recipients; values, MAC and lastmodified are unchanged. Returns whether the file changed.
+ */
+export async function updateRecipients(file: string, change: RecipientChange, opts: WriteOptions): Promise<EditResult> {
+  const o = await open(file, opts);
+  const md = o.doc.metadata;
+  const target = change.group ?? 0;
+  if (!md.keyGroups[target]) throw unsupported(file, `there is no key group #${target}`, `use a group below ${md.keyGroups.length}`);
+  const remove = new Set((change.remove ?? []).map((r) => r.trim()));
+  let changed = false;
+  const groups: KeyGroup[] = [];
+  for (let i = 0; i < md.keyGroups.length; i++) {
+    const g = md.keyGroups[i];
+    const age = g.age.filter((a) => !remove.has(a.recipient));
+    changed ||= age.length !== g.age.length;
+    if (i === target) {
+      const part = md.keyGroups.length === 1 ? o.key.dataKey : o.key.parts[i];
+      for (const r of change.add ?? []) {
+        const recipient = r.trim();
+        if (age.some((a) => a.recipient === recipient)) continue;
+        if (!part) throw unsupported(file, `cannot add to key group #${i}: none of your keys opens it`, 'add the recipient with a key of that group');
+        age.push({ recipient, enc: await wrapKey(part, recipient, file) });
+        changed = true;
+      }
+    }
+    if (age.length + otherKeyCount(g) === 0) {
+      throw unsupported(file, `removing those recipients would leave key group #${i} without any key`, 'add another recipient first');
+    }
+    groups.push({ ...g, age });
+  }
+  if (!changed) return { changed: false };
+  const out = emitEncrypted({ ...o.doc, metadata: { ...md, keyGroups: groups } }, file);
+  await writeFileAtomic(file, out, opts.writeHooks);
+  return { changed: true };
+}

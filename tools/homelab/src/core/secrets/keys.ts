@@ -1,0 +1,184 @@
+/**
+ * age identity discovery like sops (`loadIdentities`): SOPS_AGE_KEY, SOPS_AGE_KEY_FILE,
+ * SOPS_AGE_KEY_CMD, then the user config keys.txt; identities from every source found are used.
+ * Only when none is found does the repository's demo key count. Identities stay in memory.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { armor, Decrypter } from 'age-encryption';
+import { execa } from 'execa';
+import { HomelabError } from '../errors.ts';
+
+export const DEMO_KEY_FILE = 'demo-age-key.txt';
+
+export interface DiscoverOptions {
+  /** Workspace root holding `demo-age-key.txt` (the last resort). */
+  workspaceRoot: string;
+  env?: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
+  home?: string;
+  /** Recipients of the file being decrypted: SOPS_AGE_KEY_CMD runs once per recipient with SOPS_AGE_RECIPIENT. */
+  recipients?: readonly string[];
+  /** Asked for the passphrase of an age-encrypted (scrypt) identity file; `source` names the file. */
+  passphrase?: (source: string) => Promise<string>;
+}
+
+export interface KeyDiscovery {
+  /** AGE-SECRET-KEY-… strings. Secret: never log, never pass on argv. */
+  identities: string[];
+  /** Where identities were found (env var names and paths, never contents). */
+  sources: string[];
+  /** Every place looked at, in order, with a note when a place was unusable. */
+  searched: string[];
+  usedDemoKey: boolean;
+}
+
+const IDENTITY = /^AGE-SECRET-KEY-(PQ-)?1[0-9A-Z]+$/;
+
+/** Parse an identity file; age-encrypted ones (armored or binary) are unlocked with a passphrase via scrypt. */
+export async function parseIdentities(
+  content: string | Uint8Array,
+  source: string,
+  passphrase?: (source: string) => Promise<string>,
+): Promise<string[]> {
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
+  const head = bytes.subarray(0, 64).toString('latin1').trimStart();
+  if (head.startsWith('age-encryption.org/') || head.startsWith('-----BEGIN AGE ENCRYPTED FILE-----')) {
+    if (!passphrase) {
+      throw new HomelabError(
+        `${source} is a passphrase-protected age identity file and no passphrase prompt is available`,
+        'run from a terminal, or point SOPS_AGE_KEY_FILE at an unencrypted identity file',
+      );
+    }
+    const d = new Decrypter();
+    d.addPassphrase(await passphrase(source));
+    const encrypted = head.startsWith('-----BEGIN') ? armor.decode(bytes.toString('utf8')) : new Uint8Array(bytes);
+    let plain: string;
+    try {
+      plain = await d.decrypt(encrypted, 'text');
+    } catch {
+      throw new HomelabError(`${source}: incorrect passphrase for the age identity file`, 'retry with the right passphrase');
+    }
+    return parseIdentities(plain, source);
+  }
+  const out: string[] = [];
+  for (const raw of bytes.toString('utf8').split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    for (const word of line.split(/\s+/)) if (IDENTITY.test(word)) out.push(word);
+  }
+  return out;
+}
+
+/** sops' default keys file: $XDG_CONFIG_HOME/sops/age/keys.txt, else the OS user config dir. */
+export function defaultKeysFile(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, home: string): string | undefined {
+  const xdg = env.XDG_CONFIG_HOME;
+  let dir: string | undefined;
+  if (platform === 'win32') dir = env.AppData ?? env.APPDATA;
+  else if (xdg && isAbsolute(xdg)) dir = xdg;
+  else if (platform === 'darwin') dir = join(home, 'Library', 'Application Support');
+  else if (home) dir = join(home, '.config');
+  return dir === undefined ? undefined : join(dir, 'sops', 'age', 'keys.txt');
+}
+
+/** Split a command line like google/shlex (no shell is involved). */
+export function shellWords(cmd: string): string[] {
+  const words: string[] = [];
+  let cur = '';
+  let inWord = false;
+  let quote: '"' | "'" | '' = '';
+  for (let i = 0; i < cmd.length; i++) {
+    const c = cmd[i];
+    if (quote === "'") {
+      if (c === "'") quote = '';
+      else cur += c;
+    } else if (quote === '"') {
+      if (c === '"') quote = '';
+      else if (c === '\\' && i + 1 < cmd.length && '"\\$`\n'.includes(cmd[i + 1])) cur += cmd[++i];
+      else cur += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      inWord = true;
+    } else if (c === '\\' && i + 1 < cmd.length) {
+      cur += cmd[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(cur);
+      cur = '';
+      inWord = false;
+    } else {
+      cur += c;
+      inWord = true;
+    }
+  }
+  if (quote) throw new HomelabError(`SOPS_AGE_KEY_CMD has an unclosed ${quote} quote`, 'fix the quoting of SOPS_AGE_KEY_CMD');
+  if (inWord) words.push(cur);
+  return words;
+}
+
+export async function discoverAgeKeys(opts: DiscoverOptions): Promise<KeyDiscovery> {
+  const env = opts.env ?? process.env;
+  const platform = opts.platform ?? process.platform;
+  const home = opts.home ?? env.HOME ?? homedir();
+  const result: KeyDiscovery = { identities: [], sources: [], searched: [], usedDemoKey: false };
+  const take = (ids: string[], source: string): void => {
+    if (ids.length === 0) return;
+    result.identities.push(...ids.filter((id) => !result.identities.includes(id)));
+    result.sources.push(source);
+  };
+
+  if (env.SOPS_AGE_KEY !== undefined) {
+    result.searched.push('SOPS_AGE_KEY');
+    take(await parseIdentities(env.SOPS_AGE_KEY.split(/\s+/).join('\n'), 'SOPS_AGE_KEY', opts.passphrase), 'SOPS_AGE_KEY');
+  }
+
+  const keyFile = env.SOPS_AGE_KEY_FILE;
+  if (keyFile !== undefined) {
+    let content: Buffer | undefined;
+    try {
+      content = readFileSync(keyFile);
+    } catch {
+      result.searched.push(`SOPS_AGE_KEY_FILE=${keyFile} (unreadable)`);
+    }
+    if (content) {
+      result.searched.push(`SOPS_AGE_KEY_FILE=${keyFile}`);
+      take(await parseIdentities(content, keyFile, opts.passphrase), keyFile);
+    }
+  }
+
+  const keyCmd = env.SOPS_AGE_KEY_CMD;
+  if (keyCmd !== undefined) {
+    const argv = shellWords(keyCmd);
+    const runs = opts.recipients?.length ? opts.recipients : [undefined];
+    let ok = argv.length > 0;
+    for (const recipient of runs) {
+      if (!ok) break;
+      const child = await execa(argv[0], argv.slice(1), {
+        env: recipient === undefined ? {} : { SOPS_AGE_RECIPIENT: recipient },
+        stdin: 'ignore',
+        stderr: 'inherit',
+        reject: false,
+      });
+      if (child.exitCode !== 0 || typeof child.stdout !== 'string') ok = false;
+      else take(await parseIdentities(child.stdout, 'SOPS_AGE_KEY_CMD', opts.passphrase), 'SOPS_AGE_KEY_CMD');
+    }
+    result.searched.push(ok ? 'SOPS_AGE_KEY_CMD' : 'SOPS_AGE_KEY_CMD (failed)');
+  }
+
+  const userFile = defaultKeysFile(env, platform, home);
+  if (userFile) {
+    result.searched.push(userFile);
+    if (existsSync(userFile)) take(await parseIdentities(readFileSync(userFile), userFile, opts.passphrase), userFile);
+  }
+
+  if (result.identities.length === 0) {
+    const demo = join(opts.workspaceRoot, DEMO_KEY_FILE);
+    result.searched.push(demo);
+    if (existsSync(demo)) {
+      take(await parseIdentities(readFileSync(demo), demo), demo);
+      result.usedDemoKey = result.identities.length > 0;
+    }
+  }
+  return result;
+}

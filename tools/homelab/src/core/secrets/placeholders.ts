@@ -1,0 +1,62 @@
+/**
+ * Keyless placeholders: from an encrypted file alone, a plaintext document with the same structure
+ * and typed dummy values (from each ENC[…] `type:` tag), so charts render without any key (CI). The
+ * output depends only on the file, never on time or randomness, so caches keyed on it stay valid.
+ */
+import { envelopeType, isEncrypted } from './cipher.ts';
+import { formatFromPath, type SopsFormat } from './format.ts';
+import { readSecretFile, views } from './result.ts';
+import { emitPlain, loadEncrypted } from './stores/index.ts';
+import { Branch, Comment, formatPath, Int, mapLeaves, Time, Verbatim, type PathSegment, type Scalar, type Value } from './tree.ts';
+
+export const PLACEHOLDER_TIME = '1970-01-01T00:00:00Z';
+
+function dummy(type: string | undefined, path: readonly PathSegment[]): Scalar {
+  switch (type) {
+    case 'int':
+      return new Int(0);
+    case 'float':
+      // Written `0.0` so that it reads back as a float.
+      return new Verbatim('0.0', 0);
+    case 'bool':
+      return false;
+    case 'time':
+      return new Time(PLACEHOLDER_TIME);
+    default:
+      return `placeholder-${formatPath(path)}`;
+  }
+}
+
+/** Encrypted comments carry nothing useful without a key: drop them, keep clear-text ones. */
+function withoutEncryptedComments(v: Value): Value {
+  const keep = (i: unknown): boolean => !(i instanceof Comment && isEncrypted(i.text));
+  if (v instanceof Branch) {
+    return new Branch(v.items.filter(keep).map((i) => (i instanceof Comment ? i : { key: i.key, value: withoutEncryptedComments(i.value) })));
+  }
+  if (Array.isArray(v)) return v.filter(keep).map((i) => (i instanceof Comment ? i : withoutEncryptedComments(i)));
+  return v;
+}
+
+export interface PlaceholderDocument {
+  format: SopsFormat;
+  /** The placeholder document in the file's own format. */
+  plaintext: Buffer;
+  data: unknown;
+  documents: unknown[];
+}
+
+/** Placeholders for an encrypted document given as bytes; clear-text (unencrypted) values are kept. */
+export function placeholderDocument(encrypted: string | Uint8Array, format: SopsFormat, file = `<${format} document>`): PlaceholderDocument {
+  const bytes = typeof encrypted === 'string' ? Buffer.from(encrypted, 'utf8') : encrypted;
+  const doc = loadEncrypted(bytes, format, file);
+  const branches = mapLeaves(doc.branches, ({ value, path }) => {
+    if (value instanceof Comment) return value;
+    return isEncrypted(value) ? dummy(envelopeType(value), path) : value;
+  }).map((b) => withoutEncryptedComments(b) as Branch);
+  return { format, plaintext: emitPlain(format, branches, file), ...views(branches) };
+}
+
+/** Placeholders for an encrypted file on disk (format from the extension unless given). */
+export async function placeholderFile(file: string, format: SopsFormat = formatFromPath(file)): Promise<PlaceholderDocument> {
+  return placeholderDocument(await readSecretFile(file), format, file);
+}
