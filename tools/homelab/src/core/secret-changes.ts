@@ -1,4 +1,8 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { decryptFile, discoverAgeKeys, formatFromPath } from './secrets/index.ts';
 import { isRecord, parseYamlDocument } from './yaml-docs.ts';
 
 /**
@@ -23,8 +27,28 @@ export interface SecretFileChange {
   why: string;
 }
 
-/** Decrypts a SOPS document into plain data, in memory. Throws when it cannot. */
+/** Decrypts the SOPS document `text` (a version of `file`) into plain data, in memory. Throws when it cannot. */
 export type Decrypt = (text: string, file: string) => Promise<unknown>;
+
+/**
+ * A Decrypt over the SOPS layer when an age identity is found (SOPS_AGE_KEY*, keys.txt, else the demo key),
+ * undefined otherwise (then ciphertexts are compared). Versions from git are still encrypted, so they are
+ * staged in a private temporary file for the decrypter; the plaintext stays in memory.
+ */
+export async function secretsDecrypter(root: string): Promise<Decrypt | undefined> {
+  const keys = await discoverAgeKeys({ workspaceRoot: root });
+  if (keys.identities.length === 0) return undefined;
+  return async (text, file) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'homelab-sops-'));
+    try {
+      const staged = path.join(dir, path.basename(file));
+      await writeFile(staged, text, { mode: 0o600 });
+      return (await decryptFile(staged, { workspaceRoot: root, format: formatFromPath(file) })).data;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+}
 
 export async function secretFileChange(
   file: string,
@@ -44,7 +68,7 @@ export async function secretFileChange(
   }
   if (decrypt) {
     try {
-      const [plainOld, plainNow] = await Promise.all([decrypt(before, `${file} (base)`), decrypt(after, file)]);
+      const [plainOld, plainNow] = await Promise.all([decrypt(before, file), decrypt(after, file)]);
       const paths = diffPaths(withoutMetadata(asTree(plainOld)), withoutMetadata(asTree(plainNow)));
       return { paths, whole: false, decrypted: true, why: `${file}: ${describe(paths)} (decrypted values compared)` };
     } catch (err) {
