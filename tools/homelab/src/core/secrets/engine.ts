@@ -21,6 +21,8 @@ export interface DecryptedTree {
   stash: IvStash;
   /** Decrypted (non-empty) values as text, in walk order: what an output masker must hide. */
   leaves: string[];
+  /** The verified MAC (uppercase hex SHA-512). */
+  macHex: string;
 }
 
 function tampered(file: string, path: readonly (string | number)[], what: string): SopsError {
@@ -108,8 +110,9 @@ export function decryptDocument(doc: EncryptedDocument, dataKey: Buffer, file: s
     if (!(err instanceof DecryptError)) throw err;
     throw macMismatch(file, 'the MAC cannot be decrypted');
   }
-  if (!sameMac(stored, computed) && !(computedLegacy && sameMac(stored, computedLegacy))) throw macMismatch(file);
-  return { branches, stash, leaves };
+  if (sameMac(stored, computed)) return { branches, stash, leaves, macHex: computed };
+  if (computedLegacy && sameMac(stored, computedLegacy)) return { branches, stash, leaves, macHex: computedLegacy };
+  throw macMismatch(file);
 }
 
 export interface EncryptedTree {

@@ -56,7 +56,7 @@ export function placeholderDocument(encrypted: string | Uint8Array, format: Sops
   return { format, plaintext: emitPlain(format, branches, file), ...views(branches) };
 }
 
-/** Placeholders for an encrypted file on disk (format from the extension unless given). */
-export async function placeholderFile(file: string, format: SopsFormat = formatFromPath(file)): Promise<PlaceholderDocument> {
-  return placeholderDocument(await readSecretFile(file), format, file);
+/** The placeholder document (bytes in the file's format) for an encrypted file on disk. */
+export async function placeholderFile(file: string, format: SopsFormat = formatFromPath(file)): Promise<Buffer> {
+  return placeholderDocument(await readSecretFile(file), format, file).plaintext;
 }

@@ -25,7 +25,8 @@ const YAML_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 function hint(s: string): 'map' | 'dot' | 'num' | undefined {
   if (s === '') return 'map';
   const c = s[0];
-  if ('yYnNtTfFoO~'.includes(c)) return 'map';
+  // '<' starts the merge key `<<`.
+  if ('yYnNtTfFoO~<'.includes(c)) return 'map';
   if (c === '.') return 'dot';
   if (c === '+' || c === '-' || (c >= '0' && c <= '9')) return 'num';
   return undefined;

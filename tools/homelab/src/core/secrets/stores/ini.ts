@@ -108,15 +108,16 @@ function commentLines(comment: string): string[] {
   return comment.split('\n').map((l) => (l[0] === '#' || l[0] === ';' ? `${l[0]} ${l.slice(1).trim()}` : `; ${l}`));
 }
 
-/** ini.v1 `WriteTo` with PrettyFormat: `=` aligned per section, a blank line after each section. */
+/** ini.v1 `WriteTo` with PrettyFormat: `=` aligned per section, a blank line between sections. */
 export function emitIni(branch: Branch, file: string): string {
   const sections = branch.items.filter((i): i is Entry => !(i instanceof Comment));
   const ordered = [
     ...sections.filter((s) => s.key === DEFAULT_SECTION),
     ...sections.filter((s) => s.key !== DEFAULT_SECTION),
   ];
-  let out = '';
+  const parts: string[] = [];
   for (const section of ordered) {
+    let out = '';
     if (!(section.value instanceof Branch)) {
       throw malformed(file, 'INI', `top-level "${section.key}" is not a section`);
     }
@@ -152,7 +153,7 @@ export function emitIni(branch: Branch, file: string): string {
       const name = display(k.name);
       out += `${name}${' '.repeat(align - name.length)} = ${val}\n`;
     }
-    out += '\n';
+    parts.push(out);
   }
-  return out;
+  return parts.join('\n');
 }

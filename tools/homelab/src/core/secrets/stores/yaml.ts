@@ -283,8 +283,9 @@ export function loadYaml(text: string, file: string): Branch[] {
   for (const doc of list) {
     const err = doc.errors[0];
     if (err) {
-      const pos = err.linePos?.[0];
-      const at = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
+      const offset = err.pos[0];
+      const line = text.slice(0, offset).split('\n').length;
+      const at = ` at line ${line}, column ${offset - text.lastIndexOf('\n', offset - 1)}`;
       throw malformed(file, 'YAML', `${err.code.toLowerCase().replaceAll('_', ' ')}${at}`);
     }
   }
