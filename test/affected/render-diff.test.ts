@@ -1,0 +1,88 @@
+// PR render diff and the two CI shells (hack/affected, hack/render-diff) on a real branch of the example.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { computeAffected } from '../../tools/homelab/src/core/affected.ts';
+import { renderDiff, renderDiffMarkdown, type RenderDiffReport } from '../../tools/homelab/src/core/render-diff.ts';
+import { decryptFile, editFile } from '../../tools/homelab/src/core/secrets/index.ts';
+import { createExampleRepo, nxEnv, type ExampleRepo } from './example-repo.ts';
+
+let repo: ExampleRepo;
+let base: string;
+let head: string;
+let report: RenderDiffReport;
+
+beforeAll(async () => {
+  vi.stubEnv('NX_ISOLATE_PLUGINS', 'false');
+  repo = createExampleRepo();
+  base = repo.git('rev-parse', 'HEAD').trim();
+  repo.git('checkout', '--quiet', '-b', 'feature');
+  repo.write('clusters/home/apps/monitoring.yaml', repo.read('clusters/home/apps/monitoring.yaml').replace('value: 30d', 'value: 15d'));
+  repo.remove('charts/jellyfin');
+  repo.write('charts/whoami/Chart.yaml', 'apiVersion: v2\nname: whoami\nversion: 0.1.0\n');
+  repo.write('charts/whoami/values.yaml', 'message: hello\n');
+  repo.write('charts/whoami/templates/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: whoami\ndata:\n  message: {{ .Values.message }}\n');
+  await editFile(path.join(repo.root, 'secrets.yaml'), (doc) => doc.set(['monitoring', 'grafana', 'adminPassword'], 'a-new-password'), { workspaceRoot: repo.root, env: {} });
+  head = repo.commit('feature');
+  report = await renderDiff(repo.root, await computeAffected(repo.root, { base: 'main' }));
+});
+
+afterAll(() => {
+  repo?.dispose();
+  vi.unstubAllEnvs();
+});
+
+const release = (name: string) => report.releases.find((r) => r.name === name)!;
+
+describe('renderDiff', () => {
+  it('renders the affected releases on both sides and reports them per resource', () => {
+    expect(report).toMatchObject({ base, head });
+    expect(report.releases.map((r) => `${r.cluster}/${r.name}:${r.status}`).sort()).toEqual(['home/jellyfin:removed', 'home/monitoring:changed', 'home/whoami:added']);
+    const monitoring = release('monitoring');
+    expect(monitoring.resources.map((r) => `${r.change} ${r.kind} ${r.namespace}/${r.name}`)).toEqual(['changed StatefulSet monitoring/prometheus']);
+    expect(monitoring.resources[0].diff).toMatch(/^-\s+- --storage\.tsdb\.retention\.time=30d$/m);
+    expect(monitoring.resources[0].diff).toMatch(/^\+\s+- --storage\.tsdb\.retention\.time=15d$/m);
+    expect(release('whoami').resources).toMatchObject([{ change: 'added', kind: 'ConfigMap', name: 'whoami' }]);
+    expect(release('jellyfin').resources.every((r) => r.change === 'removed')).toBe(true);
+    expect(release('jellyfin').resources.map((r) => r.kind)).toContain('Deployment');
+  });
+
+  it('prints markdown with a table per release, folded diffs, and no secret value', async () => {
+    const markdown = renderDiffMarkdown(report);
+    expect(markdown).toContain(`## Render diff ${base.slice(0, 7)}..${head.slice(0, 7)}`);
+    expect(markdown).toContain('| changed | StatefulSet | monitoring | prometheus |');
+    expect(markdown).toContain('<details><summary>added ConfigMap whoami</summary>');
+    expect(markdown.indexOf('home/monitoring')).toBeLessThan(markdown.indexOf('home/jellyfin'));
+    const { leaves } = await decryptFile(path.join(repo.root, 'secrets.yaml'), { workspaceRoot: repo.root, env: {} });
+    for (const secret of [...leaves, 'a-new-password'].filter((l) => l.length >= 6)) expect(markdown).not.toContain(secret);
+    const cut = renderDiffMarkdown(report, { maxDiffLines: 5 });
+    expect(cut).toContain('the report reached its size limit');
+    expect(cut.length).toBeLessThan(markdown.length);
+  });
+});
+
+describe('CI shells', () => {
+  const hack = (script: string, ...args: string[]) =>
+    execFileSync(process.execPath, [path.join(repo.root, 'hack', script), ...args], { cwd: repo.root, env: nxEnv(), stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+
+  it('hack/affected explains the selection and writes NX_BASE/NX_HEAD/HOMELAB_AFFECTED for the next steps', () => {
+    const envFile = path.join(repo.root, 'github-env');
+    writeFileSync(envFile, '');
+    const out = hack('affected', '--base', 'main', '-t', 'lint,render', '--keyless', '--env', envFile);
+    expect(out).toMatch(/^affected monitoring: .*secrets: secrets\.yaml key monitoring\.grafana\.adminPassword changed/m);
+    expect(out).toMatch(/^skipped  arr: reads none of the changed keys of secrets\.yaml/m);
+    expect(out).toMatch(/^removed  jellyfin: /m);
+    expect(readFileSync(envFile, 'utf8')).toBe(`NX_BASE=${base}\nNX_HEAD=${head}\nHOMELAB_AFFECTED=monitoring,whoami\n`);
+  });
+
+  it('hack/render-diff writes the full report and appends the cut one to the job summary', () => {
+    const summary = path.join(repo.root, 'summary.md');
+    writeFileSync(summary, '# CI\n');
+    const out = hack('render-diff', '--base', 'main', '--output', 'dist/render-diff.md', '--summary', summary, '--max-diff-lines', '10');
+    const full = readFileSync(path.join(repo.root, 'dist/render-diff.md'), 'utf8');
+    expect(full).toContain('+            - --storage.tsdb.retention.time=15d');
+    expect(readFileSync(summary, 'utf8')).toBe(`# CI\n${out}`);
+    expect(out).toContain('the report reached its size limit');
+  });
+});
