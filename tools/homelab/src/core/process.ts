@@ -4,8 +4,8 @@ import type { Writable } from 'node:stream';
 export interface RunOptions {
   cwd?: string;
   /**
-   * In-memory inputs, e.g. decrypted value files: inputs[0] is stdin (`-f -`), inputs[i] is file
-   * descriptor 2+i (`-f /dev/fd/3`, …). Secrets travel only through these pipes.
+   * In-memory inputs, e.g. decrypted value files, readable by the child at `inputPath(i)`.
+   * Secrets travel only through these pipes.
    */
   inputs?: Buffer[];
   /** Called with each line of stdout+stderr as it arrives (already the raw text: callers mask). */
@@ -20,11 +20,30 @@ export interface RunResult {
   stderr: string;
 }
 
+/** Where a child reads `inputs[index]`: stdin for the first, a real pipe at fd 10, 11, … for the others. */
+export function inputPath(index: number): string {
+  return index === 0 ? '-' : `/dev/fd/${9 + index}`;
+}
+
+/**
+ * Node gives a child extra descriptors as UNIX sockets, and opening `/dev/fd/N` of a socket fails (ENXIO).
+ * With more than one input, bash turns each socket (fd 3, 4, …) into a real pipe at fd 10, 11, … through a
+ * `cat` process substitution, closes the sockets and execs the tool. Nothing touches the disk.
+ */
+function withPipes(bin: string, args: string[], extraInputs: number): [string, string[]] {
+  if (extraInputs === 0) return [bin, args];
+  const sockets = Array.from({ length: extraInputs }, (_, i) => 3 + i);
+  const open = sockets.map((fd, i) => `${10 + i}< <(exec cat <&${fd})`).join(' ');
+  const close = sockets.map((fd) => `${fd}<&-`).join(' ');
+  return ['bash', ['-c', `exec ${open}; exec ${close}; exec "$@"`, 'bash', bin, ...args]];
+}
+
 /** Runs a real CLI (helm, kubectl, sops, ansible) without a shell; never rejects on a non-zero exit. */
 export async function runTool(bin: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
   const inputs = options.inputs ?? [];
   const extraPipes = inputs.slice(1).map(() => 'pipe' as const);
-  const child = execa(bin, args, {
+  const [command, argv] = withPipes(bin, args, extraPipes.length);
+  const child = execa(command, argv, {
     cwd: options.cwd,
     env: options.env,
     reject: false,
@@ -39,13 +58,14 @@ export async function runTool(bin: string, args: string[], options: RunOptions =
     stream.on('error', () => {});
     stream.end(input);
   });
-  const lines = options.onLine ? lineSplitter(options.onLine) : undefined;
-  if (lines) {
-    child.stdout?.on('data', lines.push);
-    child.stderr?.on('data', lines.push);
+  // One splitter per stream: a partial stdout line must not be glued to a stderr line.
+  const splitters = options.onLine ? [lineSplitter(options.onLine), lineSplitter(options.onLine)] : [];
+  if (splitters.length) {
+    child.stdout?.on('data', splitters[0].push);
+    child.stderr?.on('data', splitters[1].push);
   }
   const result = await child;
-  lines?.flush();
+  splitters.forEach((s) => s.flush());
   return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
 }
 

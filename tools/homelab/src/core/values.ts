@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { inputPath } from './process.ts';
 import type { Release } from './types.ts';
 
 /** Decrypted (or placeholder) content of one SOPS value file, held only in memory. */
@@ -18,7 +19,7 @@ export interface SecretSource {
 /** Helm's value flags for one release, in ArgoCD's order, with in-memory sources as pipes. */
 export interface HelmValues {
   args: string[];
-  /** inputs[0] → stdin (`-`), inputs[i] → `/dev/fd/{2+i}`. */
+  /** In-memory value files, referenced in `args` by `inputPath(i)` (process.ts). */
   inputs: Buffer[];
   /** Every secret value that went into the inputs (for masking output and errors). */
   secrets: string[];
@@ -35,10 +36,7 @@ export async function buildHelmValues(root: string, release: Release, secrets: S
   const args: string[] = [];
   const inputs: Buffer[] = [];
   const leaves: string[] = [];
-  const pipe = (content: Buffer) => {
-    inputs.push(content);
-    return inputs.length === 1 ? '-' : `/dev/fd/${inputs.length + 1}`;
-  };
+  const pipe = (content: Buffer) => inputPath(inputs.push(content) - 1);
 
   for (const [flag, forceString] of [['--set', false], ['--set-string', true]] as const) {
     for (const p of lastPerName(release.parameters).filter((p) => p.forceString === forceString)) {

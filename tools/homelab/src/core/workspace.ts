@@ -22,13 +22,16 @@ export async function openWorkspace(root: string, layout?: WorkspaceLayout): Pro
     layout = fromNx.layout;
     if (fromNx.warning) warnings.push(fromNx.warning);
   }
-  const helm = await resolveHelm();
-  const resolved = layout;
-  const resolution = await resolveReleases(layout, {
-    renderChart: (_dir, _name, _namespace, _files, release) => renderAppOfApps(resolved.root, helm, release),
-  });
+  const [helm, resolution] = await Promise.all([resolveHelm(), resolveWorkspace(layout)]);
   warnings.push(...resolution.warnings);
   return { root: layout.root, layout, resolution, helm, warnings };
+}
+
+/** The resolver with helm wired in for app-of-apps charts (helm is found only if one exists). */
+export function resolveWorkspace(layout: WorkspaceLayout): Promise<Resolution> {
+  return resolveReleases(layout, {
+    renderChart: async (_dir, _name, _namespace, _files, release) => renderAppOfApps(layout.root, await resolveHelm(), release),
+  });
 }
 
 /**

@@ -3,26 +3,30 @@ import type { CreateDependencies, CreateNodes, ProjectConfiguration, TargetConfi
 import { DependencyType } from '@nx/devkit';
 import { normalizeLayout } from '../core/layout.ts';
 import { discoverCharts } from '../core/charts.ts';
-import { resolveReleases } from '../core/releases.ts';
+import { resolveWorkspace } from '../core/workspace.ts';
 import type { Resolution } from '../core/releases.ts';
 import { normalizeOptions, type HomelabPluginOptions, type NormalizedOptions } from './options.ts';
 import { renderTarget } from './ci-targets.ts';
 import { depsTarget, templateTarget } from './targets.ts';
+import { lintTarget, validateTarget, workspaceProject } from './quality-targets.ts';
 
 /**
  * One Nx project per chart directory. Releases come from the ArgoCD manifests (the one resolver), so targets,
  * configurations and inputs follow what ArgoCD deploys. Resolution runs once per batch, not per chart.
  */
 export const createNodes: CreateNodes<HomelabPluginOptions> = [
-  '**/Chart.yaml',
+  // nx.json: the root-level `workspace` project (workspace-wide targets such as check).
+  '{**/Chart.yaml,nx.json}',
   async (configFiles, rawOptions, context) => {
     const options = normalizeOptions(rawOptions);
     const layout = normalizeLayout(context.workspaceRoot, { charts: options.chartGlobs, clusters: options.clusterGlobs });
-    const resolution = await resolveReleases(layout);
+    const resolution = await resolveWorkspace(layout);
     const wanted = new Set(configFiles.map((file) => path.posix.dirname(file.split(path.sep).join('/'))));
-    return resolution.charts
+    const charts = resolution.charts
       .filter((chart) => wanted.has(chart.dir))
       .map((chart) => [`${chart.dir}/Chart.yaml`, { projects: { [chart.dir]: project(chart.name, chart.dir, resolution, options, context.workspaceRoot) } }] as const);
+    if (!configFiles.includes('nx.json')) return charts;
+    return [...charts, ['nx.json', { projects: { '.': workspaceProject(resolution, options, context.workspaceRoot) } }] as const];
   },
 ];
 
@@ -39,9 +43,11 @@ function project(
   const releases = resolution.releases.filter((r) => r.chartDir === dir);
   const targets: Record<string, TargetConfiguration> = {};
   if (chart.hasDependencies) targets[options.depsTargetName] = depsTarget(chart, workspaceRoot);
+  targets[options.lintTargetName] = lintTarget(chart, releases, resolution.clusters, options, workspaceRoot);
   if (chart.type !== 'library') {
     targets[options.templateTargetName] = templateTarget(chart, releases, resolution.clusters, options, workspaceRoot);
     targets[options.renderTargetName] = renderTarget(chart, releases, resolution.clusters, options, workspaceRoot);
+    targets[options.validateTargetName] = validateTarget(chart, releases, resolution.clusters, options, workspaceRoot);
   }
   return {
     root: dir,

@@ -1,0 +1,93 @@
+// The template target against hand-written helm commands: the ArgoCD fidelity guarantee.
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { template } from '../tools/homelab/src/core/commands/template.ts';
+import { createMasker } from '../tools/homelab/src/core/mask.ts';
+import { openSecrets } from '../tools/homelab/src/core/secret-source.ts';
+import { decryptFile } from '../tools/homelab/src/core/secrets/index.ts';
+import { openWorkspace, type Workspace } from '../tools/homelab/src/core/workspace.ts';
+import { childEnv, helm, repoRoot } from './support/workspace.ts';
+import { resolveHelm } from '../tools/homelab/src/core/helm.ts';
+
+const common = ['--kube-version', '1.33.0', '--include-crds'];
+const values = (chart: string) => ['-f', `charts/${chart}/values.yaml`, '-f', 'clusters/home/values/global.yaml'];
+
+/**
+ * What ArgoCD runs for each Application in clusters/home, written by hand from the manifests.
+ * `secrets: true` pipes the decrypted secrets.yaml to `-f -` after the plain value files.
+ */
+const handWritten: Record<string, { args: string[]; secrets?: boolean; extra?: string }> = {
+  system: { args: ['template', 'system', 'charts/system', '--namespace', 'system', ...values('system'), ...common] },
+  networking: {
+    args: ['template', 'networking', 'charts/networking', '--namespace', 'networking', ...values('networking'), ...common],
+    extra: 'blocky:\n  service:\n    annotations:\n      metallb.universe.tf/loadBalancerIPs: 192.168.1.53\n',
+  },
+  monitoring: {
+    args: [
+      'template', 'monitoring', 'charts/monitoring', '--namespace', 'monitoring', ...values('monitoring'),
+      '--set', 'prometheus.retention=30d', '--set-string', 'grafana.env.GF_USERS_ALLOW_SIGN_UP=false', ...common,
+    ],
+    secrets: true,
+  },
+  gitops: {
+    args: ['template', 'gitops', 'charts/gitops', '--namespace', 'gitops', ...values('gitops'), ...common],
+    secrets: true,
+    extra: 'renovate:\n  schedule: "0 4 * * *"\n',
+  },
+  arr: { args: ['template', 'arr', 'charts/arr', '--namespace', 'arr', ...values('arr'), ...common], secrets: true },
+  jellyfin: { args: ['template', 'jellyfin', 'charts/jellyfin', '--namespace', 'jellyfin', ...values('jellyfin'), ...common], secrets: true },
+};
+
+const decryptedSecrets = () => decryptFile(`${repoRoot}/secrets.yaml`, { workspaceRoot: repoRoot });
+
+/**
+ * Value files in ArgoCD order: plain files, then the decrypted secrets on stdin, then the inline values. Two
+ * in-memory files need a second pipe: bash's process substitution gives helm a real one (`/dev/fd/63`).
+ */
+async function renderByHand(chart: string): Promise<string> {
+  const spec = handWritten[chart];
+  await helm(['dependency', 'build', '--skip-refresh', `charts/${chart}`]);
+  const { bin } = await resolveHelm();
+  const secrets = spec.secrets ? (await decryptedSecrets()).plaintext : undefined;
+  if (secrets && spec.extra) {
+    const script = `exec "$0" "$@" -f - -f <(printf '%s' "$HOMELAB_TEST_EXTRA")`;
+    const child = execa('bash', ['-c', script, bin, ...spec.args], {
+      cwd: repoRoot, input: secrets, env: { HOMELAB_TEST_EXTRA: spec.extra }, stripFinalNewline: false,
+    });
+    return (await child).stdout as string;
+  }
+  const input = secrets ?? spec.extra;
+  return (await helm(input === undefined ? spec.args : [...spec.args, '-f', '-'], input)).stdout;
+}
+
+describe('template renders every example release exactly as its ArgoCD-equivalent helm command', () => {
+  let ws: Workspace;
+  beforeAll(async () => {
+    ws = await openWorkspace(repoRoot);
+  });
+
+  it('resolves one release per deployed chart', () => {
+    expect(ws.resolution.releases.map((r) => r.chart).sort()).toEqual(Object.keys(handWritten).sort());
+  });
+
+  for (const chart of Object.keys(handWritten)) {
+    it(`${chart}: byte-identical render, masked output`, async () => {
+      const expected = await renderByHand(chart);
+      let printed = '';
+      const [rendered] = await template(ws, { target: chart }, (text) => (printed += text));
+      expect(rendered.manifest).toBe(expected);
+      const { maskKey } = await openSecrets(repoRoot, { keyless: false });
+      const leaves = handWritten[chart].secrets ? (await decryptedSecrets()).leaves : [];
+      expect(printed).toBe(createMasker({ secrets: leaves, key: maskKey }).mask(expected));
+    });
+  }
+
+  it('nx run monitoring:template prints the same masked render', async () => {
+    const expected = await renderByHand('monitoring');
+    const { stdout } = await execa('npx', ['nx', 'run', 'monitoring:template', '--skip-nx-cache'], { cwd: repoRoot, env: childEnv() });
+    const { leaves } = await decryptedSecrets();
+    const { maskKey } = await openSecrets(repoRoot, { keyless: false });
+    expect(stdout).toContain(createMasker({ secrets: leaves, key: maskKey }).mask(expected).trim());
+    for (const leaf of leaves.filter((leaf: string) => leaf.length >= 8)) expect(stdout).not.toContain(leaf);
+  });
+});

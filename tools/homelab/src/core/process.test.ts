@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { inputPath, runTool } from './process.ts';
+
+describe('runTool', () => {
+  it('hands several in-memory inputs to the child as readable paths, in order, whatever their size', async () => {
+    const big = Buffer.alloc(300_000, 'x');
+    const inputs = [Buffer.from('stdin-data\n'), big, Buffer.from('third\n')];
+    const script = 'cat "$1"; wc -c < "$2"; cat "$3"; [ -p "$2" ] && echo fifo';
+    const result = await runTool('sh', ['-c', script, 'sh', ...inputs.map((_, i) => inputPath(i))], { inputs });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe(`stdin-data\n${big.length}\nthird\nfifo\n`);
+  });
+
+  it('streams lines to onLine and reports the exit code without throwing', async () => {
+    const lines: string[] = [];
+    const result = await runTool('sh', ['-c', 'echo one; echo two >&2; printf three; exit 3'], { onLine: (l) => lines.push(l) });
+    expect(result.exitCode).toBe(3);
+    expect(lines.sort()).toEqual(['one', 'three', 'two']);
+  });
+});

@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { decryptFile, placeholderFile } from './secrets/index.ts';
+import { discoverAgeKeys } from './secrets/keys.ts';
+import type { SecretSource, SecretValues } from './values.ts';
+
+export interface OpenedSecrets {
+  secrets: SecretSource;
+  /** HMAC key of the masker's markers: derived from the age identities, so markers are stable yet unguessable. */
+  maskKey: Buffer;
+}
+
+/**
+ * The secrets a run renders with: decrypted in memory (each file once per run, whatever the number of releases),
+ * or — keyless, for CI — structure-preserving placeholders that need no key and hold no secret.
+ */
+export async function openSecrets(root: string, options: { keyless: boolean }): Promise<OpenedSecrets> {
+  if (options.keyless) {
+    return { secrets: memoized(async (file) => ({ plaintext: await placeholderFile(file), leaves: [] })), maskKey: keylessMaskKey };
+  }
+  const keys = await discoverAgeKeys({ workspaceRoot: root });
+  const maskKey = keys.identities.length
+    ? createHash('sha256').update('homelab-mask\0').update(keys.identities.join('\n')).digest()
+    : keylessMaskKey;
+  return {
+    secrets: memoized(async (file) => {
+      const decrypted = await decryptFile(file, { workspaceRoot: root });
+      return { plaintext: decrypted.plaintext, leaves: decrypted.leaves };
+    }),
+    maskKey,
+  };
+}
+
+/** With no key there is nothing secret to hide behind the HMAC (placeholders, or Secrets written in plain git). */
+const keylessMaskKey = createHash('sha256').update('homelab-mask-keyless').digest();
+
+function memoized(load: (file: string) => Promise<SecretValues>): SecretSource {
+  const cache = new Map<string, Promise<SecretValues>>();
+  return {
+    load(file) {
+      let entry = cache.get(file);
+      if (!entry) cache.set(file, (entry = load(file)));
+      return entry;
+    },
+  };
+}
