@@ -23,7 +23,7 @@ describe('secretFileChange without a key (ciphertexts compared)', () => {
   it('names exactly the value whose ciphertext changed, nested or not', async () => {
     const change = await secretFileChange('s.yaml', SOPS_NIX, reencryptValue(SOPS_NIX, 'file'));
     expect(change.paths).toEqual([['nested', 'test', 'file']]);
-    expect(change.why).toBe('s.yaml: changed nested.test.file (ciphertexts compared, no key)');
+    expect(change.why).toBe('s.yaml: changed nested.test.file (ciphertexts compared)');
   });
 
   it('counts a list as one value and sees added and removed keys', async () => {
@@ -73,16 +73,22 @@ describe('secretFileChange with the real SOPS layer (repository secrets.yaml, de
     expect(keyless.paths).toEqual([['monitoring'], ['gitops'], ['arr']]);
     expect(await secretFileChange('secrets.yaml', original, rotated, await secretsDecrypter(workspaceRoot))).toMatchObject({ paths: [], decrypted: true });
   });
+
+  it('compares ciphertexts when the key at hand does not open the file (encrypted to other recipients)', async () => {
+    const change = await secretFileChange('secrets.yaml', SOPS_NIX, reencryptValue(SOPS_NIX, 'file'), await secretsDecrypter(workspaceRoot));
+    expect(change).toMatchObject({ paths: [['nested', 'test', 'file']], decrypted: false });
+    expect(change.why).toMatch(/could not be decrypted/);
+  });
 });
 
 describe('secretFileChange with a decrypter', () => {
-  it('never repeats what a failing decrypter said (it may quote plaintext)', async () => {
+  it('falls back to ciphertexts when it cannot decrypt, never repeating what the decrypter said', async () => {
     const decrypt = async () => {
       throw new Error('hunter2 leaked');
     };
-    const change = await secretFileChange('s.yaml', SOPS_NIX, SOPS_NIX, decrypt);
-    expect(change.whole).toBe(true);
-    expect(change.why).not.toContain('hunter2');
+    const change = await secretFileChange('s.yaml', SOPS_NIX, reencryptValue(SOPS_NIX, 'file'), decrypt);
+    expect(change).toMatchObject({ paths: [['nested', 'test', 'file']], whole: false, decrypted: false });
+    expect(change.why).toBe('s.yaml: could not be decrypted (Error), so changed nested.test.file (ciphertexts compared)');
   });
 });
 

@@ -13,13 +13,14 @@ import { isRecord, parseYamlDocument } from './yaml-docs.ts';
  * - keyless: compare the trees structurally. Added and removed keys are exact; a value counts as changed
  *   when its ciphertext differs, and every value does when the data key may have changed (the key
  *   stanzas in `sops:` differ). A superset of the true changes: safe for CI.
- * - with a key (`decrypt` given): compare the decrypted values per path. Exact.
+ * - with a key (`decrypt` given): compare the decrypted values per path. Exact. When either side cannot be
+ *   decrypted (another key, tampering), ciphertexts are compared instead.
  * A list is one value (SOPS encrypts list items under the list's own path, so helm sees the list whole).
  */
 export interface SecretFileChange {
   /** Changed value paths (a changed map counts through its changed leaves). */
   paths: string[][];
-  /** Every reader is affected (file added/removed, unreadable, or undecryptable); `paths` is then empty. */
+  /** Every reader is affected (file added, removed or not a YAML mapping); `paths` is then empty. */
   whole: boolean;
   /** Compared decrypted values (exact) rather than ciphertexts. */
   decrypted: boolean;
@@ -66,22 +67,23 @@ export async function secretFileChange(
   } catch (err) {
     return whole(`${file} is not a readable YAML mapping (${(err as Error).message})`);
   }
+  let undecryptable = '';
   if (decrypt) {
     try {
       const [plainOld, plainNow] = await Promise.all([decrypt(before, file), decrypt(after, file)]);
       const paths = diffPaths(withoutMetadata(asTree(plainOld)), withoutMetadata(asTree(plainNow)));
       return { paths, whole: false, decrypted: true, why: `${file}: ${describe(paths)} (decrypted values compared)` };
     } catch (err) {
-      // Never echo the error text: it may quote decrypted material. The render will fail too; run every reader.
-      return whole(`${file} could not be decrypted on one side (${(err as Error).name})`, true);
+      // Not the error text: it may quote decrypted material. Ciphertexts still give a sound (wider) answer.
+      undecryptable = `could not be decrypted (${(err as Error).name}), so `;
     }
   }
   if (!isDeepStrictEqual(keyMaterial(old), keyMaterial(now))) {
     const paths = [...new Set([...Object.keys(withoutMetadata(old)), ...Object.keys(withoutMetadata(now))])].map((key) => [key]);
-    return { paths, whole: false, decrypted: false, why: `${file}: the data key may have changed, so every value counts as changed` };
+    return { paths, whole: false, decrypted: false, why: `${file} ${undecryptable}the data key may have changed: every value counts as changed` };
   }
   const paths = diffPaths(withoutMetadata(old), withoutMetadata(now));
-  return { paths, whole: false, decrypted: false, why: `${file}: ${describe(paths)} (ciphertexts compared, no key)` };
+  return { paths, whole: false, decrypted: false, why: `${file}: ${undecryptable}${describe(paths)} (ciphertexts compared)` };
 }
 
 function asTree(doc: unknown): Record<string, unknown> {
