@@ -375,7 +375,7 @@ function resolveValueFile(raw: string, chartDir: string, refs: Map<string, Recor
 }
 
 /** Workspace-relative POSIX path without `./`, trailing or leading slashes ('' is the root). */
-function normalizePath(p: string): string {
+export function normalizePath(p: string): string {
   const n = posix.normalize(`./${p.replace(/^\/+/, '')}`).replace(/\/+$/, '');
   return n === '.' ? '' : n;
 }

@@ -9,6 +9,8 @@ export interface HomelabPluginOptions {
   renderTargetName?: string;
   lintTargetName?: string;
   validateTargetName?: string;
+  /** Target of the root-level `workspace` project checking the wiring between charts and clusters. */
+  checkTargetName?: string;
   installTargetName?: string;
   uninstallTargetName?: string;
   diffTargetName?: string;
@@ -29,6 +31,7 @@ export function normalizeOptions(options: HomelabPluginOptions | undefined): Nor
     renderTargetName: options?.renderTargetName ?? 'render',
     lintTargetName: options?.lintTargetName ?? 'lint',
     validateTargetName: options?.validateTargetName ?? 'validate',
+    checkTargetName: options?.checkTargetName ?? 'check',
     installTargetName: options?.installTargetName ?? 'install',
     uninstallTargetName: options?.uninstallTargetName ?? 'uninstall',
     diffTargetName: options?.diffTargetName ?? 'diff',

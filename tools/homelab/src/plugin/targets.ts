@@ -13,7 +13,7 @@ const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
  * The tooling itself is an input of every target: a change to the resolver or the helm runner can change
  * every render. Inside node_modules the package version stands in for its files.
  */
-function toolingInputs(workspaceRoot: string): Input[] {
+export function toolingInputs(workspaceRoot: string): Input[] {
   const relative = path.relative(workspaceRoot, packageDir).split(path.sep).join('/');
   const helmVersion: Input = { runtime: `node ${relative.includes('node_modules') ? packageDir : relative}/src/cli/helm-version.ts` };
   if (relative.startsWith('..') || relative.includes('node_modules')) {

@@ -22,22 +22,26 @@ export function argoObjects(docs: unknown[], file: string): ArgoObject[] {
 }
 
 /**
- * ArgoCD objects of a cluster directory: every `.yaml`/`.yml`/`.json` file below it, recursively,
- * except the cluster's own declaration file and files inside a chart (a directory holding a
- * Chart.yaml is Helm input, not manifests).
+ * Files of a cluster directory that may hold ArgoCD objects: every `.yaml`/`.yml`/`.json` file below it,
+ * recursively, except the cluster's own declaration file and files inside a chart (a directory holding a
+ * Chart.yaml is Helm input, not manifests). Cheap pre-filter: a file that never mentions argoproj.io holds none.
  */
-export async function readClusterObjects(clusterDir: string, files: RepoFiles, declarationFile: string): Promise<ArgoObject[]> {
+export async function clusterManifestFiles(clusterDir: string, files: RepoFiles, declarationFile: string): Promise<string[]> {
   const all = await files.walk(clusterDir, 'file');
   const chartDirs = all.filter((f) => posix.basename(f) === 'Chart.yaml').map((f) => `${posix.dirname(f)}/`);
   const manifests = all.filter(
     (f) => /\.(ya?ml|json)$/.test(f) && f !== `${clusterDir}/${declarationFile}` && !chartDirs.some((d) => f.startsWith(d)),
   );
+  const out: string[] = [];
+  for (const file of manifests) if (((await files.text(file)) ?? '').includes('argoproj.io')) out.push(file);
+  return out;
+}
+
+/** ArgoCD objects of a cluster directory (the files of `clusterManifestFiles`). */
+export async function readClusterObjects(clusterDir: string, files: RepoFiles, declarationFile: string): Promise<ArgoObject[]> {
   const objects: ArgoObject[] = [];
-  for (const file of manifests) {
-    const text = (await files.text(file)) ?? '';
-    // Cheap pre-filter: most manifests are not ArgoCD objects; still parse anything that could be.
-    if (!text.includes('argoproj.io')) continue;
-    objects.push(...argoObjects(parseYamlDocuments(text, file), file));
+  for (const file of await clusterManifestFiles(clusterDir, files, declarationFile)) {
+    objects.push(...argoObjects(parseYamlDocuments((await files.text(file)) ?? '', file), file));
   }
   return objects;
 }

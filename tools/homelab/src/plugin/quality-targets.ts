@@ -1,0 +1,100 @@
+import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
+import { CRDS_DIR } from '../core/crds.ts';
+import { normalizeLayout } from '../core/layout.ts';
+import type { Resolution } from '../core/releases.ts';
+import type { Chart, ClusterDeclaration, Release } from '../core/types.ts';
+import type { NormalizedOptions } from './options.ts';
+import { describeReleases, releaseConfigurations, renderInputs, secretsInputs, toolingInputs } from './targets.ts';
+
+type Input = NonNullable<TargetConfiguration['inputs']>[number];
+
+/** Name of the root-level project the plugin creates for workspace-wide targets (`nx run workspace:check`). */
+export const WORKSPACE_PROJECT = 'workspace';
+
+/**
+ * `lint`: helm lint --strict per release with its real value files and keyless secrets; a library chart on its
+ * own. Reads what a render reads, secrets files only for their key structure (placeholders follow it).
+ */
+export function lintTarget(chart: Chart, releases: Release[], clusters: ClusterDeclaration[], options: NormalizedOptions, workspaceRoot: string): TargetConfiguration {
+  return {
+    executor: '@homelab/nx:lint',
+    cache: true,
+    dependsOn: chart.hasDependencies ? [options.depsTargetName] : [],
+    inputs: [...renderInputs(chart, releases, clusters, workspaceRoot), ...secretsInputs(releases)],
+    configurations: releaseConfigurations(releases),
+    metadata: {
+      technologies: ['helm'],
+      description: chart.type === 'library' ? `helm lint --strict ${chart.dir} (library chart, on its own)` : `helm lint --strict ${describeReleases(releases)} with their ArgoCD values (keyless)`,
+    },
+  };
+}
+
+/**
+ * `validate`: keyless renders checked offline against the cluster's Kubernetes version and the CRDs the repository
+ * declares: every chart's crds/ directory and clusters/<cluster>/crds/ (core/crds.ts).
+ */
+export function validateTarget(
+  chart: Chart,
+  releases: Release[],
+  clusters: ClusterDeclaration[],
+  options: NormalizedOptions,
+  workspaceRoot: string,
+): TargetConfiguration {
+  const layout = normalizeLayout(workspaceRoot, { charts: options.chartGlobs, clusters: options.clusterGlobs });
+  const clusterDirs = [...new Set(releases.map((r) => clusters.find((c) => c.name === r.cluster)?.dir).filter((d) => d !== undefined))];
+  const crdInputs: Input[] = [...layout.charts.map((glob) => `${glob}/${CRDS_DIR}`), ...clusterDirs.map((dir) => `${dir}/${CRDS_DIR}`)]
+    .sort()
+    .map((dir) => `{workspaceRoot}/${dir}/**/*`);
+  return {
+    executor: '@homelab/nx:validate',
+    cache: true,
+    dependsOn: chart.hasDependencies ? [options.depsTargetName] : [],
+    inputs: [...renderInputs(chart, releases, clusters, workspaceRoot), ...secretsInputs(releases), ...crdInputs],
+    configurations: releaseConfigurations(releases),
+    metadata: {
+      technologies: ['helm', 'kubernetes'],
+      description: `Validate the keyless renders of ${describeReleases(releases)} offline (Kubernetes schemas of the cluster's version, declared CRDs)`,
+    },
+  };
+}
+
+/**
+ * The root-level `workspace` project with `check`. check reads every chart (templates for secret key reads,
+ * renders for the tier order), every cluster directory, the value files and secrets files releases read.
+ */
+export function workspaceProject(resolution: Resolution, options: NormalizedOptions, workspaceRoot: string): ProjectConfiguration {
+  const layout = normalizeLayout(workspaceRoot, { charts: options.chartGlobs, clusters: options.clusterGlobs });
+  // Value files outside the chart and cluster directories (those are inputs as a whole).
+  const dirs = [...resolution.charts, ...resolution.clusters].map((d) => `${d.dir}/`);
+  const files = new Set<string>();
+  for (const release of [...resolution.releases, ...resolution.external]) {
+    for (const path of [...release.valueFiles.map((v) => v.path), ...('fileParameters' in release ? release.fileParameters.map((p) => p.path) : [])]) {
+      if (!dirs.some((dir) => path.startsWith(dir))) files.add(path);
+    }
+  }
+  const inputs: Input[] = [
+    ...layout.charts.flatMap((glob) => [`{workspaceRoot}/${glob}/**/*`, `!{workspaceRoot}/${glob}/charts/*.tgz`]),
+    ...layout.clusters.map((glob) => `{workspaceRoot}/${glob}/**/*`),
+    ...[...files].sort().map((file) => `{workspaceRoot}/${file}`),
+    '{workspaceRoot}/nx.json',
+    ...toolingInputs(workspaceRoot),
+  ];
+  const withDeps = resolution.charts.filter((c) => c.hasDependencies).map((c) => c.name);
+  return {
+    root: '.',
+    name: WORKSPACE_PROJECT,
+    tags: ['homelab:workspace'],
+    targets: {
+      [options.checkTargetName]: {
+        executor: '@homelab/nx:check',
+        cache: true,
+        dependsOn: withDeps.length > 0 ? [{ target: options.depsTargetName, projects: withDeps }] : [],
+        inputs,
+        metadata: {
+          technologies: ['helm', 'argocd'],
+          description: 'Check the wiring between charts/ and clusters/ (deployed charts, paths, namespaces, sync-wave tiers, SOPS files, secret keys)',
+        },
+      },
+    },
+  };
+}
