@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { checkRecipient, unwrapDataKey, wrapKey, type UnwrappedKey } from './age.ts';
 import { writeFileAtomic, type AtomicWriteHooks } from './atomic.ts';
 import { SecretsDocument } from './document.ts';
-import { decryptDocument, encryptBranches, sealMac, type DecryptedTree } from './engine.ts';
+import { compareVersions, decryptDocument, encryptBranches, sealMac, type DecryptedTree } from './engine.ts';
 import { noKeyFound, SopsError, unsupported } from './errors.ts';
 import { formatFromPath, type SopsFormat } from './format.ts';
 import { rfc3339Now } from './go-values.ts';
@@ -32,7 +32,7 @@ import {
   type EncryptedDocument,
   type Layout,
 } from './stores/index.ts';
-import { forEachLeaf, Time, type Branch } from './tree.ts';
+import { forEachLeaf, Int, Time, type Branch } from './tree.ts';
 
 interface Opened {
   file: string;
@@ -91,24 +91,25 @@ export interface EncryptOptions {
   now?: Date;
 }
 
-function compareVersions(a: string, b: string): number {
-  const pa = a.split(/[.+-]/).map((x) => Number.parseInt(x, 10) || 0);
-  const pb = b.split(/[.+-]/).map((x) => Number.parseInt(x, 10) || 0);
-  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
-  return 0;
+/**
+ * The sops version to record: 3.9.0, or newer when the file needs it: time values (3.10), age1pq1
+ * recipients (3.12), JSON ints beyond 2^53 (3.13.2, which stopped reading JSON numbers as floats).
+ */
+function versionFor(format: SopsFormat, branches: Branch[], groups: KeyGroup[], floor = '3.9.0'): string {
+  const needs = ['3.9.0'];
+  forEachLeaf(branches, ({ value }) => {
+    if (value instanceof Time) needs.push('3.10.0');
+    if ((format === 'json' || format === 'binary') && value instanceof Int && (value.value > 2n ** 53n || value.value < -(2n ** 53n))) {
+      needs.push('3.13.2');
+    }
+  });
+  if (groups.some((g) => g.age.some((a) => a.recipient.startsWith('age1pq1')))) needs.push('3.12.0');
+  return [floor, ...needs].reduce((a, b) => (compareVersions(a, b) >= 0 ? a : b));
 }
 
-/** The sops version to record: 3.9.0, or newer when the file needs it (time values, age1pq1). */
-function versionFor(branches: Branch[], groups: KeyGroup[], floor = '3.9.0'): string {
-  let need = '3.9.0';
-  let hasTime = false;
-  forEachLeaf(branches, ({ value }) => {
-    if (value instanceof Time) hasTime = true;
-  });
-  if (hasTime) need = '3.10.0';
-  if (groups.some((g) => g.age.some((a) => a.recipient.startsWith('age1pq1')))) need = '3.12.0';
-  return compareVersions(floor, need) >= 0 ? floor : need;
-}
+/** sops < 3.13.2 hashed clear-text JSON ints as floats: keep doing so for files recorded as such. */
+const floatInts = (format: SopsFormat, version: string): boolean =>
+  (format === 'json' || format === 'binary') && compareVersions(version, '3.13.2') < 0;
 
 function checkRule(rule: EncryptionRule, file: string): EncryptionRule {
   if (!(RULE_KINDS as readonly string[]).includes(rule.kind) || rule.value === '') {
@@ -154,7 +155,8 @@ export async function builtinEncrypt(plaintext: string | Uint8Array, opts: Encry
   const dataKey = randomBytes(32);
   const keyGroups = await wrapGroups(dataKey, groups, threshold, file);
   const macOnly = opts.macOnlyEncrypted ?? false;
-  const enc = encryptBranches(branches, dataKey, rule, macOnly, file);
+  const version = versionFor(opts.format, branches, keyGroups);
+  const enc = encryptBranches(branches, dataKey, rule, macOnly, file, undefined, floatInts(opts.format, version));
   const lastModified = rfc3339Now(opts.now);
   const metadata: SopsMetadata = {
     keyGroups,
@@ -163,7 +165,7 @@ export async function builtinEncrypt(plaintext: string | Uint8Array, opts: Encry
     mac: sealMac(enc.macHex, dataKey, lastModified),
     rule,
     macOnlyEncrypted: macOnly,
-    version: versionFor(branches, keyGroups),
+    version,
   };
   return emitEncrypted({ format: opts.format, branches: enc.branches, metadata, layout: layoutFor(opts.format, opts.indent) }, file);
 }
@@ -178,15 +180,12 @@ export interface WriteOptions extends SecretsOptions {
 /** Re-encrypt plaintext branches with the file's data key and rewrite it atomically. */
 async function rewrite(o: Opened, branches: Branch[], dataKey: Buffer, keyGroups: KeyGroup[], reuseIvs: boolean, opts: WriteOptions): Promise<string> {
   const md = o.doc.metadata;
-  const enc = encryptBranches(branches, dataKey, md.rule, md.macOnlyEncrypted, o.file, reuseIvs ? o.tree.stash : undefined);
+  const format = o.doc.format;
+  const version = versionFor(format, branches, keyGroups, md.version || '3.9.0');
+  const stash = reuseIvs ? o.tree.stash : undefined;
+  const enc = encryptBranches(branches, dataKey, md.rule, md.macOnlyEncrypted, o.file, stash, floatInts(format, version));
   const lastModified = rfc3339Now(opts.now);
-  const metadata: SopsMetadata = {
-    ...md,
-    keyGroups,
-    lastModified,
-    mac: sealMac(enc.macHex, dataKey, lastModified),
-    version: versionFor(branches, keyGroups, md.version || '3.9.0'),
-  };
+  const metadata: SopsMetadata = { ...md, keyGroups, lastModified, mac: sealMac(enc.macHex, dataKey, lastModified), version };
   const out = emitEncrypted({ ...o.doc, branches: enc.branches, metadata }, o.file);
   await writeFileAtomic(o.file, out, opts.writeHooks);
   return out;

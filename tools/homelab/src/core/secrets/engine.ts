@@ -12,6 +12,14 @@ import { encryptPredicate } from './rules.ts';
 import type { EncryptedDocument } from './stores/index.ts';
 import { aadOf, Comment, Float, formatPath, Int, mapLeaves, type Branch, type Scalar } from './tree.ts';
 
+/** Compare dotted versions numerically (`3.9.0` < `3.13.2`). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.+-]/).map((x) => Number.parseInt(x, 10) || 0);
+  const pb = b.split(/[.+-]/).map((x) => Number.parseInt(x, 10) || 0);
+  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
+}
+
 /** sha256("sops"): the MAC prefix that marks mac_only_encrypted files. */
 const MAC_ONLY_PREFIX = createHash('sha256').update('sops').digest();
 
@@ -53,12 +61,9 @@ export function decryptDocument(doc: EncryptedDocument, dataKey: Buffer, file: s
   const stash = new IvStash();
   const leaves: string[] = [];
   const hash = createHash('sha512');
-  // sops < 3.13.2 read every JSON number as float64: hash cleartext ints both ways, accept either.
-  const legacy = doc.format === 'json' || doc.format === 'binary' ? createHash('sha512') : undefined;
-  if (md.macOnlyEncrypted) {
-    hash.update(MAC_ONLY_PREFIX);
-    legacy?.update(MAC_ONLY_PREFIX);
-  }
+  if (md.macOnlyEncrypted) hash.update(MAC_ONLY_PREFIX);
+  // sops < 3.13.2 read every JSON number as float64, so its MAC hashed clear-text ints as floats.
+  const floatInts = (doc.format === 'json' || doc.format === 'binary') && compareVersions(md.version, '3.13.2') < 0;
   const branches = mapLeaves(doc.branches, ({ value, keys, path, commentStack }) => {
     const isComment = value instanceof Comment;
     const encrypted = shouldEncrypt(keys, commentStack, isComment);
@@ -91,14 +96,11 @@ export function decryptDocument(doc: EncryptedDocument, dataKey: Buffer, file: s
       if (text) leaves.push(text);
     }
     if (!md.macOnlyEncrypted || encrypted) {
-      const bytes = valueBytes(plain);
-      hash.update(bytes);
-      legacy?.update(!encrypted && plain instanceof Int ? Buffer.from(formatFloatF(Number(plain.value))) : bytes);
+      hash.update(floatInts && !encrypted && plain instanceof Int ? Buffer.from(formatFloatF(Number(plain.value))) : valueBytes(plain));
     }
     return plain;
   });
   const computed = hash.digest('hex').toUpperCase();
-  const computedLegacy = legacy?.digest('hex').toUpperCase();
   if (md.mac === '') throw macMismatch(file, 'the file has no MAC');
   const aad = normalizeRfc3339(md.lastModified) as string;
   let stored: string;
@@ -110,9 +112,8 @@ export function decryptDocument(doc: EncryptedDocument, dataKey: Buffer, file: s
     if (!(err instanceof DecryptError)) throw err;
     throw macMismatch(file, 'the MAC cannot be decrypted');
   }
-  if (sameMac(stored, computed)) return { branches, stash, leaves, macHex: computed };
-  if (computedLegacy && sameMac(stored, computedLegacy)) return { branches, stash, leaves, macHex: computedLegacy };
-  throw macMismatch(file);
+  if (!sameMac(stored, computed)) throw macMismatch(file);
+  return { branches, stash, leaves, macHex: computed };
 }
 
 export interface EncryptedTree {
@@ -121,7 +122,10 @@ export interface EncryptedTree {
   macHex: string;
 }
 
-/** Encrypt plaintext branches; `stash` reuses the IV of every unchanged (AAD, type, plaintext). */
+/**
+ * Encrypt plaintext branches; `stash` reuses the IV of every unchanged (AAD, type, plaintext).
+ * `floatInts`: hash clear-text ints as floats, as the sops < 3.13.2 recorded in a JSON file did.
+ */
 export function encryptBranches(
   branches: Branch[],
   dataKey: Buffer,
@@ -129,6 +133,7 @@ export function encryptBranches(
   macOnlyEncrypted: boolean,
   file: string,
   stash?: IvStash,
+  floatInts = false,
 ): EncryptedTree {
   const shouldEncrypt = encryptPredicate(rule, file);
   const hash = createHash('sha512');
@@ -136,7 +141,9 @@ export function encryptBranches(
   const out = mapLeaves(branches, ({ value, keys, commentStack }) => {
     const isComment = value instanceof Comment;
     const encrypted = shouldEncrypt(keys, commentStack, isComment);
-    if (!isComment && (!macOnlyEncrypted || encrypted)) hash.update(valueBytes(value));
+    if (!isComment && (!macOnlyEncrypted || encrypted)) {
+      hash.update(floatInts && !encrypted && value instanceof Int ? Buffer.from(formatFloatF(Number(value.value))) : valueBytes(value));
+    }
     if (!encrypted) return value;
     // A comment we could not decrypt (yaml.v3 attached it elsewhere) stays as it was, never double-encrypted.
     if (value instanceof Comment && isEncrypted(value.text)) return value;

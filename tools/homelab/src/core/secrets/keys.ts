@@ -3,8 +3,9 @@
  * SOPS_AGE_KEY_CMD, then the user config keys.txt; identities from every source found are used.
  * Only when none is found does the repository's demo key count. Identities stay in memory.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { ReadStream, WriteStream } from 'node:tty';
 import { isAbsolute, join } from 'node:path';
 import { armor, Decrypter } from 'age-encryption';
 import { execa } from 'execa';
@@ -20,7 +21,7 @@ export interface DiscoverOptions {
   home?: string;
   /** Recipients of the file being decrypted: SOPS_AGE_KEY_CMD runs once per recipient with SOPS_AGE_RECIPIENT. */
   recipients?: readonly string[];
-  /** Asked for the passphrase of an age-encrypted (scrypt) identity file; `source` names the file. */
+  /** Asked for the passphrase of an age-encrypted (scrypt) identity file (default: the terminal). */
   passphrase?: (source: string) => Promise<string>;
 }
 
@@ -69,6 +70,54 @@ export async function parseIdentities(
     for (const word of line.split(/\s+/)) if (IDENTITY.test(word)) out.push(word);
   }
   return out;
+}
+
+/**
+ * Ask for an identity file's passphrase on the controlling terminal (/dev/tty, echo off), as sops
+ * does when no gpg-agent is available. Fails cleanly when there is no terminal (CI).
+ */
+export async function ttyPassphrase(source: string): Promise<string> {
+  let inFd: number;
+  let outFd: number;
+  try {
+    inFd = openSync('/dev/tty', 'r');
+    outFd = openSync('/dev/tty', 'w');
+  } catch {
+    throw new HomelabError(
+      `${source} is a passphrase-protected age identity file and there is no terminal to ask for its passphrase`,
+      'run from a terminal, or point SOPS_AGE_KEY_FILE at an unencrypted identity file',
+    );
+  }
+  const input = new ReadStream(inFd);
+  const output = new WriteStream(outFd);
+  output.write(`Enter passphrase for identity ${source}: `);
+  input.setRawMode(true);
+  return new Promise<string>((resolvePass, reject) => {
+    let pass = '';
+    const finish = (err?: Error): void => {
+      input.setRawMode(false);
+      input.destroy();
+      output.end('\n');
+      if (err) reject(err);
+      else resolvePass(pass);
+    };
+    input.on('data', (chunk: Buffer) => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return finish();
+        if (ch === '\u0003') return finish(new HomelabError('passphrase entry interrupted', 'run the command again'));
+        if (ch === '\u007f' || ch === '\b') pass = pass.slice(0, -1);
+        else pass += ch;
+      }
+    });
+  }).finally(() => {
+    for (const fd of [inFd, outFd]) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed by its stream
+      }
+    }
+  });
 }
 
 /** sops' default keys file: $XDG_CONFIG_HOME/sops/age/keys.txt, else the OS user config dir. */
@@ -121,16 +170,17 @@ export async function discoverAgeKeys(opts: DiscoverOptions): Promise<KeyDiscove
   const env = opts.env ?? process.env;
   const platform = opts.platform ?? process.platform;
   const home = opts.home ?? env.HOME ?? homedir();
+  const passphrase = opts.passphrase ?? ttyPassphrase;
   const result: KeyDiscovery = { identities: [], sources: [], searched: [], usedDemoKey: false };
   const take = (ids: string[], source: string): void => {
     if (ids.length === 0) return;
-    result.identities.push(...ids.filter((id) => !result.identities.includes(id)));
+    for (const id of ids) if (!result.identities.includes(id)) result.identities.push(id);
     result.sources.push(source);
   };
 
   if (env.SOPS_AGE_KEY !== undefined) {
     result.searched.push('SOPS_AGE_KEY');
-    take(await parseIdentities(env.SOPS_AGE_KEY.split(/\s+/).join('\n'), 'SOPS_AGE_KEY', opts.passphrase), 'SOPS_AGE_KEY');
+    take(await parseIdentities(env.SOPS_AGE_KEY.split(/\s+/).join('\n'), 'SOPS_AGE_KEY', passphrase), 'SOPS_AGE_KEY');
   }
 
   const keyFile = env.SOPS_AGE_KEY_FILE;
@@ -143,7 +193,7 @@ export async function discoverAgeKeys(opts: DiscoverOptions): Promise<KeyDiscove
     }
     if (content) {
       result.searched.push(`SOPS_AGE_KEY_FILE=${keyFile}`);
-      take(await parseIdentities(content, keyFile, opts.passphrase), keyFile);
+      take(await parseIdentities(content, keyFile, passphrase), keyFile);
     }
   }
 
@@ -161,7 +211,7 @@ export async function discoverAgeKeys(opts: DiscoverOptions): Promise<KeyDiscove
         reject: false,
       });
       if (child.exitCode !== 0 || typeof child.stdout !== 'string') ok = false;
-      else take(await parseIdentities(child.stdout, 'SOPS_AGE_KEY_CMD', opts.passphrase), 'SOPS_AGE_KEY_CMD');
+      else take(await parseIdentities(child.stdout, 'SOPS_AGE_KEY_CMD', passphrase), 'SOPS_AGE_KEY_CMD');
     }
     result.searched.push(ok ? 'SOPS_AGE_KEY_CMD' : 'SOPS_AGE_KEY_CMD (failed)');
   }
@@ -169,7 +219,7 @@ export async function discoverAgeKeys(opts: DiscoverOptions): Promise<KeyDiscove
   const userFile = defaultKeysFile(env, platform, home);
   if (userFile) {
     result.searched.push(userFile);
-    if (existsSync(userFile)) take(await parseIdentities(readFileSync(userFile), userFile, opts.passphrase), userFile);
+    if (existsSync(userFile)) take(await parseIdentities(readFileSync(userFile), userFile, passphrase), userFile);
   }
 
   if (result.identities.length === 0) {

@@ -127,6 +127,18 @@ class Loader {
     this.placed.set(coll, list);
   }
 
+  /** Where a collection's last value ends (the `yaml` package's own range also covers trailing comments). */
+  private contentEnd(node: unknown): number {
+    if (isMap(node) || isSeq(node)) {
+      const last = (node.items as unknown[]).at(-1);
+      if (last === undefined) return node.range?.[1] ?? 0;
+      const value = this.itemValue(last);
+      if (value !== null && value !== undefined) return this.contentEnd(value);
+      return (isPair(last) ? (last.key as YamlNode | null)?.range?.[1] : undefined) ?? node.range?.[1] ?? 0;
+    }
+    return (node as YamlNode | null)?.range?.[1] ?? 0;
+  }
+
   /** A full-line comment goes to the innermost collection whose items surround it (by position and indentation). */
   private route(coll: Collection, c: CommentToken, top: boolean): void {
     const items = coll.items as unknown[];
@@ -135,7 +147,7 @@ class Loader {
     if (k > 0) {
       const child = this.itemValue(items[k - 1]);
       if ((isMap(child) || isSeq(child)) && child.items.length > 0 && child.range) {
-        const inside = c.offset < child.range[1];
+        const inside = child.flow ? c.offset < child.range[1] : c.offset < this.contentEnd(child);
         const childColumn = this.column(child.range[0]);
         const collColumn = top ? -1 : this.column(coll.range?.[0] ?? 0);
         if (inside || (!child.flow && c.column >= childColumn && c.column > collColumn)) {
