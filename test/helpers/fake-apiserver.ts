@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parse } from 'yaml';
 
 /**
  * A tiny in-memory Kubernetes API server, just enough for real helm and kubectl to run their release
@@ -47,6 +48,84 @@ function openApiV1(): unknown {
   return { openapi: '3.0.0', info: { title: 'fake', version: 'v1' }, paths, components: { schemas: {} } };
 }
 
+function sameContent(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const strip = (o: Record<string, unknown>) => {
+    const { resourceVersion: _rv, uid: _uid, creationTimestamp: _ts, ...meta } = (o.metadata ?? {}) as Record<string, unknown>;
+    return JSON.stringify({ ...o, metadata: meta, status: undefined });
+  };
+  return strip(a) === strip(b);
+}
+
+/** JSON merge patch semantics (null deletes); also how this fake merges server-side applies. */
+function merge(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete target[k];
+    else if (typeof v === 'object' && !Array.isArray(v) && typeof target[k] === 'object' && target[k] !== null && !Array.isArray(target[k])) {
+      merge(target[k] as Record<string, unknown>, v as Record<string, unknown>);
+    } else target[k] = v;
+  }
+  return target;
+}
+
+/** Protobuf wire format, as far as client-go's Secret encoding needs (helm stores releases as Secrets). */
+function protoFields(buf: Buffer): { field: number; value: Buffer | bigint }[] {
+  const out: { field: number; value: Buffer | bigint }[] = [];
+  let pos = 0;
+  const varint = () => {
+    let result = 0n;
+    let shift = 0n;
+    for (;;) {
+      const byte = buf[pos++];
+      result |= BigInt(byte & 0x7f) << shift;
+      if (byte < 0x80) return result;
+      shift += 7n;
+    }
+  };
+  while (pos < buf.length) {
+    const key = Number(varint());
+    const wire = key & 7;
+    if (wire === 0) out.push({ field: key >> 3, value: varint() });
+    else if (wire === 2) {
+      const length = Number(varint());
+      out.push({ field: key >> 3, value: buf.subarray(pos, pos + length) });
+      pos += length;
+    } else if (wire === 1) pos += 8;
+    else if (wire === 5) pos += 4;
+    else throw new Error(`unsupported protobuf wire type ${wire}`);
+  }
+  return out;
+}
+
+function protoMap(entries: Buffer[]): Record<string, Buffer> {
+  const map: Record<string, Buffer> = {};
+  for (const entry of entries) {
+    const fields = protoFields(entry);
+    const key = fields.find((f) => f.field === 1)?.value as Buffer | undefined;
+    const value = fields.find((f) => f.field === 2)?.value as Buffer | undefined;
+    if (key) map[key.toString()] = value ?? Buffer.alloc(0);
+  }
+  return map;
+}
+
+/** `k8s\0` + runtime.Unknown{raw: Secret} → the Secret as JSON (metadata name/namespace/labels, type, data). */
+function decodeProtobufSecret(body: Buffer): Record<string, unknown> {
+  const unknown = protoFields(body.subarray(4));
+  const raw = unknown.find((f) => f.field === 2)?.value as Buffer;
+  const secret = protoFields(raw);
+  const bytes = (fields: typeof secret, n: number) => fields.filter((f) => f.field === n).map((f) => f.value as Buffer);
+  const meta = protoFields(bytes(secret, 1)[0] ?? Buffer.alloc(0));
+  const text = (n: number) => bytes(meta, n)[0]?.toString();
+  const labels = Object.fromEntries(Object.entries(protoMap(bytes(meta, 11))).map(([k, v]) => [k, v.toString()]));
+  const data = Object.fromEntries(Object.entries(protoMap(bytes(secret, 2))).map(([k, v]) => [k, v.toString('base64')]));
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: text(1), namespace: text(3), ...(text(6) ? { resourceVersion: text(6) } : {}), labels },
+    type: bytes(secret, 3)[0]?.toString(),
+    data,
+  };
+}
+
 export async function startFakeApiServer(): Promise<FakeApiServer> {
   const requests: FakeApiServer['requests'] = [];
   const objects = new Map<string, Record<string, unknown>>();
@@ -63,12 +142,14 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
   };
 
   const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => (body += chunk));
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      const raw = Buffer.concat(chunks);
       const url = new URL(req.url ?? '/', 'http://fake');
       const method = req.method ?? 'GET';
-      requests.push({ method, path: url.pathname + url.search, body });
+      const isProtobuf = raw.subarray(0, 4).toString('latin1') === 'k8s\0';
+      requests.push({ method, path: url.pathname + url.search, body: isProtobuf ? '<protobuf>' : raw.toString() });
       const send = (code: number, payload: unknown) => {
         res.writeHead(code, { 'content-type': 'application/json' });
         res.end(JSON.stringify(payload));
@@ -79,9 +160,11 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
         const [f] = failures.splice(failure, 1);
         return status(f.code, f.code === 422 ? 'Invalid' : 'InternalError', f.message);
       }
+      // helm writes release records (Secrets) as protobuf; kubectl and helm's resource client send JSON or YAML.
+      const body = (): Record<string, unknown> => (isProtobuf ? decodeProtobufSecret(raw) : (parse(raw.toString()) as Record<string, unknown>));
 
       if (url.pathname === '/version') return send(200, { major: '1', minor: '33', gitVersion: 'v1.33.0-fake', platform: 'linux/amd64' });
-      // kubectl validates manifests against the server's OpenAPI documents: an empty v3 index satisfies it.
+      // kubectl asks the OpenAPI v3 index whether the server validates fields itself.
       if (url.pathname === '/openapi/v3') return send(200, { paths: { 'api/v1': { serverRelativeURL: '/openapi/v3/api/v1?hash=fake' } } });
       if (url.pathname === '/openapi/v3/api/v1') return send(200, openApiV1());
       if (url.pathname === '/api') return send(200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
@@ -100,25 +183,44 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
         });
       }
       const match = /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?([a-z]+)(?:\/([^/]+))?$/.exec(url.pathname);
-      if (!match || !RESOURCES[match[2]]) return status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
-      const [, nsPart, resource, name] = match;
-      // `/api/v1/namespaces/<name>` addresses a Namespace itself.
-      const isNamespaceObject = resource === 'namespaces';
+      // `/api/v1/namespaces/<name>` is a Namespace itself, not a namespaced collection.
+      const nsObject = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(url.pathname);
+      const [, nsPart, resource, name] = nsObject ? [null, undefined, 'namespaces', nsObject[1]] : (match ?? []);
+      if (!resource || !RESOURCES[resource]) return status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
       const ns = RESOURCES[resource].namespaced ? (nsPart ?? '') : '';
       const kind = RESOURCES[resource].kind;
-      if (isNamespaceObject && nsPart) return status(404, 'NotFound', 'not found');
+      const dryRun = url.searchParams.get('dryRun') === 'All';
+      const store = (k: string, object: Record<string, unknown>) => {
+        const candidate: Record<string, unknown> = { ...object, kind, apiVersion: 'v1' };
+        const current = objects.get(k);
+        // Like an API server: a no-op write (or a dry run) does not bump the resourceVersion.
+        if (current && (dryRun || sameContent(current, candidate))) {
+          const { resourceVersion, uid } = current.metadata as Record<string, unknown>;
+          return { ...candidate, metadata: { ...(candidate.metadata as object), resourceVersion, uid } };
+        }
+        const stored = stamp(candidate);
+        // What the volume controller would do: claims bind at once (waiters want them Bound).
+        if (kind === 'PersistentVolumeClaim') stored.status = { phase: 'Bound' };
+        if (!dryRun) objects.set(k, stored);
+        return stored;
+      };
 
       if (!name) {
-        // Watches end at once: helm's waiters fall back to listing, which is all they need here.
         if (method === 'GET' && url.searchParams.get('watch') === 'true') {
+          // As an API server without the WatchList feature: clients fall back to list + watch.
+          if (url.searchParams.get('sendInitialEvents') === 'true') {
+            return status(422, 'Invalid', 'sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled');
+          }
+          // Nothing ever changes behind the client's back here: the watch stays open and silent.
           res.writeHead(200, { 'content-type': 'application/json' });
-          return res.end();
+          res.flushHeaders();
+          return;
         }
         if (method === 'GET') {
           const selector = url.searchParams.get('labelSelector');
           const wanted = selector ? selector.split(',').map((pair) => pair.split('=')) : [];
           const items = [...objects.entries()]
-            .filter(([k]) => k.startsWith(`${ns}/${resource}/`) || (!nsPart && k.split('/')[1] === resource))
+            .filter(([k]) => (ns ? k.startsWith(`${ns}/${resource}/`) : k.split('/')[1] === resource))
             .map(([, o]) => o)
             .filter((o) => {
               const labels = ((o.metadata as Record<string, unknown>).labels ?? {}) as Record<string, string>;
@@ -127,45 +229,37 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
           return send(200, { kind: `${kind}List`, apiVersion: 'v1', metadata: { resourceVersion: String(version) }, items });
         }
         if (method === 'POST') {
-          if (!body.startsWith('{')) return status(415, 'UnsupportedMediaType', 'the fake API server reads JSON bodies only');
-          const object = JSON.parse(body) as Record<string, unknown>;
+          const object = body();
           const objName = String((object.metadata as Record<string, unknown>).name);
           if (objects.has(key(ns, resource, objName))) return status(409, 'AlreadyExists', `${resource} "${objName}" already exists`);
-          objects.set(key(ns, resource, objName), stamp({ ...object, kind, apiVersion: 'v1' }));
-          return send(201, objects.get(key(ns, resource, objName)));
+          return send(201, store(key(ns, resource, objName), object));
         }
         return status(405, 'MethodNotAllowed', 'method not allowed');
       }
 
       const k = key(ns, resource, name);
       const existing = objects.get(k);
-      if (method === 'GET') return existing ? send(200, existing) : status(404, 'NotFound', `${resource} "${name}" not found`);
+      const notFound = () => status(404, 'NotFound', `${resource} "${name}" not found`);
+      if (method === 'GET') return existing ? send(200, existing) : notFound();
       if (method === 'DELETE') {
-        if (!existing) return status(404, 'NotFound', `${resource} "${name}" not found`);
-        objects.delete(k);
+        if (!existing) return notFound();
+        if (!dryRun) objects.delete(k);
         return send(200, { kind: 'Status', apiVersion: 'v1', status: 'Success' });
       }
       if (method === 'PUT') {
-        // helm writes its release records as protobuf: keep them as they were (status bookkeeping only).
-        if (!body.startsWith('{')) return existing ? send(200, stamp(existing)) : status(404, 'NotFound', `${resource} "${name}" not found`);
-        const object = JSON.parse(body) as Record<string, unknown>;
+        const object = body();
         const sent = (object.metadata as Record<string, unknown>).resourceVersion;
         if (existing && sent && sent !== (existing.metadata as Record<string, unknown>).resourceVersion) {
           return status(409, 'Conflict', `Operation cannot be fulfilled on ${resource} "${name}": the object has been modified`);
         }
-        objects.set(k, stamp({ ...object, kind, apiVersion: 'v1' }));
-        return send(200, objects.get(k));
+        return send(existing ? 200 : 201, store(k, object));
       }
       if (method === 'PATCH') {
-        if (!existing) return status(404, 'NotFound', `${resource} "${name}" not found`);
-        const patch = JSON.parse(body) as Record<string, unknown>;
-        const meta = existing.metadata as Record<string, unknown>;
-        const patchMeta = (patch.metadata ?? {}) as Record<string, unknown>;
-        for (const field of ['annotations', 'labels'] as const) {
-          if (patchMeta[field]) meta[field] = { ...((meta[field] as object) ?? {}), ...(patchMeta[field] as object) };
-        }
-        objects.set(k, stamp(existing));
-        return send(200, existing);
+        // Server-side apply creates or merges; merge and strategic patches merge into an existing object.
+        const isApply = (req.headers['content-type'] ?? '').includes('apply-patch');
+        if (!existing && !isApply) return notFound();
+        const merged = merge(structuredClone(existing ?? {}), body());
+        return send(existing ? 200 : 201, store(k, merged));
       }
       return status(405, 'MethodNotAllowed', 'method not allowed');
     });
@@ -185,6 +279,10 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     failNext(method, pathPart, code, message) {
       failures.push({ method, pathPart, code, message });
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -95,3 +95,15 @@ export function formatTail(tool: string, tail: string[]): string {
   if (tail.length === 0) return '';
   return [`--- last ${tail.length} lines of ${tool} output ---\n`, ...tail.map((l) => `  ${l}\n`), '---\n'].join('');
 }
+
+/**
+ * helm's error as one line: its `Error:` line plus the indented cause lines Helm 3 puts below it
+ * (`1 error occurred:` / `\t* admission webhook … denied …`).
+ */
+export function errorSummary(stderr: string): string {
+  const lines = stderr.split('\n');
+  const start = lines.findIndex((l) => /^error:/i.test(l.trim()));
+  if (start < 0) return lines.map((l) => l.trim()).filter(Boolean).at(-1) ?? 'no error output';
+  const cause = lines.slice(start + 1).filter((l) => /^\s+\S/.test(l) || /^\*/.test(l.trim()));
+  return [lines[start], ...cause].map((l) => l.trim()).join(' ').replace(/^error:\s*/i, '');
+}

@@ -84,7 +84,7 @@ describe('guardCluster', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'kubeconfig-'));
     const file = path.join(dir, 'config');
     await writeFile(file, 'apiVersion: v1\nkind: Config\ncontexts: [\n');
-    expect(await failure(guardCluster(home, { kubeconfig: file }))).toMatch(new RegExp(`^cannot read the kubeconfig \\(${file}\\): .+ — fix the kubeconfig file`));
+    expect(await failure(guardCluster(home, { kubeconfig: file }))).toMatch(new RegExp(`^cannot read the kubeconfig ${file}: .+ — fix the kubeconfig file`));
   });
 });
 

@@ -1,9 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { HomelabError } from './errors.ts';
 import { findOnPath } from './helm.ts';
 import { failureLine, runTool, type RunOptions, type RunResult } from './process.ts';
 import type { ClusterDeclaration } from './types.ts';
+import { parseDocument } from 'yaml';
 import { isRecord } from './yaml-docs.ts';
 
 /**
@@ -53,29 +55,34 @@ export function kubeconfigLocation(options: GuardOptions = {}, env: NodeJS.Proce
   return path.join(homedir(), '.kube', 'config');
 }
 
-/** `kubectl config view` merges the kubeconfig files exactly as helm and kubectl do (KUBECONFIG lists included). */
-async function readKubeconfig(kubectl: string, env: Record<string, string> | undefined, where: string): Promise<KubeConfigView> {
-  const result = await runTool(kubectl, ['config', 'view', '-o', 'json', '--raw=false'], { env, timeoutMs: 30_000 });
-  if (result.exitCode !== 0) {
-    throw new HomelabError(`cannot read the kubeconfig (${where}): ${failureLine(result.stderr)}`, 'fix the kubeconfig file (kubectl config view must work)');
-  }
-  let view: unknown;
-  try {
-    view = JSON.parse(result.stdout);
-  } catch {
-    throw new HomelabError(`kubectl config view printed no JSON for ${where}`, 'check the kubectl binary');
-  }
+/**
+ * The kubeconfig as kubectl and helm merge it: the files of KUBECONFIG (or the chosen file, or
+ * ~/.kube/config) in order, the first definition of each name winning. Read directly rather than through
+ * `kubectl config view`, which some kubectl builds (the gcloud dispatcher) answer by contacting the server.
+ */
+async function readKubeconfig(list: string | undefined): Promise<KubeConfigView> {
+  const files = list ? list.split(path.delimiter).filter(Boolean) : [path.join(homedir(), '.kube', 'config')];
   const contexts = new Map<string, string>();
   const servers = new Map<string, string>();
-  if (isRecord(view)) {
-    for (const entry of Array.isArray(view.contexts) ? view.contexts : []) {
-      if (isRecord(entry) && typeof entry.name === 'string') {
-        const cluster = isRecord(entry.context) && typeof entry.context.cluster === 'string' ? entry.context.cluster : '';
-        contexts.set(entry.name, cluster);
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      continue; // kubectl skips missing files of a KUBECONFIG list
+    }
+    const doc = parseDocument(text);
+    const error = doc.errors[0];
+    if (error) throw new HomelabError(`cannot read the kubeconfig ${file}: ${error.message.split('\n')[0]}`, 'fix the kubeconfig file (kubectl config view must work)');
+    const config: unknown = doc.toJS();
+    if (!isRecord(config)) continue;
+    for (const entry of Array.isArray(config.contexts) ? config.contexts : []) {
+      if (isRecord(entry) && typeof entry.name === 'string' && !contexts.has(entry.name)) {
+        contexts.set(entry.name, isRecord(entry.context) && typeof entry.context.cluster === 'string' ? entry.context.cluster : '');
       }
     }
-    for (const entry of Array.isArray(view.clusters) ? view.clusters : []) {
-      if (isRecord(entry) && typeof entry.name === 'string' && isRecord(entry.cluster) && typeof entry.cluster.server === 'string') {
+    for (const entry of Array.isArray(config.clusters) ? config.clusters : []) {
+      if (isRecord(entry) && typeof entry.name === 'string' && isRecord(entry.cluster) && typeof entry.cluster.server === 'string' && !servers.has(entry.name)) {
         servers.set(entry.name, entry.cluster.server);
       }
     }
@@ -96,7 +103,7 @@ export async function guardCluster(cluster: ClusterDeclaration, options: GuardOp
   const env = options.kubeconfig ? { KUBECONFIG: options.kubeconfig } : undefined;
   const where = kubeconfigLocation(options);
   const kubectl = await resolveKubectl();
-  const view = await readKubeconfig(kubectl, env, where);
+  const view = await readKubeconfig(options.kubeconfig ?? process.env.KUBECONFIG);
   const origin = options.context ? '--context' : `declared in ${file}`;
   if (!view.contexts.has(context)) {
     const known = [...view.contexts.keys()].sort().join(', ') || 'none';

@@ -1,0 +1,83 @@
+import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * A small homelab repository for cluster-command tests: `demo` (wave 10, automated + selfHeal, reads the
+ * repo's SOPS secrets.yaml with the demo age key; a PVC without a keep policy, a ConfigMap, NOTES that
+ * echo a secret) and `base` (wave -1: tier 0). The cluster declaration points at `server`.
+ */
+export async function writeClusterWorkspace(server: string, options: { kubeContext?: string } = {}): Promise<string> {
+  const root = await mkdtemp(path.join(tmpdir(), 'cluster-ws-'));
+  const files: Record<string, string> = {
+    'charts/demo/Chart.yaml': 'apiVersion: v2\nname: demo\nversion: 0.1.0\n',
+    'charts/demo/values.yaml': 'greeting: hello\n',
+    'charts/demo/templates/cm.yaml': [
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata:',
+      '  name: demo-config',
+      'data:',
+      '  greeting: {{ .Values.greeting | quote }}',
+      '  token: {{ .Values.gitops.repository.token | quote }}',
+      '',
+    ].join('\n'),
+    'charts/demo/templates/pvc.yaml': [
+      'apiVersion: v1',
+      'kind: PersistentVolumeClaim',
+      'metadata:',
+      '  name: demo-data',
+      'spec:',
+      '  accessModes: [ReadWriteOnce]',
+      '  resources:',
+      '    requests:',
+      '      storage: 1Gi',
+      '',
+    ].join('\n'),
+    'charts/demo/templates/NOTES.txt': 'Installed with repository token {{ .Values.gitops.repository.token }}\n',
+    'charts/base/Chart.yaml': 'apiVersion: v2\nname: base\nversion: 0.1.0\n',
+    'charts/base/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: base\ndata: {}\n',
+    'clusters/home/cluster.yaml': `kubeContext: ${options.kubeContext ?? 'home'}\nserver: ${server}\nkubeVersion: "1.33.0"\n`,
+    'clusters/home/apps/demo.yaml': application('demo', 'apps', 10, ['values.yaml', 'secrets://../../secrets.yaml']),
+    'clusters/home/apps/base.yaml': application('base', 'base', -1, []),
+  };
+  for (const [file, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(root, file)), { recursive: true });
+    await writeFile(path.join(root, file), text);
+  }
+  // The repository's own SOPS file and its demo key: real decryption, values known to the tests.
+  await copyFile(path.join(repoRoot, 'secrets.yaml'), path.join(root, 'secrets.yaml'));
+  await copyFile(path.join(repoRoot, 'demo-age-key.txt'), path.join(root, 'demo-age-key.txt'));
+  return root;
+}
+
+function application(name: string, namespace: string, wave: number, valueFiles: string[]): string {
+  return [
+    'apiVersion: argoproj.io/v1alpha1',
+    'kind: Application',
+    'metadata:',
+    `  name: ${name}`,
+    '  namespace: argocd',
+    '  annotations:',
+    `    argocd.argoproj.io/sync-wave: "${wave}"`,
+    'spec:',
+    '  project: default',
+    '  source:',
+    '    repoURL: https://example.invalid/homelab.git',
+    '    targetRevision: main',
+    `    path: charts/${name}`,
+    '    helm:',
+    `      valueFiles: [${valueFiles.map((f) => JSON.stringify(f)).join(', ')}]`,
+    '  destination:',
+    '    server: https://kubernetes.default.svc',
+    `    namespace: ${namespace}`,
+    '  syncPolicy:',
+    '    automated:',
+    '      prune: true',
+    '      selfHeal: true',
+    '',
+  ].join('\n');
+}

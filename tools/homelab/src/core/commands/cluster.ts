@@ -1,0 +1,41 @@
+import { createGuard, describeTarget, probeCluster, type GuardOptions, type KubeTarget } from '../kube.ts';
+import type { Release } from '../types.ts';
+import type { Workspace } from '../workspace.ts';
+
+/** What every cluster command takes, besides its own options. */
+export interface ClusterRequest extends GuardOptions {
+  /** Chart name, release name or `<cluster>/<release>`. */
+  target: string;
+  cluster?: string;
+  /** Print the exact helm/kubectl invocations; run nothing, contact no cluster. */
+  dryRun?: boolean;
+}
+
+export type Write = (text: string) => void;
+
+export const DRY_RUN_BANNER = '# dry run: the commands below are printed, not run; no cluster is contacted\n';
+
+/**
+ * Guards every cluster the releases belong to before anything happens (all of them first, so a
+ * multi-cluster command refuses as a whole), prints where it acts, and probes reachability unless dry.
+ */
+export async function openTargets(
+  ws: Workspace,
+  releases: Release[],
+  request: ClusterRequest,
+  write: Write,
+): Promise<(release: Release) => KubeTarget> {
+  const guard = createGuard(ws.resolution.clusters, request);
+  const targets = new Map<string, KubeTarget>();
+  for (const cluster of [...new Set(releases.map((r) => r.cluster))]) targets.set(cluster, await guard(cluster));
+  for (const target of targets.values()) {
+    write(describeTarget(target));
+    if (!request.dryRun) await probeCluster(target);
+  }
+  return (release) => targets.get(release.cluster)!;
+}
+
+/** Separates releases in the output. */
+export function releaseHeading(action: string, release: Release): string {
+  return `# ${action} ${release.cluster}/${release.name} (namespace ${release.namespace}, chart ${release.chartDir}, wave ${release.wave})\n`;
+}

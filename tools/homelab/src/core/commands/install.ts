@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterInstallNotes } from '../argocd-live.ts';
+import { HomelabError } from '../errors.ts';
+import * as helmRelease from '../helm-release.ts';
+import { DEFAULT_TIMEOUT, findPending, isReleaseNotFound, parseHistory, pendingError, type ChartRef, type InstallFlags } from '../helm-release.ts';
+import { captureInvocation, errorSummary, formatInvocation, formatTail, streamInvocation } from '../invocation.ts';
+import { isUnreachable, unreachable, type KubeTarget } from '../kube.ts';
+import { createMasker, type Masker } from '../mask.ts';
+import { failureLine } from '../process.ts';
+import { buildDependencies } from '../render.ts';
+import type { Release } from '../types.ts';
+import { buildHelmValues, type HelmValues, type SecretSource } from '../values.ts';
+import { selectReleases, type Workspace } from '../workspace.ts';
+import { openSecrets } from '../secret-source.ts';
+import { DRY_RUN_BANNER, openTargets, releaseHeading, type ClusterRequest, type Write } from './cluster.ts';
+
+export interface InstallRequest extends ClusterRequest, Partial<InstallFlags> {
+  /** A release stuck in pending-*: roll back to its last good revision first, then install. */
+  recover?: boolean;
+  /** Nx already ran the helm-deps target. */
+  skipDependencyBuild?: boolean;
+}
+
+/** One `helm upgrade --install`, prepared: values decrypted in memory, masker ready. */
+export interface HelmChange {
+  release: Release;
+  chart: ChartRef;
+  values: HelmValues;
+  labels: string[];
+  masker: Masker;
+}
+
+export interface Secrets {
+  secrets: SecretSource;
+  maskKey: Buffer;
+}
+
+export async function prepareChange(root: string, release: Release, chart: ChartRef, secrets: Secrets): Promise<HelmChange> {
+  const values = await buildHelmValues(root, release, secrets.secrets);
+  const labels = helmRelease.valueInputLabels(release, values, (file) => existsSync(path.resolve(root, file)));
+  return { release, chart, values, labels, masker: createMasker({ secrets: values.secrets, key: secrets.maskKey }) };
+}
+
+export function installFlags(request: Partial<InstallFlags>): InstallFlags {
+  return {
+    wait: request.wait ?? 'watcher',
+    timeout: helmRelease.assertTimeout(request.timeout ?? DEFAULT_TIMEOUT),
+    ...(request.helmDryRun ? { helmDryRun: request.helmDryRun } : {}),
+  };
+}
+
+/**
+ * `helm upgrade --install` of the releases exactly as ArgoCD would deploy them, each after the context
+ * guard and a pending-release check. The shared body of the Nx target and hack/install.
+ */
+export async function install(ws: Workspace, request: InstallRequest, write: Write): Promise<Release[]> {
+  const releases = selectReleases(ws, request.target, request.cluster);
+  const targetOf = await openTargets(ws, releases, request, write);
+  const flags = installFlags(request);
+  if (request.dryRun) write(DRY_RUN_BANNER);
+  if (!request.skipDependencyBuild) {
+    for (const dir of new Set(releases.map((r) => r.chartDir))) {
+      const chart = ws.resolution.charts.find((c) => c.dir === dir);
+      if (chart) await buildDependencies(ws.root, ws.helm, chart);
+    }
+  }
+  // A dry run shows the same argv with placeholder pipes: it needs no age key.
+  const secrets = await openSecrets(ws.root, { keyless: Boolean(request.dryRun) });
+  for (const release of releases) {
+    write(releaseHeading('install', release));
+    const change = await prepareChange(ws.root, release, { chart: release.chartDir }, secrets);
+    await applyChange(ws, targetOf(release), change, { ...flags, recover: request.recover, dryRun: request.dryRun }, write);
+    for (const note of afterInstallNotes(release)) write(`${note}\n`);
+  }
+  return releases;
+}
+
+/** The pending check, the optional recovery, then the upgrade with live masked output. */
+export async function applyChange(
+  ws: Workspace,
+  target: KubeTarget,
+  change: HelmChange,
+  options: InstallFlags & { recover?: boolean; dryRun?: boolean },
+  write: Write,
+): Promise<void> {
+  const { release, masker } = change;
+  const history = helmRelease.history(ws.helm, ws.root, release, target);
+  const upgrade = helmRelease.upgradeInstall(ws.helm, ws.root, release, change.chart, target, change.values, change.labels, options);
+  if (options.dryRun) {
+    write(formatInvocation(history));
+    if (options.recover) {
+      write('# only when the release is stuck in pending-*: roll back to its last deployed revision\n');
+      write(formatInvocation(helmRelease.rollback(ws.helm, ws.root, release, target, '<last-good-revision>', options)));
+    }
+    write(formatInvocation(upgrade));
+    return;
+  }
+  const pending = await readPending(target, history, release);
+  if (pending) {
+    if (!options.recover || !pending.lastGood) throw pendingError(release, pending);
+    write(`Recovering ${release.name}: ${pending.current.status} at revision ${pending.current.revision}, rolling back to revision ${pending.lastGood.revision}\n`);
+    const back = helmRelease.rollback(ws.helm, ws.root, release, target, pending.lastGood.revision, options);
+    write(formatInvocation(back));
+    const result = await streamInvocation(back, { masker, write, prefix: '  helm | ' });
+    if (result.exitCode !== 0) {
+      write(formatTail('helm', result.tail));
+      throw new HomelabError(`helm rollback of ${release.name} failed: ${masker.mask(errorSummary(result.stderr))}`, 'inspect it with helm history, then retry --recover');
+    }
+  }
+  write(formatInvocation(upgrade));
+  const result = await streamInvocation(upgrade, { masker, write, prefix: '  helm | ' });
+  if (result.exitCode !== 0) {
+    if (isUnreachable(result.stderr)) throw unreachable(target, result.stderr);
+    write(formatTail('helm', result.tail));
+    const undo = ws.helm.major === 4 ? '--rollback-on-failure' : '--atomic';
+    throw new HomelabError(
+      `helm upgrade --install of ${release.cluster}/${release.name} failed: ${masker.mask(errorSummary(result.stderr))}`,
+      `helm undid the change (${undo}); fix the cause shown above and install again`,
+    );
+  }
+}
+
+async function readPending(target: KubeTarget, history: ReturnType<typeof helmRelease.history>, release: Release) {
+  const result = await captureInvocation(history);
+  if (result.exitCode === 0) return findPending(parseHistory(result.stdout));
+  if (isReleaseNotFound(result.stderr)) return undefined;
+  if (isUnreachable(result.stderr)) throw unreachable(target, result.stderr);
+  throw new HomelabError(`helm history ${release.name} failed: ${failureLine(result.stderr)}`, 'run the printed helm history command to see why');
+}
