@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { decryptValue, DecryptError, encryptValue, isEmptyValue, isEncrypted, IvStash, valueBytes } from './cipher.ts';
 import { macMismatch, SopsError } from './errors.ts';
 import { formatFloatF, normalizeRfc3339 } from './go-values.ts';
-import type { EncryptionRule, SopsMetadata } from './metadata.ts';
+import type { EncryptionRule } from './metadata.ts';
 import { encryptPredicate } from './rules.ts';
 import type { EncryptedDocument } from './stores/index.ts';
 import { aadOf, Comment, Float, formatPath, Int, mapLeaves, type Branch, type Scalar } from './tree.ts';
@@ -155,10 +155,6 @@ export function encryptBranches(
 }
 
 /** The stored `mac`: the hex MAC encrypted as a string with the normalized lastmodified as AAD. */
-export function sealMac(macHex: string, dataKey: Buffer, lastModified: string, stash?: IvStash): string {
-  return encryptValue(macHex, dataKey, normalizeRfc3339(lastModified) as string, stash);
-}
-
-export function withMac(md: SopsMetadata, macHex: string, dataKey: Buffer, lastModified: string): SopsMetadata {
-  return { ...md, lastModified, mac: sealMac(macHex, dataKey, lastModified) };
+export function sealMac(macHex: string, dataKey: Buffer, lastModified: string): string {
+  return encryptValue(macHex, dataKey, normalizeRfc3339(lastModified) as string);
 }

@@ -61,6 +61,16 @@ describe('sops fixtures (data key injected)', () => {
     expect(fixtures.length).toBe(17);
   });
 
+  it('the PGP fixtures\' data keys (DATAKEYS.txt, from gpg) match the oracles', () => {
+    const dir = 'getsops-sops-pgp-supplementary';
+    const lines = readFileSync(join(FIXTURES, dir, 'DATAKEYS.txt'), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(12);
+    for (const line of lines) {
+      const [name, hex] = line.split(' ');
+      expect(load(`${dir}/${name}`).expected.data_key_hex).toBe(hex);
+    }
+  });
+
   describe.each(fixtures)('%s', (file) => {
     const { expected, doc } = load(file);
     const dataKey = Buffer.from(expected.data_key_hex, 'hex');

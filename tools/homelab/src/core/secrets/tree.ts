@@ -82,10 +82,6 @@ export class Branch {
   }
 }
 
-export function isScalar(v: Value): v is Scalar {
-  return !(v instanceof Branch) && !Array.isArray(v);
-}
-
 /** A path segment: a map key or a list index (indices never enter the AAD). */
 export type PathSegment = string | number;
 
