@@ -71,10 +71,10 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-async function upgradeCall(helm: Helm, flags: Partial<helmRelease.InstallFlags> = {}, of: Release = release) {
-  const values = await buildHelmValues(root, of, secrets);
-  const labels = helmRelease.valueInputLabels(of, values, () => true);
-  return helmRelease.upgradeInstall(helm, root, of, { chart: of.chartDir }, target, values, labels, { wait: 'watcher', timeout: '5m', ...flags });
+async function upgradeCall(helm: Helm, flags: Partial<helmRelease.InstallFlags> = {}) {
+  const values = await buildHelmValues(root, release, secrets);
+  const labels = helmRelease.valueInputLabels(release, values, () => true);
+  return helmRelease.upgradeInstall(helm, root, release, { chart: release.chartDir }, target, values, labels, { wait: 'watcher', timeout: '5m', ...flags });
 }
 
 describe('upgradeInstall argv', () => {
@@ -83,15 +83,15 @@ describe('upgradeInstall argv', () => {
     expect(call.args).toEqual([
       'upgrade', 'demo', 'charts/demo', '--install', '--namespace', 'apps', '--kube-context', 'home', '--create-namespace',
       '--set-string', 'image.tag=1.2',
-      '--values', 'charts/demo/values.yaml', '--values', '-', '--values', '/dev/fd/3',
+      '--values', 'charts/demo/values.yaml', '--values', '-', '--values', '/dev/fd/10',
       '--take-ownership', '--rollback-on-failure', '--wait=watcher', '--timeout', '5m',
     ]);
     expect(call.inputs.map(String)).toEqual([`token: ${SECRET}\n`, 'replicas: 2\n']);
     expect(formatInvocation(call)).toBe(
       '$ helm upgrade demo charts/demo --install --namespace apps --kube-context home --create-namespace --set-string image.tag=1.2 ' +
-        '--values charts/demo/values.yaml --values - --values /dev/fd/3 --take-ownership --rollback-on-failure --wait=watcher --timeout 5m\n' +
+        '--values charts/demo/values.yaml --values - --values /dev/fd/10 --take-ownership --rollback-on-failure --wait=watcher --timeout 5m\n' +
         '    stdin <- secrets.yaml (secrets://../../secrets.yaml), decrypted in memory\n' +
-        '    /dev/fd/3 <- spec.source.helm.values of Application demo\n',
+        '    /dev/fd/10 <- spec.source.helm.values of Application demo\n',
     );
     expect(formatInvocation(call)).not.toContain(SECRET);
   });
@@ -121,8 +121,7 @@ describe('upgradeInstall argv', () => {
   for (const major of [4, 3] as const) {
     it(`Helm ${major} accepts the argv and reads the piped values (a chart failing mid-install, output masked)`, async () => {
       const helm = major === 4 ? helm4 : helm3;
-      // One pipe (stdin): runTool's extra /dev/fd pipes are socketpairs, which helm cannot open(2) yet.
-      const call = await upgradeCall(helm, {}, { ...release, values: undefined });
+      const call = await upgradeCall(helm);
       expect(call.args).toContain(major === 4 ? '--rollback-on-failure' : '--atomic');
       const masker = createMasker({ secrets: [SECRET], key: Buffer.from('k') });
       const lines: string[] = [];

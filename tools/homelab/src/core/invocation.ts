@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Masker } from './mask.ts';
-import { runTool, type RunResult } from './process.ts';
+import { inputPath, runTool, type RunResult } from './process.ts';
 
 /**
  * One helm or kubectl call, as data: dry-runs print it, real runs execute exactly the same argv.
@@ -10,7 +10,7 @@ export interface Invocation {
   tool: 'helm' | 'kubectl';
   bin: string;
   args: string[];
-  /** inputs[0] is stdin (`-f -`), inputs[i] is /dev/fd/{2+i}. */
+  /** Read by the tool at `inputPath(i)` (process.ts): stdin, then real pipes. */
   inputs: Buffer[];
   /** What each input carries, printed in place of its content. */
   inputLabels: string[];
@@ -46,7 +46,7 @@ export function shellQuote(arg: string): string {
 export function formatInvocation(inv: Invocation): string {
   const lines = [`$ ${[inv.tool, ...inv.args].map(shellQuote).join(' ')}\n`];
   inv.inputs.forEach((_, index) => {
-    const where = index === 0 ? 'stdin' : `/dev/fd/${index + 2}`;
+    const where = index === 0 ? 'stdin' : inputPath(index);
     lines.push(`    ${where} <- ${inv.inputLabels[index] ?? 'in-memory input'}\n`);
   });
   return lines.join('');
