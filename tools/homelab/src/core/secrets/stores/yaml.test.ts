@@ -127,3 +127,67 @@ describe('anchors, aliases and merge keys', () => {
     expect(doc.items).toEqual([new Comment(' empty')]);
   });
 });
+
+/** Input/output pairs sops' own YAML store tests pin down (stores/yaml/store_test.go). */
+describe('behaviours pinned by sops’ store tests', () => {
+  const roundTrip = (text: string, indent = 4) => emitYaml(loadYaml(text, 't.yaml'), indent);
+  const exporter = [
+    '## Configuration for prometheus-node-exporter subchart',
+    '##',
+    'prometheus-node-exporter:',
+    '  podLabels:',
+    "    ## Add the 'node-exporter' label to be used by serviceMonitor",
+    '    ##',
+    '',
+    '    jobLabel: node-exporter',
+    '  extraArgs:',
+    '    - --collector.filesystem.ignored-mount-points=^/(dev|proc|sys)($|/)',
+    '    - --collector.filesystem.ignored-fs-types=^(autofs|binfmt_misc)$',
+    '',
+  ].join('\n');
+
+  it('a trailing comment in a nested map, and a head comment, survive unchanged', () => {
+    for (const text of ['# test\na:\n    b: null\n    # foo\n', 'a:\n    # foo\n    b: null\n']) expect(roundTrip(text)).toBe(text);
+  });
+
+  it('re-indents to 4 and drops the blank line after a comment block', () => {
+    expect(roundTrip(exporter)).toBe(
+      exporter
+        .replace('\n\n', '\n')
+        .replace(/^ {2}(\S)/gm, '    $1')
+        .replace(/^ {4}(##|jobLabel|- )/gm, '        $1'),
+    );
+  });
+
+  it('indent 2 keeps sequences indented under their key', () => {
+    expect(roundTrip(exporter, 2)).toBe(exporter.replace('\n\n', '\n'));
+  });
+
+  it('a comment between list items is kept once, before the next item', () => {
+    const text = 'a:\n    - a\n    # I no longer get duplicated\n    - {}\n';
+    const [doc] = loadYaml(text, 't.yaml');
+    expect((doc.get('a') as unknown[])[1]).toEqual(new Comment(' I no longer get duplicated'));
+    expect(roundTrip(text)).toBe(text);
+  });
+
+  it('a comment after a nested map, followed by a blank line and a dedent, stays in the outer map', () => {
+    const text = 'a:\n    b:\n        c: d\n    # comment\n\ne:\n    - f\n';
+    const [doc] = loadYaml(text, 't.yaml');
+    expect((doc.get('a') as Branch).items.at(-1)).toEqual(new Comment(' comment'));
+    expect(roundTrip(text)).toBe('a:\n    b:\n        c: d\n    # comment\ne:\n    - f\n');
+  });
+
+  it('multi-document input, comments in the first document', () => {
+    const docs = loadYaml('---\n# comment 0\nkey1: value\nkey1_a: value\n# ^ comment 1\n---\nkey2: value2', 't.yaml');
+    expect(docs.map((d) => d.items)).toEqual([
+      [new Comment(' comment 0'), { key: 'key1', value: 'value' }, { key: 'key1_a', value: 'value' }, new Comment(' ^ comment 1')],
+      [{ key: 'key2', value: 'value2' }],
+    ]);
+    expect(emitYaml([docs[0]])).toBe('# comment 0\nkey1: value\nkey1_a: value\n# ^ comment 1\n');
+  });
+
+  it('empty input has no branch; `{}` is one empty branch written as `{}`', () => {
+    expect(emitYaml(loadYaml('', 't.yaml'))).toBe('');
+    expect(roundTrip('{}\n')).toBe('{}\n');
+  });
+});
