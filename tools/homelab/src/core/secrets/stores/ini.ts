@@ -71,7 +71,7 @@ export function loadIni(text: string, file: string): Branch {
     }
     if (line[0] === '[') {
       const close = line.lastIndexOf(']');
-      if (close === -1) throw malformed(file, 'INI', `unclosed section header "${line.slice(0, 40)}"`);
+      if (close === -1) throw malformed(file, 'INI', `a section header after [${current.name}] has no closing ]`);
       const name = line.slice(1, close).trim();
       const existing = sections.find((s) => s.name === name);
       current = existing ?? { name, comment: '', keys: [] };
