@@ -5,7 +5,7 @@ export { editFile, rotateFile, updateRecipients } from './builtin.ts';
 export type { EncryptOptions, WriteOptions, EditResult, RecipientChange } from './builtin.ts';
 export { SecretsDocument } from './document.ts';
 export { writeFileAtomic } from './atomic.ts';
-export { discoverAgeKeys, parseIdentities, defaultKeysFile, DEMO_KEY_FILE } from './keys.ts';
+export { discoverAgeKeys, parseIdentities, defaultKeysFile, ttyPassphrase, DEMO_KEY_FILE } from './keys.ts';
 export type { DiscoverOptions, KeyDiscovery } from './keys.ts';
 export { placeholderDocument, placeholderFile, PLACEHOLDER_TIME } from './placeholders.ts';
 export type { PlaceholderDocument } from './placeholders.ts';
