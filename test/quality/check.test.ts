@@ -41,6 +41,10 @@ const cases: Record<string, Pick<CheckFinding, 'rule' | 'message'>> = {
     rule: 'secrets-encrypted',
     message: `secrets.yaml is not SOPS-encrypted (no sops metadata block), yet ${APP} reads it as secrets://`,
   },
+  'secrets-plaintext-value': {
+    rule: 'secrets-encrypted',
+    message: `secrets.yaml holds plaintext values (arr.apiKeys.lidarr), yet ${APP} reads it as secrets://`,
+  },
   'secret-keys': { rule: 'secret-keys', message: 'charts/arr/templates/webhook.yaml reads .Values.arr.webhookToken, which secrets.yaml does not have' },
 };
 

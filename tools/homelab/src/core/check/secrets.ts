@@ -1,5 +1,8 @@
 import { parseDocument } from 'yaml';
+import { HomelabError } from '../errors.ts';
 import type { RepoFiles } from '../repo-files.ts';
+import { parseMetadata, type SopsMetadata } from '../secrets/metadata.ts';
+import { encryptPredicate } from '../secrets/rules.ts';
 import type { Chart, Release } from '../types.ts';
 import { templateValueReads } from '../value-reads.ts';
 import { isRecord } from '../yaml-docs.ts';
@@ -11,8 +14,8 @@ const ENC = 'ENC[AES256_GCM,';
 type KeyTree = Record<string, unknown>;
 
 /**
- * `secrets://` value files are SOPS-encrypted: a `sops` metadata block with a `mac`, ENC[…] values, and — under
- * the default rule (`unencrypted_suffix: _unencrypted`) — no plaintext value outside `*_unencrypted` keys.
+ * `secrets://` value files are SOPS-encrypted: a `sops` metadata block with an encrypted `mac`, ENC[…] values, and
+ * no plaintext value where the file's own encryption rule (default `unencrypted_suffix: _unencrypted`) wants one.
  * Returns the key tree of every file that passes, for the key-path rule.
  */
 export async function checkSecretFiles(releases: Release[], files: RepoFiles, findings: Findings): Promise<Map<string, KeyTree>> {
@@ -22,7 +25,7 @@ export async function checkSecretFiles(releases: Release[], files: RepoFiles, fi
   for (const [path, reader] of [...readers.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const text = await files.text(path);
     if (text === undefined) continue; // missing value files are the resolver's finding
-    const problem = sopsProblem(text);
+    const problem = sopsProblem(text, path);
     if (typeof problem === 'string') {
       findings.add(
         'secrets-encrypted',
@@ -37,27 +40,33 @@ export async function checkSecretFiles(releases: Release[], files: RepoFiles, fi
 }
 
 /** Why a text is not a SOPS-encrypted YAML file, or its key tree. */
-function sopsProblem(text: string): string | KeyTree {
+function sopsProblem(text: string, file: string): string | KeyTree {
   const doc = parseDocument(text, { uniqueKeys: false });
   if (doc.errors.length > 0) return 'does not parse as YAML';
   const data: unknown = doc.toJS();
   if (!isRecord(data)) return 'is not a YAML mapping';
   const { sops, ...tree } = data;
-  if (!isRecord(sops)) return 'is not SOPS-encrypted (no sops metadata block)';
-  if (typeof sops.mac !== 'string' || !sops.mac.startsWith(ENC)) return 'has a sops block without an encrypted mac';
+  if (sops === undefined) return 'is not SOPS-encrypted (no sops metadata block)';
+  let metadata: SopsMetadata;
+  try {
+    metadata = parseMetadata(sops, file);
+  } catch (err) {
+    return `has a broken sops metadata block (${err instanceof HomelabError ? err.message : String(err)})`;
+  }
+  if (!metadata.mac.startsWith(ENC)) return 'has a sops metadata block without an encrypted mac';
   const leaves: { path: string[]; value: unknown }[] = [];
   collectLeaves(tree, [], leaves);
-  if (!leaves.some((l) => typeof l.value === 'string' && l.value.startsWith(ENC))) return 'holds no ENC[…] value';
-  const otherRules = ['encrypted_suffix', 'unencrypted_regex', 'encrypted_regex', 'unencrypted_comment_regex', 'encrypted_comment_regex'];
-  if (otherRules.every((rule) => sops[rule] === undefined)) {
-    const suffix = typeof sops.unencrypted_suffix === 'string' ? sops.unencrypted_suffix : '_unencrypted';
-    const plain = leaves.filter(
-      (l) => l.value !== null && l.value !== '' && !(typeof l.value === 'string' && l.value.startsWith(ENC)) && !l.path.some((k) => k.endsWith(suffix)),
-    );
+  if (!leaves.some((l) => isEncrypted(l.value))) return 'holds no ENC[…] value';
+  // Which leaves must be encrypted is the file's own rule; comment rules depend on comments this view drops.
+  if (!metadata.rule.kind.endsWith('comment_regex')) {
+    const mustEncrypt = encryptPredicate(metadata.rule, file);
+    const plain = leaves.filter((l) => l.value !== null && l.value !== '' && !isEncrypted(l.value) && mustEncrypt(l.path, [], false));
     if (plain.length > 0) return `holds plaintext values (${plain.slice(0, 3).map((l) => l.path.join('.')).join(', ')}${plain.length > 3 ? ', …' : ''})`;
   }
   return tree;
 }
+
+const isEncrypted = (value: unknown): boolean => typeof value === 'string' && value.startsWith(ENC);
 
 /** Leaves in SOPS's walk: list items share their list's path. */
 function collectLeaves(value: unknown, path: string[], out: { path: string[]; value: unknown }[]): void {
