@@ -42,10 +42,10 @@ interface Opened {
   tree: DecryptedTree;
 }
 
-/** Find identities, recover the data key, decrypt and verify the MAC. */
-async function open(file: string, opts: SecretsOptions): Promise<Opened> {
+/** Find identities, recover the data key, decrypt and verify the MAC (`content`: the file's bytes, already read). */
+async function open(file: string, opts: SecretsOptions, content?: Uint8Array): Promise<Opened> {
   const format = opts.format ?? formatFromPath(file);
-  const doc = loadEncrypted(await readSecretFile(file), format, file);
+  const doc = loadEncrypted(content ?? (await readSecretFile(file)), format, file);
   const recipients = ageRecipients(doc.metadata);
   const keys = await discoverAgeKeys({
     workspaceRoot: opts.workspaceRoot,
@@ -177,8 +177,8 @@ export interface WriteOptions extends SecretsOptions {
   writeHooks?: AtomicWriteHooks;
 }
 
-/** Re-encrypt plaintext branches with the file's data key and rewrite it atomically. */
-async function rewrite(o: Opened, branches: Branch[], dataKey: Buffer, keyGroups: KeyGroup[], reuseIvs: boolean, opts: WriteOptions): Promise<string> {
+/** Re-encrypt plaintext branches with the file's data key: the new encrypted file content. */
+function reencrypt(o: Opened, branches: Branch[], dataKey: Buffer, keyGroups: KeyGroup[], reuseIvs: boolean, opts: { now?: Date }): string {
   const md = o.doc.metadata;
   const format = o.doc.format;
   const version = versionFor(format, branches, keyGroups, md.version || '3.9.0');
@@ -186,7 +186,12 @@ async function rewrite(o: Opened, branches: Branch[], dataKey: Buffer, keyGroups
   const enc = encryptBranches(branches, dataKey, md.rule, md.macOnlyEncrypted, o.file, stash, floatInts(format, version));
   const lastModified = rfc3339Now(opts.now);
   const metadata: SopsMetadata = { ...md, keyGroups, lastModified, mac: sealMac(enc.macHex, dataKey, lastModified), version };
-  const out = emitEncrypted({ ...o.doc, branches: enc.branches, metadata }, o.file);
+  return emitEncrypted({ ...o.doc, branches: enc.branches, metadata }, o.file);
+}
+
+/** `reencrypt`, then rewrite the file atomically. */
+async function rewrite(o: Opened, branches: Branch[], dataKey: Buffer, keyGroups: KeyGroup[], reuseIvs: boolean, opts: WriteOptions): Promise<string> {
+  const out = reencrypt(o, branches, dataKey, keyGroups, reuseIvs, opts);
   await writeFileAtomic(o.file, out, opts.writeHooks);
   return out;
 }
@@ -206,15 +211,37 @@ export async function editFile(
   opts: WriteOptions,
 ): Promise<EditResult> {
   const o = await open(file, opts);
+  const document = await applyEdit(o, edit);
+  if (!document) return { changed: false };
+  await rewrite(o, document.documents, o.key.dataKey, o.doc.metadata.keyGroups, true, opts);
+  return { changed: true };
+}
+
+/**
+ * `editFile` on content the caller holds (an Nx generator's Tree): returns the new encrypted content instead of
+ * writing it (`content` unchanged when the edit changed nothing). `file` names the format and the messages.
+ */
+export async function editContent(
+  file: string,
+  content: Uint8Array,
+  edit: (doc: SecretsDocument) => void | Promise<void>,
+  opts: SecretsOptions & { now?: Date },
+): Promise<EditResult & { content: string }> {
+  const o = await open(file, opts, content);
+  const document = await applyEdit(o, edit);
+  if (!document) return { changed: false, content: Buffer.from(content).toString('utf8') };
+  return { changed: true, content: reencrypt(o, document.documents, o.key.dataKey, o.doc.metadata.keyGroups, true, opts) };
+}
+
+/** Runs the edit; undefined when the encrypted output would be unchanged. */
+async function applyEdit(o: Opened, edit: (doc: SecretsDocument) => void | Promise<void>): Promise<SecretsDocument | undefined> {
   const document = new SecretsDocument(o.tree.branches);
   await edit(document);
   const md = o.doc.metadata;
-  const probe = encryptBranches(document.documents, o.key.dataKey, md.rule, md.macOnlyEncrypted, file, o.tree.stash);
-  const before = emitEncrypted({ ...o.doc }, file);
-  const after = emitEncrypted({ ...o.doc, branches: probe.branches }, file);
-  if (before === after) return { changed: false };
-  await rewrite(o, document.documents, o.key.dataKey, md.keyGroups, true, opts);
-  return { changed: true };
+  const probe = encryptBranches(document.documents, o.key.dataKey, md.rule, md.macOnlyEncrypted, o.file, o.tree.stash);
+  const before = emitEncrypted({ ...o.doc }, o.file);
+  const after = emitEncrypted({ ...o.doc, branches: probe.branches }, o.file);
+  return before === after ? undefined : document;
 }
 
 function onlyAge(o: Opened, what: string): void {
