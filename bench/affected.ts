@@ -1,0 +1,263 @@
+// Benchmark: precision and recall of the affected set against the ground truth "releases whose rendered output
+// changed", on a synthetic history built on a copy of the example workspace, plus the time each method takes.
+//
+//   npm run bench -- affected [--commits 20] [--seed 1] [--verbose]
+//
+// Ground truth: after every commit each release is rendered with the real (demo) age key, exactly as ArgoCD
+// would; a release is changed when its output (or its render error) differs from the previous commit, or when
+// it appears or disappears. A method selects the releases of the charts it names (at head and at base), plus
+// the releases of charts it reports deleted.
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { computeAffected, type AffectedResult } from '../tools/homelab/src/core/affected.ts';
+import { errorLine } from '../tools/homelab/src/core/errors.ts';
+import { buildDependencies, renderRelease } from '../tools/homelab/src/core/render.ts';
+import { secretsDecrypter } from '../tools/homelab/src/core/secret-changes.ts';
+import { openSecrets } from '../tools/homelab/src/core/secret-source.ts';
+import { editFile, rotateFile } from '../tools/homelab/src/core/secrets/index.ts';
+import { openWorkspace } from '../tools/homelab/src/core/workspace.ts';
+import { createExampleRepo, nxAffected, type ExampleRepo } from '../test/affected/example-repo.ts';
+
+type Renders = Map<string, { chart: string; output: string }>;
+
+interface Change {
+  kind: string;
+  /** Applies the change; false when it does not apply to the current state (another one is drawn). */
+  apply: (repo: ExampleRepo, n: number, pick: <T>(items: T[]) => T) => boolean | Promise<boolean>;
+}
+
+const SECRET_KEYS = [
+  ['monitoring', 'grafana', 'adminPassword'],
+  ['monitoring', 'alertmanager', 'smtp', 'password'],
+  ['monitoring', 'alertmanager', 'webhookUrl'],
+  ['gitops', 'repository', 'token'],
+  ['gitops', 'renovate', 'token'],
+  ['arr', 'apiKeys', 'sonarr'],
+];
+
+function appCharts(repo: ExampleRepo): string[] {
+  return repo.git('ls-files', 'charts/*/Chart.yaml').split('\n').filter(Boolean)
+    .filter((file) => !/^type:\s*library/m.test(repo.read(file)))
+    .map((file) => file.split('/')[1]);
+}
+
+const append = (repo: ExampleRepo, file: string, text: string) => repo.write(file, repo.read(file) + text);
+const sops = (repo: ExampleRepo) => ({ workspaceRoot: repo.root, env: {} });
+
+/** The synthetic history's vocabulary: real changes and changes that render the same. */
+const CHANGES: Change[] = [
+  { kind: 'chart values (unused key)', apply: (r, n, pick) => (append(r, `charts/${pick(appCharts(r))}/values.yaml`, `\nbench${n}: unused\n`), true) },
+  {
+    kind: 'chart template (new object)',
+    apply: (r, n, pick) => {
+      const chart = pick(appCharts(r));
+      r.write(`charts/${chart}/templates/bench-${n}.yaml`, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bench-${n}\ndata:\n  n: "${n}"\n`);
+      return true;
+    },
+  },
+  { kind: 'library (comment)', apply: (r, n) => (append(r, 'charts/common/templates/_names.tpl', `\n{{/* bench ${n} */}}\n`), true) },
+  {
+    kind: 'library (new label)',
+    apply: (r, n) => {
+      const file = 'charts/common/templates/_names.tpl';
+      const text = r.read(file);
+      const next = /bench\/revision: "\d+"/.test(text)
+        ? text.replace(/bench\/revision: "\d+"/, `bench/revision: "${n}"`)
+        : text.replace(/^(app\.kubernetes\.io\/managed-by: .*)$/m, `$1\nbench/revision: "${n}"`);
+      r.write(file, next);
+      return next !== text;
+    },
+  },
+  {
+    kind: 'Application (parameter)',
+    apply: (r, n) => {
+      const file = 'clusters/home/apps/monitoring.yaml';
+      if (!r.git('ls-files', file).trim()) return false;
+      r.write(file, r.read(file).replace(/value: \d+d/, `value: ${n}d`));
+      return true;
+    },
+  },
+  { kind: 'Application (comment)', apply: (r, n) => (append(r, 'clusters/home/apps/networking.yaml', `\n# bench ${n}\n`), true) },
+  { kind: 'ApplicationSet (comment)', apply: (r, n) => (append(r, 'clusters/home/apps/apps.yaml', `\n# bench ${n}\n`), true) },
+  {
+    kind: 'shared values (timezone)',
+    apply: (r, n) => {
+      const file = 'clusters/home/values/global.yaml';
+      r.write(file, r.read(file).replace(/timezone: \S+/, `timezone: Etc/GMT${n % 2 ? '+' : '-'}${(n % 11) + 1}`));
+      return true;
+    },
+  },
+  { kind: 'shared values (unused key)', apply: (r, n) => (append(r, 'clusters/home/values/global.yaml', `  bench${n}: unused\n`), true) },
+  {
+    kind: 'secrets (one key)',
+    apply: async (r, n, pick) => {
+      const key = pick(SECRET_KEYS);
+      await editFile(path.join(r.root, 'secrets.yaml'), (doc) => doc.set(key, `bench-value-${n}`), sops(r));
+      return true;
+    },
+  },
+  {
+    kind: 'secrets (unread key)',
+    apply: async (r, n) => (await editFile(path.join(r.root, 'secrets.yaml'), (doc) => doc.set(['arr', `bench${n}`], `x${n}`), sops(r)), true),
+  },
+  { kind: 'secrets (re-encryption)', apply: async (r) => (await rotateFile(path.join(r.root, 'secrets.yaml'), sops(r)), true) },
+  { kind: 'README', apply: (r, n) => (r.write('README.md', `# Homelab\n\nrevision ${n}\n`), true) },
+  { kind: 'provision', apply: (r, n) => (append(r, 'provision/site.yaml', `\n# bench ${n}\n`), true) },
+  {
+    kind: 'new chart',
+    apply: (r, n) => {
+      r.write(`charts/bench${n}/Chart.yaml`, `apiVersion: v2\nname: bench${n}\nversion: 0.1.0\n`);
+      r.write(`charts/bench${n}/values.yaml`, `message: hello ${n}\n`);
+      r.write(`charts/bench${n}/templates/cm.yaml`, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bench${n}\ndata:\n  message: {{ .Values.message | quote }}\n`);
+      return true;
+    },
+  },
+  {
+    kind: 'deleted chart',
+    apply: (r, _n, pick) => {
+      const generated = appCharts(r).filter((c) => /^bench\d+$/.test(c) || c === 'jellyfin');
+      if (generated.length === 0) return false;
+      r.remove(`charts/${pick(generated)}`);
+      return true;
+    },
+  },
+];
+
+/** Every release rendered with the real key; a failure counts as its output (an error is a change too). */
+async function renderAll(repo: ExampleRepo): Promise<Renders> {
+  const ws = await openWorkspace(repo.root);
+  const secrets = await openSecrets(repo.root, { keyless: false });
+  const out: Renders = new Map();
+  for (const chart of ws.resolution.charts.filter((c) => c.type === 'application')) {
+    await buildDependencies(ws.root, ws.helm, chart).catch(() => undefined);
+  }
+  await Promise.all(
+    ws.resolution.releases.map(async (release) => {
+      const id = `${release.cluster}/${release.name}`;
+      try {
+        const rendered = await renderRelease({ root: ws.root, helm: ws.helm, ...secrets }, release);
+        out.set(id, { chart: release.chart, output: rendered.manifest });
+      } catch (err) {
+        out.set(id, { chart: release.chart, output: `error: ${errorLine(err)}` });
+      }
+    }),
+  );
+  return out;
+}
+
+function changedReleases(before: Renders, after: Renders): Set<string> {
+  const ids = new Set([...before.keys(), ...after.keys()]);
+  return new Set([...ids].filter((id) => before.get(id)?.output !== after.get(id)?.output));
+}
+
+/** The releases a selection of charts covers: their releases at head and at base. */
+function releasesOf(charts: Iterable<string>, before: Renders, after: Renders): Set<string> {
+  const wanted = new Set(charts);
+  const out = new Set<string>();
+  for (const renders of [before, after]) for (const [id, r] of renders) if (wanted.has(r.chart)) out.add(id);
+  return out;
+}
+
+interface Score {
+  tp: number;
+  selected: number;
+  truth: number;
+  ms: number;
+  commits: number;
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const pct = (a: number, b: number) => (b === 0 ? '100.0%' : `${((100 * a) / b).toFixed(1)}%`);
+
+export default async function main(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { commits: { type: 'string', default: '20' }, seed: { type: 'string', default: '1' }, verbose: { type: 'boolean' } } });
+  const commits = Number(values.commits);
+  const random = mulberry32(Number(values.seed));
+  const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
+  for (const [k, v] of Object.entries({ NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_ISOLATE_PLUGINS: 'false' })) process.env[k] ??= v;
+  delete process.env.SOPS_AGE_KEY;
+  delete process.env.SOPS_AGE_KEY_FILE;
+
+  const repo = createExampleRepo();
+  try {
+    const decrypt = await secretsDecrypter(repo.root);
+    let base = repo.git('rev-parse', 'HEAD').trim();
+    let before = await renderAll(repo);
+    const methods = ['all charts', 'nx affected -t render', 'hack/affected (keyless)', 'hack/affected (age key)'];
+    const scores = new Map(methods.map((m) => [m, { tp: 0, selected: 0, truth: 0, ms: 0, commits: 0 } as Score]));
+    const rows: string[] = [];
+    // Every kind once (in random order), then random draws: each kind is measured at least once.
+    const plan = [...CHANGES];
+    for (let i = plan.length - 1; i > 0; i -= 1) {
+      const j = Math.floor(random() * (i + 1));
+      [plan[i], plan[j]] = [plan[j], plan[i]];
+    }
+    for (let n = 1; n <= commits; n += 1) {
+      let change = plan[n - 1] ?? pick(CHANGES);
+      while (!(await change.apply(repo, n, pick))) change = pick(CHANGES);
+      const head = repo.commit(`bench ${n}: ${change.kind}`);
+      const after = await renderAll(repo);
+      const truth = changedReleases(before, after);
+
+      const timed = async <T>(f: () => Promise<T> | T): Promise<[T, number]> => {
+        const start = performance.now();
+        const value = await f();
+        return [value, performance.now() - start];
+      };
+      const fromResult = (r: AffectedResult) => releasesOf([...r.projects, ...r.removedCharts], before, after);
+      const [nx, nxMs] = await timed(() => nxAffected(repo, base, head));
+      const [keyless, keylessMs] = await timed(() => computeAffected(repo.root, { base, head }));
+      const [keyed, keyedMs] = await timed(() => computeAffected(repo.root, { base, head, decrypt }));
+      const selections: [string, Set<string>, number][] = [
+        ['all charts', new Set([...before.keys(), ...after.keys()]), 0],
+        ['nx affected -t render', releasesOf(nx, before, after), nxMs],
+        ['hack/affected (keyless)', fromResult(keyless), keylessMs],
+        ['hack/affected (age key)', fromResult(keyed), keyedMs],
+      ];
+      const cells: string[] = [];
+      for (const [method, selected, ms] of selections) {
+        const s = scores.get(method)!;
+        const tp = [...selected].filter((id) => truth.has(id)).length;
+        s.tp += tp;
+        s.selected += selected.size;
+        s.truth += truth.size;
+        s.ms += ms;
+        s.commits += 1;
+        const missed = [...truth].filter((id) => !selected.has(id));
+        cells.push(`${selected.size}${missed.length ? ` (missed ${missed.join(' ')})` : ''}`);
+      }
+      rows.push(`| ${n} | ${change.kind} | ${[...truth].sort().join(' ') || '-'} | ${cells.slice(1).join(' | ')} |`);
+      if (values.verbose) process.stderr.write(`${rows.at(-1)}\n`);
+      base = head;
+      before = after;
+    }
+
+    const out = [
+      `Synthetic history: ${commits} commits on the example workspace (seed ${values.seed}); ground truth = releases whose render (real key) changed.`,
+      '',
+      '| # | change | releases whose render changed | nx affected | hack/affected keyless | hack/affected key |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...rows,
+      '',
+      '| method | precision | recall | releases selected | releases changed | time per commit |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...methods.map((m) => {
+        const s = scores.get(m)!;
+        return `| ${m} | ${pct(s.tp, s.selected)} | ${pct(s.tp, s.truth)} | ${s.selected} | ${s.truth} | ${m === 'all charts' ? '-' : `${(s.ms / s.commits / 1000).toFixed(2)} s`} |`;
+      }),
+    ];
+    process.stdout.write(`${out.join('\n')}\n`);
+  } finally {
+    repo.dispose();
+  }
+}
