@@ -1,4 +1,6 @@
 // check: each rule against a fixture that breaks exactly it, the example workspace, and all findings at once.
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { check, checkWorkspace, type CheckFinding } from '../../tools/homelab/src/core/commands/check.ts';
 import { HomelabError } from '../../tools/homelab/src/core/errors.ts';
@@ -26,6 +28,12 @@ const cases: Record<string, Pick<CheckFinding, 'rule' | 'message'>> = {
   'appset-generator-path': { rule: 'paths', message: 'clusters/home/apps/extras.yaml: ApplicationSet extras: git generator directories path chart/* matches no directory' },
   'namespace-label': { rule: 'namespace', message: `${APP}: namespace "Arr_Media" is not a valid DNS-1123 label` },
   'namespace-convention': { rule: 'namespace', message: `${APP} deploys chart arr into namespace media, not arr (namespace = chart name)` },
+  // The child Application the apps chart renders is read too: its chart counts as deployed, its namespace is checked.
+  'app-of-apps': {
+    rule: 'namespace',
+    message:
+      'clusters/home/apps/apps.yaml: Application media (rendered by an app-of-apps chart) deploys chart media into namespace library, not media (namespace = chart name)',
+  },
   'duplicate-release': {
     rule: 'resolve',
     message:
@@ -55,6 +63,13 @@ describe('check on broken fixtures', () => {
 
   it('accepts a namespace other than the chart name when the Application confirms it', async () => {
     expect(await findingsOf('namespace-confirmed')).toEqual([]);
+  });
+
+  it('reads the annotations of the Applications an app-of-apps chart renders', async () => {
+    const root = await fixtureWorkspace('app-of-apps');
+    const child = path.join(root, 'charts/apps/templates/media.yaml');
+    await writeFile(child, (await readFile(child, 'utf8')).replace('sync-wave: "20"', 'sync-wave: "20"\n    homelab.dev/namespace: library'));
+    expect((await checkWorkspace(root, { layout: normalizeLayout(root) })).findings).toEqual([]);
   });
 
   for (const [fixture, finding] of Object.entries(cases)) {

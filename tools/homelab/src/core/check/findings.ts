@@ -31,9 +31,10 @@ export class Findings {
   }
 }
 
-/** `file: Application name` — where a release is declared, for messages. */
+/** `file: Application name` — where a release is declared, for messages (an app-of-apps child: its parent's file). */
 export function whereDeclared(release: Release): string {
-  return `${release.definedIn[0] ?? release.chartDir}: Application ${release.application}`;
+  const child = release.origin === 'app-of-apps' ? ' (rendered by an app-of-apps chart)' : '';
+  return `${release.definedIn[0] ?? release.chartDir}: Application ${release.application}${child}`;
 }
 
 /** The Application (as written or generated) behind a release. */

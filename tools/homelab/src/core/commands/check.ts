@@ -46,7 +46,7 @@ export async function checkWorkspace(root: string, request: CheckRequest = {}): 
 
   const files = new RepoFiles(layout.root);
   const findings = new Findings();
-  state.errors.forEach((err) => findings.list.push(fromError(err)));
+  for (const err of state.errors) findings.add('resolve', err.message, err.hint);
   await checkDeployed(state, files, findings);
   const missingFiles = await checkPaths(state, files, findings);
   checkNamespaces(state, findings);
