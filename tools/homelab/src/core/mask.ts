@@ -20,8 +20,13 @@ function isMaskable(value: string): boolean {
   return !(/^-?\d+(\.\d+)?$/.test(value) && value.length < 6);
 }
 
+/** The stable marker that stands for `value` wherever it is masked (Secret data, `secrets view`). */
+export function redactionMarker(key: Buffer): (value: string) => string {
+  return (value) => `REDACTED${createHmac('sha256', key).update(value).digest('hex').slice(0, 8)}`;
+}
+
 export function createMasker(options: { secrets: Iterable<string>; key: Buffer }): Masker {
-  const marker = (value: string) => `REDACTED${createHmac('sha256', options.key).update(value).digest('hex').slice(0, 8)}`;
+  const marker = redactionMarker(options.key);
   const literals = new Map<string, string>();
   for (const secret of options.secrets) {
     if (!isMaskable(secret)) continue;

@@ -17,10 +17,7 @@ export async function openSecrets(root: string, options: { keyless: boolean }): 
   if (options.keyless) {
     return { secrets: memoized(async (file) => ({ plaintext: await placeholderFile(file), leaves: [] })), maskKey: keylessMaskKey };
   }
-  const keys = await discoverAgeKeys({ workspaceRoot: root });
-  const maskKey = keys.identities.length
-    ? createHash('sha256').update('homelab-mask\0').update(keys.identities.join('\n')).digest()
-    : keylessMaskKey;
+  const maskKey = maskKeyFor((await discoverAgeKeys({ workspaceRoot: root })).identities);
   return {
     secrets: memoized(async (file) => {
       const decrypted = await decryptFile(file, { workspaceRoot: root });
@@ -28,6 +25,11 @@ export async function openSecrets(root: string, options: { keyless: boolean }): 
     }),
     maskKey,
   };
+}
+
+/** The masker's HMAC key for a set of age identities (markers match across `template` and `secrets view`). */
+export function maskKeyFor(identities: readonly string[]): Buffer {
+  return identities.length ? createHash('sha256').update('homelab-mask\0').update(identities.join('\n')).digest() : keylessMaskKey;
 }
 
 /** With no key there is nothing secret to hide behind the HMAC (placeholders, or Secrets written in plain git). */

@@ -11,6 +11,8 @@ export interface HomelabPluginOptions {
   validateTargetName?: string;
   /** Target of the root-level `workspace` project checking the wiring between charts and clusters. */
   checkTargetName?: string;
+  /** Target of the `workspace` project viewing and changing SOPS secrets. */
+  secretsTargetName?: string;
   installTargetName?: string;
   uninstallTargetName?: string;
   diffTargetName?: string;
@@ -32,6 +34,7 @@ export function normalizeOptions(options: HomelabPluginOptions | undefined): Nor
     lintTargetName: options?.lintTargetName ?? 'lint',
     validateTargetName: options?.validateTargetName ?? 'validate',
     checkTargetName: options?.checkTargetName ?? 'check',
+    secretsTargetName: options?.secretsTargetName ?? 'secrets',
     installTargetName: options?.installTargetName ?? 'install',
     uninstallTargetName: options?.uninstallTargetName ?? 'uninstall',
     diffTargetName: options?.diffTargetName ?? 'diff',

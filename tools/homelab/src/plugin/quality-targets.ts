@@ -4,6 +4,7 @@ import { normalizeLayout } from '../core/layout.ts';
 import type { Resolution } from '../core/releases.ts';
 import type { Chart, ClusterDeclaration, Release } from '../core/types.ts';
 import type { NormalizedOptions } from './options.ts';
+import { secretsTarget } from './secrets-target.ts';
 import { describeReleases, releaseConfigurations, renderInputs, secretsInputs, toolingInputs } from './targets.ts';
 
 type Input = NonNullable<TargetConfiguration['inputs']>[number];
@@ -95,6 +96,7 @@ export function workspaceProject(resolution: Resolution, options: NormalizedOpti
           description: 'Check the wiring between charts/ and clusters/ (deployed charts, paths, namespaces, sync-wave tiers, SOPS files, secret keys)',
         },
       },
+      [options.secretsTargetName]: secretsTarget(),
     },
   };
 }

@@ -97,7 +97,8 @@ export function templateTarget(
     dependsOn: chart.hasDependencies ? [options.depsTargetName] : [],
     inputs: [...renderInputs(chart, releases, clusters, workspaceRoot), ...secretsInputs(releases)],
     options: {},
-    configurations: releaseConfigurations(releases),
+    // `ci`: keyless placeholders, so CI renders without any age key and caches no secret.
+    configurations: { ...releaseConfigurations(releases), ci: { keyless: true } },
     metadata: {
       technologies: ['helm', 'argocd'],
       description: `Render ${describeReleases(releases)} exactly as ArgoCD would (secrets masked)`,
