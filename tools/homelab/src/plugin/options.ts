@@ -20,6 +20,10 @@ export interface HomelabPluginOptions {
   bootstrapTargetName?: string;
   /** The chart whose `install` is the cluster bootstrap. Default `system`. */
   bootstrapChart?: string;
+  /** Directory of the Ansible playbooks; a `site.yaml` there makes it the `provision` project. Default `provision`. */
+  provisionDir?: string;
+  provisionCheckTargetName?: string;
+  provisionApplyTargetName?: string;
 }
 
 export type NormalizedOptions = Required<HomelabPluginOptions>;
@@ -41,5 +45,8 @@ export function normalizeOptions(options: HomelabPluginOptions | undefined): Nor
     statusTargetName: options?.statusTargetName ?? 'status',
     bootstrapTargetName: options?.bootstrapTargetName ?? 'bootstrap',
     bootstrapChart: options?.bootstrapChart ?? 'system',
+    provisionDir: (options?.provisionDir ?? 'provision').replace(/^\.\//, '').replace(/\/+$/, ''),
+    provisionCheckTargetName: options?.provisionCheckTargetName ?? 'check',
+    provisionApplyTargetName: options?.provisionApplyTargetName ?? 'apply',
   };
 }

@@ -9,24 +9,30 @@ import { normalizeOptions, type HomelabPluginOptions, type NormalizedOptions } f
 import { renderTarget } from './ci-targets.ts';
 import { depsTarget, templateTarget } from './targets.ts';
 import { lintTarget, validateTarget, workspaceProject } from './quality-targets.ts';
+import { provisionProject } from './provision-targets.ts';
 
 /**
  * One Nx project per chart directory. Releases come from the ArgoCD manifests (the one resolver), so targets,
  * configurations and inputs follow what ArgoCD deploys. Resolution runs once per batch, not per chart.
  */
 export const createNodes: CreateNodes<HomelabPluginOptions> = [
-  // nx.json: the root-level `workspace` project (workspace-wide targets such as check).
-  '{**/Chart.yaml,nx.json}',
-  async (configFiles, rawOptions, context) => {
+  // nx.json: the root-level `workspace` project (workspace-wide targets such as check);
+  // <provisionDir>/site.yaml: the `provision` project (Nx allows one glob per plugin, so it is filtered here).
+  '{**/Chart.yaml,nx.json,**/site.yaml}',
+  async (allFiles, rawOptions, context) => {
     const options = normalizeOptions(rawOptions);
+    const site = `${options.provisionDir}/site.yaml`;
+    const provision = allFiles.includes(site) ? [[site, { projects: { [options.provisionDir]: provisionProject(options.provisionDir, options, context.workspaceRoot) } }] as const] : [];
+    const configFiles = allFiles.filter((file) => file === 'nx.json' || path.posix.basename(file) === 'Chart.yaml');
+    if (configFiles.length === 0) return provision;
     const layout = normalizeLayout(context.workspaceRoot, { charts: options.chartGlobs, clusters: options.clusterGlobs });
     const resolution = await resolveWorkspace(layout);
     const wanted = new Set(configFiles.map((file) => path.posix.dirname(file.split(path.sep).join('/'))));
     const charts = resolution.charts
       .filter((chart) => wanted.has(chart.dir))
       .map((chart) => [`${chart.dir}/Chart.yaml`, { projects: { [chart.dir]: project(chart.name, chart.dir, resolution, options, context.workspaceRoot) } }] as const);
-    if (!configFiles.includes('nx.json')) return charts;
-    return [...charts, ['nx.json', { projects: { '.': workspaceProject(resolution, options, context.workspaceRoot) } }] as const];
+    if (!configFiles.includes('nx.json')) return [...charts, ...provision];
+    return [...charts, ['nx.json', { projects: { '.': workspaceProject(resolution, options, context.workspaceRoot) } }] as const, ...provision];
   },
 ];
 
