@@ -2,6 +2,8 @@
  * A new SOPS file, built in memory and written only encrypted: the document starts empty, `edit` fills
  * it, and the result is encrypted for the recipients of the `.sops.yaml` creation rule.
  */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { builtinEncrypt } from './builtin.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { SecretsDocument } from './document.ts';
@@ -31,5 +33,6 @@ export async function createFile(file: string, edit: (doc: SecretsDocument) => v
     indent: format === 'json' ? rule.jsonIndent : format === 'yaml' ? rule.yamlIndent : undefined,
     now: opts.now,
   });
+  await mkdir(path.dirname(file), { recursive: true });
   await writeFileAtomic(file, encrypted);
 }
