@@ -52,3 +52,49 @@ describe('computeAffected beyond Nx', () => {
     expect(asked).toEqual([]);
   });
 });
+
+describe('computeAffected on a secrets.yaml change', () => {
+  let ws: string;
+  const run = (...args: string[]) => execFileSync('git', args, { cwd: ws, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+  const app = (name: string) =>
+    `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ${name}\nspec:\n  source:\n    repoURL: https://git.example.com/h.git\n    path: charts/${name}\n    helm:\n      valueFiles:\n        - secrets://../../secrets.yaml\n  destination:\n    namespace: ${name}\n`;
+  const sops = (token: string) => `a:\n  token: ENC[AES256_GCM,data:${token},iv:AAAA,tag:BBBB,type:str]\nb_unread: ENC[AES256_GCM,data:CCCC,iv:AAAA,tag:BBBB,type:str]\nsops:\n  age:\n    - recipient: age1example\n      enc: stanza\n  lastmodified: "2026-01-01T00:00:00Z"\n  mac: ENC[AES256_GCM,data:${token},iv:AAAA,tag:BBBB,type:str]\n`;
+
+  beforeAll(() => {
+    ws = mkdtempSync(path.join(tmpdir(), 'homelab-affected-secrets-'));
+    const files: Record<string, string> = {
+      'clusters/home/cluster.yaml': 'kubeContext: home\n',
+      'clusters/home/apps/a.yaml': app('a'),
+      'clusters/home/apps/b.yaml': app('b'),
+      'charts/a/Chart.yaml': 'apiVersion: v2\nname: a\nversion: 0.1.0\n',
+      'charts/a/templates/s.yaml': 'token: {{ .Values.a.token }}\n',
+      'charts/b/Chart.yaml': 'apiVersion: v2\nname: b\nversion: 0.1.0\n',
+      'charts/b/templates/s.yaml': 'name: {{ .Release.Name }}\n',
+      'secrets.yaml': sops('T1'),
+    };
+    for (const [file, text] of Object.entries(files)) {
+      execFileSync('mkdir', ['-p', path.dirname(path.join(ws, file))]);
+      writeFileSync(path.join(ws, file), text);
+    }
+    run('init', '--quiet', '--initial-branch=main');
+    run('config', 'user.email', 't@example.invalid');
+    run('config', 'user.name', 'T');
+    run('add', '--all');
+    run('commit', '--quiet', '-m', 'base');
+    writeFileSync(path.join(ws, 'secrets.yaml'), sops('T2'));
+    run('commit', '--quiet', '-am', 'new token for a');
+  });
+  afterAll(() => rmSync(ws, { recursive: true, force: true }));
+
+  it('keeps the readers of the changed key and the non-chart projects Nx selects, skips the other consumers', async () => {
+    // Nx: every task listing secrets.yaml (both charts, and a workspace-wide check).
+    const asked: string[][] = [];
+    const nx: NxAffected = async (_root, files) => (asked.push(files), files.includes('secrets.yaml') ? ['a', 'b', 'workspace'] : []);
+    const result = await computeAffected(ws, { base: 'HEAD~1', nx });
+    expect(asked).toEqual([['secrets.yaml']]);
+    expect(result.projects).toEqual(['a', 'workspace']);
+    expect(result.reasons.a).toEqual(['secrets: secrets.yaml key a.token changed and its templates read it']);
+    expect(result.skipped).toEqual([{ project: 'b', why: 'reads none of the changed keys of secrets.yaml' }]);
+    expect(result.secretChanges[0].change.paths).toEqual([['a', 'token']]);
+  });
+});

@@ -30,7 +30,10 @@ import { isRecord } from './yaml-docs.ts';
 export type NxAffected = (root: string, files: string[], targets: string[]) => Promise<string[]>;
 
 export interface AffectedOptions extends Pick<RangeOptions, 'base' | 'head' | 'deepen'> {
-  /** Nx targets whose tasks are selected (default `render`). */
+  /**
+   * Nx targets whose tasks are selected (default `render`). Charts added beyond Nx's answer (secrets readers,
+   * redefined releases) are application charts: they own the template, render and lint targets.
+   */
   targets?: string[];
   /** Decrypts SOPS documents for exact secrets comparison; without it ciphertexts are compared (keyless). */
   decrypt?: Decrypt;
@@ -72,7 +75,7 @@ export async function computeAffected(root: string, options: AffectedOptions = {
   if (range.note) warnings.push(range.note);
   const checkedOut = await commitOf(root, 'HEAD');
   if (checkedOut !== range.head) {
-    throw new HomelabError(`head ${options.head} is not the checked-out commit`, `check it out first (git checkout ${range.head}): Nx reads the project graph from the working tree`);
+    throw new HomelabError(`head ${options.head ?? 'HEAD'} is not the checked-out commit`, `check it out first (git checkout ${range.head}): Nx reads the project graph from the working tree`);
   }
   const files = await changedFiles(root, range.base, range.head);
   const result: AffectedResult = {
@@ -92,7 +95,7 @@ export async function computeAffected(root: string, options: AffectedOptions = {
   const inGoneChart = (p: string) => goneDirs.some((dir) => p.startsWith(`${dir}/`));
   const forNx = paths.filter((p) => !secretFiles.has(p) && !inGoneChart(p));
 
-  const nxOthers = await nx(root, forNx, targets);
+  const nxOthers = forNx.length > 0 ? await nx(root, forNx, targets) : [];
   result.nxProjects = (forNx.length === paths.length ? nxOthers : await nx(root, paths, targets)).sort();
   const reasons = new Map<string, string[]>();
   const add = (project: string, why: string) => reasons.set(project, [...(reasons.get(project) ?? []), why]);
@@ -123,6 +126,10 @@ export async function computeAffected(root: string, options: AffectedOptions = {
     // The base commit cannot be resolved: what it deployed is unknown, so every chart may differ.
     for (const chart of runnable) add(chart, 'base: its releases could not be resolved at the base commit');
   }
+
+  // Only chart tasks are refined: any other project Nx selects (workspace checks, provision) keeps its tasks.
+  const chartNames = new Set(head.charts.map((c) => c.name));
+  for (const project of result.nxProjects) if (!reasons.has(project) && !chartNames.has(project)) add(project, 'nx: a changed file is one of its task inputs');
 
   result.projects = [...reasons.keys()].sort();
   result.reasons = Object.fromEntries(result.projects.map((p) => [p, reasons.get(p)!]));
