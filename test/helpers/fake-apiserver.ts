@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 /**
  * A tiny in-memory Kubernetes API server, just enough for real helm and kubectl to run their release
  * bookkeeping against it (no API server exists on the test machines): discovery, and
- * get/list/create/replace/patch/delete of core objects. It records every request, so tests can assert
+ * get/list/create/replace/patch/delete of core objects, Deployments and ArgoCD Applications. It records every request, so tests can assert
  * what the real tools asked the cluster to do. Not a cluster: no controllers, no validation.
  */
 export interface FakeApiServer {
@@ -19,33 +19,80 @@ export interface FakeApiServer {
   close(): Promise<void>;
 }
 
-const RESOURCES: Record<string, { kind: string; namespaced: boolean }> = {
-  secrets: { kind: 'Secret', namespaced: true },
-  configmaps: { kind: 'ConfigMap', namespaced: true },
-  services: { kind: 'Service', namespaced: true },
-  serviceaccounts: { kind: 'ServiceAccount', namespaced: true },
-  persistentvolumeclaims: { kind: 'PersistentVolumeClaim', namespaced: true },
-  persistentvolumes: { kind: 'PersistentVolume', namespaced: false },
-  namespaces: { kind: 'Namespace', namespaced: false },
-  pods: { kind: 'Pod', namespaced: true },
+interface ResourceType {
+  group: string;
+  version: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+/** By plural name (unique across the groups served here). */
+const RESOURCES: Record<string, ResourceType> = {
+  secrets: { group: '', version: 'v1', kind: 'Secret', namespaced: true },
+  configmaps: { group: '', version: 'v1', kind: 'ConfigMap', namespaced: true },
+  services: { group: '', version: 'v1', kind: 'Service', namespaced: true },
+  serviceaccounts: { group: '', version: 'v1', kind: 'ServiceAccount', namespaced: true },
+  persistentvolumeclaims: { group: '', version: 'v1', kind: 'PersistentVolumeClaim', namespaced: true },
+  persistentvolumes: { group: '', version: 'v1', kind: 'PersistentVolume', namespaced: false },
+  namespaces: { group: '', version: 'v1', kind: 'Namespace', namespaced: false },
+  pods: { group: '', version: 'v1', kind: 'Pod', namespaced: true },
+  deployments: { group: 'apps', version: 'v1', kind: 'Deployment', namespaced: true },
+  // helm's watcher reads a Deployment's ReplicaSets before it calls it Current (none here: an empty list).
+  replicasets: { group: 'apps', version: 'v1', kind: 'ReplicaSet', namespaced: true },
+  applications: { group: 'argoproj.io', version: 'v1alpha1', kind: 'Application', namespaced: true },
 };
 
+const groupVersion = (r: ResourceType) => (r.group ? `${r.group}/${r.version}` : r.version);
+const apiPrefix = (r: ResourceType) => (r.group ? `/apis/${r.group}/${r.version}` : '/api/v1');
+const groupVersions = (types: Record<string, ResourceType>) => [...new Set(Object.values(types).filter((r) => r.group).map(groupVersion))];
+
+function resourceList(types: Record<string, ResourceType>, gv: string): unknown {
+  return {
+    kind: 'APIResourceList',
+    groupVersion: gv,
+    resources: Object.entries(types)
+      .filter(([, r]) => groupVersion(r) === gv)
+      .map(([name, r]) => ({ name, singularName: r.kind.toLowerCase(), namespaced: r.namespaced, kind: r.kind, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] })),
+  };
+}
+
 /**
- * kubectl asks the OpenAPI v3 document whether the server validates fields itself (the `fieldValidation`
- * parameter on write operations); saying yes means it sends the object without client-side schemas.
+ * kubectl asks the OpenAPI v3 document of a group version whether the server validates fields itself (the
+ * `fieldValidation` parameter on write operations); saying yes means it needs no client-side schemas.
  */
-function openApiV1(): unknown {
+function openApi(types: Record<string, ResourceType>, gv: string): unknown {
   const paths: Record<string, unknown> = {};
-  for (const [resource, { kind, namespaced }] of Object.entries(RESOURCES)) {
+  for (const [resource, r] of Object.entries(types).filter(([, r]) => groupVersion(r) === gv)) {
     const operation = {
       parameters: [{ name: 'fieldValidation', in: 'query', schema: { type: 'string' } }],
-      'x-kubernetes-group-version-kind': { group: '', version: 'v1', kind },
+      'x-kubernetes-group-version-kind': { group: r.group, version: r.version, kind: r.kind },
     };
-    const item = namespaced ? `/api/v1/namespaces/{namespace}/${resource}/{name}` : `/api/v1/${resource}/{name}`;
+    const item = r.namespaced ? `${apiPrefix(r)}/namespaces/{namespace}/${resource}/{name}` : `${apiPrefix(r)}/${resource}/{name}`;
     paths[item] = { put: operation, patch: operation };
     paths[item.replace('/{name}', '')] = { post: operation };
   }
-  return { openapi: '3.0.0', info: { title: 'fake', version: 'v1' }, paths, components: { schemas: {} } };
+  return { openapi: '3.0.0', info: { title: 'fake', version: gv }, paths, components: { schemas: {} } };
+}
+
+/** What controllers would do at once: claims bind, deployments become available. */
+function settle(object: Record<string, unknown>): void {
+  const meta = object.metadata as Record<string, unknown>;
+  if (object.kind === 'PersistentVolumeClaim') object.status = { phase: 'Bound' };
+  if (object.kind === 'Deployment') {
+    meta.generation = 1;
+    const replicas = Number((object.spec as Record<string, unknown> | undefined)?.replicas ?? 1);
+    object.status = {
+      observedGeneration: 1,
+      replicas,
+      updatedReplicas: replicas,
+      readyReplicas: replicas,
+      availableReplicas: replicas,
+      conditions: [
+        { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' },
+        { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' },
+      ],
+    };
+  }
 }
 
 function sameContent(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
@@ -126,7 +173,9 @@ function decodeProtobufSecret(body: Buffer): Record<string, unknown> {
   };
 }
 
-export async function startFakeApiServer(): Promise<FakeApiServer> {
+export async function startFakeApiServer(options: { argocd?: boolean } = {}): Promise<FakeApiServer> {
+  // Without ArgoCD, its Application CRD is not served (what `kubectl get applications` sees before the bootstrap).
+  const types = Object.fromEntries(Object.entries(RESOURCES).filter(([name]) => options.argocd !== false || name !== 'applications'));
   const requests: FakeApiServer['requests'] = [];
   const objects = new Map<string, Record<string, unknown>>();
   const failures: { method: string; pathPart: string; code: number; message: string }[] = [];
@@ -165,33 +214,38 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
 
       if (url.pathname === '/version') return send(200, { major: '1', minor: '33', gitVersion: 'v1.33.0-fake', platform: 'linux/amd64' });
       // kubectl asks the OpenAPI v3 index whether the server validates fields itself.
-      if (url.pathname === '/openapi/v3') return send(200, { paths: { 'api/v1': { serverRelativeURL: '/openapi/v3/api/v1?hash=fake' } } });
-      if (url.pathname === '/openapi/v3/api/v1') return send(200, openApiV1());
-      if (url.pathname === '/api') return send(200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
-      if (url.pathname === '/apis') return send(200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [] });
-      if (url.pathname === '/api/v1') {
-        return send(200, {
-          kind: 'APIResourceList',
-          groupVersion: 'v1',
-          resources: Object.entries(RESOURCES).map(([name, r]) => ({
-            name,
-            singularName: r.kind.toLowerCase(),
-            namespaced: r.namespaced,
-            kind: r.kind,
-            verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
-          })),
-        });
+      if (url.pathname === '/openapi/v3') {
+        const index: Record<string, unknown> = { 'api/v1': { serverRelativeURL: '/openapi/v3/api/v1?hash=fake' } };
+        for (const gv of groupVersions(types)) index[`apis/${gv}`] = { serverRelativeURL: `/openapi/v3/apis/${gv}?hash=fake` };
+        return send(200, { paths: index });
       }
-      const match = /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?([a-z]+)(?:\/([^/]+))?$/.exec(url.pathname);
+      if (url.pathname === '/openapi/v3/api/v1') return send(200, openApi(types, 'v1'));
+      if (url.pathname.startsWith('/openapi/v3/apis/')) return send(200, openApi(types, url.pathname.slice('/openapi/v3/apis/'.length)));
+      if (url.pathname === '/api') return send(200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
+      if (url.pathname === '/apis') {
+        const groups = groupVersions(types).map((gv) => {
+          const [name, version] = gv.split('/');
+          return { name, versions: [{ groupVersion: gv, version }], preferredVersion: { groupVersion: gv, version } };
+        });
+        return send(200, { kind: 'APIGroupList', apiVersion: 'v1', groups });
+      }
+      if (url.pathname === '/api/v1') return send(200, resourceList(types, 'v1'));
+      const gvPath = /^\/apis\/([^/]+\/[^/]+)$/.exec(url.pathname);
+      if (gvPath) return groupVersions(types).includes(gvPath[1]) ? send(200, resourceList(types, gvPath[1])) : status(404, 'NotFound', 'not found');
+      const match = /^\/(?:api\/v1|apis\/([^/]+)\/([^/]+))\/(?:namespaces\/([^/]+)\/)?([a-z]+)(?:\/([^/]+))?$/.exec(url.pathname);
       // `/api/v1/namespaces/<name>` is a Namespace itself, not a namespaced collection.
       const nsObject = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(url.pathname);
-      const [, nsPart, resource, name] = nsObject ? [null, undefined, 'namespaces', nsObject[1]] : (match ?? []);
-      if (!resource || !RESOURCES[resource]) return status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
-      const ns = RESOURCES[resource].namespaced ? (nsPart ?? '') : '';
-      const kind = RESOURCES[resource].kind;
+      const [resource = '', nsPart, name] = nsObject ? ['namespaces', undefined, nsObject[1]] : match ? [match[4], match[3], match[5]] : [];
+      const type = types[resource] as ResourceType | undefined;
+      if (!type || (match && !nsObject && (match[1] ?? '') !== type.group)) {
+        return status(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
+      }
+      const ns = type.namespaced ? (nsPart ?? '') : '';
+      const kind = type.kind;
+      const apiVersion = groupVersion(type);
       const dryRun = url.searchParams.get('dryRun') === 'All';
       const store = (k: string, object: Record<string, unknown>) => {
-        const candidate: Record<string, unknown> = { ...object, kind, apiVersion: 'v1' };
+        const candidate: Record<string, unknown> = { ...object, kind, apiVersion };
         const current = objects.get(k);
         // Like an API server: a no-op write (or a dry run) does not bump the resourceVersion.
         if (current && (dryRun || sameContent(current, candidate))) {
@@ -199,8 +253,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
           return { ...candidate, metadata: { ...(candidate.metadata as object), resourceVersion, uid } };
         }
         const stored = stamp(candidate);
-        // What the volume controller would do: claims bind at once (waiters want them Bound).
-        if (kind === 'PersistentVolumeClaim') stored.status = { phase: 'Bound' };
+        settle(stored);
         if (!dryRun) objects.set(k, stored);
         return stored;
       };
@@ -226,7 +279,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
               const labels = ((o.metadata as Record<string, unknown>).labels ?? {}) as Record<string, string>;
               return wanted.every(([k, v]) => labels[k] === v);
             });
-          return send(200, { kind: `${kind}List`, apiVersion: 'v1', metadata: { resourceVersion: String(version) }, items });
+          return send(200, { kind: `${kind}List`, apiVersion, metadata: { resourceVersion: String(version) }, items });
         }
         if (method === 'POST') {
           const object = body();
@@ -273,8 +326,9 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     objects,
     put(resource, object) {
       const meta = object.metadata as Record<string, unknown>;
-      const ns = RESOURCES[resource].namespaced ? String(meta.namespace ?? 'default') : '';
-      objects.set(key(ns, resource, String(meta.name)), stamp({ ...object, kind: RESOURCES[resource].kind, apiVersion: 'v1' }));
+      const type = RESOURCES[resource];
+      const ns = type.namespaced ? String(meta.namespace ?? 'default') : '';
+      objects.set(key(ns, resource, String(meta.name)), stamp({ ...object, kind: type.kind, apiVersion: groupVersion(type) }));
     },
     failNext(method, pathPart, code, message) {
       failures.push({ method, pathPart, code, message });

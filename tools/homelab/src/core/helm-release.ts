@@ -85,6 +85,22 @@ export function upgradeInstall(
   return invocation('helm', helm.bin, args, root, { inputs: values.inputs, inputLabels, env: target.env });
 }
 
+/** The release as helm would store it, rendered against the cluster and stored nowhere (`-o json` on stdout). */
+export function serverDryRun(
+  helm: Helm,
+  root: string,
+  release: Release,
+  chart: ChartRef,
+  target: KubeTarget,
+  values: HelmValues,
+  inputLabels: string[],
+  flags: InstallFlags,
+): Invocation {
+  const call = upgradeInstall(helm, root, release, chart, target, values, inputLabels, { ...flags, helmDryRun: 'server' });
+  call.args.push('-o', 'json');
+  return call;
+}
+
 export function history(helm: Helm, root: string, release: Release, target: KubeTarget): Invocation {
   return invocation('helm', helm.bin, ['history', release.name, ...where(release, target), '--max', '20', '-o', 'json'], root, { env: target.env });
 }

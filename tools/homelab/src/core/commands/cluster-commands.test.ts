@@ -211,13 +211,26 @@ describe('uninstall', () => {
 describe('status and diff', () => {
   it('status: the Helm release state and the ArgoCD Application per release', async () => {
     await install(await workspace(), { target: 'demo', kubeconfig }, () => {});
+    api.put('applications', {
+      metadata: { name: 'demo', namespace: 'argocd' },
+      status: { sync: { status: 'OutOfSync', revision: '0123456789abcdef' }, health: { status: 'Healthy' } },
+    });
     const out = output();
     await status(await workspace(), { target: 'demo', kubeconfig }, out.write);
     await status(await workspace(), { target: 'base', kubeconfig }, out.write);
     expect(out.text().split('\n').filter((l) => l.startsWith('home/'))).toEqual([
-      'home/demo  namespace apps  helm deployed (revision 1, demo-0.1.0)  argocd: ArgoCD not installed',
-      'home/base  namespace base  no helm release (ArgoCD-managed)  argocd: ArgoCD not installed',
+      'home/demo  namespace apps  helm deployed (revision 1, demo-0.1.0)  argocd: demo OutOfSync/Healthy @ 01234567',
+      'home/base  namespace base  no helm release (ArgoCD-managed)  argocd: Application base not in the cluster',
     ]);
+  });
+
+  it('status before ArgoCD exists says so', async () => {
+    const bare = await startFakeApiServer({ argocd: false });
+    const ws = { ...(await openWorkspace(await writeClusterWorkspace(bare.url))), helm: helm4 };
+    const out = output();
+    await status(ws, { target: 'base', kubeconfig: await writeKubeconfig([{ name: 'home', server: bare.url }]) }, out.write);
+    await bare.close();
+    expect(out.text()).toContain('home/base  namespace base  no helm release (ArgoCD-managed)  argocd: ArgoCD not installed\n');
   });
 
   it('diff: no drift right after install, drift (masked) once the live object changes', async () => {

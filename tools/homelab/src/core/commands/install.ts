@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterInstallNotes } from '../argocd-live.ts';
 import { HomelabError } from '../errors.ts';
 import * as helmRelease from '../helm-release.ts';
-import { DEFAULT_TIMEOUT, findPending, isReleaseNotFound, parseHistory, pendingError, type ChartRef, type InstallFlags } from '../helm-release.ts';
+import { DEFAULT_TIMEOUT, findPending, isReleaseNotFound, parseHistory, pendingError, type ChartRef, type HistoryEntry, type InstallFlags } from '../helm-release.ts';
 import { captureInvocation, errorSummary, formatInvocation, formatTail, streamInvocation } from '../invocation.ts';
 import { isUnreachable, unreachable, type KubeTarget } from '../kube.ts';
 import { createMasker, type Masker } from '../mask.ts';
@@ -119,6 +119,27 @@ export async function applyChange(
       `helm undid the change (${undo}); fix the cause shown above and install again`,
     );
   }
+}
+
+/**
+ * The deployed revision when installing again would change nothing: the release is deployed, and helm's
+ * server-side dry run renders exactly the stored manifest of the same chart version. The bootstrap uses
+ * it to stay idempotent (no new revision on a second run).
+ */
+export async function upToDate(ws: Workspace, target: KubeTarget, change: HelmChange, flags: InstallFlags): Promise<HistoryEntry | undefined> {
+  const { release } = change;
+  const history = await captureInvocation(helmRelease.history(ws.helm, ws.root, release, target));
+  if (history.exitCode !== 0) return undefined;
+  const current = parseHistory(history.stdout).at(-1);
+  if (current?.status !== 'deployed') return undefined;
+  const [dry, live] = await Promise.all([
+    captureInvocation(helmRelease.serverDryRun(ws.helm, ws.root, release, change.chart, target, change.values, change.labels, flags)),
+    captureInvocation(helmRelease.getManifest(ws.helm, ws.root, release, target)),
+  ]);
+  if (dry.exitCode !== 0 || live.exitCode !== 0) return undefined;
+  const rendered = JSON.parse(dry.stdout) as { manifest?: string; chart?: { metadata?: { name?: string; version?: string } } };
+  const chart = `${rendered.chart?.metadata?.name}-${rendered.chart?.metadata?.version}`;
+  return chart === current.chart && rendered.manifest?.trimEnd() === live.stdout.trimEnd() ? current : undefined;
 }
 
 async function readPending(target: KubeTarget, history: ReturnType<typeof helmRelease.history>, release: Release) {
