@@ -10,6 +10,7 @@ import { renderTarget } from './ci-targets.ts';
 import { depsTarget, templateTarget } from './targets.ts';
 import { lintTarget, validateTarget, workspaceProject } from './quality-targets.ts';
 import { provisionProject } from './provision-targets.ts';
+import { clusterTargets } from './cluster-targets.ts';
 
 /**
  * One Nx project per chart directory. Releases come from the ArgoCD manifests (the one resolver), so targets,
@@ -54,6 +55,7 @@ function project(
     targets[options.templateTargetName] = templateTarget(chart, releases, resolution.clusters, options, workspaceRoot);
     targets[options.renderTargetName] = renderTarget(chart, releases, resolution.clusters, options, workspaceRoot);
     targets[options.validateTargetName] = validateTarget(chart, releases, resolution.clusters, options, workspaceRoot);
+    Object.assign(targets, clusterTargets(chart, releases, resolution, options, workspaceRoot));
   }
   return {
     root: dir,

@@ -1,0 +1,65 @@
+import type { TargetConfiguration } from '@nx/devkit';
+import type { Resolution } from '../core/releases.ts';
+import type { Chart, Release } from '../core/types.ts';
+import type { NormalizedOptions } from './options.ts';
+import { describeReleases, releaseConfigurations, renderInputs, secretsInputs } from './targets.ts';
+
+/**
+ * Targets that act on a live cluster: install, uninstall, diff, status, and the bootstrap on the bootstrap
+ * chart. Never cached (the cluster is an input Nx cannot hash). Their inputs are the render's, so
+ * `nx affected -t diff` picks the charts whose render changed.
+ */
+export function clusterTargets(chart: Chart, releases: Release[], resolution: Resolution, options: NormalizedOptions, workspaceRoot: string): Record<string, TargetConfiguration> {
+  if (chart.type === 'library' || releases.length === 0) return {};
+  const inputs = [...renderInputs(chart, releases, resolution.clusters, workspaceRoot), ...secretsInputs(releases)];
+  const configurations = releaseConfigurations(releases);
+  const what = describeReleases(releases);
+  const target = (executor: string, description: string, extra: Partial<TargetConfiguration> = {}): TargetConfiguration => ({
+    executor: `@homelab/nx:${executor}`,
+    cache: false,
+    inputs,
+    options: {},
+    configurations,
+    metadata: { technologies: ['helm', 'kubernetes', 'argocd'], description },
+    ...extra,
+  });
+  const isBootstrap = chart.name === options.bootstrapChart;
+  const targets: Record<string, TargetConfiguration> = {
+    [options.installTargetName]: isBootstrap
+      ? {
+          // The bootstrap chart's install is the bootstrap: ArgoCD, this chart, the age key, the root app.
+          executor: 'nx:noop',
+          cache: false,
+          dependsOn: [{ target: options.bootstrapTargetName, params: 'forward' }],
+          metadata: { technologies: ['helm', 'kubernetes', 'argocd'], description: `Bootstrap the cluster (runs ${options.bootstrapTargetName})` },
+        }
+      : target('install', `helm upgrade --install ${what} exactly as ArgoCD deploys it (escape hatch; the context guard applies)`, {
+          dependsOn: lowerWaves(chart, resolution, options),
+        }),
+    [options.uninstallTargetName]: target('uninstall', `helm uninstall ${what} (asks first; keeps PVCs unless --delete-data; tier 0 needs --force)`),
+    [options.diffTargetName]: target('diff', `kubectl diff --server-side of the render of ${what} against the live cluster (exit 1 on drift)`),
+    [options.statusTargetName]: target('status', `Helm release state and ArgoCD sync/health of ${what}`),
+  };
+  if (isBootstrap) {
+    targets[options.bootstrapTargetName] = target('bootstrap', `Bootstrap the cluster: age key Secret, ArgoCD from its pinned chart, ${chart.name}, the root app-of-apps`, {
+      configurations: undefined,
+    });
+  }
+  return targets;
+}
+
+/** The wave a chart installs in: its lowest release wave (the bootstrap chart always first). */
+function chartWave(chart: string, resolution: Resolution, options: NormalizedOptions): number {
+  if (chart === options.bootstrapChart) return Number.NEGATIVE_INFINITY;
+  return Math.min(...resolution.releases.filter((r) => r.chart === chart).map((r) => r.wave));
+}
+
+/**
+ * `nx run-many -t install` goes tier by tier: each install waits for the installs of every chart in a lower
+ * wave. Task-graph edges only (dependsOn), no project-graph edges, so `nx affected` is not widened.
+ */
+function lowerWaves(chart: Chart, resolution: Resolution, options: NormalizedOptions): TargetConfiguration['dependsOn'] {
+  const wave = chartWave(chart.name, resolution, options);
+  const lower = [...new Set(resolution.releases.map((r) => r.chart))].filter((other) => other !== chart.name && chartWave(other, resolution, options) < wave).sort();
+  return lower.length ? [{ target: options.installTargetName, projects: lower }] : [];
+}
