@@ -1,5 +1,5 @@
 // hack/secrets end to end (real processes, real files in temp dirs) and its argument parsing.
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -215,31 +215,41 @@ describe('hack/secrets on the repository secrets.yaml (demo key)', () => {
     expect((await decryptFile(file, { workspaceRoot: root, env: env() })).plaintext.equals(plain)).toBe(true);
   });
 
-  it('recipients add/remove re-wrap the data key: the demo key is replaced by a new one (updatekeys semantics)', async () => {
+  it('replacing the demo key as docs/secrets.md says: recipients add (with the demo key), remove, rotate', async () => {
     const file = copyOfRepoSecrets();
     const identity = await generateIdentity();
     const recipient = await identityToRecipient(identity);
-    const keyFile = path.join(tmp, 'mine.txt');
-    writeFileSync(keyFile, `${identity}\n`);
+    // The user's own key in the default keys file (age-keygen -o ~/.config/sops/age/keys.txt).
+    const userHome = mkdtempSync(path.join(tmp, 'user-'));
+    mkdirSync(path.join(userHome, '.config/sops/age'), { recursive: true });
+    writeFileSync(path.join(userHome, '.config/sops/age/keys.txt'), `# created: now\n# public key: ${recipient}\n${identity}\n`);
+    const mine = { HOME: userHome };
+    const withDemo = { ...mine, SOPS_AGE_KEY_FILE: path.join(root, 'demo-age-key.txt') };
+
     const demo = ((await secretsCli(['recipients', '--file', file])).stdout as string).trim();
     expect(demo).toBe(parse(readFileSync(file, 'utf8')).sops.age[0].recipient);
     const plain = (await decryptFile(file, { workspaceRoot: root, env: env() })).plaintext;
     const valuesBefore = readFileSync(file, 'utf8').match(/ENC\[[^\]]+\]/g);
 
-    expect((await secretsCli(['recipients', 'add', recipient, '--file', file])).exitCode).toBe(0);
+    // With a key of one's own, the demo key is no longer tried: it must be named for the first step.
+    const alone = await secretsCli(['recipients', 'add', recipient, '--file', file], { env: mine });
+    expect(alone.exitCode).toBe(1);
+    expect(alone.stderr).toContain(`it is encrypted for ${demo}`);
+    expect((await secretsCli(['recipients', 'add', recipient, '--file', file], { env: withDemo })).exitCode).toBe(0);
     expect(((await secretsCli(['recipients', 'list', '--file', file])).stdout as string).trim().split('\n')).toEqual([demo, recipient]);
     // The new key alone opens it; values are untouched by a re-wrap.
-    expect((await decryptFile(file, { workspaceRoot: root, env: env({ SOPS_AGE_KEY_FILE: keyFile }) })).plaintext.equals(plain)).toBe(true);
+    expect((await decryptFile(file, { workspaceRoot: root, env: env(mine) })).plaintext.equals(plain)).toBe(true);
     expect(readFileSync(file, 'utf8').match(/ENC\[[^\]]+\]/g)).toEqual(valuesBefore);
 
-    const remove = await secretsCli(['recipients', 'remove', demo, '--file', file], { env: { SOPS_AGE_KEY_FILE: keyFile } });
+    const remove = await secretsCli(['recipients', 'remove', demo, '--file', file], { env: mine });
     expect(remove.exitCode).toBe(0);
     expect(remove.stderr).toMatch(/run secrets rotate/);
-    expect((await secretsCli(['rotate', '--file', file], { env: { SOPS_AGE_KEY_FILE: keyFile } })).exitCode).toBe(0);
+    expect((await secretsCli(['rotate', '--file', file], { env: mine })).exitCode).toBe(0);
+    expect((await decryptFile(file, { workspaceRoot: root, env: env(mine) })).plaintext.equals(plain)).toBe(true);
     const demoOnly = await secretsCli(['view', '--file', file]);
     expect(demoOnly.exitCode).toBe(1);
     expect(demoOnly.stderr).toContain(`it is encrypted for ${recipient}`);
-    const unknown = await secretsCli(['recipients', 'remove', demo, '--file', file], { env: { SOPS_AGE_KEY_FILE: keyFile } });
+    const unknown = await secretsCli(['recipients', 'remove', demo, '--file', file], { env: mine });
     expect(unknown.stderr).toMatch(/is not a recipient/);
   });
 });
