@@ -118,6 +118,10 @@ describe('upgradeInstall argv', () => {
     expect(() => helmRelease.assertTimeout('5 minutes')).toThrow(/invalid timeout "5 minutes"/);
   });
 
+  it('refuses Helm 3 older than 3.17, which has no --take-ownership', async () => {
+    await expect(upgradeCall({ ...helm3, version: 'v3.16.4' })).rejects.toThrow(/helm v3.16.4 cannot adopt what ArgoCD applied \(--take-ownership needs Helm 3.17 or later\)/);
+  });
+
   for (const major of [4, 3] as const) {
     it(`Helm ${major} accepts the argv and reads the piped values (a chart failing mid-install, output masked)`, async () => {
       const helm = major === 4 ? helm4 : helm3;

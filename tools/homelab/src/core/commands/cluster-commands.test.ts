@@ -138,7 +138,9 @@ describe('the context guard refuses before anything touches a cluster', () => {
     expect((await failure(install(ws, { target: 'demo', kubeconfig: other }, () => {}))).line()).toMatch(/^kube-context "home" \(declared in clusters\/home\/cluster.yaml\) is not in the kubeconfig/);
     const elsewhere = await writeKubeconfig([{ name: 'home', server: 'https://10.9.9.9:6443' }]);
     expect((await failure(uninstall(ws, { target: 'demo', kubeconfig: elsewhere, yes: true }, () => {}))).line()).toMatch(/points at https:\/\/10\.9\.9\.9:6443, but clusters\/home\/cluster.yaml declares server http/);
-    expect((await failure(diff(ws, { target: 'demo', kubeconfig: other, context: 'nope' }, () => {}))).line()).toMatch(/^kube-context "nope" \(--context\) is not in the kubeconfig/);
+    const diffError = await failure(diff(ws, { target: 'demo', kubeconfig: other, context: 'nope' }, () => {}));
+    expect(diffError.line()).toMatch(/^kube-context "nope" \(--context\) is not in the kubeconfig/);
+    expect(diffError.exitCode).toBe(2); // 1 means drift
     const undeclared = { ...ws, resolution: { ...ws.resolution, clusters: ws.resolution.clusters.map((c) => ({ ...c, kubeContext: '' })) } };
     expect((await failure(status(undeclared, { target: 'demo', kubeconfig }, () => {}))).line()).toMatch(/^clusters\/home\/cluster.yaml declares no kubeContext/);
     expect(api.requests).toEqual([]);

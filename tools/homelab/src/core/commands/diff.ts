@@ -37,8 +37,20 @@ export function kubectlDiff(root: string, target: KubeTarget, release: Release, 
   });
 }
 
-/** The resolved render against the live cluster: `kubectl diff --server-side -f -`, output masked. */
+/**
+ * The resolved render against the live cluster: `kubectl diff --server-side -f -`, output masked. Like kubectl
+ * diff: no drift, drift (the result), or an error carrying exit code 2 (so 1 always means drift).
+ */
 export async function diff(ws: Workspace, request: DiffRequest, write: Write): Promise<DiffResult> {
+  try {
+    return await diffReleases(ws, request, write);
+  } catch (err) {
+    if (err instanceof HomelabError && err.exitCode === 1) throw new HomelabError(err.message, err.hint, 2);
+    throw err;
+  }
+}
+
+async function diffReleases(ws: Workspace, request: DiffRequest, write: Write): Promise<DiffResult> {
   const releases = selectReleases(ws, request.target, request.cluster);
   const targetOf = await openTargets(ws, releases, request, write);
   if (request.dryRun) write(DRY_RUN_BANNER);

@@ -71,7 +71,8 @@ export async function install(ws: Workspace, request: InstallRequest, write: Wri
     write(releaseHeading('install', release));
     const change = await prepareChange(ws.root, release, { chart: release.chartDir }, secrets);
     await applyChange(ws, targetOf(release), change, { ...flags, recover: request.recover, dryRun: request.dryRun }, write);
-    for (const note of afterInstallNotes(release)) write(`${note}\n`);
+    // helm's own dry run changed nothing: ArgoCD has nothing to react to.
+    if (!request.helmDryRun) for (const note of afterInstallNotes(release)) write(`${note}\n`);
   }
   return releases;
 }
