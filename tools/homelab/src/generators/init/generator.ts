@@ -1,0 +1,178 @@
+import { createRequire } from 'node:module';
+import path, { posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { installPackagesTask, logger, readJson, readNxJson, updateNxJson, writeJson, type NxJsonConfiguration, type Tree } from '@nx/devkit';
+import { CLUSTER_FILE } from '../../core/clusters.ts';
+import { errorLine, HomelabError } from '../../core/errors.ts';
+import { normalizeLayout, PLUGIN_NAME } from '../../core/layout.ts';
+import { isRecord, parseYamlDocuments } from '../../core/yaml-docs.ts';
+import { resolveTree, TreeFiles } from '../tree-files.ts';
+import { detectLayout, syncedAsDirectory } from './detect.ts';
+
+export interface InitGeneratorSchema {
+  /** Globs of chart directories; default: detected. */
+  chartGlobs?: string[];
+  /** Globs of cluster directories; default: detected. */
+  clusterGlobs?: string[];
+  /** Kubernetes version written into new cluster.yaml files (helm --kube-version, validation). */
+  kubeVersion?: string;
+  /** Leave package.json alone. */
+  skipPackageJson?: boolean;
+  /** Do not run the package manager after package.json changed. */
+  skipInstall?: boolean;
+  /** Accepted for `nx add`: existing versions are never changed anyway. */
+  keepExistingVersions?: boolean;
+  /** Accepted for `nx add`: scripts are only ever added, never changed. */
+  updatePackageScripts?: boolean;
+}
+
+/** package.json scripts the plugin adds when their names are free. */
+export const SCRIPTS: Record<string, string> = {
+  'homelab:check': 'nx run workspace:check',
+  'homelab:lint': 'nx run-many -t lint validate',
+  'homelab:render': 'nx run-many -t render',
+};
+
+const GITIGNORE = ['.nx/cache', '.nx/workspace-data'];
+
+/**
+ * `nx g @homelab/nx:init` (also run by `nx add @homelab/nx`): adds the plugin to an existing GitOps repository.
+ * Finds the charts and the ArgoCD manifests (or takes the globs), proves the resolver reads them, and writes the
+ * nx.json plugin entry, package.json devDependencies and scripts, .gitignore lines, and a cluster.yaml where a
+ * cluster has none and ArgoCD would not try to apply it. Idempotent: a second run changes nothing.
+ */
+export default async function initGenerator(tree: Tree, schema: InitGeneratorSchema) {
+  try {
+    return await init(tree, schema);
+  } catch (err) {
+    throw new Error(errorLine(err));
+  }
+}
+
+async function init(tree: Tree, schema: InitGeneratorSchema) {
+  const existing = pluginEntry(tree.exists('nx.json') ? readNxJson(tree) : null);
+  const configured = isRecord(existing?.options) ? existing.options : {};
+  const detected = await detectLayout(new TreeFiles(tree));
+  const chartGlobs = schema.chartGlobs ?? (configured.chartGlobs as string[] | undefined) ?? detected.chartGlobs;
+  const clusterGlobs = schema.clusterGlobs ?? (configured.clusterGlobs as string[] | undefined) ?? detected.clusterGlobs;
+  if (chartGlobs.length === 0) throw new HomelabError('no Helm chart found (no directory with a Chart.yaml)', 'pass --chartGlobs, e.g. --chartGlobs=charts/*');
+  if (clusterGlobs.length === 0) throw new HomelabError('no ArgoCD Application or ApplicationSet found', 'pass --clusterGlobs with the directories holding each cluster\'s ArgoCD manifests');
+  const notes: string[] = [];
+
+  const layout = normalizeLayout(tree.root, { charts: chartGlobs, clusters: clusterGlobs });
+  await writeClusterDeclarations(tree, layout.clusters, detected.manifestFiles, schema.kubeVersion, notes);
+  // The resolver must read the repository as the plugin will: a layout it cannot resolve is not written.
+  let releases: number;
+  try {
+    const resolution = await resolveTree(tree, layout);
+    releases = resolution.releases.filter((r) => r.origin !== 'convention').length;
+    notes.push(`${resolution.charts.length} charts (${chartGlobs.join(', ')}), ${resolution.clusters.length} cluster${resolution.clusters.length === 1 ? '' : 's'} (${clusterGlobs.join(', ')}), ${releases} releases from ArgoCD manifests`);
+    resolution.warnings.forEach((w) => notes.push(`warning: ${w}`));
+  } catch (err) {
+    throw new HomelabError(`the ArgoCD manifests do not resolve with chartGlobs ${chartGlobs.join(', ')} and clusterGlobs ${clusterGlobs.join(', ')}: ${errorLine(err)}`, 'fix the manifest, or pass --chartGlobs/--clusterGlobs');
+  }
+
+  writeNxJson(tree, { chartGlobs, clusterGlobs }, schema.chartGlobs !== undefined || schema.clusterGlobs !== undefined);
+  const packageChanged = schema.skipPackageJson ? false : writePackageJson(tree);
+  writeGitignore(tree);
+  for (const note of notes) logger.info(`homelab: ${note}`);
+  return packageChanged && !schema.skipInstall ? () => installPackagesTask(tree) : undefined;
+}
+
+function pluginEntry(nxJson: NxJsonConfiguration | null): { plugin: string; options?: unknown } | undefined {
+  for (const entry of nxJson?.plugins ?? []) {
+    if (typeof entry === 'string' ? entry === PLUGIN_NAME : entry.plugin === PLUGIN_NAME) return typeof entry === 'string' ? { plugin: entry } : entry;
+  }
+  return undefined;
+}
+
+/** Adds the plugin entry; explicit globs replace configured ones, detected globs never override configured ones. */
+function writeNxJson(tree: Tree, globs: { chartGlobs: string[]; clusterGlobs: string[] }, explicit: boolean): void {
+  if (!tree.exists('nx.json')) {
+    writeJson(tree, 'nx.json', { $schema: './node_modules/nx/schemas/nx-schema.json', plugins: [{ plugin: PLUGIN_NAME, options: globs }] });
+    return;
+  }
+  const nxJson = readNxJson(tree) ?? {};
+  const plugins = nxJson.plugins ?? [];
+  const index = plugins.findIndex((p) => (typeof p === 'string' ? p : p.plugin) === PLUGIN_NAME);
+  if (index < 0) {
+    plugins.push({ plugin: PLUGIN_NAME, options: globs });
+  } else {
+    const entry = plugins[index];
+    const options = typeof entry === 'string' || !isRecord(entry.options) ? {} : entry.options;
+    if (!explicit && options.chartGlobs !== undefined && options.clusterGlobs !== undefined) return;
+    plugins[index] = { plugin: PLUGIN_NAME, options: { ...options, ...(explicit || options.chartGlobs === undefined ? { chartGlobs: globs.chartGlobs } : {}), ...(explicit || options.clusterGlobs === undefined ? { clusterGlobs: globs.clusterGlobs } : {}) } };
+  }
+  updateNxJson(tree, { ...nxJson, plugins });
+}
+
+/** devDependencies (nx, @nx/devkit, the plugin) and scripts, each only when absent. Returns whether it changed. */
+function writePackageJson(tree: Tree): boolean {
+  const require = createRequire(import.meta.url);
+  const versions: Record<string, string> = {
+    nx: (require('nx/package.json') as { version: string }).version,
+    '@nx/devkit': (require('@nx/devkit/package.json') as { version: string }).version,
+  };
+  // A plugin that is a package of this very workspace (npm workspaces) is no dependency to add.
+  const pluginDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+  const relative = path.relative(tree.root, pluginDir);
+  if (relative.startsWith('..') || relative.split(path.sep).includes('node_modules')) {
+    versions[PLUGIN_NAME] = `^${(require('../../../package.json') as { version: string }).version}`;
+  }
+  const before = tree.exists('package.json') ? (tree.read('package.json', 'utf-8') ?? '') : '';
+  const json: Record<string, unknown> = before ? readJson(tree, 'package.json') : { name: posix.basename(tree.root), private: true };
+  const deps = { ...(isRecord(json.dependencies) ? json.dependencies : {}) };
+  const devDependencies: Record<string, unknown> = { ...(isRecord(json.devDependencies) ? json.devDependencies : {}) };
+  for (const [name, version] of Object.entries(versions)) if (deps[name] === undefined && devDependencies[name] === undefined) devDependencies[name] = version;
+  const scripts: Record<string, unknown> = { ...(isRecord(json.scripts) ? json.scripts : {}) };
+  for (const [name, command] of Object.entries(SCRIPTS)) scripts[name] ??= command;
+  const next = { ...json, scripts, devDependencies };
+  if (before && JSON.stringify(next) === JSON.stringify(json)) return false;
+  writeJson(tree, 'package.json', next);
+  return true;
+}
+
+function writeGitignore(tree: Tree): void {
+  const text = tree.exists('.gitignore') ? (tree.read('.gitignore', 'utf-8') ?? '') : '';
+  const lines = new Set(text.split('\n').map((l) => l.trim()));
+  // `.nx/` or `.nx` already covers both.
+  if (lines.has('.nx') || lines.has('.nx/')) return;
+  const missing = GITIGNORE.filter((l) => !lines.has(l) && !lines.has(`${l}/`));
+  if (missing.length === 0) return;
+  tree.write('.gitignore', `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}# Nx (homelab plugin)\n${missing.join('\n')}\n`);
+}
+
+/**
+ * A cluster directory without cluster.yaml gets one (kube-context = directory name; kubeVersion when given),
+ * unless an Application syncs that directory as plain manifests: ArgoCD would try to apply the file.
+ */
+async function writeClusterDeclarations(tree: Tree, clusterGlobs: string[], manifestFiles: string[], kubeVersion: string | undefined, notes: string[]): Promise<void> {
+  const manifests = manifestFiles.flatMap((file) => parseYamlDocuments(tree.read(file, 'utf-8') ?? '', file).filter(isRecord));
+  const files = new TreeFiles(tree);
+  const dirs = new Set<string>();
+  for (const glob of clusterGlobs) for (const dir of await files.glob(glob, 'doublestar', 'dir')) dirs.add(dir);
+  for (const dir of [...dirs].sort()) {
+    const file = `${dir}/${CLUSTER_FILE}`;
+    if (tree.exists(file)) continue;
+    const syncer = syncedAsDirectory(dir, manifests);
+    if (syncer !== undefined) {
+      notes.push(`${file} not written: Application ${syncer} syncs ${dir} as plain manifests and ArgoCD would try to apply it; renders use helm's default Kubernetes version and validate needs a kubeVersion`);
+      continue;
+    }
+    const name = posix.basename(dir);
+    tree.write(
+      file,
+      [
+        `# Cluster declaration for the homelab toolkit (written by nx g @homelab/nx:init): where ${dir} deploys to.`,
+        '# ArgoCD never reads this file. Check the kube-context name; the toolkit refuses any other context.',
+        `kubeContext: ${name}`,
+        '# API server the kube-context must point at:',
+        '# server: https://192.0.2.10:6443',
+        '# Kubernetes version renders assume (helm --kube-version) and validation checks against:',
+        kubeVersion ? `kubeVersion: "${kubeVersion}"` : '# kubeVersion: "1.33.0"',
+        '',
+      ].join('\n'),
+    );
+    notes.push(`${file}: kubeContext ${name}${kubeVersion ? `, kubeVersion ${kubeVersion}` : ' (set kubeVersion: renders and validation need it)'}`);
+  }
+}
