@@ -3,8 +3,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { generateIdentity, identityToRecipient } from 'age-encryption';
-import { execa } from 'execa';
+import { execa, execaSync } from 'execa';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HomelabError } from '../errors.ts';
@@ -38,6 +39,47 @@ function secretsCli(args: string[], options: { input?: string; env?: Record<stri
   });
 }
 
+/**
+ * Runs hack/secrets on a pseudo-terminal (python3's pty: Node has none), answering each prompt once it appears,
+ * and returns everything the terminal showed.
+ */
+const PTY_DRIVER = `
+import json, os, pty, select, sys
+argv, answers = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(argv[0], argv)
+shown = b''
+def pump(until=None):
+    global shown
+    while until is None or until.encode() not in shown:
+        if not select.select([fd], [], [], 30)[0]:
+            return
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            return
+        if not chunk:
+            return
+        shown += chunk
+for prompt, answer in answers:
+    pump(prompt)
+    os.write(fd, answer.encode())
+pump()
+status = os.waitpid(pid, 0)[1]
+sys.stdout.write(json.dumps({"shown": shown.decode(), "code": os.waitstatus_to_exitcode(status)}))
+`;
+const hasPython = execaSync('python3', ['-c', 'import pty'], { reject: false }).exitCode === 0;
+
+async function onTerminal(args: string[], answers: [string, string][] = []): Promise<{ shown: string; code: number }> {
+  const run = await execa('python3', ['-c', PTY_DRIVER, JSON.stringify([process.execPath, path.join(root, 'hack/secrets'), ...args]), JSON.stringify(answers)], {
+    env: env(),
+    extendEnv: false,
+    cwd: tmp,
+  });
+  return JSON.parse(run.stdout as string);
+}
+
 /** A fresh copy of the repository's secrets.yaml (demo key) in its own directory. */
 function copyOfRepoSecrets(): string {
   const dir = mkdtempSync(path.join(tmp, 'copy-'));
@@ -46,6 +88,8 @@ function copyOfRepoSecrets(): string {
   return file;
 }
 
+/** Compared as booleans where demo secret values are involved: a failure message must not print one. */
+const same = (a: unknown, b: unknown) => isDeepStrictEqual(a, b);
 const lines = (file: string) => readFileSync(file, 'utf8').split('\n');
 const metadataLine = (line: string) => /^\s*(lastmodified|mac):/.test(line);
 
@@ -127,18 +171,18 @@ describe('hack/secrets on the repository secrets.yaml (demo key)', () => {
     expect(refused.stderr).toMatch(/only writes to a terminal/);
     const json = await secretsCli(['view', '--reveal', '--output', 'json', '--file', file]);
     expect(json.exitCode).toBe(0);
-    expect(JSON.parse(json.stdout as string)).toEqual((await decryptFile(file, { workspaceRoot: root, env: env() })).data);
+    expect(same(JSON.parse(json.stdout as string), (await decryptFile(file, { workspaceRoot: root, env: env() })).data)).toBe(true);
   });
 
   it('get prints one value exactly (no newline on a pipe), JSON for a subtree, an error for a missing path', async () => {
     const file = copyOfRepoSecrets();
     const data = (await decryptFile(file, { workspaceRoot: root, env: env() })).data as Record<string, any>;
     const one = await secretsCli(['get', 'monitoring.alertmanager.emailTo[1]', '--file', file]);
-    expect(one.stdout).toBe(data.monitoring.alertmanager.emailTo[1]);
+    expect(same(one.stdout, data.monitoring.alertmanager.emailTo[1])).toBe(true);
     const port = await secretsCli(['get', '["monitoring"]["alertmanager"]["smtp"]["port"]', '--output', 'json', '--file', file]);
-    expect(JSON.parse(port.stdout as string)).toBe(data.monitoring.alertmanager.smtp.port);
+    expect(same(JSON.parse(port.stdout as string), data.monitoring.alertmanager.smtp.port)).toBe(true);
     const tree = await secretsCli(['get', 'gitops.repository', '--file', file]);
-    expect(JSON.parse(tree.stdout as string)).toEqual(data.gitops.repository);
+    expect(same(JSON.parse(tree.stdout as string), data.gitops.repository)).toBe(true);
     const missing = await secretsCli(['get', 'gitops.nope', '--file', file]);
     expect(missing.exitCode).toBe(1);
     expect(missing.stdout).toBe('');
@@ -251,6 +295,33 @@ describe('hack/secrets on the repository secrets.yaml (demo key)', () => {
     expect(demoOnly.stderr).toContain(`it is encrypted for ${recipient}`);
     const unknown = await secretsCli(['recipients', 'remove', demo, '--file', file], { env: mine });
     expect(unknown.stderr).toMatch(/is not a recipient/);
+  });
+});
+
+describe.skipIf(!hasPython)('hack/secrets on a terminal', () => {
+  it('set asks twice with echo off; entries that differ change nothing', async () => {
+    const file = copyOfRepoSecrets();
+    const typed = await onTerminal(['set', 'gitops.repository.token', '--file', file], [['(hidden): ', 'typed-at-the-prompt\r'], ['Again: ', 'typed-at-the-prompt\r']]);
+    expect(typed.code).toBe(0);
+    expect(typed.shown).toContain('Value for gitops.repository.token (hidden): ');
+    expect(typed.shown).not.toContain('typed-at-the-prompt');
+    expect((await secretsCli(['get', 'gitops.repository.token', '--file', file])).stdout).toBe('typed-at-the-prompt');
+    const before = readFileSync(file);
+    const typo = await onTerminal(['set', 'gitops.repository.token', '--file', file], [['(hidden): ', 'first-entry\r'], ['Again: ', 'second-entry\r']]);
+    expect(typo.code).toBe(1);
+    expect(typo.shown).toMatch(/the two entries differ, nothing changed/);
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('view --reveal and get print to a terminal', async () => {
+    const file = copyOfRepoSecrets();
+    const data = (await decryptFile(file, { workspaceRoot: root, env: env() })).data as { gitops: { renovate: { token: string } } };
+    const reveal = await onTerminal(['view', '--reveal', '--file', file]);
+    expect(reveal.code).toBe(0);
+    // Compared as booleans: a failure message must not print a secret.
+    expect(reveal.shown.includes(`token: ${data.gitops.renovate.token}`)).toBe(true);
+    const get = await onTerminal(['get', 'gitops.renovate.token', '--file', file]);
+    expect(get.shown === `${data.gitops.renovate.token}\r\n`).toBe(true);
   });
 });
 
