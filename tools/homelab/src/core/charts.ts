@@ -17,7 +17,9 @@ export async function discoverCharts(layout: WorkspaceLayout, files = new RepoFi
       if (await files.isFile(`${dir}/Chart.yaml`)) dirs.add(dir);
     }
   }
-  const chartDirs = [...dirs].sort().filter((dir) => ![...dirs].some((other) => dir.startsWith(`${other}/`)));
+  // Look up each ancestor directory rather than comparing every pair (thousands of charts).
+  const ancestors = (dir: string) => dir.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+  const chartDirs = [...dirs].sort().filter((dir) => !ancestors(dir).some((parent) => dirs.has(parent)));
   const charts = await Promise.all(chartDirs.map((dir) => readChart(layout.root, dir, files)));
   const byName = new Map<string, Chart>();
   for (const chart of charts) {

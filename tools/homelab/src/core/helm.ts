@@ -1,8 +1,10 @@
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { access, chmod, mkdir, rename, writeFile, constants } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { HomelabError } from './errors.ts';
+import { runTool } from './process.ts';
 import { readZipEntry } from './zip.ts';
 
 /** A resolved helm binary. Every caller that builds helm flags branches on `major`. */
@@ -40,15 +42,50 @@ async function locateHelm(env: NodeJS.ProcessEnv): Promise<Helm> {
   return withVersion(await extractBundledHelm(), 'bundled');
 }
 
-/** Probes a helm binary's version (`bin` is trusted to be executable). */
+/** Probes a helm binary's version (`bin` is trusted to be executable), once per binary file (see versionCache). */
 export async function withVersion(bin: string, source: Helm['source']): Promise<Helm> {
-  const { stdout } = await execa(bin, ['version', '--template', '{{.Version}}'], { reject: false, timeout: 30_000 });
-  const version = stdout.trim();
+  const cache = versionCache(bin);
+  const version = cache.read() ?? (await runTool(bin, ['version', '--template', '{{.Version}}'], { timeoutMs: 30_000 })).stdout.trim();
   const major = Number(/^v(\d+)\./.exec(version)?.[1]);
   if (major !== 3 && major !== 4) {
     throw new HomelabError(`${bin} reports helm version "${version}"`, 'Helm 3 or Helm 4 is required');
   }
+  cache.write(version);
   return { bin, version, major, source };
+}
+
+/**
+ * `helm version` costs a process start in every hack script and Nx task, for an answer that only changes with the
+ * binary: it is remembered in ~/.cache/homelab (XDG_CACHE_HOME) per binary file — path, inode, size and
+ * modification time, so a replaced or upgraded helm is probed again.
+ */
+function versionCache(bin: string): { read(): string | undefined; write(version: string): void } {
+  const file = path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'homelab', 'helm-versions.json');
+  let key: string | undefined;
+  let known: Record<string, string> = {};
+  try {
+    const stat = statSync(bin);
+    key = [path.resolve(bin), stat.dev, stat.ino, stat.size, stat.mtimeMs].join(':');
+    known = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+  } catch {
+    // no cache yet, or an unreadable one: probe
+  }
+  return {
+    read: () => (key ? known[key] : undefined),
+    write(version) {
+      if (!key || known[key] === version) return;
+      try {
+        mkdirSync(path.dirname(file), { recursive: true });
+        const temp = `${file}.${process.pid}.tmp`;
+        // The most recent binaries only: test suites create throwaway ones.
+        const entries = Object.entries(known).filter(([k]) => k !== key).slice(-15);
+        writeFileSync(temp, JSON.stringify(Object.fromEntries([...entries, [key, version]])));
+        renameSync(temp, file);
+      } catch {
+        // read-only home: probe every time
+      }
+    },
+  };
 }
 
 export async function findOnPath(name: string, pathVar: string): Promise<string | undefined> {

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 
 export interface RunOptions {
@@ -38,19 +38,20 @@ function withPipes(bin: string, args: string[], extraInputs: number): [string, s
   return ['bash', ['-c', `exec ${open}; exec ${close}; exec "$@"`, 'bash', bin, ...args]];
 }
 
-/** Runs a real CLI (helm, kubectl, sops, ansible) without a shell; never rejects on a non-zero exit. */
-export async function runTool(bin: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+/**
+ * Runs a real CLI (helm, kubectl, sops, ansible) without a shell; never rejects: a non-zero exit, a signal or a
+ * binary that cannot start all come back as a non-zero exitCode. Plain node:child_process: every hack script and
+ * executor process starts through here, and execa would add a hundred modules to load to each.
+ */
+export function runTool(bin: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
   const inputs = options.inputs ?? [];
   const extraPipes = inputs.slice(1).map(() => 'pipe' as const);
   const [command, argv] = withPipes(bin, args, extraPipes.length);
-  const child = execa(command, argv, {
+  const child = spawn(command, argv, {
     cwd: options.cwd,
-    env: options.env,
-    reject: false,
-    stripFinalNewline: false,
+    env: options.env ? { ...process.env, ...options.env } : process.env,
     timeout: options.timeoutMs,
     stdio: [inputs.length > 0 ? 'pipe' : 'ignore', 'pipe', 'pipe', ...extraPipes],
-    lines: false,
   });
   inputs.forEach((input, index) => {
     const stream = (index === 0 ? child.stdin : child.stdio[index + 2]) as Writable;
@@ -58,15 +59,30 @@ export async function runTool(bin: string, args: string[], options: RunOptions =
     stream.on('error', () => {});
     stream.end(input);
   });
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
   // One splitter per stream: a partial stdout line must not be glued to a stderr line.
   const splitters = options.onLine ? [lineSplitter(options.onLine), lineSplitter(options.onLine)] : [];
   if (splitters.length) {
-    child.stdout?.on('data', splitters[0].push);
-    child.stderr?.on('data', splitters[1].push);
+    child.stdout!.on('data', splitters[0].push);
+    child.stderr!.on('data', splitters[1].push);
   }
-  const result = await child;
-  splitters.forEach((s) => s.flush());
-  return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
+  return new Promise((resolve) => {
+    let startError = '';
+    child.on('error', (err) => {
+      startError = `${err.message}\n`;
+    });
+    child.on('close', (code) => {
+      splitters.forEach((s) => s.flush());
+      resolve({
+        exitCode: startError || code === null ? 1 : code,
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8') + startError,
+      });
+    });
+  });
 }
 
 function lineSplitter(onLine: (line: string) => void) {

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { decryptFile, placeholderFile } from './secrets/index.ts';
 import { discoverAgeKeys } from './secrets/keys.ts';
 import type { SecretSource, SecretValues } from './values.ts';
 
@@ -14,12 +13,20 @@ export interface OpenedSecrets {
  * or — keyless, for CI — structure-preserving placeholders that need no key and hold no secret.
  */
 export async function openSecrets(root: string, options: { keyless: boolean }): Promise<OpenedSecrets> {
+  // The SOPS engine is loaded on the first secrets file a release reads: charts without secrets never pay for it.
   if (options.keyless) {
-    return { secrets: memoized(async (file) => ({ plaintext: await placeholderFile(file), leaves: [] })), maskKey: keylessMaskKey };
+    return {
+      secrets: memoized(async (file) => {
+        const { placeholderFile } = await import('./secrets/placeholders.ts');
+        return { plaintext: await placeholderFile(file), leaves: [] };
+      }),
+      maskKey: keylessMaskKey,
+    };
   }
   const maskKey = maskKeyFor((await discoverAgeKeys({ workspaceRoot: root })).identities);
   return {
     secrets: memoized(async (file) => {
+      const { decryptFile } = await import('./secrets/backend.ts');
       const decrypted = await decryptFile(file, { workspaceRoot: root });
       return { plaintext: decrypted.plaintext, leaves: decrypted.leaves };
     }),

@@ -1,8 +1,10 @@
 import { HomelabError } from './errors.ts';
 import { resolveHelm, type Helm } from './helm.ts';
 import { readLayoutFromNxJson, type WorkspaceLayout } from './layout.ts';
-import { resolveReleases, type Resolution } from './releases.ts';
+import type { Resolution } from './releases.ts';
 import { renderAppOfApps } from './render.ts';
+import type { RepoFiles } from './repo-files.ts';
+import { cachedResolution, type Computed } from './resolution-cache.ts';
 import type { Release } from './types.ts';
 
 /** What every command starts from: the layout, the resolved releases (the one truth) and helm. */
@@ -27,11 +29,33 @@ export async function openWorkspace(root: string, layout?: WorkspaceLayout): Pro
   return { root: layout.root, layout, resolution, helm, warnings };
 }
 
-/** The resolver with helm wired in for app-of-apps charts (helm is found only if one exists). */
+/**
+ * The resolver with helm wired in for app-of-apps charts (helm is found only if one exists), behind the resolution
+ * cache: unchanged inputs give the stored resolution back without parsing anything.
+ */
 export function resolveWorkspace(layout: WorkspaceLayout): Promise<Resolution> {
-  return resolveReleases(layout, {
-    renderChart: async (_dir, _name, _namespace, _files, release) => renderAppOfApps(layout.root, await resolveHelm(), release),
+  return cachedResolution(layout, helmIdentity, (files) => resolveFresh(layout, files));
+}
+
+/** One real resolution through `files`, noting the app-of-apps releases helm rendered on the way (cache inputs). */
+export async function resolveFresh(layout: WorkspaceLayout, files: RepoFiles): Promise<Computed> {
+  // The resolver (and its YAML and ApplicationSet machinery) is loaded only when the cache cannot answer.
+  const { resolveReleases } = await import('./releases.ts');
+  const rendered: Release[] = [];
+  const resolution = await resolveReleases(layout, {
+    files,
+    renderChart: async (_dir, _name, _namespace, _files, release) => {
+      rendered.push(release);
+      return renderAppOfApps(layout.root, await resolveHelm(), release);
+    },
   });
+  return { resolution, rendered };
+}
+
+/** The helm an app-of-apps render used, as the resolution cache records it. */
+export async function helmIdentity(): Promise<string> {
+  const helm = await resolveHelm();
+  return `${helm.bin} ${helm.version}`;
 }
 
 /**

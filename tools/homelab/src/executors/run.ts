@@ -1,7 +1,9 @@
 import chalk from 'chalk';
-import type { ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { errorLine } from '../core/errors.ts';
+import { openSecrets, type OpenedSecrets } from '../core/secret-source.ts';
 import { openWorkspace, type Workspace } from '../core/workspace.ts';
+import { runBatch, type BatchResult, type BatchTask } from './batch.ts';
 
 /** Turns any failure into one red line and `success: false` (Nx prints no stack). */
 export async function runShell(body: () => Promise<unknown>): Promise<{ success: boolean }> {
@@ -25,4 +27,35 @@ export function runExecutor(context: ExecutorContext, body: (ws: Workspace) => P
 
 export function write(text: string): void {
   process.stdout.write(text);
+}
+
+export interface SharedWorkspace {
+  ws: Workspace;
+  /** Secrets opened (decrypted, or keyless placeholders) once per batch, not once per task. */
+  secrets(keyless: boolean): Promise<OpenedSecrets>;
+}
+
+/**
+ * The batch counterpart of runExecutor: one workspace (one resolution, one helm) and one set of secrets for every
+ * task of the batch; each task's output carries the workspace warnings, as a task run alone prints them.
+ */
+export function runWorkspaceBatch<T>(
+  taskGraph: TaskGraph,
+  inputs: Record<string, T>,
+  context: ExecutorContext,
+  body: (shared: SharedWorkspace, task: BatchTask<T>) => Promise<unknown>,
+): AsyncGenerator<BatchResult> {
+  const open = async (): Promise<SharedWorkspace> => {
+    const ws = await openWorkspace(context.root);
+    const opened = new Map<boolean, Promise<OpenedSecrets>>();
+    const secrets = (keyless: boolean) => {
+      if (!opened.has(keyless)) opened.set(keyless, openSecrets(ws.root, { keyless }));
+      return opened.get(keyless)!;
+    };
+    return { ws, secrets };
+  };
+  return runBatch(taskGraph, inputs, open, async (shared, task) => {
+    for (const warning of shared.ws.warnings) task.write(chalk.yellow(`! ${warning}\n`));
+    await body(shared, task);
+  });
 }

@@ -2,7 +2,6 @@ import path from 'node:path';
 import type { CreateDependencies, CreateNodes, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { DependencyType } from '@nx/devkit';
 import { normalizeLayout } from '../core/layout.ts';
-import { discoverCharts } from '../core/charts.ts';
 import { resolveWorkspace } from '../core/workspace.ts';
 import type { Resolution } from '../core/releases.ts';
 import { normalizeOptions, type HomelabPluginOptions, type NormalizedOptions } from './options.ts';
@@ -72,7 +71,8 @@ function project(
 export const createDependencies: CreateDependencies<HomelabPluginOptions> = async (rawOptions, context) => {
   const options = normalizeOptions(rawOptions);
   const layout = normalizeLayout(context.workspaceRoot, { charts: options.chartGlobs, clusters: options.clusterGlobs });
-  const charts = await discoverCharts(layout);
+  // The resolution createNodes just stored: a cache hit, not a second parse of every Chart.yaml.
+  const { charts } = await resolveWorkspace(layout);
   const projectByDir = new Map(Object.entries(context.projects).map(([projectName, config]) => [config.root, projectName]));
   return charts.flatMap((chart) => {
     const source = projectByDir.get(chart.dir);

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HomelabError } from '../errors.ts';
 import { buildDependencies, renderRelease, type Rendered } from '../render.ts';
-import { openSecrets } from '../secret-source.ts';
+import { openSecrets, type OpenedSecrets } from '../secret-source.ts';
 import type { Release } from '../types.ts';
 import { selectReleases, type Workspace } from '../workspace.ts';
 
@@ -18,6 +18,8 @@ export interface TemplateRequest {
   keyless?: boolean;
   /** Nx already ran the helm-deps target. */
   skipDependencyBuild?: boolean;
+  /** Secrets opened once by a caller rendering many charts (Nx batch), instead of once per call. */
+  secrets?: OpenedSecrets;
 }
 
 /** Renders releases exactly as ArgoCD would and prints them masked. The shared body of the Nx target and hack/template. */
@@ -45,7 +47,7 @@ export async function template(ws: Workspace, request: TemplateRequest, write: (
 export async function renderReleases(
   ws: Workspace,
   releases: Release[],
-  options: { keyless?: boolean; skipDependencyBuild?: boolean },
+  options: { keyless?: boolean; skipDependencyBuild?: boolean; secrets?: OpenedSecrets },
 ): Promise<Rendered[]> {
   if (!options.skipDependencyBuild) {
     const chartDirs = [...new Set(releases.map((r) => r.chartDir))];
@@ -55,6 +57,6 @@ export async function renderReleases(
       await buildDependencies(ws.root, ws.helm, chart);
     }
   }
-  const secrets = await openSecrets(ws.root, { keyless: options.keyless ?? false });
+  const secrets = options.secrets ?? (await openSecrets(ws.root, { keyless: options.keyless ?? false }));
   return Promise.all(releases.map((release) => renderRelease({ root: ws.root, helm: ws.helm, ...secrets }, release)));
 }

@@ -5,7 +5,6 @@
 import { accessSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { execa } from 'execa';
 import type { EncryptOptions } from './builtin.ts';
 import { leafText } from './engine.ts';
 import { macMismatch, noKeyFound, SopsError, wrongKey } from './errors.ts';
@@ -78,6 +77,7 @@ export async function cliDecrypt(file: string, opts: SecretsOptions): Promise<De
   const keys = await discoverAgeKeys({ workspaceRoot: opts.workspaceRoot, env, recipients, passphrase: opts.passphrase });
   const childEnv: NodeJS.ProcessEnv = { ...env, SOPS_DISABLE_VERSION_CHECK: '1' };
   if (keys.identities.length) childEnv.SOPS_AGE_KEY = keys.identities.join('\n');
+  const { execa } = await import('execa'); // lazily: see keys.ts
   const child = await execa(sops, ['decrypt', '--input-type', format, '--output-type', format, file], {
     env: childEnv,
     extendEnv: false,
@@ -121,6 +121,7 @@ export async function cliEncrypt(plaintext: string | Uint8Array, opts: EncryptOp
   if (opts.indent !== undefined) args.push('--indent', String(opts.indent));
   args.push('/dev/stdin');
   // A neutral cwd, so no .sops.yaml creation rule interferes with the explicit flags.
+  const { execa } = await import('execa'); // lazily: see keys.ts
   const child = await execa(sops, args, {
     env: { ...env, SOPS_DISABLE_VERSION_CHECK: '1' },
     extendEnv: false,

@@ -8,7 +8,6 @@ import { homedir } from 'node:os';
 import { ReadStream, WriteStream } from 'node:tty';
 import { isAbsolute, join } from 'node:path';
 import { armor, Decrypter } from 'age-encryption';
-import { execa } from 'execa';
 import { HomelabError } from '../errors.ts';
 
 export const DEMO_KEY_FILE = 'demo-age-key.txt';
@@ -202,6 +201,8 @@ export async function discoverAgeKeys(opts: DiscoverOptions): Promise<KeyDiscove
     const argv = shellWords(keyCmd);
     const runs = opts.recipients?.length ? opts.recipients : [undefined];
     let ok = argv.length > 0;
+    // Loaded only here: execa is a hundred modules every other caller would pay for at startup.
+    const { execa } = await import('execa');
     for (const recipient of runs) {
       if (!ok) break;
       const child = await execa(argv[0], argv.slice(1), {

@@ -1,12 +1,21 @@
-import type { ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { readChart } from '../../core/charts.ts';
 import { resolveHelm } from '../../core/helm.ts';
 import { buildDependencies } from '../../core/render.ts';
+import { runBatch } from '../batch.ts';
 import { runShell } from '../run.ts';
 
 export default async function depsExecutor(_options: Record<string, never>, context: ExecutorContext) {
   return runShell(async () => {
     const dir = context.projectsConfigurations.projects[context.projectName!].root;
     await buildDependencies(context.root, await resolveHelm(), await readChart(context.root, dir));
+  });
+}
+
+/** Every helm-deps task of a run in one process, helm dependency builds running side by side. */
+export function batch(taskGraph: TaskGraph, inputs: Record<string, Record<string, never>>, _overrides: unknown, context: ExecutorContext) {
+  return runBatch(taskGraph, inputs, () => resolveHelm(), async (helm, { project }) => {
+    const dir = context.projectsConfigurations.projects[project].root;
+    await buildDependencies(context.root, helm, await readChart(context.root, dir));
   });
 }

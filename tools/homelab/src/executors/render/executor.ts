@@ -1,6 +1,6 @@
-import type { ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { template } from '../../core/commands/template.ts';
-import { runExecutor, write } from '../run.ts';
+import { runExecutor, runWorkspaceBatch, write } from '../run.ts';
 
 export interface RenderExecutorOptions {
   outputDir: string;
@@ -14,5 +14,12 @@ export default async function renderExecutor(options: RenderExecutorOptions, con
       { target: context.projectName!, outputDir: options.outputDir, keyless: true, skipDependencyBuild: true },
       write,
     ),
+  );
+}
+
+/** Every render task of a run in one process (executors.json `batchImplementation`). */
+export function batch(taskGraph: TaskGraph, inputs: Record<string, RenderExecutorOptions>, _overrides: unknown, context: ExecutorContext) {
+  return runWorkspaceBatch(taskGraph, inputs, context, async ({ ws, secrets }, { project, options, write }) =>
+    template(ws, { target: project, outputDir: options.outputDir, keyless: true, skipDependencyBuild: true, secrets: await secrets(true) }, write),
   );
 }
