@@ -69,7 +69,8 @@ async function init(tree: Tree, schema: InitGeneratorSchema) {
     notes.push(`${resolution.charts.length} charts (${chartGlobs.join(', ')}), ${resolution.clusters.length} cluster${resolution.clusters.length === 1 ? '' : 's'} (${clusterGlobs.join(', ')}), ${releases} releases from ArgoCD manifests`);
     resolution.warnings.forEach((w) => notes.push(`warning: ${w}`));
   } catch (err) {
-    throw new HomelabError(`the ArgoCD manifests do not resolve with chartGlobs ${chartGlobs.join(', ')} and clusterGlobs ${clusterGlobs.join(', ')}: ${errorLine(err)}`, 'fix the manifest, or pass --chartGlobs/--clusterGlobs');
+    const [message, hint] = err instanceof HomelabError ? [err.message, err.hint] : [errorLine(err), ''];
+    throw new HomelabError(`the ArgoCD manifests do not resolve with chartGlobs ${chartGlobs.join(', ')} and clusterGlobs ${clusterGlobs.join(', ')}: ${message}`, hint || 'fix the manifest, or pass --chartGlobs/--clusterGlobs');
   }
 
   writeNxJson(tree, { chartGlobs, clusterGlobs }, schema.chartGlobs !== undefined || schema.clusterGlobs !== undefined);
@@ -100,8 +101,13 @@ function writeNxJson(tree: Tree, globs: { chartGlobs: string[]; clusterGlobs: st
   } else {
     const entry = plugins[index];
     const options = typeof entry === 'string' || !isRecord(entry.options) ? {} : entry.options;
-    if (!explicit && options.chartGlobs !== undefined && options.clusterGlobs !== undefined) return;
-    plugins[index] = { plugin: PLUGIN_NAME, options: { ...options, ...(explicit || options.chartGlobs === undefined ? { chartGlobs: globs.chartGlobs } : {}), ...(explicit || options.clusterGlobs === undefined ? { clusterGlobs: globs.clusterGlobs } : {}) } };
+    const next = {
+      ...options,
+      ...(explicit || options.chartGlobs === undefined ? { chartGlobs: globs.chartGlobs } : {}),
+      ...(explicit || options.clusterGlobs === undefined ? { clusterGlobs: globs.clusterGlobs } : {}),
+    };
+    if (JSON.stringify(next) === JSON.stringify(options)) return;
+    plugins[index] = { plugin: PLUGIN_NAME, options: next };
   }
   updateNxJson(tree, { ...nxJson, plugins });
 }
