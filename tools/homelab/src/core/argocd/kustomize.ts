@@ -94,6 +94,7 @@ export async function helmInflations(kustomization: Kustomization, files: RepoFi
       }
       const chartDir = inside(posix.join(chartHome, name));
       if (posix.isAbsolute(chartHome) || chartDir === '..' || chartDir.startsWith('../')) refuse(`chart home ${chartHome} is outside the repository`, 'keep the charts in the repository, relative to the kustomization');
+      if (!(await files.isFile(`${chartDir}/Chart.yaml`))) refuse(`no chart at ${chartDir} (${posix.join(chartHome, name)})`, 'fix helmGlobals.chartHome or the chart name');
       const valuesFile = optString(entry.valuesFile, `${where}.valuesFile`);
       // As written (relative to the kustomization root), or the default the chart brings.
       const written = [...(hasInline && merge === 'replace' ? [] : [valuesFile || posix.join(chartHome, name, 'values.yaml')]), ...additional];
