@@ -1,6 +1,6 @@
 // Shared shell of the hack scripts: argument parsing, --help, one-line errors, exit codes.
 // The scripts import only the Nx-free core, so they keep working when nx.json or the plugin is broken.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import chalk from 'chalk';
@@ -8,13 +8,20 @@ import { errorLine, HomelabError } from '../../tools/homelab/src/core/errors.ts'
 
 export const workspaceRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export interface Script<T> {
+/** The typed values of a script's options (plus --help). */
+export type Values<O extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>>['values'];
+
+export interface Script<O extends ParseArgsOptionsConfig> {
   usage: string;
-  options: NonNullable<ParseArgsConfig['options']>;
-  run(args: { values: T; positionals: string[] }): Promise<number | void>;
+  options: O;
+  run(args: { values: Values<O>; positionals: string[] }): Promise<number | void>;
 }
 
-export async function main<T>(script: Script<T>): Promise<void> {
+export const write = (text: string): void => {
+  process.stdout.write(text);
+};
+
+export async function main<O extends ParseArgsOptionsConfig>(script: Script<O>): Promise<void> {
   try {
     const parsed = parseArgs({
       args: process.argv.slice(2),
@@ -26,7 +33,7 @@ export async function main<T>(script: Script<T>): Promise<void> {
       process.stdout.write(`${script.usage.trim()}\n`);
       return;
     }
-    process.exitCode = (await script.run({ values: parsed.values as T, positionals: parsed.positionals })) ?? 0;
+    process.exitCode = (await script.run({ values: parsed.values as Values<O>, positionals: parsed.positionals })) ?? 0;
   } catch (err) {
     // parseArgs errors carry a code and a readable message; ours carry a hint.
     const line = err instanceof HomelabError || !(err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')

@@ -1,0 +1,66 @@
+// hack/affected: the chart tasks a change between two commits can alter (Nx's file-level answer, refined for
+// SOPS files and deleted charts; see docs/ci.md). CI runs exactly this, then `nx run-many` on the result.
+import { appendFile } from 'node:fs/promises';
+import { computeAffected } from '../../tools/homelab/src/core/affected.ts';
+import { HomelabError } from '../../tools/homelab/src/core/errors.ts';
+import { secretsDecrypter } from '../../tools/homelab/src/core/secret-changes.ts';
+import { main, warn, workspaceRoot } from '../lib/main.ts';
+
+await main({
+  usage: `
+Usage: hack/affected [options]
+
+Prints the Nx projects whose tasks a change can alter, and why. The range is --base..--head; a push to main
+(base contains head) compares with the previous commit; a shallow clone is deepened (git fetch --deepen).
+
+Options:
+  --base <rev>        base commit or branch (default: $NX_BASE, else origin/<nx.json defaultBase>, else HEAD~1)
+  --head <rev>        head commit, must be the checked-out one (default: $NX_HEAD, else HEAD)
+  -t, --target <t>    Nx targets whose tasks are selected, comma-separated (default: render)
+  --keyless           never decrypt: compare secrets files by ciphertext (what CI without a key does anyway)
+  --no-deepen         fail on a shallow clone instead of fetching more history
+  --env <file>        append NX_BASE, NX_HEAD and HOMELAB_AFFECTED=<p1,p2> to <file> (e.g. "$GITHUB_ENV")
+  --json              print the whole result as JSON
+  -h, --help          this help
+
+Examples:
+  hack/affected --base origin/main
+  hack/affected --base "$BASE_SHA" --head "$HEAD_SHA" -t lint,render --env "$GITHUB_ENV"
+  npx nx run-many -t lint render --projects="$(hack/affected --base origin/main --json | jq -r '.projects|join(",")')"
+`,
+  options: {
+    base: { type: 'string' },
+    head: { type: 'string' },
+    target: { type: 'string', short: 't' },
+    keyless: { type: 'boolean' },
+    'no-deepen': { type: 'boolean' },
+    env: { type: 'string' },
+    json: { type: 'boolean' },
+  } as const,
+  async run({ values, positionals }) {
+    if (positionals.length > 0) throw new HomelabError(`unexpected argument ${positionals[0]}`, 'see hack/affected --help');
+    const targets = (values.target ?? 'render').split(',').map((t) => t.trim()).filter(Boolean);
+    const result = await computeAffected(workspaceRoot, {
+      base: values.base ?? process.env.NX_BASE,
+      head: values.head ?? process.env.NX_HEAD,
+      deepen: !values['no-deepen'],
+      targets,
+      decrypt: values.keyless ? undefined : await secretsDecrypter(workspaceRoot),
+    });
+    result.warnings.forEach(warn);
+    if (values.env) {
+      await appendFile(values.env, `NX_BASE=${result.range.base}\nNX_HEAD=${result.range.head}\nHOMELAB_AFFECTED=${result.projects.join(',')}\n`);
+    }
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      return;
+    }
+    const out = [`${result.range.base.slice(0, 12)}..${result.range.head.slice(0, 12)}: ${result.files.length} changed file(s), targets ${targets.join(', ')}`];
+    for (const s of result.secretChanges) out.push(`secrets: ${s.change.why}`);
+    if (result.projects.length === 0) out.push('nothing affected');
+    for (const project of result.projects) out.push(`affected ${project}: ${result.reasons[project].join('; ')}`);
+    for (const s of result.skipped) out.push(`skipped  ${s.project}: ${s.why} (plain \`nx affected\` would run it)`);
+    for (const chart of result.removedCharts) out.push(`removed  ${chart}: the chart was deleted; its releases are gone`);
+    process.stdout.write(`${out.join('\n')}\n`);
+  },
+});
