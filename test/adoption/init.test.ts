@@ -16,6 +16,7 @@ import { openWorkspace, type Workspace } from '../../tools/homelab/src/core/work
 import { KUBE_VERSION, LAYOUTS, materialize, type ExpectedRelease, type Layout } from './layouts.ts';
 
 const kubectl = await findOnPath('kubectl', process.env.PATH ?? '');
+if (!kubectl) console.warn('test/adoption/init.test.ts: the kubectl kustomize comparison is skipped: kubectl not on PATH');
 
 function nx(root: string, ...args: string[]): string {
   return execFileSync(process.execPath, [path.join(root, 'node_modules/nx/dist/bin/nx.js'), ...args], {
