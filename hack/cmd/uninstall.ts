@@ -1,11 +1,11 @@
 // hack/uninstall <chart|release>: helm uninstall, safely (confirmation, tier 0 refused, data kept).
 import { uninstall } from '../../tools/homelab/src/core/commands/uninstall.ts';
 import { terminalConfirm } from '../../tools/homelab/src/core/terminal.ts';
-import { openWorkspace } from '../../tools/homelab/src/core/workspace.ts';
-import { clusterRequest, oneOf, requireTarget } from '../lib/cluster.ts';
-import { main, warn, workspaceRoot, write } from '../lib/main.ts';
+import { clusterScript, oneOf } from '../lib/cluster.ts';
+import { write } from '../lib/main.ts';
 
-await main({
+await clusterScript({
+  name: 'uninstall',
   usage: `
 Usage: hack/uninstall <chart|release|cluster/release> [options]
 
@@ -15,12 +15,7 @@ state holders unless --delete-data. An ArgoCD-managed app has no Helm release; A
 git declares unless the Application is removed from git first.
 
 Options:
-  --cluster <name>       only releases of this cluster directory (clusters/<name>)
-  --context <name>       use this kube-context instead of the declared one (printed loudly; the declared
-                         server is still checked)
-  --kubeconfig <file>    kubeconfig to read instead of $KUBECONFIG / ~/.kube/config
-  --dry-run              print the exact helm/kubectl invocations; run nothing, contact no cluster
-  -h, --help             this help
+{options}
   --yes                    do not ask (required when there is no terminal)
   --force                  allow tier 0
   --delete-data            delete PVCs and other state with the release
@@ -31,24 +26,17 @@ Example:
   hack/uninstall jellyfin --dry-run && hack/uninstall jellyfin
 `,
   options: {
-    cluster: { type: 'string' },
-    context: { type: 'string' },
-    kubeconfig: { type: 'string' },
-    'dry-run': { type: 'boolean' },
     yes: { type: 'boolean' },
     force: { type: 'boolean' },
     'delete-data': { type: 'boolean' },
     wait: { type: 'string' },
     timeout: { type: 'string' },
   } as const,
-  async run({ values, positionals }) {
-    const target = requireTarget('uninstall', positionals);
-    const ws = await openWorkspace(workspaceRoot);
-    ws.warnings.forEach(warn);
+  async run(ws, request, values) {
     await uninstall(
       ws,
       {
-        ...clusterRequest(target, values),
+        ...request,
         yes: values.yes,
         force: values.force,
         deleteData: values['delete-data'],

@@ -1,15 +1,59 @@
-// Options every cluster-changing hack script shares, mapped onto the core's ClusterRequest.
+// The shell every cluster hack script shares: the common options, one chart or release, the workspace.
+import type { ParseArgsOptionsConfig } from 'node:util';
 import type { ClusterRequest } from '../../tools/homelab/src/core/commands/cluster.ts';
 import { HomelabError } from '../../tools/homelab/src/core/errors.ts';
+import { openWorkspace, type Workspace } from '../../tools/homelab/src/core/workspace.ts';
+import { main, warn, workspaceRoot, type Values } from './main.ts';
 
-export function requireTarget(script: string, positionals: string[]): string {
+const clusterOptions = {
+  cluster: { type: 'string' },
+  context: { type: 'string' },
+  kubeconfig: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+} as const;
+
+const clusterHelp = `  --cluster <name>       only releases of this cluster directory (clusters/<name>)
+  --context <name>       use this kube-context instead of the declared one (printed loudly; the declared
+                         server is still checked)
+  --kubeconfig <file>    kubeconfig to read instead of $KUBECONFIG / ~/.kube/config
+  --dry-run              print the exact helm/kubectl invocations; run nothing, contact no cluster
+  -h, --help             this help`;
+
+/**
+ * Runs a cluster script: `usage` holds `{options}` where the shared options are described; `run` gets the
+ * opened workspace, the shared ClusterRequest and the script's own option values.
+ */
+export function clusterScript<O extends ParseArgsOptionsConfig>(script: {
+  name: string;
+  /** Reads the cluster only: no --dry-run. */
+  readOnly?: boolean;
+  usage: string;
+  options: O;
+  run(ws: Workspace, request: ClusterRequest, values: Values<O & typeof clusterOptions>): Promise<number | void>;
+}): Promise<void> {
+  return main({
+    usage: script.usage.replace('{options}', script.readOnly ? clusterHelp.replace(/^ {2}--dry-run.*\n/m, '') : clusterHelp),
+    options: { ...clusterOptions, ...script.options },
+    async run({ values: parsed, positionals }) {
+      // parseArgs types generic options loosely: the shared ones are known to be there.
+      const values = parsed as Values<O & typeof clusterOptions>;
+      const shared = parsed as Values<typeof clusterOptions>;
+      const ws = await openWorkspace(workspaceRoot);
+      ws.warnings.forEach(warn);
+      if (script.readOnly && shared['dry-run']) throw new HomelabError(`hack/${script.name} only reads the cluster and has no --dry-run`, 'drop --dry-run');
+      return script.run(ws, clusterRequest(requireTarget(script.name, positionals), shared), values);
+    },
+  });
+}
+
+function requireTarget(script: string, positionals: string[]): string {
   if (positionals.length !== 1) {
     throw new HomelabError(`hack/${script} takes exactly one chart or release`, `e.g. hack/${script} monitoring`);
   }
   return positionals[0];
 }
 
-export function clusterRequest(
+function clusterRequest(
   target: string,
   values: { cluster?: string; context?: string; kubeconfig?: string; 'dry-run'?: boolean },
 ): ClusterRequest {
