@@ -1,5 +1,8 @@
 // The template target against hand-written helm commands: the ArgoCD fidelity guarantee.
 import { execa } from 'execa';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { template } from '../tools/homelab/src/core/commands/template.ts';
 import { createMasker } from '../tools/homelab/src/core/mask.ts';
@@ -81,6 +84,24 @@ describe('template renders every example release exactly as its ArgoCD-equivalen
       expect(printed).toBe(createMasker({ secrets: leaves, key: maskKey }).mask(expected));
     });
   }
+
+  it('--outputDir writes one masked file per release and prints their paths', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'template-out-'));
+    let printed = '';
+    await template(ws, { target: 'gitops', outputDir: dir }, (text) => (printed += text));
+    const file = path.join(dir, 'home', 'gitops.yaml');
+    expect(printed).toBe(`${path.relative(repoRoot, file)}\n`);
+    const { leaves } = await decryptedSecrets();
+    const { maskKey } = await openSecrets(repoRoot, { keyless: false });
+    expect(await readFile(file, 'utf8')).toBe(createMasker({ secrets: leaves, key: maskKey }).mask(await renderByHand('gitops')));
+  });
+
+  it('an unknown chart is one line naming the known charts, and a non-zero exit', async () => {
+    const result = await execa(path.join(repoRoot, 'hack', 'template'), ['grafana'], { cwd: repoRoot, env: childEnv(), reject: false });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('✖ unknown chart or release "grafana" — known charts: arr, gitops, jellyfin, monitoring, networking, system');
+  });
 
   it('nx run monitoring:template prints the same masked render', async () => {
     const expected = await renderByHand('monitoring');
