@@ -11,9 +11,10 @@ export async function readStdin(): Promise<string> {
 /** One line typed on the terminal with echo off; the question goes to stderr so stdout stays clean. */
 export function hiddenLine(question: string): Promise<string> {
   const input = process.stdin;
-  process.stderr.write(question);
+  // Echo off before the question shows: whatever is typed (or pasted) after it must not appear.
   input.setRawMode(true);
   input.resume();
+  process.stderr.write(question);
   return new Promise<string>((resolve, reject) => {
     let line = '';
     const finish = (err?: Error) => {

@@ -1,0 +1,58 @@
+// hack/secrets <view|get|set|rm|rotate|recipients>: read and change SOPS files without the sops binary.
+import { parseSecretsArgs, secrets, SECRETS_OPTIONS } from '../../tools/homelab/src/core/commands/secrets.ts';
+import { main, workspaceRoot } from '../lib/main.ts';
+import { readSecretValue } from '../lib/prompt.ts';
+
+await main({
+  usage: `
+Usage: hack/secrets <subcommand> [options]
+
+Reads and changes secrets.yaml (or --file) in memory: plaintext is never written to disk, and every
+change is re-encrypted and written atomically, keeping comments, key order and the ciphertext of every
+value that did not change.
+
+Subcommands:
+  view                       the whole document, values masked (REDACTED<hash>, stable per value)
+  view --reveal              decrypted, only to a terminal
+  view --reveal --output json
+                             the decrypted document as JSON, for scripts
+  get <path>                 one decrypted value (exact bytes when piped; --output json for JSON)
+  set <path>                 set a value read from stdin, or typed at a hidden prompt (twice);
+                             never from the command line. Creates --file when missing, encrypted for
+                             the recipients of the matching .sops.yaml creation rule
+  rm <path>                  remove a value
+  rotate                     new data key: every value re-encrypted
+  recipients [list]          the age recipients the file is encrypted for
+  recipients add <age1…>…    re-wrap the data key for more recipients
+  recipients remove <age1…>… drop recipients (then run rotate: they may have kept the data key)
+
+Paths: keys joined by dots, [n] for list items, sops' ["key"] form for keys holding dots:
+  monitoring.grafana.adminPassword   monitoring.alertmanager.emailTo[0]   ["a.b"]["c"]
+
+Options:
+  -f, --file <path>    another SOPS file (YAML, JSON, dotenv, INI or binary, by extension)
+      --format <fmt>   yaml | json | dotenv | ini | binary, overriding the extension
+  -o, --output json    JSON output (view, get)
+      --type <type>    set: string | int | float | bool | json (default: the type of the value replaced)
+      --reveal         view: decrypted values
+  -h, --help           this help
+
+Examples:
+  hack/secrets view
+  openssl rand -base64 24 | hack/secrets set monitoring.grafana.adminPassword
+  hack/secrets get gitops.repository.token | gh auth login --with-token
+  hack/secrets recipients add age1...yourkey && hack/secrets recipients remove age1...demo && hack/secrets rotate
+`,
+  options: SECRETS_OPTIONS,
+  async run({ values, positionals }) {
+    await secrets(parseSecretsArgs(values, positionals), {
+      root: workspaceRoot,
+      cwd: process.cwd(),
+      shell: 'hack',
+      stdoutIsTerminal: process.stdout.isTTY === true,
+      write: (data) => process.stdout.write(data),
+      info: (line) => process.stderr.write(`${line}\n`),
+      readValue: readSecretValue,
+    });
+  },
+});
