@@ -1,5 +1,6 @@
 import chalk from 'chalk';
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
+import type { ClusterRequest } from '../core/commands/cluster.ts';
 import { errorLine } from '../core/errors.ts';
 import { openSecrets, type OpenedSecrets } from '../core/secret-source.ts';
 import { openWorkspace, type Workspace } from '../core/workspace.ts';
@@ -23,6 +24,20 @@ export function runExecutor(context: ExecutorContext, body: (ws: Workspace) => P
     for (const warning of ws.warnings) process.stderr.write(chalk.yellow(`! ${warning}\n`));
     await body(ws);
   });
+}
+
+/** The options every cluster target shares, as the core's ClusterRequest (the target defaults to the project). */
+export interface ClusterExecutorOptions {
+  release?: string;
+  cluster?: string;
+  context?: string;
+  kubeconfig?: string;
+  dryRun?: boolean;
+}
+
+export function clusterRequest(options: ClusterExecutorOptions, context: ExecutorContext): ClusterRequest {
+  const { release, cluster, context: kubeContext, kubeconfig, dryRun } = options;
+  return { target: release ?? context.projectName!, cluster, context: kubeContext, kubeconfig, dryRun };
 }
 
 export function write(text: string): void {

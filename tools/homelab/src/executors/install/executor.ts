@@ -1,14 +1,9 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { install } from '../../core/commands/install.ts';
 import type { WaitStrategy } from '../../core/helm-release.ts';
-import { runExecutor, write } from '../run.ts';
+import { clusterRequest, runExecutor, write, type ClusterExecutorOptions } from '../run.ts';
 
-export interface InstallExecutorOptions {
-  release?: string;
-  cluster?: string;
-  context?: string;
-  kubeconfig?: string;
-  dryRun?: boolean;
+export interface InstallExecutorOptions extends ClusterExecutorOptions {
   helmDryRun?: 'client' | 'server';
   wait?: WaitStrategy;
   timeout?: string;
@@ -20,11 +15,7 @@ export default async function installExecutor(options: InstallExecutorOptions, c
     install(
       ws,
       {
-        target: options.release ?? context.projectName!,
-        cluster: options.cluster,
-        context: options.context,
-        kubeconfig: options.kubeconfig,
-        dryRun: options.dryRun,
+        ...clusterRequest(options, context),
         helmDryRun: options.helmDryRun,
         wait: options.wait,
         timeout: options.timeout,

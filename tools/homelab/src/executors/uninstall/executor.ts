@@ -2,14 +2,9 @@ import type { ExecutorContext } from '@nx/devkit';
 import { uninstall } from '../../core/commands/uninstall.ts';
 import type { WaitStrategy } from '../../core/helm-release.ts';
 import { terminalConfirm } from '../../core/terminal.ts';
-import { runExecutor, write } from '../run.ts';
+import { clusterRequest, runExecutor, write, type ClusterExecutorOptions } from '../run.ts';
 
-export interface UninstallExecutorOptions {
-  release?: string;
-  cluster?: string;
-  context?: string;
-  kubeconfig?: string;
-  dryRun?: boolean;
+export interface UninstallExecutorOptions extends ClusterExecutorOptions {
   yes?: boolean;
   force?: boolean;
   deleteData?: boolean;
@@ -22,11 +17,7 @@ export default async function uninstallExecutor(options: UninstallExecutorOption
     uninstall(
       ws,
       {
-        target: options.release ?? context.projectName!,
-        cluster: options.cluster,
-        context: options.context,
-        kubeconfig: options.kubeconfig,
-        dryRun: options.dryRun,
+        ...clusterRequest(options, context),
         yes: options.yes,
         force: options.force,
         deleteData: options.deleteData,
