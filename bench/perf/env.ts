@@ -1,5 +1,5 @@
 // The processes a benchmark runs: our hack scripts, Nx and raw helm, each in a clean, explicit environment.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { run, type RunOutput } from './measure.ts';
@@ -37,12 +37,14 @@ export async function stopDaemon(root: string, env: NodeJS.ProcessEnv): Promise<
 
 /**
  * The floor Nx itself costs: a workspace with `plugins: []` and one project whose `noop` target runs the built-in
- * nx:noop executor, sharing the repository's node_modules.
+ * nx:noop executor, sharing the repository's node_modules and its .env.
  */
 export function createBaselineWorkspace(): { root: string; dispose(): void } {
   const root = mkdtempSync(path.join(tmpdir(), 'homelab-bench-baseline-'));
   writeFileSync(path.join(root, 'nx.json'), JSON.stringify({ plugins: [], cacheDirectory: '.nx/cache' }, null, 2));
   writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'baseline', private: true }, null, 2));
+  // The same Nx settings as the workspace under test (plugin isolation).
+  if (existsSync(path.join(repoRoot, '.env'))) copyFileSync(path.join(repoRoot, '.env'), path.join(root, '.env'));
   mkdirSync(path.join(root, 'base'));
   writeFileSync(path.join(root, 'base', 'project.json'), JSON.stringify({ name: 'base', targets: { noop: { executor: 'nx:noop' } } }, null, 2));
   mkdirSync(path.join(root, 'node_modules'));

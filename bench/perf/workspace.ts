@@ -150,7 +150,7 @@ export async function generateWorkspace(n: number): Promise<BenchWorkspace> {
     mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
     writeFileSync(path.join(root, file), text);
   };
-  for (const file of repoFiles('tools', 'hack', 'charts/common', 'nx.json', 'package.json', 'package-lock.json', '.gitignore', '.sops.yaml', DEMO_KEY_FILE, 'clusters/home/cluster.yaml', 'clusters/home/root.yaml', 'clusters/home/values/global.yaml')) {
+  for (const file of repoFiles('tools', 'hack', 'charts/common', 'nx.json', 'package.json', 'package-lock.json', '.env', '.gitignore', '.sops.yaml', DEMO_KEY_FILE, 'clusters/home/cluster.yaml', 'clusters/home/root.yaml', 'clusters/home/values/global.yaml')) {
     if (file.endsWith('.test.ts')) continue;
     mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
     cpSync(path.join(repoRoot, file), path.join(root, file));

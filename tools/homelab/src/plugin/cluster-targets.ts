@@ -48,18 +48,28 @@ export function clusterTargets(chart: Chart, releases: Release[], resolution: Re
   return targets;
 }
 
-/** The wave a chart installs in: its lowest release wave (the bootstrap chart always first). */
-function chartWave(chart: string, resolution: Resolution, options: NormalizedOptions): number {
-  if (chart === options.bootstrapChart) return Number.NEGATIVE_INFINITY;
-  return Math.min(...resolution.releases.filter((r) => r.chart === chart).map((r) => r.wave));
+/** The wave each chart installs in: its lowest release wave. Computed once per resolution, not once per pair of charts. */
+const chartWaves = new WeakMap<Resolution, Map<string, number>>();
+
+function wavesOf(resolution: Resolution): Map<string, number> {
+  let waves = chartWaves.get(resolution);
+  if (!waves) {
+    waves = new Map();
+    for (const r of resolution.releases) waves.set(r.chart, Math.min(waves.get(r.chart) ?? Number.POSITIVE_INFINITY, r.wave));
+    chartWaves.set(resolution, waves);
+  }
+  return waves;
 }
 
 /**
  * `nx run-many -t install` goes tier by tier: each install waits for the installs of every chart in a lower
- * wave. Task-graph edges only (dependsOn), no project-graph edges, so `nx affected` is not widened.
+ * wave (the bootstrap chart always first). Task-graph edges only (dependsOn), no project-graph edges, so
+ * `nx affected` is not widened.
  */
 function lowerWaves(chart: Chart, resolution: Resolution, options: NormalizedOptions): TargetConfiguration['dependsOn'] {
-  const wave = chartWave(chart.name, resolution, options);
-  const lower = [...new Set(resolution.releases.map((r) => r.chart))].filter((other) => other !== chart.name && chartWave(other, resolution, options) < wave).sort();
+  const waves = wavesOf(resolution);
+  const waveOf = (name: string) => (name === options.bootstrapChart ? Number.NEGATIVE_INFINITY : waves.get(name)!);
+  const wave = waveOf(chart.name);
+  const lower = [...waves.keys()].filter((other) => other !== chart.name && waveOf(other) < wave).sort();
   return lower.length ? [{ target: options.installTargetName, projects: lower }] : [];
 }
