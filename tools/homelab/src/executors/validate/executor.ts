@@ -1,6 +1,6 @@
-import type { ExecutorContext } from '@nx/devkit';
+import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { validate } from '../../core/commands/validate.ts';
-import { runExecutor, write } from '../run.ts';
+import { runExecutor, runWorkspaceBatch, write } from '../run.ts';
 
 export interface ValidateExecutorOptions {
   release?: string;
@@ -10,5 +10,12 @@ export interface ValidateExecutorOptions {
 export default async function validateExecutor(options: ValidateExecutorOptions, context: ExecutorContext) {
   return runExecutor(context, (ws) =>
     validate(ws, { target: options.release ?? context.projectName!, cluster: options.cluster, skipDependencyBuild: true }, write),
+  );
+}
+
+/** Every validate task of a run in one process (executors.json `batchImplementation`). */
+export function batch(taskGraph: TaskGraph, inputs: Record<string, ValidateExecutorOptions>, _overrides: unknown, context: ExecutorContext) {
+  return runWorkspaceBatch(taskGraph, inputs, context, ({ ws }, { project, options, write }) =>
+    validate(ws, { target: options.release ?? project, cluster: options.cluster, skipDependencyBuild: true }, write),
   );
 }
