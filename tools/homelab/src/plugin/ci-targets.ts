@@ -1,7 +1,7 @@
 import type { TargetConfiguration } from '@nx/devkit';
 import type { Chart, ClusterDeclaration, Release } from '../core/types.ts';
 import type { NormalizedOptions } from './options.ts';
-import { describeReleases, renderInputs, secretsInputs } from './targets.ts';
+import { describeReleases, renderingTarget } from './targets.ts';
 
 /** Where the CI render writes: one masked file per release, `<dir>/<cluster>/<release>.yaml`. */
 export const RENDER_OUTPUT_DIR = 'dist/rendered';
@@ -19,17 +19,12 @@ export function renderTarget(
   options: NormalizedOptions,
   workspaceRoot: string,
 ): TargetConfiguration {
-  return {
-    executor: '@homelab/nx:render',
-    cache: true,
-    dependsOn: chart.hasDependencies ? [options.depsTargetName] : [],
-    // Keyless placeholders follow the secrets files' key structure, so those files stay inputs.
-    inputs: [...renderInputs(chart, releases, clusters, workspaceRoot), ...secretsInputs(releases)],
+  return renderingTarget('render', chart, releases, clusters, options, workspaceRoot, {
     outputs: releases.map((r) => `{workspaceRoot}/${RENDER_OUTPUT_DIR}/${r.cluster}/${r.name}.yaml`),
     options: { outputDir: RENDER_OUTPUT_DIR },
     metadata: {
       technologies: ['helm', 'argocd'],
       description: `Render ${describeReleases(releases)} keyless into ${RENDER_OUTPUT_DIR}/ (CI; safe to upload)`,
     },
-  };
+  });
 }

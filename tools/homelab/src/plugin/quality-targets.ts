@@ -5,7 +5,7 @@ import type { Resolution } from '../core/releases.ts';
 import type { Chart, ClusterDeclaration, Release } from '../core/types.ts';
 import type { NormalizedOptions } from './options.ts';
 import { secretsTarget } from './secrets-target.ts';
-import { describeReleases, releaseConfigurations, renderInputs, secretsInputs, toolingInputs } from './targets.ts';
+import { describeReleases, renderingTarget, toolingInputs } from './targets.ts';
 
 type Input = NonNullable<TargetConfiguration['inputs']>[number];
 
@@ -17,17 +17,12 @@ export const WORKSPACE_PROJECT = 'workspace';
  * own. Reads what a render reads, secrets files only for their key structure (placeholders follow it).
  */
 export function lintTarget(chart: Chart, releases: Release[], clusters: ClusterDeclaration[], options: NormalizedOptions, workspaceRoot: string): TargetConfiguration {
-  return {
-    executor: '@homelab/nx:lint',
-    cache: true,
-    dependsOn: chart.hasDependencies ? [options.depsTargetName] : [],
-    inputs: [...renderInputs(chart, releases, clusters, workspaceRoot), ...secretsInputs(releases)],
-    configurations: releaseConfigurations(releases),
+  return renderingTarget('lint', chart, releases, clusters, options, workspaceRoot, {
     metadata: {
       technologies: ['helm'],
       description: chart.type === 'library' ? `helm lint --strict ${chart.dir} (library chart, on its own)` : `helm lint --strict ${describeReleases(releases)} with their ArgoCD values (keyless)`,
     },
-  };
+  });
 }
 
 /**
@@ -46,17 +41,13 @@ export function validateTarget(
   const crdInputs: Input[] = [...layout.charts.map((glob) => `${glob}/${CRDS_DIR}`), ...clusterDirs.map((dir) => `${dir}/${CRDS_DIR}`)]
     .sort()
     .map((dir) => `{workspaceRoot}/${dir}/**/*`);
-  return {
-    executor: '@homelab/nx:validate',
-    cache: true,
-    dependsOn: chart.hasDependencies ? [options.depsTargetName] : [],
-    inputs: [...renderInputs(chart, releases, clusters, workspaceRoot), ...secretsInputs(releases), ...crdInputs],
-    configurations: releaseConfigurations(releases),
+  return renderingTarget('validate', chart, releases, clusters, options, workspaceRoot, {
+    inputs: crdInputs,
     metadata: {
       technologies: ['helm', 'kubernetes'],
       description: `Validate the keyless renders of ${describeReleases(releases)} offline (Kubernetes schemas of the cluster's version, declared CRDs)`,
     },
-  };
+  });
 }
 
 /**

@@ -86,6 +86,31 @@ export function depsTarget(chart: Chart, workspaceRoot: string): TargetConfigura
   };
 }
 
+/**
+ * What every target that renders a chart's releases shares: its executor, cached, the chart's dependencies built
+ * first, exactly the render's inputs (secrets files too: decrypted, or the key structure placeholders follow), one
+ * configuration per release. `extra` adds or overrides fields.
+ */
+export function renderingTarget(
+  executor: string,
+  chart: Chart,
+  releases: Release[],
+  clusters: ClusterDeclaration[],
+  options: NormalizedOptions,
+  workspaceRoot: string,
+  extra: Partial<TargetConfiguration> & Pick<TargetConfiguration, 'metadata'>,
+): TargetConfiguration {
+  const { inputs = [], ...rest } = extra;
+  return {
+    executor: `${EXECUTOR_PACKAGE}:${executor}`,
+    cache: true,
+    dependsOn: chart.hasDependencies ? [options.depsTargetName] : [],
+    inputs: [...renderInputs(chart, releases, clusters, workspaceRoot), ...secretsInputs(releases), ...inputs],
+    configurations: releaseConfigurations(releases),
+    ...rest,
+  };
+}
+
 export function templateTarget(
   chart: Chart,
   releases: Release[],
@@ -93,11 +118,7 @@ export function templateTarget(
   options: NormalizedOptions,
   workspaceRoot: string,
 ): TargetConfiguration {
-  return {
-    executor: `${EXECUTOR_PACKAGE}:template`,
-    cache: true,
-    dependsOn: chart.hasDependencies ? [options.depsTargetName] : [],
-    inputs: [...renderInputs(chart, releases, clusters, workspaceRoot), ...secretsInputs(releases)],
+  return renderingTarget('template', chart, releases, clusters, options, workspaceRoot, {
     options: {},
     // `ci`: keyless placeholders, so CI renders without any age key and caches no secret.
     configurations: { ...releaseConfigurations(releases), ci: { keyless: true } },
@@ -105,7 +126,7 @@ export function templateTarget(
       technologies: ['helm', 'argocd'],
       description: `Render ${describeReleases(releases)} exactly as ArgoCD would (secrets masked)`,
     },
-  };
+  });
 }
 
 export function secretsInputs(releases: Release[]): Input[] {
