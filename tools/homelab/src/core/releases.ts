@@ -72,7 +72,7 @@ import { errorLine, HomelabError } from './errors.ts';
 import type { WorkspaceLayout } from './layout.ts';
 import { RepoFiles } from './repo-files.ts';
 import type { Chart, ClusterDeclaration, HelmParameter, Release, ValueFile } from './types.ts';
-import { isRecord, parseYamlDocuments } from './yaml-docs.ts';
+import { isRecord, optString, parseYamlDocuments, stringList } from './yaml-docs.ts';
 import { expandApplicationSet } from './argocd/applicationset.ts';
 import { argoObjects, readClusterObjects, type ArgoObject } from './argocd/manifests.ts';
 import { helmInflations, readKustomization, type Kustomization } from './argocd/kustomize.ts';
@@ -503,17 +503,6 @@ function parameters(value: unknown, where: string): HelmParameter[] {
   });
 }
 
-function optString(value: unknown, what: string): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value !== 'string') throw new HomelabError(`${what} must be a string`, 'quote the value');
-  return value;
-}
-
-function stringList(value: unknown, what: string): string[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new HomelabError(`${what} must be a list of strings`, 'quote the entries');
-  return value;
-}
 
 function flag(value: unknown, what: string): boolean {
   if (value === undefined || value === null) return false;

@@ -32,3 +32,17 @@ export function parseYamlDocument(text: string, file: string): unknown {
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** An optional string field of a manifest ('' when absent); `what` names the file and field in the error. */
+export function optString(value: unknown, what: string): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string') throw new HomelabError(`${what} must be a string`, 'quote the value');
+  return value;
+}
+
+/** An optional list-of-strings field of a manifest ([] when absent). */
+export function stringList(value: unknown, what: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new HomelabError(`${what} must be a list of strings`, 'quote the entries');
+  return value;
+}

@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { HomelabError } from '../errors.ts';
 import type { RepoFiles } from '../repo-files.ts';
 import type { ValueFile } from '../types.ts';
-import { isRecord, parseYamlDocument } from '../yaml-docs.ts';
+import { isRecord, optString, parseYamlDocument, stringList } from '../yaml-docs.ts';
 
 /** The names kustomize accepts for a kustomization file, in its order of preference. */
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
@@ -127,14 +127,3 @@ function normalize(p: string): string {
   return n === '.' ? '' : n;
 }
 
-function optString(value: unknown, what: string): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value !== 'string') throw new HomelabError(`${what} must be a string`, 'quote the value');
-  return value;
-}
-
-function stringList(value: unknown, what: string): string[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new HomelabError(`${what} must be a list of strings`, 'quote the entries');
-  return value;
-}
