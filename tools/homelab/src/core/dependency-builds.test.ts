@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readChart } from './charts.ts';
 import { dependencyBuilder } from './dependency-builds.ts';
+import { buildDependencies } from './render.ts';
 import { HomelabError } from './errors.ts';
 import { resolveHelm, type Helm } from './helm.ts';
 
@@ -19,9 +20,10 @@ beforeAll(async () => {
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 /** The example's charts (all built on charts/common, declared alike), without any built archive. */
-function exampleCharts(): string {
+function exampleCharts(withNodeModules = false): string {
   const root = mkdtempSync(path.join(tmpdir(), 'dependency-builds-'));
   dirs.push(root);
+  if (withNodeModules) mkdirSync(path.join(root, 'node_modules'));
   for (const chart of ['common', ...APPS]) {
     cpSync(path.join(REPO, 'charts', chart), path.join(root, 'charts', chart), { recursive: true, filter: (src) => !src.endsWith('.tgz') });
   }
@@ -87,3 +89,52 @@ describe('dependencyBuilder', () => {
     });
   });
 });
+
+describe('buildDependencies with a stamp (node_modules/.cache/homelab/deps)', () => {
+  it('skips helm while Chart.yaml, Chart.lock, the library files, helm and the archives are unchanged', async () => {
+    const root = exampleCharts(true);
+    const { helm, calls } = loggingHelm(root);
+    const chart = await readChart(root, 'charts/monitoring');
+    const build = () => buildDependencies(root, helm, chart);
+    await build();
+    const before = render(root, 'monitoring');
+    const archive = path.join(root, 'charts/monitoring/charts/common-0.1.0.tgz');
+    const firstArchive = readFileSync(archive);
+    await build();
+    expect(calls()).toHaveLength(1);
+    expect(render(root, 'monitoring')).toBe(before);
+
+    // A library template changes: helm packages it again and the render shows it.
+    const names = path.join(root, 'charts/common/templates/_names.tpl');
+    writeFileSync(names, readFileSync(names, 'utf8').replace(/^(app\.kubernetes\.io\/managed-by: .*)$/m, '$1\nbench/stamp: "1"'));
+    await build();
+    expect(calls()).toHaveLength(2);
+    expect(render(root, 'monitoring')).toContain('bench/stamp: "1"');
+
+    // The archive changed behind our back (an older build put back), or Chart.lock did: helm again.
+    writeFileSync(archive, firstArchive);
+    await build();
+    expect(render(root, 'monitoring')).toContain('bench/stamp: "1"');
+    edit(path.join(root, 'charts/monitoring/Chart.lock'), (t) => t.replace(/^generated: .*$/m, 'generated: "2030-01-01T00:00:00Z"'));
+    await build();
+    await build();
+    expect(calls()).toHaveLength(4);
+  });
+
+  it('always runs helm without node_modules, or for a chart without Chart.lock', async () => {
+    for (const [withNodeModules, removeLock] of [[false, false], [true, true]]) {
+      const root = exampleCharts(withNodeModules);
+      if (removeLock) rmSync(path.join(root, 'charts/arr/Chart.lock'));
+      const { helm, calls } = loggingHelm(root);
+      const chart = await readChart(root, 'charts/arr');
+      await buildDependencies(root, helm, chart);
+      if (removeLock) rmSync(path.join(root, 'charts/arr/Chart.lock'));
+      await buildDependencies(root, helm, chart);
+      expect(calls()).toHaveLength(2);
+    }
+  });
+});
+
+function edit(file: string, change: (text: string) => string): void {
+  writeFileSync(file, change(readFileSync(file, 'utf8')));
+}

@@ -9,6 +9,7 @@
  */
 import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { dependencyStamp } from './dependency-stamp.ts';
 import type { Helm } from './helm.ts';
 import { buildDependencies } from './render.ts';
 import type { Chart } from './types.ts';
@@ -30,7 +31,10 @@ export function dependencyBuilder(root: string, helm: Helm): DependencyBuilder {
     }
     const from = await leader;
     if (from === undefined) return buildDependencies(root, helm, chart);
+    const stamp = await dependencyStamp(root, helm, chart);
+    if (await stamp?.fresh()) return;
     await copyArchives(path.join(root, from, 'charts'), path.join(root, chart.dir, 'charts'));
+    await stamp?.record();
   };
 }
 

@@ -4,6 +4,7 @@ import type { Helm } from './helm.ts';
 import { createMasker, type Masker } from './mask.ts';
 import { failureLine, runTool } from './process.ts';
 import { readChart } from './charts.ts';
+import { dependencyStamp } from './dependency-stamp.ts';
 import type { Chart, Release } from './types.ts';
 import { buildHelmValues, type HelmValues, type SecretSource } from './values.ts';
 
@@ -53,10 +54,13 @@ export async function renderRelease(ctx: RenderContext, release: Release): Promi
 
 /**
  * `helm dependency build --skip-refresh`: packages `file://` dependencies into the chart's charts/ folder,
- * offline. Charts with dependencies do not render without it.
+ * offline. Charts with dependencies do not render without it. Skipped while the archives there are still what
+ * the last build made from the same inputs (dependency-stamp.ts).
  */
 export async function buildDependencies(root: string, helm: Helm, chart: Chart): Promise<void> {
   if (!chart.hasDependencies) return;
+  const stamp = await dependencyStamp(root, helm, chart);
+  if (await stamp?.fresh()) return;
   const result = await runTool(helm.bin, ['dependency', 'build', '--skip-refresh', '.'], { cwd: path.resolve(root, chart.dir) });
   if (result.exitCode !== 0) {
     throw new HomelabError(
@@ -64,6 +68,7 @@ export async function buildDependencies(root: string, helm: Helm, chart: Chart):
       'check the dependencies in Chart.yaml (file:// paths must point at charts in this repo)',
     );
   }
+  await stamp?.record();
 }
 
 /**
