@@ -12,7 +12,7 @@ import { isUnreachable, kubectlArgs, unreachable, type KubeTarget } from '../kub
 import { createMasker, type Masker } from '../mask.ts';
 import { failureLine } from '../process.ts';
 import type { ExternalRelease } from '../releases.ts';
-import { renderRelease } from '../render.ts';
+import { buildDependencies, renderRelease } from '../render.ts';
 import { openSecrets } from '../secret-source.ts';
 import { discoverAgeKeys, recipientOf } from '../secrets/index.ts';
 import { ageRecipients, parseMetadata } from '../secrets/metadata.ts';
@@ -80,6 +80,9 @@ export async function bootstrap(ws: Workspace, request: BootstrapRequest, write:
   if (!existsSync(path.resolve(ws.root, rootFile))) {
     throw new HomelabError(`${rootFile} not found: the root app-of-apps of cluster ${cluster.name}`, 'add the root Application (it points ArgoCD at the cluster directory)');
   }
+  // The system chart is installed (and shown, dry) from the working tree: its file:// dependencies must be packaged.
+  const systemChart = ws.resolution.charts.find((c) => c.dir === system.chartDir);
+  if (systemChart) await buildDependencies(ws.root, ws.helm, systemChart);
   const secrets = await openSecrets(ws.root, { keyless: Boolean(request.dryRun) });
   const argocdChange = await prepareChange(ws.root, externalAsRelease(argocd), chart, secrets);
   const systemChange = await prepareChange(ws.root, system, { chart: system.chartDir }, secrets);
