@@ -5,12 +5,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { generateIdentity, identityToRecipient } from 'age-encryption';
-import { execa, execaSync } from 'execa';
+import { execa } from 'execa';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HomelabError } from '../errors.ts';
 import { decryptFile } from '../secrets/index.ts';
 import { parseSecretPath, parseSecretsArgs } from './secrets.ts';
+import { hasPty, runOnTerminal } from '../../../../../test/support/pty.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../..');
 const fixtures = path.join(root, 'test/fixtures/sops/humphd-sops-age');
@@ -39,45 +40,9 @@ function secretsCli(args: string[], options: { input?: string; env?: Record<stri
   });
 }
 
-/**
- * Runs hack/secrets on a pseudo-terminal (python3's pty: Node has none), answering each prompt once it appears,
- * and returns everything the terminal showed.
- */
-const PTY_DRIVER = `
-import json, os, pty, select, sys
-argv, answers = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(argv[0], argv)
-shown = b''
-def pump(until=None):
-    global shown
-    while until is None or until.encode() not in shown:
-        if not select.select([fd], [], [], 30)[0]:
-            return
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            return
-        if not chunk:
-            return
-        shown += chunk
-for prompt, answer in answers:
-    pump(prompt)
-    os.write(fd, answer.encode())
-pump()
-status = os.waitpid(pid, 0)[1]
-sys.stdout.write(json.dumps({"shown": shown.decode(), "code": os.waitstatus_to_exitcode(status)}))
-`;
-const hasPython = execaSync('python3', ['-c', 'import pty'], { reject: false }).exitCode === 0;
-
-async function onTerminal(args: string[], answers: [string, string][] = []): Promise<{ shown: string; code: number }> {
-  const run = await execa('python3', ['-c', PTY_DRIVER, JSON.stringify([process.execPath, path.join(root, 'hack/secrets'), ...args]), JSON.stringify(answers)], {
-    env: env(),
-    extendEnv: false,
-    cwd: tmp,
-  });
-  return JSON.parse(run.stdout as string);
+/** Runs hack/secrets on a pseudo-terminal, answering each prompt once it appears. */
+function onTerminal(args: string[], answers: [string, string][] = []) {
+  return runOnTerminal([process.execPath, path.join(root, 'hack/secrets'), ...args], answers, { env: env(), cwd: tmp });
 }
 
 /** A fresh copy of the repository's secrets.yaml (demo key) in its own directory. */
@@ -298,7 +263,7 @@ describe('hack/secrets on the repository secrets.yaml (demo key)', () => {
   });
 });
 
-describe.skipIf(!hasPython)('hack/secrets on a terminal', () => {
+describe.skipIf(!hasPty)('hack/secrets on a terminal', () => {
   it('set asks twice with echo off; entries that differ change nothing', async () => {
     const file = copyOfRepoSecrets();
     const typed = await onTerminal(['set', 'gitops.repository.token', '--file', file], [['(hidden): ', 'typed-at-the-prompt\r'], ['Again: ', 'typed-at-the-prompt\r']]);

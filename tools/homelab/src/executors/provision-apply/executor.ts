@@ -1,7 +1,7 @@
-import { createInterface } from 'node:readline/promises';
 import type { ExecutorContext } from '@nx/devkit';
 import { HomelabError } from '../../core/errors.ts';
 import { describeApply, provisionApply, type ProvisionApplyOptions } from '../../core/provision.ts';
+import { terminalConfirm } from '../../core/terminal.ts';
 import { runShell, write } from '../run.ts';
 
 export interface ProvisionApplyExecutorOptions {
@@ -23,7 +23,8 @@ export default async function provisionApplyExecutor(options: ProvisionApplyExec
     write(`# in ${provisionDir}/: ${describeApply(apply).join(' ')}\n`);
     // A dry run changes nothing, so it needs no confirmation; a real run changes machines.
     if (!apply.check && !options.yes) {
-      if (!process.stdin.isTTY) {
+      const confirm = terminalConfirm();
+      if (!confirm) {
         throw new HomelabError('provision apply changes real machines and there is no terminal to confirm on', 'pass --yes, or preview with --check');
       }
       if (!(await confirm(`Run ${provisionDir}/site.yaml on these machines?`))) {
@@ -32,13 +33,4 @@ export default async function provisionApplyExecutor(options: ProvisionApplyExec
     }
     await provisionApply(apply);
   });
-}
-
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
 }
