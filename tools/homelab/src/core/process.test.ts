@@ -17,4 +17,10 @@ describe('runTool', () => {
     expect(result.exitCode).toBe(3);
     expect(lines.sort()).toEqual(['one', 'three', 'two']);
   });
+
+  it('reports a binary that cannot start as a failed run with its reason, not a thrown error', async () => {
+    const result = await runTool('/nonexistent/helm', ['version']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('ENOENT');
+  });
 });

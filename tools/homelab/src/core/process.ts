@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 
 export interface RunOptions {
@@ -39,18 +38,21 @@ function withPipes(bin: string, args: string[], extraInputs: number): [string, s
 }
 
 /**
- * Runs a real CLI (helm, kubectl, sops, ansible) without a shell; never rejects: a non-zero exit, a signal or a
- * binary that cannot start all come back as a non-zero exitCode. Plain node:child_process: every hack script and
- * executor process starts through here, and execa would add a hundred modules to load to each.
+ * Runs a real CLI (helm, kubectl, sops, ansible) through execa, without a shell; never rejects: a non-zero exit,
+ * a signal or a binary that cannot start all come back as a non-zero exitCode. execa is imported on the first
+ * call, so code paths that never run a tool (cache hits, refusals) do not pay for loading it.
  */
-export function runTool(bin: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+export async function runTool(bin: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const { execa } = await import('execa');
   const inputs = options.inputs ?? [];
   const extraPipes = inputs.slice(1).map(() => 'pipe' as const);
   const [command, argv] = withPipes(bin, args, extraPipes.length);
-  const child = spawn(command, argv, {
+  const child = execa(command, argv, {
     cwd: options.cwd,
-    env: options.env ? { ...process.env, ...options.env } : process.env,
+    env: options.env,
     timeout: options.timeoutMs,
+    reject: false,
+    stripFinalNewline: false,
     stdio: [inputs.length > 0 ? 'pipe' : 'ignore', 'pipe', 'pipe', ...extraPipes],
   });
   inputs.forEach((input, index) => {
@@ -59,30 +61,21 @@ export function runTool(bin: string, args: string[], options: RunOptions = {}): 
     stream.on('error', () => {});
     stream.end(input);
   });
-  const stdout: Buffer[] = [];
-  const stderr: Buffer[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
-  child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
   // One splitter per stream: a partial stdout line must not be glued to a stderr line.
   const splitters = options.onLine ? [lineSplitter(options.onLine), lineSplitter(options.onLine)] : [];
   if (splitters.length) {
     child.stdout!.on('data', splitters[0].push);
     child.stderr!.on('data', splitters[1].push);
   }
-  return new Promise((resolve) => {
-    let startError = '';
-    child.on('error', (err) => {
-      startError = `${err.message}\n`;
-    });
-    child.on('close', (code) => {
-      splitters.forEach((s) => s.flush());
-      resolve({
-        exitCode: startError || code === null ? 1 : code,
-        stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8') + startError,
-      });
-    });
-  });
+  const result = await child;
+  splitters.forEach((s) => s.flush());
+  // A binary that cannot start has no exit code: its reason goes where a tool's error would.
+  const startFailure = result.exitCode === undefined && result.failed ? `${result.shortMessage}\n` : '';
+  return {
+    exitCode: result.exitCode ?? 1,
+    stdout: String(result.stdout ?? ''),
+    stderr: String(result.stderr ?? '') + startFailure,
+  };
 }
 
 function lineSplitter(onLine: (line: string) => void) {
