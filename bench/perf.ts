@@ -5,6 +5,7 @@
 //
 // Default: N = 30, 100, 300, 1000; run-many only up to N = 100 (--full: at every N). --quick: N = 30, 100, fewer runs.
 // --affected-commits: length of the synthetic history of bench/affected.ts (0 skips it).
+// --only hack,nx-run,run-many,inference,affected: just those scenarios.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -27,13 +28,14 @@ export default async function main(args: string[]): Promise<void> {
       full: { type: 'boolean' },
       runs: { type: 'string' },
       'affected-commits': { type: 'string' },
+      only: { type: 'string' },
       keep: { type: 'boolean' },
       out: { type: 'string', default: path.join(repoRoot, 'bench', 'results.md') },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    process.stdout.write('usage: npm run bench [-- --sizes 30,100] [--quick | --full] [--runs N] [--affected-commits N] [--keep] [--out FILE]\n       npm run bench -- <name> [options]   (other benchmarks: affected)\n');
+    process.stdout.write('usage: npm run bench [-- --sizes 30,100] [--quick | --full] [--runs N] [--affected-commits N] [--only hack,nx-run,run-many,inference,affected] [--keep] [--out FILE]\n       npm run bench -- <name> [options]   (other benchmarks: affected)\n');
     return;
   }
   const quick = values.quick ?? false;
@@ -43,6 +45,8 @@ export default async function main(args: string[]): Promise<void> {
   // Whole-workspace runs are the expensive part: fewer rounds, and only up to N = 100 unless --full.
   const manyRuns = quick ? 1 : Math.max(1, Math.min(runs, 3));
   const manyMax = values.full ? Infinity : 100;
+  const scenarios = new Set((values.only ?? 'hack,nx-run,run-many,inference,affected').split(','));
+  const wanted = (name: string) => scenarios.has(name);
 
   const helm = (await resolveHelm()).bin;
   const machine = describeMachine(helm);
@@ -57,20 +61,28 @@ export default async function main(args: string[]): Promise<void> {
         const ctx = await createContext(ws, helm, runs);
         const result: SizeResult = { n, runMany: [] };
         results.push(result);
-        log(`N = ${n}: hack/template vs raw helm`);
-        result.hack = await hackVsRaw(ctx);
-        log(`N = ${n}: nx run`);
-        result.nxRun = await nxRun(ctx, baseline.root);
-        if (n <= manyMax) {
+        if (wanted('hack')) {
+          log(`N = ${n}: hack/template vs raw helm`);
+          result.hack = await hackVsRaw(ctx);
+        }
+        if (wanted('nx-run')) {
+          log(`N = ${n}: nx run`);
+          result.nxRun = await nxRun(ctx, baseline.root);
+        }
+        if (wanted('run-many') && n <= manyMax) {
           for (const target of ['template', 'render']) {
             log(`N = ${n}: nx run-many -t ${target}`);
             result.runMany.push(await runMany(ctx, target, manyRuns));
           }
         }
-        log(`N = ${n}: inference`);
-        result.inference = await inference(ctx, Math.max(2, Math.min(runs, 3)));
-        log(`N = ${n}: affected`);
-        result.affected = await affectedAtScale(ctx);
+        if (wanted('inference')) {
+          log(`N = ${n}: inference`);
+          result.inference = await inference(ctx, Math.max(2, Math.min(runs, 3)));
+        }
+        if (wanted('affected')) {
+          log(`N = ${n}: affected`);
+          result.affected = await affectedAtScale(ctx);
+        }
       } finally {
         if (values.keep) log(`kept ${ws.root}`);
         else ws.dispose();
@@ -80,7 +92,7 @@ export default async function main(args: string[]): Promise<void> {
     baseline.dispose();
   }
 
-  const commits = values['affected-commits'] ?? (quick ? '6' : '20');
+  const commits = wanted('affected') ? (values['affected-commits'] ?? (quick ? '6' : '20')) : '0';
   let affectedBench: string | undefined;
   if (commits !== '0') {
     log(`affected precision/recall on a synthetic history of ${commits} commits (bench/affected.ts)`);

@@ -21,6 +21,10 @@ export class RepoFiles {
   readonly root: string;
   readonly #texts = new Map<string, Promise<string | undefined>>();
   readonly #listings = new Map<string, Promise<DirEntry[]>>();
+  /** For reads(): how often each directory was listed, and how often that was for an isFile/isDir question. */
+  readonly #listed = new Map<string, number>();
+  readonly #askedIn = new Map<string, number>();
+  readonly #answers = new Map<string, boolean>();
 
   constructor(root: string) {
     this.root = root;
@@ -42,6 +46,7 @@ export class RepoFiles {
 
   /** Entries of a directory sorted by name ([] when it does not exist). */
   entries(rel: string): Promise<DirEntry[]> {
+    increment(this.#listed, rel);
     let listing = this.#listings.get(rel);
     if (!listing) {
       listing = this.#list(rel);
@@ -69,21 +74,33 @@ export class RepoFiles {
     return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** Everything read so far (a cache key is built from it): file texts (undefined: no such file) and listings. */
-  async reads(): Promise<{ texts: [string, string | undefined][]; listings: [string, DirEntry[]][] }> {
+  /**
+   * Everything read so far, for a cache key: file texts (undefined: no such file), the answers to isFile/isDir, and
+   * the listings used as a whole (walk, glob, entries). A directory listed only to answer isFile/isDir counts by
+   * those answers alone, so a new `charts/` folder in a chart (helm dependency build) changes nothing the resolver
+   * saw. Counting calls rather than flagging them keeps this right whatever the order concurrent reads finish in.
+   */
+  async reads(): Promise<{ texts: [string, string | undefined][]; answers: [string, boolean][]; listings: [string, DirEntry[]][] }> {
     const settle = <T>(map: Map<string, Promise<T>>) => Promise.all([...map].map(async ([rel, value]) => [rel, await value] as [string, T]));
-    return { texts: await settle(this.#texts), listings: await settle(this.#listings) };
+    const whole = new Map([...this.#listings].filter(([rel]) => (this.#listed.get(rel) ?? 0) > (this.#askedIn.get(rel) ?? 0)));
+    return { texts: await settle(this.#texts), answers: [...this.#answers], listings: await settle(whole) };
   }
 
   async isFile(rel: string): Promise<boolean> {
     const { dir, base } = splitPath(rel);
-    return (await this.entries(dir)).some((e) => e.name === base && e.file);
+    increment(this.#askedIn, dir);
+    const answer = (await this.entries(dir)).some((e) => e.name === base && e.file);
+    this.#answers.set(`file:${rel}`, answer);
+    return answer;
   }
 
   async isDir(rel: string): Promise<boolean> {
     if (rel === '') return true;
     const { dir, base } = splitPath(rel);
-    return (await this.entries(dir)).some((e) => e.name === base && e.dir);
+    increment(this.#askedIn, dir);
+    const answer = (await this.entries(dir)).some((e) => e.name === base && e.dir);
+    this.#answers.set(`dir:${rel}`, answer);
+    return answer;
   }
 
   /** Directories (or files) below `rel`, depth-first in name order, at most `depth` levels down. */
@@ -134,6 +151,10 @@ function isFileSync(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+function increment(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
 }
 
 function splitPath(rel: string): { dir: string; base: string } {

@@ -74,6 +74,22 @@ describe('resolution cache', () => {
     expect(r.runs).toBe(4);
   });
 
+  it('is not fooled by files the resolver never looked at, nor blind to one it only looked for', async () => {
+    const root = workspace('basic');
+    const r = counted(root, ['charts/*', 'platform/*']);
+    const web = async () => (await r.resolve()).releases.find((x) => x.chart === 'web' && x.cluster === 'home')!;
+    const chartDir = (await web()).chartDir;
+    // helm dependency build creates charts/ inside the chart: the resolver only asked whether files exist there.
+    mkdirSync(path.join(root, chartDir, 'charts'));
+    writeFileSync(path.join(root, chartDir, 'charts', 'common-0.1.0.tgz'), 'archive');
+    await r.resolve();
+    expect(r.runs).toBe(1);
+    // A value file the release lists disappears from that same directory: an answer the resolver relied on.
+    rmSync(path.join(root, chartDir, 'values.yaml'));
+    await expect(r.resolve()).rejects.toThrow(`value file`);
+    expect(r.runs).toBe(2);
+  });
+
   it('resolves again when a file only helm reads for an app-of-apps chart changes', async () => {
     const root = workspace('app-of-apps');
     const r = counted(root);

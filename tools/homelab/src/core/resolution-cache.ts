@@ -1,10 +1,10 @@
 /**
  * Resolution cache. A resolution is a function of what the resolver read through RepoFiles (Chart.yaml files,
- * ArgoCD manifests, directory listings), of the layout and of the resolver's code — plus, for app-of-apps charts,
- * of every file helm read to render them and of the helm binary. The last resolution of a layout is kept in
- * `<root>/node_modules/.cache/homelab/resolution-<layout>.json` with the content hash of each of those inputs, and
- * reused only while every one of them still hashes the same. So the plugin, each executor process and each hack
- * script resolve once per change instead of once per chart and per process.
+ * ArgoCD manifests, which files exist, directory listings), of the layout and of the resolver's code — plus, for
+ * app-of-apps charts, of every file helm read to render them and of the helm binary. The last resolution of a
+ * layout is kept in `<root>/node_modules/.cache/homelab/resolution-<layout>.json` with the content hash of each of
+ * those inputs, and reused only while every one of them still hashes the same. So the plugin, each executor process
+ * and each hack script resolve once per change instead of once per chart and per process.
  *
  * A resolution holds no secret: it comes from git-tracked manifests, and app-of-apps charts may not read secrets
  * files (render.ts refuses). No cache is written where the workspace has no node_modules (temp worktrees).
@@ -29,7 +29,9 @@ interface Entry {
   key: string;
   /** workspace-relative path → hash of its text ('' when the file did not exist). */
   texts: [string, string][];
-  /** workspace-relative directory → hash of its listing. */
+  /** `file:<path>` / `dir:<path>` → what isFile/isDir answered. */
+  answers: [string, boolean][];
+  /** workspace-relative directory → hash of its listing (listings used as a whole). */
   listings: [string, string][];
   /** The app-of-apps releases rendered with helm, and every file helm read for them (hashed as bytes). */
   rendered: Release[];
@@ -58,10 +60,9 @@ export async function cachedResolution(
   }
   const files = new RepoFiles(layout.root);
   const { resolution, rendered } = await compute(files);
-  if (useCache) {
-    const entry = await describe(key, files, resolution, rendered, helmIdentity);
-    // Only what survives JSON exactly (a YAML timestamp in valuesObject, say, would not): otherwise recompute each time.
-    if (isDeepStrictEqual(JSON.parse(JSON.stringify(resolution)), resolution)) writeEntry(dir, file, entry);
+  // Only what survives JSON exactly is stored (a YAML timestamp in valuesObject, say, would not): otherwise resolve each time.
+  if (useCache && isDeepStrictEqual(JSON.parse(JSON.stringify(resolution)), resolution)) {
+    writeEntry(dir, file, await describe(key, files, resolution, rendered, helmIdentity));
   }
   return resolution;
 }
@@ -85,6 +86,7 @@ async function describe(key: string, files: RepoFiles, resolution: Resolution, r
   return {
     key,
     texts: reads.texts.map(([rel, text]) => [rel, text === undefined ? MISSING : sha256(text)]),
+    answers: reads.answers,
     listings: reads.listings.map(([rel, entries]) => [rel, sha256(JSON.stringify(entries))]),
     rendered,
     files: hashRendered(files.root, resolution, rendered),
@@ -113,7 +115,13 @@ function renderedFiles(root: string, resolution: Resolution, rendered: Release[]
 }
 
 function listFiles(root: string, dir: string): string[] {
-  return readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true })
+  let entries;
+  try {
+    entries = readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
     .filter((d) => d.isFile())
     .map((d) => path.relative(root, path.join(d.parentPath, d.name)).split(path.sep).join('/'))
     .filter((rel) => !rel.slice(dir.length + 1).startsWith('charts/'));
@@ -136,6 +144,10 @@ async function stillValid(entry: Entry, root: string, helmIdentity: () => Promis
   for (const [rel, hash] of entry.texts) {
     const text = await files.text(rel);
     if ((text === undefined ? MISSING : sha256(text)) !== hash) return false;
+  }
+  for (const [question, answer] of entry.answers) {
+    const rel = question.slice(question.indexOf(':') + 1);
+    if ((question.startsWith('file:') ? await files.isFile(rel) : await files.isDir(rel)) !== answer) return false;
   }
   for (const [rel, hash] of entry.listings) {
     if (sha256(JSON.stringify(await files.entries(rel))) !== hash) return false;
