@@ -7,13 +7,12 @@
  * other files in charts/) runs helm as usual, and so does every chart of a group whose first build failed, so each
  * reports its own error.
  */
-import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { dependencyStamp } from './dependency-stamp.ts';
+import { dependencyStamp, localDependencies } from './dependency-stamp.ts';
 import type { Helm } from './helm.ts';
 import { buildDependencies } from './render.ts';
 import type { Chart } from './types.ts';
-import { isRecord, parseYamlDocument } from './yaml-docs.ts';
 
 export type DependencyBuilder = (chart: Chart) => Promise<void>;
 
@@ -21,7 +20,8 @@ export function dependencyBuilder(root: string, helm: Helm): DependencyBuilder {
   const leaders = new Map<string, Promise<string | undefined>>();
   return async (chart) => {
     if (!chart.hasDependencies) return;
-    const key = await sharedBuildKey(root, chart);
+    const local = localDependencies(root, chart);
+    const key = local && sharedBuildKey(root, chart, local.dependencies, local.lock);
     if (key === undefined) return buildDependencies(root, helm, chart);
     const leader = leaders.get(key);
     if (!leader) {
@@ -31,36 +31,31 @@ export function dependencyBuilder(root: string, helm: Helm): DependencyBuilder {
     }
     const from = await leader;
     if (from === undefined) return buildDependencies(root, helm, chart);
-    const stamp = await dependencyStamp(root, helm, chart);
-    if (await stamp?.fresh()) return;
-    await copyArchives(path.join(root, from, 'charts'), path.join(root, chart.dir, 'charts'));
-    await stamp?.record();
+    const stamp = dependencyStamp(root, helm, chart, local);
+    if (stamp?.fresh()) return;
+    copyArchives(path.join(root, from, 'charts'), path.join(root, chart.dir, 'charts'));
+    stamp?.record();
   };
 }
 
-/** What makes two charts' dependency builds identical, or undefined when the build cannot be shared. */
-async function sharedBuildKey(root: string, chart: Chart): Promise<string | undefined> {
-  const dir = path.join(root, chart.dir);
-  const [chartYaml, lock, existing] = await Promise.all([
-    readFile(path.join(dir, 'Chart.yaml'), 'utf8'),
-    readFile(path.join(dir, 'Chart.lock'), 'utf8').catch(() => undefined),
-    readdir(path.join(dir, 'charts')).catch(() => [] as string[]),
-  ]);
-  if (lock === undefined || existing.some((name) => !name.endsWith('.tgz'))) return undefined;
-  const meta = parseYamlDocument(chartYaml, `${chart.dir}/Chart.yaml`);
-  const dependencies = isRecord(meta) && Array.isArray(meta.dependencies) ? meta.dependencies : [];
-  const resolved = [];
-  for (const dep of dependencies) {
-    const repository = isRecord(dep) && typeof dep.repository === 'string' ? dep.repository : '';
-    if (!repository.startsWith('file://')) return undefined;
-    resolved.push({ ...dep, repository: path.resolve(dir, repository.slice('file://'.length)) });
-  }
-  return JSON.stringify([resolved, lock.replace(/^generated:.*$/m, '')]);
+/** What makes two charts' dependency builds identical, or undefined when something else sits in charts/. */
+function sharedBuildKey(root: string, chart: Chart, dependencies: Record<string, unknown>[], lock: string): string | undefined {
+  const existing = readdirOptional(path.join(root, chart.dir, 'charts'));
+  if (existing.some((name) => !name.endsWith('.tgz'))) return undefined;
+  return JSON.stringify([dependencies, lock.replace(/^generated:.*$/m, '')]);
 }
 
 /** The archives helm would have written: the leader's, replacing whatever archives were there. */
-async function copyArchives(from: string, to: string): Promise<void> {
-  await mkdir(to, { recursive: true });
-  for (const name of await readdir(to)) if (name.endsWith('.tgz')) await rm(path.join(to, name));
-  for (const name of await readdir(from)) if (name.endsWith('.tgz')) await copyFile(path.join(from, name), path.join(to, name));
+function copyArchives(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const name of readdirOptional(to)) if (name.endsWith('.tgz')) rmSync(path.join(to, name));
+  for (const name of readdirOptional(from)) if (name.endsWith('.tgz')) copyFileSync(path.join(from, name), path.join(to, name));
+}
+
+function readdirOptional(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }

@@ -5,20 +5,44 @@
  * read — the chart's Chart.yaml and Chart.lock, every file of each `file://` dependency, the helm binary — and of
  * the archives it wrote. The build is skipped only while all of those still hash the same. Charts with a dependency
  * that is not `file://` (a Helm repository) or without Chart.lock get no stamp: helm runs every time.
+ * Files are read synchronously: a handful of small files per chart, many charts per batch.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Helm } from './helm.ts';
 import type { Chart } from './types.ts';
 import { isRecord, parseYamlDocument } from './yaml-docs.ts';
 
+/** What `helm dependency build` reads for a chart whose dependencies are all local. */
+export interface LocalDependencies {
+  chartYaml: string;
+  lock: string;
+  /** Chart.yaml `dependencies`, each `repository` resolved to the absolute directory of its `file://` chart. */
+  dependencies: Record<string, unknown>[];
+}
+
+/** The chart's dependency declaration, or undefined when it has no Chart.lock or a dependency is not `file://`. */
+export function localDependencies(root: string, chart: Chart): LocalDependencies | undefined {
+  const dir = path.join(root, chart.dir);
+  const lock = readOptional(path.join(dir, 'Chart.lock'));
+  if (lock === undefined) return undefined;
+  const chartYaml = readFileSync(path.join(dir, 'Chart.yaml'), 'utf8');
+  const meta = parseYamlDocument(chartYaml, `${chart.dir}/Chart.yaml`);
+  const dependencies: Record<string, unknown>[] = [];
+  for (const dep of isRecord(meta) && Array.isArray(meta.dependencies) ? meta.dependencies : []) {
+    const repository = isRecord(dep) && typeof dep.repository === 'string' ? dep.repository : '';
+    if (!repository.startsWith('file://')) return undefined;
+    dependencies.push({ ...dep, repository: path.resolve(dir, repository.slice('file://'.length)) });
+  }
+  return { chartYaml, lock, dependencies };
+}
+
 export interface DependencyStamp {
   /** The archives in charts/ are those the last build wrote from the current inputs. */
-  fresh(): Promise<boolean>;
+  fresh(): boolean;
   /** Call after a successful build (or a copy of an identical build). */
-  record(): Promise<void>;
+  record(): void;
 }
 
 interface Stored {
@@ -28,26 +52,28 @@ interface Stored {
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
-export async function dependencyStamp(root: string, helm: Helm, chart: Chart): Promise<DependencyStamp | undefined> {
-  if (!existsSync(path.join(root, 'node_modules'))) return undefined;
-  const inputs = await buildInputs(root, helm, chart);
-  if (inputs === undefined) return undefined;
+export function dependencyStamp(root: string, helm: Helm, chart: Chart, local = localDependencies(root, chart)): DependencyStamp | undefined {
+  if (local === undefined || !existsSync(path.join(root, 'node_modules'))) return undefined;
+  const inputs = createHash('sha256').update(`${helm.bin}\0${helm.version}\0${local.chartYaml}\0${local.lock}\0`);
+  for (const dep of local.dependencies) {
+    const depDir = dep.repository as string;
+    for (const rel of filesBelow(depDir)) inputs.update(`${rel}\0${sha256(readFileSync(path.join(depDir, rel)))}\0`);
+  }
+  const key = inputs.digest('hex');
   const file = path.join(root, 'node_modules', '.cache', 'homelab', 'deps', `${sha256(chart.dir).slice(0, 16)}.json`);
   const chartsDir = path.join(root, chart.dir, 'charts');
   return {
-    async fresh() {
-      const stored = await readFile(file, 'utf8').then((text) => JSON.parse(text) as Stored, () => undefined);
-      if (stored?.inputs !== inputs) return false;
-      const archives = await hashArchives(chartsDir);
-      return JSON.stringify(archives) === JSON.stringify(stored.archives);
+    fresh() {
+      const text = readOptional(file);
+      const stored = text === undefined ? undefined : (JSON.parse(text) as Stored);
+      return stored?.inputs === key && JSON.stringify(hashArchives(chartsDir)) === JSON.stringify(stored.archives);
     },
-    async record() {
-      const stored: Stored = { inputs, archives: await hashArchives(chartsDir) };
+    record() {
       const temp = `${file}.${process.pid}.tmp`;
       try {
-        await mkdir(path.dirname(file), { recursive: true });
-        await writeFile(temp, JSON.stringify(stored));
-        await rename(temp, file);
+        mkdirSync(path.dirname(file), { recursive: true });
+        writeFileSync(temp, JSON.stringify({ inputs: key, archives: hashArchives(chartsDir) } satisfies Stored));
+        renameSync(temp, file);
       } catch {
         // A cache that cannot be written only costs the next build.
       }
@@ -55,34 +81,33 @@ export async function dependencyStamp(root: string, helm: Helm, chart: Chart): P
   };
 }
 
-/** Hash of everything `helm dependency build` reads for this chart, or undefined when that is not all local. */
-async function buildInputs(root: string, helm: Helm, chart: Chart): Promise<string | undefined> {
-  const dir = path.join(root, chart.dir);
-  const [chartYaml, lock] = await Promise.all([readFile(path.join(dir, 'Chart.yaml'), 'utf8'), readFile(path.join(dir, 'Chart.lock'), 'utf8').catch(() => undefined)]);
-  if (lock === undefined) return undefined;
-  const meta = parseYamlDocument(chartYaml, `${chart.dir}/Chart.yaml`);
-  const dependencies = isRecord(meta) && Array.isArray(meta.dependencies) ? meta.dependencies : [];
-  const hash = createHash('sha256').update(`${helm.bin}\0${helm.version}\0${chartYaml}\0${lock}\0`);
-  for (const dep of dependencies) {
-    const repository = isRecord(dep) && typeof dep.repository === 'string' ? dep.repository : '';
-    if (!repository.startsWith('file://')) return undefined;
-    const depDir = path.resolve(dir, repository.slice('file://'.length));
-    for (const rel of await filesBelow(depDir)) hash.update(`${rel}\0${sha256(await readFile(path.join(depDir, rel)))}\0`);
+function readOptional(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
   }
-  return hash.digest('hex');
 }
 
-async function filesBelow(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+function filesBelow(dir: string): string[] {
+  let entries;
+  try {
+    entries = readdirSync(dir, { recursive: true, withFileTypes: true });
+  } catch {
+    return [];
+  }
   return entries
     .filter((e) => e.isFile())
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
     .sort();
 }
 
-async function hashArchives(chartsDir: string): Promise<Record<string, string>> {
-  const names = (await readdir(chartsDir).catch(() => [] as string[])).filter((n) => n.endsWith('.tgz')).sort();
-  const out: Record<string, string> = {};
-  for (const name of names) out[name] = sha256(await readFile(path.join(chartsDir, name)));
-  return out;
+function hashArchives(chartsDir: string): Record<string, string> {
+  let names: string[];
+  try {
+    names = readdirSync(chartsDir).filter((n) => n.endsWith('.tgz')).sort();
+  } catch {
+    return {};
+  }
+  return Object.fromEntries(names.map((name) => [name, sha256(readFileSync(path.join(chartsDir, name)))]));
 }

@@ -59,8 +59,8 @@ export async function renderRelease(ctx: RenderContext, release: Release): Promi
  */
 export async function buildDependencies(root: string, helm: Helm, chart: Chart): Promise<void> {
   if (!chart.hasDependencies) return;
-  const stamp = await dependencyStamp(root, helm, chart);
-  if (await stamp?.fresh()) return;
+  const stamp = dependencyStamp(root, helm, chart);
+  if (stamp?.fresh()) return;
   const result = await runTool(helm.bin, ['dependency', 'build', '--skip-refresh', '.'], { cwd: path.resolve(root, chart.dir) });
   if (result.exitCode !== 0) {
     throw new HomelabError(
@@ -68,7 +68,7 @@ export async function buildDependencies(root: string, helm: Helm, chart: Chart):
       'check the dependencies in Chart.yaml (file:// paths must point at charts in this repo)',
     );
   }
-  await stamp?.record();
+  stamp?.record();
 }
 
 /**
