@@ -11,6 +11,8 @@ import { parse } from 'yaml';
 export interface FakeApiServer {
   url: string;
   requests: { method: string; path: string; body: string }[];
+  /** Every request that is not a read (GET): what a dry run must never send, server-side dry runs included. */
+  writes(): { method: string; path: string; body: string }[];
   /** Stored objects by `namespace/resource/name` ('' namespace for cluster-scoped objects). */
   objects: Map<string, Record<string, unknown>>;
   put(resource: string, object: Record<string, unknown>): void;
@@ -323,6 +325,7 @@ export async function startFakeApiServer(options: { argocd?: boolean } = {}): Pr
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    writes: () => requests.filter((r) => r.method !== 'GET'),
     objects,
     put(resource, object) {
       const meta = object.metadata as Record<string, unknown>;
