@@ -138,8 +138,11 @@ describe('YAML documents', () => {
       '',
     ].join('\n');
     const { encrypted, decrypted } = await roundTrip(plain, 'yaml');
+    // Ciphertext and the sops metadata are random base64, which holds any short word now and then: look only at
+    // what stays readable.
+    const readable = encrypted.slice(0, encrypted.search(/^sops:$/m)).replace(/ENC\[[^\]]*\]/g, 'ENC[]');
     for (const secret of ['admin', 's3cr3t', 'one', 'two', 'line 1', 'head of user', 'inline about user', 'trailing in app']) {
-      expect(encrypted).not.toContain(secret);
+      expect(readable).not.toContain(secret);
     }
     expect(encrypted).toContain('keep_unencrypted: visible');
     expect(encrypted).toMatch(/^ {4}#ENC\[AES256_GCM,.*type:comment\]$/m);

@@ -55,13 +55,12 @@ describe('validateManifests on a real helm render', () => {
     expect(validateManifests(broken, opts)).toEqual([error('Deployment/web', 'spec.replicas', 'must be integer, got string "two"')]);
   });
 
-  it('validates ~100 documents well under a second once warm', () => {
+  // How fast is measured by `npm run bench`, not here: a time limit in a test fails on a loaded machine.
+  it('validates ~100 documents, cold and warm alike', () => {
     const many = Array.from({ length: 13 }, () => render).join('\n---\n');
     expect([...many.matchAll(/^kind: /gm)].length).toBe(104);
-    validateManifests(many, opts);
-    const start = performance.now();
     expect(validateManifests(many, opts)).toEqual([]);
-    expect(performance.now() - start).toBeLessThan(1000);
+    expect(validateManifests(many, opts)).toEqual([]);
   });
 });
 
