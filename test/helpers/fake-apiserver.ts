@@ -42,6 +42,9 @@ const RESOURCES: Record<string, ResourceType> = {
   // helm's watcher reads a Deployment's ReplicaSets before it calls it Current (none here: an empty list).
   replicasets: { group: 'apps', version: 'v1', kind: 'ReplicaSet', namespaced: true },
   applications: { group: 'argoproj.io', version: 'v1alpha1', kind: 'Application', namespaced: true },
+  // For diffs of the example's gitops chart: it renders a CronJob and an Ingress besides core objects.
+  cronjobs: { group: 'batch', version: 'v1', kind: 'CronJob', namespaced: true },
+  ingresses: { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', namespaced: true },
 };
 
 const groupVersion = (r: ResourceType) => (r.group ? `${r.group}/${r.version}` : r.version);
