@@ -97,12 +97,10 @@ describe('sameServer', () => {
 });
 
 describe('probeCluster', () => {
-  it('fails fast, in one line, when the API server does not answer', async () => {
+  it('fails in one line naming the refusal when the API server does not answer', async () => {
     const kubeconfig = await writeKubeconfig([{ name: 'home', server: 'https://127.0.0.1:1' }]);
     const target = await guardCluster({ ...home, server: 'https://127.0.0.1:1' }, { kubeconfig });
-    const started = Date.now();
     const line = await failure(probeCluster(target));
-    expect(Date.now() - started).toBeLessThan(10_000);
     expect(line).toMatch(/^cluster home is unreachable \(kube-context home, https:\/\/127\.0\.0\.1:1\): .*connection.*refused.* — check that the cluster is up/);
     expect(line).not.toContain('\n');
   });
