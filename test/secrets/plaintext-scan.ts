@@ -25,8 +25,6 @@ export function findIn(data: Buffer | string, needles: readonly Needle[]): strin
 }
 
 export interface ScanOptions {
-  /** Only files modified at or after this time (ms since epoch). */
-  since?: number;
   /** Directories not to enter (absolute). */
   skip?: readonly string[];
 }
@@ -51,7 +49,7 @@ export function scanTree(root: string, needles: readonly Needle[], options: Scan
         continue;
       }
       if (stat.isDirectory()) walk(file);
-      else if (stat.isFile() && (options.since === undefined || stat.mtimeMs >= options.since)) {
+      else if (stat.isFile()) {
         findings.push(...scanFile(file, needles));
       }
     }
