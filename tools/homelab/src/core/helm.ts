@@ -45,13 +45,43 @@ async function locateHelm(env: NodeJS.ProcessEnv): Promise<Helm> {
 /** Probes a helm binary's version (`bin` is trusted to be executable), once per binary file (see versionCache). */
 export async function withVersion(bin: string, source: Helm['source']): Promise<Helm> {
   const cache = versionCache(bin);
-  const version = cache.read() ?? (await runTool(bin, ['version', '--template', '{{.Version}}'], { timeoutMs: 30_000 })).stdout.trim();
+  let version = cache.read();
+  if (version === undefined) {
+    const timeoutMs = helmTimeoutMs('version');
+    const probe = await runTool(bin, ['version', '--template', '{{.Version}}'], { timeoutMs });
+    if (probe.timedOut) throw helmTimedOut(`${bin} version`, timeoutMs);
+    version = probe.stdout.trim();
+  }
   const major = Number(/^v(\d+)\./.exec(version)?.[1]);
   if (major !== 3 && major !== 4) {
     throw new HomelabError(`${bin} reports helm version "${version}"`, 'Helm 3 or Helm 4 is required');
   }
   cache.write(version);
   return { bin, version, major, source };
+}
+
+export const HELM_TIMEOUT_ENV = 'HOMELAB_HELM_TIMEOUT';
+
+/**
+ * How long a local helm run may take before it is killed: a helm that hangs (a plugin waiting for input, a stuck
+ * wrapper) must not hang every task behind it. `HOMELAB_HELM_TIMEOUT` (seconds) overrides both defaults.
+ */
+export function helmTimeoutMs(kind: 'version' | 'render', env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[HELM_TIMEOUT_ENV];
+  if (raw === undefined || raw === '') return kind === 'version' ? 30_000 : 300_000;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new HomelabError(`${HELM_TIMEOUT_ENV}=${raw} is not a number of seconds`, 'set it to e.g. 600, or unset it for the defaults (30 s for helm version, 300 s for a render)');
+  }
+  return seconds * 1000;
+}
+
+/** The one line for a helm run killed by its timeout; `what` is the command as the user would type it. */
+export function helmTimedOut(what: string, timeoutMs: number): HomelabError {
+  return new HomelabError(
+    `${what} timed out after ${timeoutMs / 1000} s and was killed`,
+    `run it by hand to see where helm hangs, or raise ${HELM_TIMEOUT_ENV} (seconds) if it is only slow`,
+  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 
 export interface RunOptions {
@@ -10,6 +11,7 @@ export interface RunOptions {
   /** Called with each line of stdout+stderr as it arrives (already the raw text: callers mask). */
   onLine?: (line: string) => void;
   env?: Record<string, string>;
+  /** The child is killed after this long, and the run returns even while a grandchild still holds its pipes. */
   timeoutMs?: number;
 }
 
@@ -17,6 +19,8 @@ export interface RunResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** Killed after `timeoutMs`. */
+  timedOut?: boolean;
 }
 
 /** Where a child reads `inputs[index]`: stdin for the first, a real pipe at fd 10, 11, … for the others. */
@@ -50,7 +54,6 @@ export async function runTool(bin: string, args: string[], options: RunOptions =
   const child = execa(command, argv, {
     cwd: options.cwd,
     env: options.env,
-    timeout: options.timeoutMs,
     reject: false,
     stripFinalNewline: false,
     stdio: [inputs.length > 0 ? 'pipe' : 'ignore', 'pipe', 'pipe', ...extraPipes],
@@ -67,8 +70,24 @@ export async function runTool(bin: string, args: string[], options: RunOptions =
     child.stdout!.on('data', splitters[0].push);
     child.stderr!.on('data', splitters[1].push);
   }
+  let timedOut = false;
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          // Descendants first, found while the child still exists (orphans get another parent).
+          for (const pid of descendants(child.pid)) killQuietly(pid);
+          child.kill('SIGKILL');
+          // A grandchild that inherited stdout/stderr (a helm plugin, a wrapper script) keeps the pipes open for as
+          // long as it lives: stop reading them, or the run would wait for it.
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+        }, options.timeoutMs);
   const result = await child;
+  clearTimeout(timer);
   splitters.forEach((s) => s.flush());
+  if (timedOut) return { exitCode: 1, stdout: '', stderr: `timed out after ${options.timeoutMs} ms\n`, timedOut };
   // A binary that cannot start has no exit code: its reason goes where a tool's error would.
   const startFailure = result.exitCode === undefined && result.failed ? `${result.shortMessage}\n` : '';
   return {
@@ -76,6 +95,39 @@ export async function runTool(bin: string, args: string[], options: RunOptions =
     stdout: String(result.stdout ?? ''),
     stderr: String(result.stderr ?? '') + startFailure,
   };
+}
+
+/** Process ids below `pid` (Linux /proc; elsewhere none: only the child itself is killed). */
+function descendants(pid: number | undefined): number[] {
+  if (pid === undefined || process.platform !== 'linux') return [];
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // `pid (comm) state ppid …`: comm may hold spaces and parentheses, so read after its last `)`.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const out: number[] = [];
+  for (let queue = [pid]; queue.length > 0; ) {
+    const next = children.get(queue.shift()!) ?? [];
+    out.push(...next);
+    queue.push(...next);
+  }
+  return out;
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }
 
 function lineSplitter(onLine: (line: string) => void) {

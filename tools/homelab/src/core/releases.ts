@@ -333,7 +333,13 @@ async function buildRelease(
   for (const raw of stringList(helm.valueFiles, `${where}: helm.valueFiles`)) {
     const valueFile = resolveValueFile(raw, chart.dir, refs, where);
     if (await files.isFile(valueFile.path)) valueFiles.push(valueFile);
-    else if (!ignoreMissingValueFiles) {
+    else if (valueFile.secret && !ignoreMissingValueFiles) {
+      // A secrets file is usually shared by many Applications: the file is the problem, not whichever reads it first.
+      throw new HomelabError(
+        `${valueFile.path} does not exist, yet Applications read it as ${raw}`,
+        `restore it (git restore ${valueFile.path}), or start a new one with hack/secrets set <chart>.<key> --file ${valueFile.path}`,
+      );
+    } else if (!ignoreMissingValueFiles) {
       throw new HomelabError(
         `${where}: value file ${raw} (${valueFile.path}) does not exist`,
         `create it, fix the path (relative to ${chart.dir}), or set helm.ignoreMissingValueFiles: true`,

@@ -1,11 +1,14 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { HomelabError } from './errors.ts';
-import type { Helm } from './helm.ts';
+import { helmTimedOut, helmTimeoutMs, type Helm } from './helm.ts';
+import { errorSummary } from './invocation.ts';
 import { createMasker, type Masker } from './mask.ts';
-import { failureLine, runTool } from './process.ts';
+import { runTool } from './process.ts';
 import { readChart } from './charts.ts';
 import { dependencyStamp } from './dependency-stamp.ts';
 import type { Chart, Release } from './types.ts';
+import { parseYamlDocuments } from './yaml-docs.ts';
 import { buildHelmValues, type HelmValues, type SecretSource } from './values.ts';
 
 export interface RenderContext {
@@ -39,13 +42,16 @@ export function templateArgs(release: Release, values: HelmValues, chartPath = '
 export async function renderRelease(ctx: RenderContext, release: Release): Promise<Rendered> {
   const values = await buildHelmValues(ctx.root, release, ctx.secrets);
   const masker = createMasker({ secrets: values.secrets, key: ctx.maskKey });
+  const timeoutMs = helmTimeoutMs('render');
   const result = await runTool(ctx.helm.bin, templateArgs(release, values), {
     cwd: path.resolve(ctx.root, release.chartDir),
     inputs: values.inputs,
+    timeoutMs,
   });
+  if (result.timedOut) throw helmTimedOut(`helm template of ${release.cluster}/${release.name} (${release.chartDir})`, timeoutMs);
   if (result.exitCode !== 0) {
     throw new HomelabError(
-      `helm template failed for ${release.cluster}/${release.name} (${release.chartDir}): ${masker.mask(failureLine(result.stderr))}`,
+      `helm template failed for ${release.cluster}/${release.name} (${release.chartDir}): ${masker.mask(errorSummary(result.stderr))}`,
       'fix the chart or its values, then run `hack/template` again to see the full render',
     );
   }
@@ -61,14 +67,42 @@ export async function buildDependencies(root: string, helm: Helm, chart: Chart):
   if (!chart.hasDependencies) return;
   const stamp = dependencyStamp(root, helm, chart);
   if (stamp?.fresh()) return;
-  const result = await runTool(helm.bin, ['dependency', 'build', '--skip-refresh', '.'], { cwd: path.resolve(root, chart.dir) });
+  const timeoutMs = helmTimeoutMs('render');
+  const result = await runTool(helm.bin, ['dependency', 'build', '--skip-refresh', '.'], { cwd: path.resolve(root, chart.dir), timeoutMs });
+  if (result.timedOut) throw helmTimedOut(`helm dependency build of ${chart.dir}`, timeoutMs);
   if (result.exitCode !== 0) {
+    const summary = errorSummary(result.stderr);
+    const unloadable = /cannot load ([^\s:]+):/.exec(summary)?.[1];
+    if (unloadable) throw yamlError(root, chart, unloadable) ?? new HomelabError(`helm dependency build failed for ${chart.dir}: ${summary}`, `fix ${unloadable} of ${chart.dir} or of its file:// dependencies`);
     throw new HomelabError(
-      `helm dependency build failed for ${chart.dir}: ${failureLine(result.stderr)}`,
+      `helm dependency build failed for ${chart.dir}: ${summary}`,
       'check the dependencies in Chart.yaml (file:// paths must point at charts in this repo)',
     );
   }
   stamp?.record();
+}
+
+/**
+ * helm packages whole charts, so a file it cannot load (a malformed values.yaml) fails the dependency build first,
+ * in words that do not say whose file it is: the chart's own, or a file:// dependency's. Our parser names it.
+ */
+function yamlError(root: string, chart: Chart, name: string): HomelabError | undefined {
+  for (const dir of [chart.dir, ...chart.localDependencies.map((d) => d.dir)]) {
+    const file = `${dir}/${name}`;
+    let text: string;
+    try {
+      text = readFileSync(path.join(root, file), 'utf8');
+    } catch {
+      continue;
+    }
+    try {
+      parseYamlDocuments(text, file);
+    } catch (err) {
+      if (err instanceof HomelabError) return err;
+      throw err;
+    }
+  }
+  return undefined;
 }
 
 /**

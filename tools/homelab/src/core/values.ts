@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { HomelabError } from './errors.ts';
 import { inputPath } from './process.ts';
 import type { Release } from './types.ts';
 
@@ -44,12 +45,13 @@ export async function buildHelmValues(root: string, release: Release, secrets: S
     }
   }
   for (const p of release.fileParameters) {
-    args.push('--set-file', `${p.name}=${escapeSetValue(path.resolve(root, p.path))}`);
+    args.push('--set-file', `${p.name}=${escapeSetValue(insideRepository(root, release, p.path, `helm.fileParameters ${p.name}`))}`);
   }
   let usesSecrets = false;
   for (const file of release.valueFiles) {
     const absolute = path.resolve(root, file.path);
     if (release.ignoreMissingValueFiles && !existsSync(absolute)) continue;
+    insideRepository(root, release, file.path, `value file ${file.raw}`);
     if (file.secret) {
       usesSecrets = true;
       const decrypted = await secrets.load(absolute);
@@ -62,6 +64,28 @@ export async function buildHelmValues(root: string, release: Release, secrets: S
   const extra = extraValues(release);
   if (extra !== undefined) args.push('--values', pipe(Buffer.from(extra)));
   return { args, inputs, secrets: leaves, usesSecrets };
+}
+
+/**
+ * ArgoCD's repo-server refuses a value file that resolves, through symlinks, outside the repository ("resolved to
+ * outside repository root"): a render here must not read what ArgoCD cannot. Returns the file's absolute path.
+ */
+function insideRepository(root: string, release: Release, file: string, what: string): string {
+  const absolute = path.resolve(root, file);
+  let real: string;
+  try {
+    real = realpathSync(absolute);
+  } catch {
+    return absolute; // missing: helm names it
+  }
+  const relative = path.relative(realpathSync(root), real);
+  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
+    throw new HomelabError(
+      `${release.definedIn[0] ?? release.chartDir}: Application ${release.application || release.name}: ${what} (${file}) resolves to ${real}, outside the repository; ArgoCD refuses to read it`,
+      'copy the file into the repository and point the Application at the copy',
+    );
+  }
+  return absolute;
 }
 
 /** ArgoCD keeps parameters in a map: the last one of a name wins. */

@@ -1,4 +1,4 @@
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, type Document } from 'yaml';
 import { HomelabError } from './errors.ts';
 
 /**
@@ -16,10 +16,23 @@ export function parseYamlDocuments(text: string, file: string): unknown[] {
       const what = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
       throw new HomelabError(`${file}${line ? `:${line}` : ''}: YAML syntax error: ${what}`, 'fix the YAML syntax');
     }
-    const value = doc.toJS({ maxAliasCount: 1000 });
+    const value = expand(doc, file);
     if (value !== null && value !== undefined) out.push(value);
   }
   return out;
+}
+
+const MAX_ALIAS_NODES = 1000;
+
+/** A document as plain data. Aliases expanding past the limit (a "billion laughs" bomb) are refused, naming the file. */
+function expand(doc: Document, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_NODES });
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    const what = /^Excessive alias/.test(err.message) ? `YAML aliases expand to more than ${MAX_ALIAS_NODES} nodes (an alias bomb?)` : `YAML alias error: ${err.message}`;
+    throw new HomelabError(`${file}: ${what}`, 'write the values out instead of nesting aliases');
+  }
 }
 
 /** The single document of a YAML file ({} for an empty file). */
