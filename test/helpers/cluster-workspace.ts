@@ -2,12 +2,13 @@ import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { editFile } from '../../tools/homelab/src/core/secrets/builtin.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
- * A small homelab repository for cluster-command tests: `demo` (wave 10, automated + selfHeal, reads the
- * repo's SOPS secrets.yaml with the demo age key; a PVC without a keep policy, a ConfigMap, NOTES that
+ * A small homelab repository for cluster-command tests: `demo` (wave 10, automated + selfHeal, reads its key of
+ * the repo's SOPS secrets.yaml with the demo age key; a PVC without a keep policy, a ConfigMap, NOTES that
  * echo a secret) and `base` (wave -1: tier 0). The cluster declaration points at `server`. With `argocd`,
  * an Application deploying the argo-cd chart (helm-secrets reading the age key, as in the example) and
  * the root app-of-apps: what the bootstrap needs.
@@ -24,7 +25,7 @@ export async function writeClusterWorkspace(server: string, options: { kubeConte
       '  name: demo-config',
       'data:',
       '  greeting: {{ .Values.greeting | quote }}',
-      '  token: {{ .Values.gitops.repository.token | quote }}',
+      '  token: {{ .Values.demo.repository.token | quote }}',
       '',
     ].join('\n'),
     'charts/demo/templates/pvc.yaml': [
@@ -39,7 +40,7 @@ export async function writeClusterWorkspace(server: string, options: { kubeConte
       '      storage: 1Gi',
       '',
     ].join('\n'),
-    'charts/demo/templates/NOTES.txt': 'Installed with repository token {{ .Values.gitops.repository.token }}\n',
+    'charts/demo/templates/NOTES.txt': 'Installed with repository token {{ .Values.demo.repository.token }}\n',
     'charts/base/Chart.yaml': 'apiVersion: v2\nname: base\nversion: 0.1.0\n',
     'charts/base/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: base\ndata: {}\n',
     'clusters/home/cluster.yaml': `kubeContext: ${options.kubeContext ?? 'home'}\nserver: ${server}\nkubeVersion: "1.33.0"\n`,
@@ -56,6 +57,9 @@ export async function writeClusterWorkspace(server: string, options: { kubeConte
   }
   // The repository's own SOPS file and its demo key: real decryption, values known to the tests.
   await copyFile(path.join(repoRoot, 'secrets.yaml'), path.join(root, 'secrets.yaml'));
+  // A release receives only its chart's key of secrets.yaml: give demo one, holding the gitops token.
+  const demoKey = { workspaceRoot: repoRoot, env: { SOPS_AGE_KEY_FILE: path.join(repoRoot, 'demo-age-key.txt') } };
+  await editFile(path.join(root, 'secrets.yaml'), (doc) => doc.set(['demo', 'repository', 'token'], doc.get(['gitops', 'repository', 'token'])), demoKey);
   if (options.demoKey !== false) await copyFile(path.join(repoRoot, 'demo-age-key.txt'), path.join(root, 'demo-age-key.txt'));
   return root;
 }

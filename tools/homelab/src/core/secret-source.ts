@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sliceSecrets } from './secret-slice.ts';
 import { discoverAgeKeys } from './secrets/keys.ts';
 import type { SecretSource, SecretValues } from './values.ts';
 
@@ -44,11 +45,16 @@ const keylessMaskKey = createHash('sha256').update('homelab-mask-keyless').diges
 
 function memoized(load: (file: string) => Promise<SecretValues>): SecretSource {
   const cache = new Map<string, Promise<SecretValues>>();
+  const once = (key: string, make: () => Promise<SecretValues>) => {
+    let entry = cache.get(key);
+    if (!entry) cache.set(key, (entry = make()));
+    return entry;
+  };
   return {
-    load(file) {
-      let entry = cache.get(file);
-      if (!entry) cache.set(file, (entry = load(file)));
-      return entry;
+    load(file, slice) {
+      const whole = once(file, () => load(file));
+      if (slice === undefined) return whole;
+      return once(`${file}\0${slice}`, async () => sliceSecrets(await whole, file, slice));
     },
   };
 }

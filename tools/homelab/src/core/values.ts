@@ -14,8 +14,16 @@ export interface SecretValues {
 }
 
 export interface SecretSource {
-  load(absolutePath: string): Promise<SecretValues>;
+  /** `slice`: only this top-level key of the document (see SHARED_SECRETS). */
+  load(absolutePath: string, slice?: string): Promise<SecretValues>;
 }
+
+/**
+ * The workspace's shared secrets store: its top-level keys are chart names, and a release receives only its own
+ * chart's key — not every other chart's secrets, which an install would otherwise store in its Helm release record.
+ * Any other `secrets://` file an Application names is that release's own and passed whole.
+ */
+export const SHARED_SECRETS = 'secrets.yaml';
 
 /** Helm's value flags for one release, in ArgoCD's order, with in-memory sources as pipes. */
 export interface HelmValues {
@@ -54,7 +62,7 @@ export async function buildHelmValues(root: string, release: Release, secrets: S
     insideRepository(root, release, file.path, `value file ${file.raw}`);
     if (file.secret) {
       usesSecrets = true;
-      const decrypted = await secrets.load(absolute);
+      const decrypted = await secrets.load(absolute, file.path === SHARED_SECRETS ? release.chart : undefined);
       leaves.push(...decrypted.leaves);
       args.push('--values', pipe(decrypted.plaintext));
     } else {
