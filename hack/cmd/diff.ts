@@ -1,4 +1,4 @@
-// hack/diff <chart|release>: the render against the live cluster (kubectl diff --server-side), masked.
+// hack/diff <chart|release>: the render against the live cluster (as kubectl diff --server-side shows it), masked.
 import { diff } from '../../tools/homelab/src/core/commands/diff.ts';
 import { clusterScript } from '../lib/cluster.ts';
 import { write } from '../lib/main.ts';
@@ -8,9 +8,10 @@ await clusterScript({
   usage: `
 Usage: hack/diff <chart|release|cluster/release> [options]
 
-Renders the release as ArgoCD would and compares it with the live cluster through
-kubectl diff --server-side -f - on the declared kube-context. Output is masked.
-Exit code: 0 no drift, 1 drift, 2 error.
+Renders the release as ArgoCD would and compares it with the live cluster on the declared
+kube-context, as kubectl diff --server-side would, in memory: kubectl reads the render on stdin
+(get, and a server-side apply dry run, per namespace the chart renders into) and writes nothing
+to disk. Output is masked. Exit code: 0 no drift, 1 drift, 2 error.
 
 Options:
 {options}

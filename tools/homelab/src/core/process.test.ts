@@ -18,6 +18,11 @@ describe('runTool', () => {
     expect(lines.sort()).toEqual(['one', 'three', 'two']);
   });
 
+  it('returns after timeoutMs, reporting it, even while a grandchild still holds the output pipes', async () => {
+    const result = await runTool('bash', ['-c', 'sleep 300 & sleep 300'], { timeoutMs: 1000 });
+    expect(result).toMatchObject({ exitCode: 1, timedOut: true });
+  });
+
   it('reports a binary that cannot start as a failed run with its reason, not a thrown error', async () => {
     const result = await runTool('/nonexistent/helm', ['version']);
     expect(result.exitCode).toBe(1);

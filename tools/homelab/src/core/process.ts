@@ -87,7 +87,7 @@ export async function runTool(bin: string, args: string[], options: RunOptions =
   const result = await child;
   clearTimeout(timer);
   splitters.forEach((s) => s.flush());
-  if (timedOut) return { exitCode: 1, stdout: '', stderr: `timed out after ${options.timeoutMs} ms\n`, timedOut };
+  if (timedOut) return { exitCode: 1, stdout: String(result.stdout ?? ''), stderr: `${String(result.stderr ?? '')}timed out after ${options.timeoutMs} ms\n`, timedOut };
   // A binary that cannot start has no exit code: its reason goes where a tool's error would.
   const startFailure = result.exitCode === undefined && result.failed ? `${result.shortMessage}\n` : '';
   return {

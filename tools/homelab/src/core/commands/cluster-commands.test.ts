@@ -241,7 +241,7 @@ describe('status and diff', () => {
     const out = output();
     const drifted = await diff(await workspace(), { target: 'demo', kubeconfig }, out.write);
     expect(drifted.drift).toBe(true);
-    expect(out.text()).toContain('$ kubectl --context home diff --server-side --force-conflicts --namespace apps -f -\n');
+    expect(out.text()).toContain('$ kubectl --context home apply --server-side --dry-run=server --force-conflicts --field-manager=kubectl --namespace apps --output json -f -\n');
     expect(out.text()).toMatch(/-  greeting: edited-by-hand\n\+  greeting: hello\n {3}token: REDACTED[0-9a-f]{8}\n/);
     for (const secret of secretValues) expect(out.text()).not.toContain(secret);
   });

@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
 import { HomelabError } from '../errors.ts';
-import { formatInvocation, formatTail, invocation, streamInvocation, type Invocation } from '../invocation.ts';
+import { captureInvocation, formatInvocation, formatTail, invocation, type Invocation } from '../invocation.ts';
 import { isUnreachable, kubectlArgs, unreachable, type KubeTarget } from '../kube.ts';
+import { diffObjects, kubectlObjects, namespaceGroups } from '../live-diff.ts';
+import type { Masker } from '../mask.ts';
 import { failureLine } from '../process.ts';
 import type { Release } from '../types.ts';
 import { selectReleases, type Workspace } from '../workspace.ts';
@@ -19,27 +20,25 @@ export interface DiffResult {
   releases: { release: Release; drift: boolean }[];
 }
 
-/**
- * kubectl's diff writes the live and merged objects to a temp dir: on Linux put it in memory-backed
- * /dev/shm (kubectl masks Secret data itself; other rendered values may be derived from secrets).
- */
-function diffEnv(target: KubeTarget): Record<string, string> | undefined {
-  const env = { ...target.env, ...(existsSync('/dev/shm') ? { TMPDIR: '/dev/shm' } : {}) };
-  return Object.keys(env).length ? env : undefined;
-}
-
-export function kubectlDiff(root: string, target: KubeTarget, release: Release, manifest: Buffer): Invocation {
-  const args = kubectlArgs(target, ['diff', '--server-side', '--force-conflicts', '--namespace', release.namespace, '-f', '-']);
-  return invocation('kubectl', target.kubectl, args, root, {
-    inputs: [manifest],
-    inputLabels: [`the render of ${release.cluster}/${release.name} (helm template as ArgoCD runs it, real values)`],
-    env: diffEnv(target),
-  });
+/** The two reads of one namespace of a release: its live objects, and what applying the render would make of them. */
+export function kubectlDiffReads(root: string, target: KubeTarget, release: Release, namespace: string, manifest: Buffer): { live: Invocation; merged: Invocation } {
+  const read = (args: string[]) =>
+    invocation('kubectl', target.kubectl, kubectlArgs(target, [...args, '--namespace', namespace, '--output', 'json', '-f', '-']), root, {
+      inputs: [manifest],
+      inputLabels: [`the render of ${release.cluster}/${release.name}, its objects in namespace ${namespace} (helm template as ArgoCD runs it, real values)`],
+      ...(target.env ? { env: target.env } : {}),
+    });
+  return {
+    live: read(['get', '--ignore-not-found']),
+    // kubectl diff --server-side's own dry run: the same field manager, conflicts with other managers shown rather than fatal.
+    merged: read(['apply', '--server-side', '--dry-run=server', '--force-conflicts', '--field-manager=kubectl']),
+  };
 }
 
 /**
- * The resolved render against the live cluster: `kubectl diff --server-side -f -`, output masked. Like kubectl
- * diff: no drift, drift (the result), or an error carrying exit code 2 (so 1 always means drift).
+ * The resolved render against the live cluster, as `kubectl diff --server-side` shows it but computed in memory
+ * (core/live-diff.ts: kubectl writes nothing to disk), output masked. No drift, drift (the result), or an error
+ * carrying exit code 2 (so 1 always means drift).
  */
 export async function diff(ws: Workspace, request: DiffRequest, write: Write): Promise<DiffResult> {
   try {
@@ -59,18 +58,35 @@ async function diffReleases(ws: Workspace, request: DiffRequest, write: Write): 
   for (const { release, manifest, masker } of rendered) {
     const target = targetOf(release);
     write(releaseHeading('diff', release));
-    const call = kubectlDiff(ws.root, target, release, Buffer.from(manifest));
-    write(formatInvocation(call));
-    if (request.dryRun) continue;
-    const result = await streamInvocation(call, { masker, write });
-    if (result.exitCode > 1 || (result.exitCode === 1 && result.stdout.trim() === '')) {
-      if (isUnreachable(result.stderr)) throw unreachable(target, result.stderr);
-      write(formatTail('kubectl', result.tail));
-      throw new HomelabError(`kubectl diff failed for ${release.cluster}/${release.name}: ${masker.mask(failureLine(result.stderr))}`, 'see the output above', 2);
+    const live = [];
+    const merged = [];
+    for (const group of namespaceGroups(manifest, release.namespace)) {
+      const reads = kubectlDiffReads(ws.root, target, release, group.namespace, Buffer.from(group.manifest));
+      write(formatInvocation(reads.live) + formatInvocation(reads.merged));
+      if (request.dryRun) continue;
+      live.push(...kubectlObjects(await runRead(reads.live, target, release, group.namespace, masker, write), `get for ${release.cluster}/${release.name}`));
+      merged.push(...kubectlObjects(await runRead(reads.merged, target, release, group.namespace, masker, write), `the dry run for ${release.cluster}/${release.name}`));
     }
-    const drift = result.exitCode === 1;
+    if (request.dryRun) continue;
+    const diffs = diffObjects(live, merged, masker);
+    for (const d of diffs) write(d.diff);
+    const drift = diffs.length > 0;
     write(drift ? `drift: ${release.cluster}/${release.name} differs from git\n` : `in sync: ${release.cluster}/${release.name}\n`);
     results.push({ release, drift });
   }
   return { drift: results.some((r) => r.drift), releases: results };
+}
+
+/** kubectl's JSON answer; a failure is one masked line (its last lines printed above it). */
+async function runRead(call: Invocation, target: KubeTarget, release: Release, namespace: string, masker: Masker, write: Write): Promise<string> {
+  const result = await captureInvocation(call);
+  if (result.exitCode === 0) return result.stdout;
+  if (isUnreachable(result.stderr)) throw unreachable(target, result.stderr);
+  write(formatTail('kubectl', result.stderr.split('\n').filter((l) => l.trim()).slice(-20).map((l) => masker.mask(l))));
+  const what = call.args.includes('apply') ? 'the server-side dry run (kubectl apply --dry-run=server)' : 'kubectl get';
+  throw new HomelabError(
+    `${what} failed for ${release.cluster}/${release.name} in namespace ${namespace}: ${masker.mask(failureLine(result.stderr))}`,
+    'see the output above',
+    2,
+  );
 }
