@@ -23,6 +23,7 @@ let dir: string;
 let privateTmp: string;
 let watcher: FSWatcher;
 const created: string[] = [];
+let onCreated: ((name: string) => void) | undefined;
 let needles: Needle[];
 
 const RESOURCE_OF: Record<string, string> = { Secret: 'secrets', CronJob: 'cronjobs', Ingress: 'ingresses' };
@@ -37,7 +38,10 @@ beforeAll(async () => {
   const shim = path.join(dir, 'kubectl');
   writeFileSync(shim, `#!/bin/sh\nprintf '%s\\t%s\\n' "\${TMPDIR-unset}" "$*" >> '${path.join(dir, 'kubectl.log')}'\nexec '${await resolveKubectl()}' "$@"\n`);
   chmodSync(shim, 0o755);
-  watcher = watch(privateTmp, (_event, name) => created.push(String(name)));
+  watcher = watch(privateTmp, (_event, name) => {
+    created.push(String(name));
+    onCreated?.(String(name));
+  });
   const { leaves } = await decryptFile(path.join(repo.root, 'secrets.yaml'), { workspaceRoot: repo.root, env: childEnv() });
   needles = needlesOf(leaves);
 });
@@ -61,13 +65,10 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Resolves once the watcher has seen every event up to now (inotify keeps their order). */
+/** Resolves once the watcher has seen every event up to now (inotify keeps their order): a marker file's own. */
 async function settleWatcher(): Promise<void> {
-  const marker = `flush-${created.length}-${Date.now()}`;
-  const seen = new Promise<void>((resolve) => {
-    const poll = () => (created.includes(marker) ? resolve() : setImmediate(poll));
-    poll();
-  });
+  const marker = `flush-${created.length}`;
+  const seen = new Promise<void>((resolve) => (onCreated = (name) => name === marker && resolve()));
   writeFileSync(path.join(privateTmp, marker), '');
   await seen;
   rmSync(path.join(privateTmp, marker));
@@ -108,7 +109,6 @@ async function syncRender(): Promise<void> {
     api.put(RESOURCE_OF[object.kind], object);
   }
 }
-
 
 describe('hack/diff gitops (a chart rendering into argocd and gitops)', () => {
   it('on an empty cluster: every object new, in both namespaces, exit 1; Secret data never shown; no temp file', async () => {
