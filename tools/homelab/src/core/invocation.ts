@@ -70,13 +70,14 @@ const TAIL_LINES = 20;
 /** Runs an invocation with its output streamed live, line by line, through the masker. */
 export async function streamInvocation(inv: Invocation, options: StreamOptions): Promise<StreamResult> {
   const tail: string[] = [];
+  const maskLine = options.masker.lines();
   const result = await runTool(inv.bin, inv.args, {
     cwd: inv.cwd,
     env: inv.env,
     inputs: inv.inputs,
     timeoutMs: options.timeoutMs,
     onLine: (line) => {
-      const masked = options.masker.mask(line);
+      const masked = maskLine(line);
       tail.push(masked);
       if (tail.length > TAIL_LINES) tail.shift();
       options.write(`${options.prefix ?? ''}${masked}\n`);
