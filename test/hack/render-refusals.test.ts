@@ -106,6 +106,21 @@ describe('a helm that hangs is killed after HOMELAB_HELM_TIMEOUT, and the line s
     );
   });
 
+  it("helm version in Nx's runtime input (the cache key of every render target)", async () => {
+    const fresh = path.join(scratch, 'helm-never-probed-by-nx');
+    copyFileSync(shim, fresh);
+    chmodSync(fresh, 0o755);
+    const result = await execa(process.execPath, [path.join(repo.root, 'tools/homelab/src/cli/helm-version.ts')], {
+      cwd: repo.root,
+      env: childEnv({ HELM_BIN: fresh, HANG: 'version', HOMELAB_HELM_TIMEOUT: '1', XDG_CACHE_HOME: path.join(scratch, 'cache') }),
+      reject: false,
+      stdin: 'ignore',
+    });
+    expect(refusal({ exitCode: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) })).toBe(
+      `✖ ${fresh} version timed out after 1 s and was killed — run it by hand to see where helm hangs, or raise HOMELAB_HELM_TIMEOUT (seconds) if it is only slow`,
+    );
+  });
+
   it('a timeout that is not a number of seconds', async () => {
     const result = await template('monitoring', { HELM_BIN: shim, HOMELAB_HELM_TIMEOUT: '5m' });
     expect(refusal(result)).toBe('✖ HOMELAB_HELM_TIMEOUT=5m is not a number of seconds — set it to e.g. 600, or unset it for the defaults (30 s for helm version, 300 s for a render)');

@@ -44,7 +44,7 @@ export async function secretsDecrypter(root: string): Promise<Decrypt | undefine
     try {
       const staged = path.join(dir, path.basename(file));
       await writeFile(staged, text, { mode: 0o600 });
-      return (await decryptFile(staged, { workspaceRoot: root, format: formatFromPath(file) })).data;
+      return (await decryptFile(staged, { workspaceRoot: root, format: formatFromPath(file), keys })).data;
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -24,11 +24,13 @@ export async function openSecrets(root: string, options: { keyless: boolean }): 
       maskKey: keylessMaskKey,
     };
   }
-  const maskKey = maskKeyFor((await discoverAgeKeys({ workspaceRoot: root })).identities);
+  // One lookup per run: every file of the run is decrypted with it (a SOPS_AGE_KEY_CMD runs once).
+  const keys = await discoverAgeKeys({ workspaceRoot: root });
+  const maskKey = maskKeyFor(keys.identities);
   return {
     secrets: memoized(async (file) => {
       const { decryptFile } = await import('./secrets/backend.ts');
-      const decrypted = await decryptFile(file, { workspaceRoot: root });
+      const decrypted = await decryptFile(file, { workspaceRoot: root, keys });
       return { plaintext: decrypted.plaintext, leaves: decrypted.leaves };
     }),
     maskKey,

@@ -17,7 +17,7 @@ const RENDER_PACKAGES = ['yaml', 'age-encryption', 'execa', '@aws-cdk/lambda-lay
  */
 export function toolingInputs(workspaceRoot: string): Input[] {
   const relative = path.relative(workspaceRoot, packageDir).split(path.sep).join('/');
-  const helmVersion: Input = { runtime: `node ${relative.includes('node_modules') ? packageDir : relative}/src/cli/helm-version.ts` };
+  const helmVersion = cliInput(workspaceRoot, 'helm-version.ts');
   if (relative.startsWith('..') || relative.includes('node_modules')) {
     return [{ externalDependencies: [EXECUTOR_PACKAGE, ...RENDER_PACKAGES] }, helmVersion];
   }
@@ -28,6 +28,20 @@ export function toolingInputs(workspaceRoot: string): Input[] {
     { externalDependencies: RENDER_PACKAGES },
     helmVersion,
   ];
+}
+
+/** A runtime input: what one of src/cli's scripts prints takes part in the task's hash. */
+function cliInput(workspaceRoot: string, script: string): Input {
+  const relative = path.relative(workspaceRoot, packageDir).split(path.sep).join('/');
+  return { runtime: `node ${relative.includes('node_modules') ? packageDir : relative}/src/cli/${script}` };
+}
+
+/**
+ * The age keys a decrypting task would use (a fingerprint of their public recipients; a refused key setting
+ * differs from every fingerprint): a cached render is replayed only for the keys that made it.
+ */
+export function keyInputs(workspaceRoot: string): Input[] {
+  return [cliInput(workspaceRoot, 'key-fingerprint.ts')];
 }
 
 /**
@@ -120,6 +134,7 @@ export function templateTarget(
 ): TargetConfiguration {
   return renderingTarget('template', chart, releases, clusters, options, workspaceRoot, {
     options: {},
+    inputs: secretsInputs(releases).length ? keyInputs(workspaceRoot) : [],
     // `ci`: keyless placeholders, so CI renders without any age key and caches no secret.
     configurations: { ...releaseConfigurations(releases), ci: { keyless: true } },
     metadata: {

@@ -246,13 +246,14 @@ function toJson(value: unknown): string {
 
 async function view(file: string, format: SopsFormat, action: { reveal: boolean; json: boolean }, opts: Opts, ctx: SecretsContext): Promise<void> {
   const encrypted = await readSecretFile(file);
-  const decrypted = await decryptFile(file, opts);
+  // Looked up as a template run does (once, whatever the recipients), so the markers below match its output.
+  const keys = await discoverAgeKeys({ workspaceRoot: ctx.root, env: ctx.env });
+  const decrypted = await decryptFile(file, { ...opts, keys });
   if (action.reveal) {
     ctx.write(action.json ? toJson(decrypted.documents.length === 1 ? decrypted.data : decrypted.documents) : decrypted.plaintext);
     return;
   }
   // Same markers as the template output: a value that changed shows a different marker.
-  const keys = await discoverAgeKeys({ workspaceRoot: ctx.root, env: ctx.env });
   const masked = maskedDocument(encrypted, format, decrypted.leaves, redactionMarker(maskKeyFor(keys.identities)), file);
   ctx.write(action.json ? toJson(masked.documents.length === 1 ? masked.documents[0] : masked.documents) : masked.plaintext);
 }

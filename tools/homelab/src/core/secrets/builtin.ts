@@ -47,12 +47,8 @@ async function open(file: string, opts: SecretsOptions, content?: Uint8Array): P
   const format = opts.format ?? formatFromPath(file);
   const doc = loadEncrypted(content ?? (await readSecretFile(file)), format, file);
   const recipients = ageRecipients(doc.metadata);
-  const keys = await discoverAgeKeys({
-    workspaceRoot: opts.workspaceRoot,
-    env: opts.env,
-    recipients,
-    passphrase: opts.passphrase,
-  });
+  const keys =
+    opts.keys ?? (await discoverAgeKeys({ workspaceRoot: opts.workspaceRoot, env: opts.env, recipients, passphrase: opts.passphrase }));
   if (keys.identities.length === 0) throw noKeyFound(file, keys.searched);
   const key = await unwrapDataKey(doc.metadata, keys.identities, file, keys.sources);
   return { file, doc, key, keys, tree: decryptDocument(doc, key.dataKey, file) };

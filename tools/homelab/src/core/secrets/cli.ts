@@ -74,7 +74,7 @@ export async function cliDecrypt(file: string, opts: SecretsOptions): Promise<De
     if (!(err instanceof SopsError) || err.code !== 'malformed') throw err;
   }
   const recipients = doc ? ageRecipients(doc.metadata) : [];
-  const keys = await discoverAgeKeys({ workspaceRoot: opts.workspaceRoot, env, recipients, passphrase: opts.passphrase });
+  const keys = opts.keys ?? (await discoverAgeKeys({ workspaceRoot: opts.workspaceRoot, env, recipients, passphrase: opts.passphrase }));
   const childEnv: NodeJS.ProcessEnv = { ...env, SOPS_DISABLE_VERSION_CHECK: '1' };
   if (keys.identities.length) childEnv.SOPS_AGE_KEY = keys.identities.join('\n');
   const { execa } = await import('execa'); // lazily: see keys.ts

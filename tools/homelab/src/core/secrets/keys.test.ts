@@ -1,10 +1,12 @@
 /** Key discovery in sops' order, with real files, env vars and a real key command in temp dirs. */
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { generateX25519Identity } from 'age-encryption';
+import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultKeysFile, discoverAgeKeys, parseIdentities, shellWords } from './keys.ts';
+import { HomelabError } from '../errors.ts';
+import { defaultKeysFile, discoverAgeKeys, keyFingerprint, parseIdentities, shellWords } from './keys.ts';
 
 const FIXTURES = resolve(import.meta.dirname, '../../../../../test/fixtures/sops');
 const VECTORS = join(FIXTURES, 'getsops-sops-age-vectors');
@@ -77,20 +79,78 @@ describe('discoverAgeKeys', () => {
     expect(withUserKey.searched).not.toContain(join(workspace, 'demo-age-key.txt'));
   });
 
-  it('reports unusable places instead of failing', async () => {
-    const r = await discoverAgeKeys({
-      workspaceRoot: join(tmp, 'empty-ws'),
-      env: { SOPS_AGE_KEY_FILE: join(tmp, 'missing.txt'), SOPS_AGE_KEY_CMD: 'false', PATH: process.env.PATH },
-      platform: 'linux',
-      home: join(tmp, 'nohome'),
-    });
-    expect(r.identities).toEqual([]);
-    expect(r.searched).toEqual([
-      `SOPS_AGE_KEY_FILE=${join(tmp, 'missing.txt')} (unreadable)`,
-      'SOPS_AGE_KEY_CMD (failed)',
-      join(tmp, 'nohome/.config/sops/age/keys.txt'),
-      join(tmp, 'empty-ws/demo-age-key.txt'),
-    ]);
+  it('never falls back past an explicit setting: each refusal is one line naming the variable, without key material', async () => {
+    const empty = join(tmp, 'empty-keys.txt');
+    writeFileSync(empty, '# created: today\n# public key: age1…\n');
+    const quiet = join(tmp, 'quiet.sh');
+    writeFileSync(quiet, '#!/bin/sh\necho "no key here"\n');
+    chmodSync(quiet, 0o755);
+    const cases: [NodeJS.ProcessEnv, string][] = [
+      [{ SOPS_AGE_KEY_FILE: join(tmp, 'missing.txt') }, `SOPS_AGE_KEY_FILE=${join(tmp, 'missing.txt')}: file not found — point SOPS_AGE_KEY_FILE at`],
+      [{ SOPS_AGE_KEY_FILE: tmp }, `SOPS_AGE_KEY_FILE=${tmp}: is a directory`],
+      [{ SOPS_AGE_KEY_FILE: empty }, `SOPS_AGE_KEY_FILE=${empty} holds no age identity`],
+      [{ SOPS_AGE_KEY_CMD: 'false' }, 'SOPS_AGE_KEY_CMD="false" failed (exit 1)'],
+      [{ SOPS_AGE_KEY_CMD: 'no-such-command-anywhere' }, 'SOPS_AGE_KEY_CMD="no-such-command-anywhere" could not run (ENOENT)'],
+      [{ SOPS_AGE_KEY_CMD: quiet }, `SOPS_AGE_KEY_CMD="${quiet}" printed no age identity`],
+      [{ SOPS_AGE_KEY: 'AGE-SECRET-KEY-1QQQQ' }, 'SOPS_AGE_KEY holds an invalid age identity (AGE-SECRET-KEY-…: wrong length or checksum)'],
+      [{ SOPS_AGE_KEY: `${k1.slice(0, -1)}${k1.endsWith('Q') ? 'P' : 'Q'}` }, 'SOPS_AGE_KEY holds an invalid age identity'],
+      [{ SOPS_AGE_KEY: 'not-a-key' }, 'SOPS_AGE_KEY holds no age identity'],
+      [{ SOPS_AGE_KEY_CMD: `echo ${k1.slice(0, -2)}` }, 'SOPS_AGE_KEY_CMD holds an invalid age identity'],
+      [{ SOPS_AGE_KEY_CMD: `sh -c 'exit 3' ${k1}` }, 'SOPS_AGE_KEY_CMD="sh -c \'exit 3\' AGE-SECRET-KEY-…" failed (exit 3)'],
+    ];
+    for (const [env, line] of cases) {
+      const discover = discoverAgeKeys({ workspaceRoot: workspace, env: { PATH: process.env.PATH, ...env }, platform: 'linux', home });
+      const err = await discover.then(() => undefined, (e: unknown) => e as HomelabError);
+      expect(err, line).toBeInstanceOf(HomelabError);
+      expect(err!.line()).toContain(line);
+      expect(err!.line()).not.toMatch(/\n|AGE-SECRET-KEY-1[0-9A-Z]{4}/);
+    }
+  });
+
+  it('a SOPS_AGE_KEY_CMD that does not finish is stopped, even when a child keeps its output open', async () => {
+    const pidFile = join(tmp, 'holder.pid');
+    const script = join(tmp, 'hang.sh');
+    writeFileSync(script, `#!/bin/sh\nsleep 600 2>/dev/null &\necho $! > '${pidFile}'\nexec sleep 600 2>/dev/null\n`);
+    chmodSync(script, 0o755);
+    try {
+      const discover = discoverAgeKeys({
+        workspaceRoot: workspace,
+        env: { PATH: process.env.PATH, SOPS_AGE_KEY_CMD: script },
+        platform: 'linux',
+        home,
+        commandTimeoutMs: 1000,
+      });
+      await expect(discover).rejects.toThrow(`SOPS_AGE_KEY_CMD="${script}" timed out after 1 s`);
+    } finally {
+      // Killed before it started its child, the script leaves no pid and no process.
+      if (existsSync(pidFile)) process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+    }
+  });
+
+  it('a user keys file without any identity is refused, not replaced by the demo key', async () => {
+    const emptyHome = join(tmp, 'empty-home');
+    mkdirSync(join(emptyHome, '.config/sops/age'), { recursive: true });
+    writeFileSync(join(emptyHome, '.config/sops/age/keys.txt'), '\n');
+    await expect(discoverAgeKeys({ workspaceRoot: workspace, env: {}, platform: 'linux', home: emptyHome })).rejects.toThrow(
+      `${join(emptyHome, '.config/sops/age/keys.txt')} holds no age identity`,
+    );
+  });
+
+  it('empty variables count as unset', async () => {
+    const r = await discoverAgeKeys({ workspaceRoot: workspace, env: { SOPS_AGE_KEY: '', SOPS_AGE_KEY_FILE: '', SOPS_AGE_KEY_CMD: '' }, platform: 'linux', home: join(tmp, 'nohome') });
+    expect(r.usedDemoKey).toBe(true);
+  });
+});
+
+describe('keyFingerprint', () => {
+  it('hashes the public recipients (order and duplicates aside), "none" without a key, never the key itself', async () => {
+    const fp = await keyFingerprint([k1, k2]);
+    expect(fp).toMatch(/^[0-9a-f]{16}$/);
+    expect(await keyFingerprint([k2, k1, k2])).toBe(fp);
+    expect(await keyFingerprint([k1])).not.toBe(fp);
+    expect(await keyFingerprint([])).toBe('none');
+    const recipients = (await Promise.all([k1, k2].map((k) => identityToRecipient(k)))).sort().join('\n');
+    expect(fp).toBe(createHash('sha256').update(recipients).digest('hex').slice(0, 16));
   });
 });
 

@@ -3,11 +3,12 @@
  * SOPS_AGE_KEY_CMD, then the user config keys.txt; identities from every source found are used.
  * Only when none is found does the repository's demo key count. Identities stay in memory.
  */
+import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { ReadStream, WriteStream } from 'node:tty';
 import { isAbsolute, join } from 'node:path';
-import { armor, Decrypter } from 'age-encryption';
+import { armor, Decrypter, identityToRecipient } from 'age-encryption';
 import { HomelabError } from '../errors.ts';
 
 export const DEMO_KEY_FILE = 'demo-age-key.txt';
@@ -22,6 +23,8 @@ export interface DiscoverOptions {
   recipients?: readonly string[];
   /** Asked for the passphrase of an age-encrypted (scrypt) identity file (default: the terminal). */
   passphrase?: (source: string) => Promise<string>;
+  /** Limit for SOPS_AGE_KEY_CMD (default KEY_CMD_TIMEOUT_MS). */
+  commandTimeoutMs?: number;
 }
 
 export interface KeyDiscovery {
@@ -66,7 +69,14 @@ export async function parseIdentities(
   for (const raw of bytes.toString('utf8').split(/\r?\n/)) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
-    for (const word of line.split(/\s+/)) if (IDENTITY.test(word)) out.push(word);
+    for (const word of line.split(/\s+/)) {
+      if (!/^AGE-SECRET-KEY-/i.test(word)) continue;
+      if (!IDENTITY.test(word) || !(await identityToRecipient(word).then(() => true, () => false))) {
+        // age's own message quotes the identity: say only where it is.
+        throw new HomelabError(`${source} holds an invalid age identity (AGE-SECRET-KEY-…: wrong length or checksum)`, 'copy the whole AGE-SECRET-KEY-1… line again from your keys file');
+      }
+      out.push(word);
+    }
   }
   return out;
 }
@@ -165,6 +175,23 @@ export function shellWords(cmd: string): string[] {
   return words;
 }
 
+/**
+ * Which keys a run holds, safe to print and to hash: the public recipients of the identities, hashed; "none"
+ * without any. Nx hashes it into every task that decrypts, so a cached render never outlives its key.
+ */
+export async function keyFingerprint(identities: readonly string[]): Promise<string> {
+  if (identities.length === 0) return 'none';
+  const recipients = await Promise.all(identities.map((id) => identityToRecipient(id)));
+  return createHash('sha256').update([...new Set(recipients)].sort().join('\n')).digest('hex').slice(0, 16);
+}
+
+/** How long SOPS_AGE_KEY_CMD may take (a password manager may wait for a touch or a biometric prompt). */
+export const KEY_CMD_TIMEOUT_MS = 60_000;
+
+/**
+ * Like sops, an explicit key setting that yields no identity is an error, never a reason to fall back to another
+ * key: the demo key counts only when no setting is present at all. Empty variables count as unset.
+ */
 export async function discoverAgeKeys(opts: DiscoverOptions): Promise<KeyDiscovery> {
   const env = opts.env ?? process.env;
   const platform = opts.platform ?? process.platform;
@@ -172,57 +199,45 @@ export async function discoverAgeKeys(opts: DiscoverOptions): Promise<KeyDiscove
   const passphrase = opts.passphrase ?? ttyPassphrase;
   const result: KeyDiscovery = { identities: [], sources: [], searched: [], usedDemoKey: false };
   const take = (ids: string[], source: string): void => {
-    if (ids.length === 0) return;
     for (const id of ids) if (!result.identities.includes(id)) result.identities.push(id);
     result.sources.push(source);
   };
 
-  if (env.SOPS_AGE_KEY !== undefined) {
+  if (env.SOPS_AGE_KEY) {
     result.searched.push('SOPS_AGE_KEY');
-    take(await parseIdentities(env.SOPS_AGE_KEY.split(/\s+/).join('\n'), 'SOPS_AGE_KEY', passphrase), 'SOPS_AGE_KEY');
+    const ids = await parseIdentities(env.SOPS_AGE_KEY.split(/\s+/).join('\n'), 'SOPS_AGE_KEY', passphrase);
+    if (ids.length === 0) throw new HomelabError('SOPS_AGE_KEY holds no age identity', 'set it to your AGE-SECRET-KEY-1… identity, or unset it');
+    take(ids, 'SOPS_AGE_KEY');
   }
 
   const keyFile = env.SOPS_AGE_KEY_FILE;
-  if (keyFile !== undefined) {
-    let content: Buffer | undefined;
-    try {
-      content = readFileSync(keyFile);
-    } catch {
-      result.searched.push(`SOPS_AGE_KEY_FILE=${keyFile} (unreadable)`);
+  if (keyFile) {
+    result.searched.push(`SOPS_AGE_KEY_FILE=${keyFile}`);
+    const ids = await parseIdentities(readKeyFile(keyFile, `SOPS_AGE_KEY_FILE=${keyFile}`), `SOPS_AGE_KEY_FILE=${keyFile}`, passphrase);
+    if (ids.length === 0) {
+      throw new HomelabError(`SOPS_AGE_KEY_FILE=${keyFile} holds no age identity`, 'point SOPS_AGE_KEY_FILE at your age keys file (AGE-SECRET-KEY-1… lines), or unset it');
     }
-    if (content) {
-      result.searched.push(`SOPS_AGE_KEY_FILE=${keyFile}`);
-      take(await parseIdentities(content, keyFile, passphrase), keyFile);
-    }
+    take(ids, keyFile);
   }
 
   const keyCmd = env.SOPS_AGE_KEY_CMD;
-  if (keyCmd !== undefined) {
-    const argv = shellWords(keyCmd);
+  if (keyCmd) {
+    result.searched.push('SOPS_AGE_KEY_CMD');
     const runs = opts.recipients?.length ? opts.recipients : [undefined];
-    let ok = argv.length > 0;
-    // Loaded only here: execa is a hundred modules every other caller would pay for at startup.
-    const { execa } = await import('execa');
-    for (const recipient of runs) {
-      if (!ok) break;
-      const child = await execa(argv[0], argv.slice(1), {
-        env: recipient === undefined ? {} : { SOPS_AGE_RECIPIENT: recipient },
-        stdin: 'ignore',
-        stderr: 'inherit',
-        reject: false,
-      });
-      if (child.exitCode !== 0 || typeof child.stdout !== 'string') ok = false;
-      else take(await parseIdentities(child.stdout, 'SOPS_AGE_KEY_CMD', passphrase), 'SOPS_AGE_KEY_CMD');
-    }
-    result.searched.push(ok ? 'SOPS_AGE_KEY_CMD' : 'SOPS_AGE_KEY_CMD (failed)');
+    for (const recipient of runs) take(await runKeyCommand(keyCmd, env, recipient, passphrase, opts.commandTimeoutMs), 'SOPS_AGE_KEY_CMD');
   }
 
   const userFile = defaultKeysFile(env, platform, home);
   if (userFile) {
     result.searched.push(userFile);
-    if (existsSync(userFile)) take(await parseIdentities(readFileSync(userFile), userFile, passphrase), userFile);
+    if (existsSync(userFile)) {
+      const ids = await parseIdentities(readKeyFile(userFile, userFile), userFile, passphrase);
+      if (ids.length === 0) throw new HomelabError(`${userFile} holds no age identity`, 'put your AGE-SECRET-KEY-1… identity in it, or delete the empty file');
+      take(ids, userFile);
+    }
   }
 
+  // Every explicit setting above either gave identities or threw: nothing found means nothing was set.
   if (result.identities.length === 0) {
     const demo = join(opts.workspaceRoot, DEMO_KEY_FILE);
     result.searched.push(demo);
@@ -232,4 +247,59 @@ export async function discoverAgeKeys(opts: DiscoverOptions): Promise<KeyDiscove
     }
   }
   return result;
+}
+
+function readKeyFile(file: string, name: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : `cannot read the file (${code ?? 'error'})`;
+    throw new HomelabError(`${name}: ${why}`, name.startsWith('SOPS_AGE_KEY_FILE=') ? 'point SOPS_AGE_KEY_FILE at your age keys file, or unset it' : 'fix the file or its permissions');
+  }
+}
+
+/** The command as it may be shown: any identity written into it is cut to its prefix. */
+function shownCommand(cmd: string): string {
+  return JSON.stringify(cmd.replace(/AGE-SECRET-KEY-[0-9A-Z-]*/gi, 'AGE-SECRET-KEY-…'));
+}
+
+/** Runs SOPS_AGE_KEY_CMD as sops does (no shell, SOPS_AGE_RECIPIENT set when known); its identities, or one line. */
+async function runKeyCommand(
+  keyCmd: string,
+  env: NodeJS.ProcessEnv,
+  recipient: string | undefined,
+  passphrase: (source: string) => Promise<string>,
+  timeoutMs = KEY_CMD_TIMEOUT_MS,
+): Promise<string[]> {
+  const name = `SOPS_AGE_KEY_CMD=${shownCommand(keyCmd)}`;
+  const argv = shellWords(keyCmd);
+  if (argv.length === 0) throw new HomelabError(`${name} is blank`, 'set it to a command printing your age identity, or unset it');
+  // Loaded only here: execa is a hundred modules every other caller would pay for at startup.
+  const { execa } = await import('execa');
+  const child = execa(argv[0], argv.slice(1), {
+    env: recipient === undefined ? env : { ...env, SOPS_AGE_RECIPIENT: recipient },
+    extendEnv: false,
+    stdin: 'ignore',
+    stderr: 'inherit',
+    reject: false,
+  });
+  // Not execa's timeout: a grandchild holding stdout open would keep us waiting after the kill.
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolveTimeout) => {
+    timer = setTimeout(() => resolveTimeout('timeout'), timeoutMs);
+  });
+  const done = await Promise.race([child, timedOut]).finally(() => clearTimeout(timer));
+  if (done === 'timeout') {
+    child.kill('SIGKILL');
+    child.stdout?.destroy();
+    throw new HomelabError(`${name} timed out after ${Math.round(timeoutMs / 1000)} s`, 'make the command print the identity without waiting, or unset SOPS_AGE_KEY_CMD');
+  }
+  if (done.exitCode !== 0 || typeof done.stdout !== 'string') {
+    const why = done.exitCode === undefined ? `could not run (${done.code ?? 'signal'})` : `failed (exit ${done.exitCode})`;
+    throw new HomelabError(`${name} ${why}`, 'fix the command (run it by hand to see its message), or unset SOPS_AGE_KEY_CMD');
+  }
+  const ids = await parseIdentities(done.stdout, 'SOPS_AGE_KEY_CMD', passphrase);
+  if (ids.length === 0) throw new HomelabError(`${name} printed no age identity`, 'make it print your AGE-SECRET-KEY-1… identity, or unset it');
+  return ids;
 }

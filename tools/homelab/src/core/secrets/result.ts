@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { HomelabError } from '../errors.ts';
 import type { SopsFormat } from './format.ts';
+import type { KeyDiscovery } from './keys.ts';
 import { Branch } from './tree.ts';
 import { toJs } from './view.ts';
 
@@ -15,6 +16,8 @@ export interface SecretsOptions {
   env?: NodeJS.ProcessEnv;
   /** Prompt for the passphrase of an age-encrypted identity file. */
   passphrase?: (source: string) => Promise<string>;
+  /** Identities the run already looked up (once per run): no second lookup, no second SOPS_AGE_KEY_CMD. */
+  keys?: KeyDiscovery;
 }
 
 export interface DecryptResult {
