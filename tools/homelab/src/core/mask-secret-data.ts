@@ -276,7 +276,9 @@ function maskFlowPairs(body: string, at: { field: DataEntry['field']; secret: st
   return pairs
     .map((pair) => {
       const pairMatch = /^(\s*(\\*["']?)([-._a-zA-Z0-9]+)\2\s*:\s*)(.*?)(\s*)$/s.exec(pair);
-      if (!pairMatch || pairMatch[4] === '') return pair;
+      // Not `key: value` as a Secret's keys are: nothing of it is kept.
+      if (!pairMatch) return pair.trim() === '' ? pair : pair.replace(/\S.*\S|\S/s, (text) => marker({ field, secret, key: '', value: text }));
+      if (pairMatch[4] === '') return pair;
       const quote = /^\\*["']/.exec(pairMatch[4])?.[0] ?? '';
       const value = quote && pairMatch[4].endsWith(quote) ? pairMatch[4].slice(quote.length, -quote.length) : pairMatch[4];
       if (MARKER.test(value)) return pair;

@@ -261,7 +261,8 @@ Installed.
     const list = { apiVersion: 'v1', kind: 'List', items: [configMap, secret] };
     const annotated = { ...secret, metadata: { name: 's', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(secret) } } };
     const yamlList = 'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: s\n  data:\n    user: Z2l0\n';
-    const texts = [JSON.stringify(secret), JSON.stringify(list, null, 2), JSON.stringify(annotated, null, 4), yamlList];
+    const oddKeys = '{"kind": "Secret", "data": {"bad key": "Z2l0", "x": "Z2l0,Z2l0"}, stringData: {\'a\': \'admin, admin\'}}';
+    const texts = [JSON.stringify(secret), JSON.stringify(list, null, 2), JSON.stringify(annotated, null, 4), yamlList, oddKeys];
     for (const text of texts) {
       for (const masked of [masker.mask(text), streamed(masker, text)]) {
         expect(masked, text).not.toContain('Z2l0');
