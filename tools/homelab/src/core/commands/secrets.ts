@@ -138,6 +138,13 @@ export function parseSecretPath(text: string): PathSegment[] {
   return segments;
 }
 
+/** `set <path> <value>`: refused without repeating the value (already in the shell history, it must not reach a log too). */
+export function refuseValueArgument(afterSet: readonly string[]): void {
+  if (afterSet.length > 1) {
+    throw usage('secrets set never takes the value as an argument (shell history, ps)', 'pipe it on stdin or type it at the hidden prompt');
+  }
+}
+
 /** Arguments of either shell → a request; refuses a value on the command line without echoing it. */
 export function parseSecretsArgs(values: SecretsArgs, positionals: string[]): SecretsRequest {
   const [action, ...rest] = positionals;
@@ -164,10 +171,7 @@ export function parseSecretsArgs(values: SecretsArgs, positionals: string[]): Se
     case 'get':
       return { ...base, action: { kind: 'get', path: onePath(), json } };
     case 'set': {
-      if (rest.length > 1) {
-        // Never repeat the value: it is already in the shell history, it must not reach a log too.
-        throw usage('secrets set never takes the value as an argument (shell history, ps)', 'pipe it on stdin or type it at the hidden prompt');
-      }
+      refuseValueArgument(rest);
       const type = values.type;
       if (type !== undefined && !(VALUE_TYPES as readonly string[]).includes(type)) throw usage(`--type takes one of ${VALUE_TYPES.join(', ')}`);
       return { ...base, action: { kind: 'set', path: onePath(), type: type as ValueType | undefined } };
