@@ -1,6 +1,7 @@
 import { HomelabError } from './errors.ts';
 import { resolveHelm, type Helm } from './helm.ts';
 import { readLayoutFromNxJson, type WorkspaceLayout } from './layout.ts';
+import { assertValidNamespace } from './namespaces.ts';
 import type { Resolution } from './releases.ts';
 import { renderAppOfApps } from './render.ts';
 import type { RepoFiles } from './repo-files.ts';
@@ -60,7 +61,8 @@ export async function helmIdentity(): Promise<string> {
 
 /**
  * Picks releases by what a user types: a chart name (all its releases), a release name, or
- * `<cluster>/<release>`; optionally narrowed to one cluster.
+ * `<cluster>/<release>`; optionally narrowed to one cluster. A release no cluster would accept is refused here, so
+ * every command that renders, lints, installs or diffs it fails the same way.
  */
 export function selectReleases(ws: Workspace, target: string, cluster?: string): Release[] {
   const { releases, charts } = ws.resolution;
@@ -72,7 +74,10 @@ export function selectReleases(ws: Workspace, target: string, cluster?: string):
       : inCluster.filter((r) => r.chart === target).length > 0
         ? inCluster.filter((r) => r.chart === target)
         : inCluster.filter((r) => r.name === target);
-  if (matches.length > 0) return matches;
+  if (matches.length > 0) {
+    matches.forEach(assertValidNamespace);
+    return matches;
+  }
   const chart = charts.find((c) => c.name === target);
   if (chart?.type === 'library') {
     throw new HomelabError(`${target} is a library chart and has no releases`, 'template a chart that depends on it instead');

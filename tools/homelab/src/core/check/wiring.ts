@@ -1,3 +1,4 @@
+import { isValidNamespace, NAMESPACE_RULE } from '../namespaces.ts';
 import type { RepoFiles } from '../repo-files.ts';
 import type { Release } from '../types.ts';
 import { isRecord, parseYamlDocument } from '../yaml-docs.ts';
@@ -8,8 +9,6 @@ import type { CheckedResolution } from './resolution.ts';
 export const NOT_DEPLOYED_ANNOTATION = 'homelab.dev/deployed';
 /** Application annotation confirming a namespace other than the chart's name. */
 export const NAMESPACE_ANNOTATION = 'homelab.dev/namespace';
-
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * Every application chart is deployed by some Application (or says it is not), and a chart that says so is
@@ -104,17 +103,15 @@ function gitGenerators(generators: unknown): Record<string, unknown>[] {
  * with the annotation `homelab.dev/namespace: <namespace>`.
  */
 export function checkNamespaces(state: CheckedResolution, findings: Findings): void {
-  const invalid = (namespace: string) => namespace.length > 63 || !DNS1123_LABEL.test(namespace);
-  const labelHint = "use at most 63 characters: lowercase letters, digits and '-', starting and ending with a letter or digit";
   for (const external of state.resolution.external) {
-    if (invalid(external.namespace)) {
-      findings.add('namespace', `${external.definedIn[0]}: Application ${external.application}: namespace "${external.namespace}" is not a valid DNS-1123 label`, labelHint);
+    if (!isValidNamespace(external.namespace)) {
+      findings.add('namespace', `${external.definedIn[0]}: Application ${external.application}: namespace "${external.namespace}" is not a valid DNS-1123 label`, NAMESPACE_RULE);
     }
   }
   for (const release of state.resolution.releases) {
     if (release.origin === 'convention') continue;
-    if (invalid(release.namespace)) {
-      findings.add('namespace', `${whereDeclared(release)}: namespace "${release.namespace}" is not a valid DNS-1123 label`, labelHint);
+    if (!isValidNamespace(release.namespace)) {
+      findings.add('namespace', `${whereDeclared(release)}: namespace "${release.namespace}" is not a valid DNS-1123 label`, NAMESPACE_RULE);
       continue;
     }
     if (release.namespace === release.chart) continue;

@@ -1,6 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { HomelabError } from '../errors.ts';
+import { errorLine, HomelabError } from '../errors.ts';
 import { buildDependencies, renderRelease, type Rendered } from '../render.ts';
 import { openSecrets, type OpenedSecrets } from '../secret-source.ts';
 import type { Release } from '../types.ts';
@@ -25,14 +25,18 @@ export interface TemplateRequest {
 /** Renders releases exactly as ArgoCD would and prints them masked. The shared body of the Nx target and hack/template. */
 export async function template(ws: Workspace, request: TemplateRequest, write: (text: string) => void): Promise<Rendered[]> {
   const releases = selectReleases(ws, request.target, request.cluster);
+  const { outputDir } = request;
+  const files = outputDir ? releases.map((r) => path.resolve(ws.root, outputDir, r.cluster, `${r.name}.yaml`)) : [];
+  // The directories exist before anything renders: a file in the way fails the command with nothing written.
+  for (const dir of new Set(files.map((file) => path.dirname(file)))) await makeOutputDir(ws.root, dir, outputDir!);
   const rendered = await renderReleases(ws, releases, request);
-  if (request.outputDir) {
-    for (const r of rendered) {
-      const file = path.resolve(ws.root, request.outputDir, r.release.cluster, `${r.release.name}.yaml`);
-      await mkdir(path.dirname(file), { recursive: true });
-      // Files on disk are always masked: principle 3 allows no plaintext secret in a file.
-      await writeFile(file, r.masker.mask(r.manifest));
-      write(`${path.relative(ws.root, file)}\n`);
+  if (outputDir) {
+    for (const [i, r] of rendered.entries()) {
+      // Files on disk are always masked: no plaintext secret is ever written to a file.
+      await writeFile(files[i], r.masker.mask(r.manifest)).catch((err: unknown) => {
+        throw new HomelabError(`output directory ${outputDir}: cannot write ${files[i]}: ${errorLine(err)}`, 'choose an output directory you can write to');
+      });
+      write(`${path.relative(ws.root, files[i])}\n`);
     }
     return rendered;
   }
@@ -41,6 +45,29 @@ export async function template(ws: Workspace, request: TemplateRequest, write: (
     write(request.reveal ? r.manifest : r.masker.mask(r.manifest));
   }
   return rendered;
+}
+
+/** `mkdir -p`, or one line naming the file that stands where a directory must be. */
+async function makeOutputDir(root: string, dir: string, outputDir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    const blocking = await fileOnPath(dir);
+    if (blocking) {
+      const shown = path.relative(root, blocking).startsWith('..') ? blocking : path.relative(root, blocking);
+      throw new HomelabError(`output directory ${outputDir}: ${shown} is a file, not a directory`, 'choose another output directory, or move the file away');
+    }
+    throw new HomelabError(`output directory ${outputDir}: cannot create ${dir}: ${errorLine(err)}`, 'choose an output directory you can write to');
+  }
+}
+
+/** The first existing non-directory among `dir` and its parents. */
+async function fileOnPath(dir: string): Promise<string | undefined> {
+  for (let p = dir; p !== path.dirname(p); p = path.dirname(p)) {
+    const stats = await stat(p).catch(() => undefined);
+    if (stats) return stats.isDirectory() ? undefined : p;
+  }
+  return undefined;
 }
 
 /** Builds each chart's dependencies once, then renders the releases concurrently, keeping their order. */
