@@ -1,4 +1,14 @@
 // Entry point Nx loads from nx.json `plugins: [{ plugin: '@homelab/nx', options }]`.
+import type { PreTasksExecution } from '@nx/devkit';
+import type { HomelabPluginOptions } from './src/plugin/options.ts';
+import { refuseUnknownConfiguration } from './src/plugin/configurations.ts';
+import { preTasksExecution as refuseSecretValueArgument } from './src/plugin/secrets-target.ts';
+
 export { createNodes, createNodesV2, createDependencies } from './src/plugin/plugin.ts';
-export { preTasksExecution } from './src/plugin/secrets-target.ts';
 export type { HomelabPluginOptions } from './src/plugin/options.ts';
+
+/** Nx takes one preTasksExecution per plugin: the refusals that must come before any task runs or is replayed. */
+export const preTasksExecution: PreTasksExecution<HomelabPluginOptions> = async (options, context) => {
+  await refuseSecretValueArgument(options, context);
+  await refuseUnknownConfiguration(options, context);
+};

@@ -134,6 +134,8 @@ export function templateTarget(
 ): TargetConfiguration {
   return renderingTarget('template', chart, releases, clusters, options, workspaceRoot, {
     options: {},
+    // With --outputDir the files are the result: a cache hit must restore them, not only replay the paths printed.
+    outputs: releases.map((r) => `{options.outputDir}/${r.cluster}/${r.name}.yaml`),
     inputs: secretsInputs(releases).length ? keyInputs(workspaceRoot) : [],
     // `ci`: keyless placeholders, so CI renders without any age key and caches no secret.
     configurations: { ...releaseConfigurations(releases), ci: { keyless: true } },

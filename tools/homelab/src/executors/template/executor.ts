@@ -1,5 +1,7 @@
+import path from 'node:path';
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { template } from '../../core/commands/template.ts';
+import { HomelabError } from '../../core/errors.ts';
 import { runExecutor, runWorkspaceBatch, write } from '../run.ts';
 
 export interface TemplateExecutorOptions {
@@ -16,7 +18,7 @@ export default async function templateExecutor(options: TemplateExecutorOptions,
       {
         target: options.release ?? context.projectName!,
         cluster: options.cluster,
-        outputDir: options.outputDir,
+        outputDir: insideWorkspace(options.outputDir, context.root),
         keyless: options.keyless,
         // The target depends on helm-deps, which Nx ran (or restored from cache) already.
         skipDependencyBuild: true,
@@ -34,7 +36,7 @@ export function batch(taskGraph: TaskGraph, inputs: Record<string, TemplateExecu
       {
         target: options.release ?? project,
         cluster: options.cluster,
-        outputDir: options.outputDir,
+        outputDir: insideWorkspace(options.outputDir, context.root),
         keyless: options.keyless,
         skipDependencyBuild: true,
         secrets: await secrets(options.keyless ?? false),
@@ -42,4 +44,17 @@ export function batch(taskGraph: TaskGraph, inputs: Record<string, TemplateExecu
       write,
     ),
   );
+}
+
+/**
+ * The files --outputDir receives are the task's cached outputs, and Nx fails a task whose outputs lie outside the
+ * workspace only after it ran: refuse such a directory before rendering.
+ */
+function insideWorkspace(outputDir: string | undefined, root: string): string | undefined {
+  if (outputDir === undefined) return undefined;
+  const relative = path.relative(root, path.resolve(root, outputDir));
+  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
+    throw new HomelabError(`--outputDir ${outputDir} is outside the workspace, where Nx cannot cache the files`, 'use a directory inside the workspace (e.g. dist/template), or hack/template --output-dir');
+  }
+  return outputDir;
 }
