@@ -73,7 +73,9 @@ export async function buildDependencies(root: string, helm: Helm, chart: Chart):
   if (result.exitCode !== 0) {
     const summary = errorSummary(result.stderr);
     const unloadable = /cannot load ([^\s:]+):/.exec(summary)?.[1];
-    if (unloadable) throw yamlError(root, chart, unloadable) ?? new HomelabError(`helm dependency build failed for ${chart.dir}: ${summary}`, `fix ${unloadable} of ${chart.dir} or of its file:// dependencies`);
+    if (unloadable) {
+      throw yamlError(root, chart, unloadable) ?? new HomelabError(`helm dependency build failed for ${chart.dir}: ${summary}`, `fix ${unloadable} of ${chart.dir} or of its file:// dependencies`);
+    }
     throw new HomelabError(
       `helm dependency build failed for ${chart.dir}: ${summary}`,
       'check the dependencies in Chart.yaml (file:// paths must point at charts in this repo)',
