@@ -86,7 +86,53 @@ describe('guardCluster', () => {
     await writeFile(file, 'apiVersion: v1\nkind: Config\ncontexts: [\n');
     expect(await failure(guardCluster(home, { kubeconfig: file }))).toMatch(new RegExp(`^cannot read the kubeconfig ${file}: .+ — fix the kubeconfig file`));
   });
+
+  it('says "file not found" for a kubeconfig setting that names no existing file, dry run or not', async () => {
+    const missing = path.join(await mkdtemp(path.join(tmpdir(), 'kubeconfig-')), 'nope');
+    await withEnv({ KUBECONFIG: missing }, async () => {
+      for (const dryRun of [false, true]) {
+        expect(await failure(guardCluster(home, { dryRun }))).toBe(
+          `KUBECONFIG=${missing}: file not found — point KUBECONFIG at an existing kubeconfig file, or unset it to read ~/.kube/config`,
+        );
+      }
+    });
+    expect(await failure(guardCluster(home, { kubeconfig: missing }))).toBe(`--kubeconfig ${missing}: file not found — pass the path of an existing kubeconfig file`);
+  });
+
+  it('a dry run without the declared context is an offline preview, said loudly; a missing --context still refuses', async () => {
+    const emptyHome = await mkdtemp(path.join(tmpdir(), 'home-'));
+    await withEnv({ KUBECONFIG: undefined, HOME: emptyHome }, async () => {
+      expect(await failure(guardCluster(home))).toBe(
+        `${path.join(emptyHome, '.kube', 'config')}: file not found — put your cluster's kubeconfig there or point KUBECONFIG at it (--dry-run previews without one)`,
+      );
+      const target = await guardCluster(home, { dryRun: true });
+      expect(target).toMatchObject({ context: 'home', offline: true });
+      expect(describeTarget(target)).toBe(
+        `Cluster home: OFFLINE PREVIEW: kube-context home is not in the kubeconfig (${path.join(emptyHome, '.kube', 'config')}): no context check, no server-side dry run, the commands below name the declared context\n`,
+      );
+    });
+    const work = await writeKubeconfig([{ name: 'work', server: 'https://10.0.0.1:6443' }]);
+    expect(await guardCluster(home, { kubeconfig: work, dryRun: true })).toMatchObject({ context: 'home', offline: true, env: { KUBECONFIG: work } });
+    expect(await failure(guardCluster(home, { kubeconfig: work, dryRun: true, context: 'hom' }))).toMatch(/^kube-context "hom" \(--context\) is not in the kubeconfig/);
+  });
 });
+
+/** Runs body with these environment variables set (undefined: unset), restoring them afterwards. */
+async function withEnv(vars: Record<string, string | undefined>, body: () => Promise<void>): Promise<void> {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [k, v] of Object.entries(values)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  apply(vars);
+  try {
+    await body();
+  } finally {
+    apply(saved);
+  }
+}
 
 describe('sameServer', () => {
   it('ignores default ports, case and trailing slashes, nothing else', () => {

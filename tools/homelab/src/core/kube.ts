@@ -25,6 +25,8 @@ export interface KubeTarget {
   kubectl: string;
   /** Environment for helm and kubectl: only KUBECONFIG, when the caller chose a file. */
   env?: Record<string, string>;
+  /** A dry run without the declared context in the kubeconfig: invocations named after it, nothing checked. */
+  offline?: true;
 }
 
 export interface GuardOptions {
@@ -32,11 +34,18 @@ export interface GuardOptions {
   context?: string;
   /** A kubeconfig file (or a KUBECONFIG-style list) instead of $KUBECONFIG / ~/.kube/config. */
   kubeconfig?: string;
+  /**
+   * Print the exact helm/kubectl invocations; run nothing, contact no cluster. Without the declared context in
+   * the default kubeconfig (a newcomer with no cluster yet) it is an offline preview instead of a refusal.
+   */
+  dryRun?: boolean;
 }
 
 interface KubeConfigView {
   contexts: Map<string, string>;
   servers: Map<string, string>;
+  /** How many of the files exist. */
+  found: number;
 }
 
 export async function resolveKubectl(env: NodeJS.ProcessEnv = process.env): Promise<string> {
@@ -64,6 +73,7 @@ async function readKubeconfig(list: string | undefined): Promise<KubeConfigView>
   const files = list ? list.split(path.delimiter).filter(Boolean) : [path.join(homedir(), '.kube', 'config')];
   const contexts = new Map<string, string>();
   const servers = new Map<string, string>();
+  let found = 0;
   for (const file of files) {
     let text: string;
     try {
@@ -71,6 +81,7 @@ async function readKubeconfig(list: string | undefined): Promise<KubeConfigView>
     } catch {
       continue; // kubectl skips missing files of a KUBECONFIG list
     }
+    found++;
     const doc = parseDocument(text);
     const error = doc.errors[0];
     if (error) throw new HomelabError(`cannot read the kubeconfig ${file}: ${error.message.split('\n')[0]}`, 'fix the kubeconfig file (kubectl config view must work)');
@@ -87,7 +98,19 @@ async function readKubeconfig(list: string | undefined): Promise<KubeConfigView>
       }
     }
   }
-  return { contexts, servers };
+  return { contexts, servers, found };
+}
+
+/** No kubeconfig file where we read: a typo or a stale export, never "no contexts". */
+function missingKubeconfig(options: GuardOptions, env: NodeJS.ProcessEnv = process.env): HomelabError {
+  if (options.kubeconfig) return new HomelabError(`--kubeconfig ${options.kubeconfig}: file not found`, 'pass the path of an existing kubeconfig file');
+  if (env.KUBECONFIG) {
+    return new HomelabError(`KUBECONFIG=${env.KUBECONFIG}: file not found`, 'point KUBECONFIG at an existing kubeconfig file, or unset it to read ~/.kube/config');
+  }
+  return new HomelabError(
+    `${kubeconfigLocation(options, env)}: file not found`,
+    "put your cluster's kubeconfig there or point KUBECONFIG at it (--dry-run previews without one)",
+  );
 }
 
 /** Refuses, before anything touches a cluster, when the context is undeclared, missing, or points elsewhere. */
@@ -102,8 +125,17 @@ export async function guardCluster(cluster: ClusterDeclaration, options: GuardOp
   const context = options.context || cluster.kubeContext;
   const env = options.kubeconfig ? { KUBECONFIG: options.kubeconfig } : undefined;
   const where = kubeconfigLocation(options);
+  const explicit = options.kubeconfig ?? process.env.KUBECONFIG;
+  const view = await readKubeconfig(explicit);
+  // An explicit kubeconfig that does not exist is a mistake even for a preview.
+  if (view.found === 0 && (explicit || !options.dryRun)) throw missingKubeconfig(options);
+  // A preview needs no cluster (a newcomer has none yet); a --context that is not there is a typo, though.
+  if (!view.contexts.has(context) && options.dryRun && !options.context) {
+    // Only printed, never run: without kubectl installed the commands are still shown.
+    const kubectl = await resolveKubectl().catch(() => 'kubectl');
+    return { cluster, context, server: cluster.server ?? '', kubectl, ...(env ? { env } : {}), offline: true };
+  }
   const kubectl = await resolveKubectl();
-  const view = await readKubeconfig(options.kubeconfig ?? process.env.KUBECONFIG);
   const origin = options.context ? '--context' : `declared in ${file}`;
   if (!view.contexts.has(context)) {
     const known = [...view.contexts.keys()].sort().join(', ') || 'none';
@@ -152,6 +184,10 @@ export function sameServer(a: string, b: string): boolean {
 
 /** The lines every command prints before acting; the override is impossible to miss. */
 export function describeTarget(target: KubeTarget): string {
+  if (target.offline) {
+    const where = target.env?.KUBECONFIG ? target.env.KUBECONFIG : kubeconfigLocation();
+    return `Cluster ${target.cluster.name}: OFFLINE PREVIEW: kube-context ${target.context} is not in the kubeconfig (${where}): no context check, no server-side dry run, the commands below name the declared context\n`;
+  }
   const lines = [`Cluster ${target.cluster.name}: kube-context ${target.context} (${target.server})\n`];
   if (target.override) {
     const declared = target.override.declared ? `kubeContext "${target.override.declared}"` : 'no kubeContext';

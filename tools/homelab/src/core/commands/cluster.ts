@@ -7,8 +7,6 @@ export interface ClusterRequest extends GuardOptions {
   /** Chart name, release name or `<cluster>/<release>`. */
   target: string;
   cluster?: string;
-  /** Print the exact helm/kubectl invocations; run nothing, contact no cluster. */
-  dryRun?: boolean;
 }
 
 export type Write = (text: string) => void;
