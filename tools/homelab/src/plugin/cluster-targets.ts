@@ -1,6 +1,7 @@
 import type { TargetConfiguration } from '@nx/devkit';
 import type { Resolution } from '../core/releases.ts';
 import type { Chart, Release } from '../core/types.ts';
+import { FOR_CHART } from '../executors/lower-wave.ts';
 import type { NormalizedOptions } from './options.ts';
 import { describeReleases, releaseConfigurations, renderInputs, secretsInputs } from './targets.ts';
 
@@ -34,6 +35,7 @@ export function clusterTargets(chart: Chart, releases: Release[], resolution: Re
           metadata: { technologies: ['helm', 'kubernetes', 'argocd'], description: `Bootstrap the cluster (runs ${options.bootstrapTargetName})` },
         }
       : target('install', `helm upgrade --install ${what} exactly as ArgoCD deploys it (escape hatch; the context guard applies)`, {
+          options: { [FOR_CHART]: chart.name },
           dependsOn: lowerWaves(chart, resolution, options),
         }),
     [options.uninstallTargetName]: target('uninstall', `helm uninstall ${what} (asks first; keeps PVCs unless --delete-data; tier 0 needs --force)`),
@@ -64,12 +66,14 @@ function wavesOf(resolution: Resolution): Map<string, number> {
 /**
  * `nx run-many -t install` goes tier by tier: each install waits for the installs of every chart in a lower
  * wave (the bootstrap chart always first). Task-graph edges only (dependsOn), no project-graph edges, so
- * `nx affected` is not widened.
+ * `nx affected` is not widened. `nx run X:install` also pulls the lower waves into the graph: they get the
+ * command line (`--dryRun` above all) and X's `forChart`, so they know they were not asked for and act only with
+ * `--withLowerWaves`.
  */
 function lowerWaves(chart: Chart, resolution: Resolution, options: NormalizedOptions): TargetConfiguration['dependsOn'] {
   const waves = wavesOf(resolution);
   const waveOf = (name: string) => (name === options.bootstrapChart ? Number.NEGATIVE_INFINITY : waves.get(name)!);
   const wave = waveOf(chart.name);
   const lower = [...waves.keys()].filter((other) => other !== chart.name && waveOf(other) < wave).sort();
-  return lower.length ? [{ target: options.installTargetName, projects: lower }] : [];
+  return lower.length ? [{ target: options.installTargetName, projects: lower, params: 'forward', options: 'forward' }] : [];
 }

@@ -37,7 +37,7 @@ describe('bootstrap of the example repository, --dry-run', () => {
   it('prints every step with its exact invocations and masked manifests, contacting nothing', async () => {
     const ws: Workspace = { ...(await openWorkspace(repoRoot)), helm: helm4 };
     // The declared server of clusters/home: nothing listens there, so any contact would fail the run.
-    const kubeconfig = await writeKubeconfig([{ name: 'home', server: 'https://192.168.1.10:6443' }]);
+    const kubeconfig = await writeKubeconfig([{ name: 'home', server: 'https://home.example.invalid:6443' }]);
     const out = output();
     await bootstrap(ws, { kubeconfig, dryRun: true }, out.write);
     const text = out.text();

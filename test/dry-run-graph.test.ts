@@ -1,0 +1,93 @@
+/**
+ * A dry run changes nothing, through the whole Nx task graph: every cluster target with its dry-run flag runs
+ * with the real nx, helm and kubectl against the in-memory API server (declared in a copy of the example
+ * workspace), and the server sees no write request at all.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createExampleRepo, type ExampleRepo } from './affected/example-repo.ts';
+import { startFakeApiServer, type FakeApiServer } from './helpers/fake-apiserver.ts';
+import { writeKubeconfig } from './helpers/kubeconfig.ts';
+import { childEnv } from './support/workspace.ts';
+
+let repo: ExampleRepo;
+let api: FakeApiServer;
+let kubeconfig: string;
+
+beforeAll(async () => {
+  api = await startFakeApiServer({ argocd: false });
+  repo = createExampleRepo();
+  const clusterFile = path.join(repo.root, 'clusters/home/cluster.yaml');
+  writeFileSync(clusterFile, readFileSync(clusterFile, 'utf8').replace(/^server: .*$/m, `server: ${api.url}`));
+  kubeconfig = await writeKubeconfig([{ name: 'home', server: api.url }]);
+});
+afterAll(async () => {
+  await api?.close();
+  repo?.dispose();
+});
+
+function nx(args: string[]) {
+  return execa(process.execPath, [path.join(repo.root, 'node_modules/nx/dist/bin/nx.js'), ...args, '--skip-nx-cache', '--output-style=static', '--parallel=1'], {
+    cwd: repo.root,
+    env: childEnv({ KUBECONFIG: kubeconfig }),
+    reject: false,
+    stdin: 'ignore',
+    all: true,
+  });
+}
+
+const skipped = (chart: string, by: string, action = 'not installed') => `${chart}: lower wave of ${by}, ${action} (pass --withLowerWaves to install lower waves too)`;
+const upgrades = (text: string) => text.split('\n').filter((l) => l.startsWith('$ helm upgrade ') && !l.includes('--dry-run=server')).map((l) => l.split(' ')[3]);
+
+describe('every cluster target with its dry-run flag, through the whole task graph', () => {
+  const runs: [string, string[], (out: string) => void][] = [
+    [
+      'install applies the chart named only; its lower waves say so in one line',
+      ['run', 'monitoring:install', '--dryRun'],
+      (out) => {
+        expect(out).toContain(skipped('networking', 'monitoring'));
+        expect(out).toContain(skipped('system', 'monitoring', 'not bootstrapped'));
+        expect(upgrades(out)).toEqual(['monitoring']);
+      },
+    ],
+    [
+      '--withLowerWaves plans the lower waves too, the bootstrap first',
+      ['run', 'monitoring:install', '--dryRun', '--withLowerWaves'],
+      (out) => {
+        expect(out).not.toContain('lower wave of');
+        expect(upgrades(out)).toEqual(['argocd', 'system', 'networking', 'monitoring']);
+      },
+    ],
+    [
+      'a release is not forwarded to the lower waves: each installs its own chart',
+      ['run', 'monitoring:install', '--release=home/monitoring', '--dryRun', '--withLowerWaves'],
+      (out) => expect(upgrades(out)).toEqual(['argocd', 'system', 'networking', 'monitoring']),
+    ],
+    ['the bootstrap chart install is the bootstrap', ['run', 'system:install', '--dryRun'], (out) => expect(upgrades(out)).toEqual(['argocd', 'system'])],
+    ['bootstrap', ['run', 'system:bootstrap', '--dryRun'], (out) => expect(upgrades(out)).toEqual(['argocd', 'system'])],
+    ['uninstall', ['run', 'jellyfin:uninstall', '--dryRun'], (out) => expect(out).toContain('$ helm uninstall jellyfin ')],
+    ['diff', ['run', 'monitoring:diff', '--dryRun'], (out) => expect(out).toContain('$ kubectl --context home ')],
+    [
+      'run-many -t install asks for every install: all of them run, wave by wave',
+      ['run-many', '-t', 'install', '--dryRun'],
+      (out) => {
+        expect(out).not.toContain('lower wave of');
+        const order = upgrades(out);
+        expect(order.slice(0, 3)).toEqual(['argocd', 'system', 'networking']);
+        expect(order.slice(3, 5).sort()).toEqual(['gitops', 'monitoring']);
+        expect(order.slice(5).sort()).toEqual(['arr', 'jellyfin']);
+      },
+    ],
+  ];
+  for (const [what, args, check] of runs) {
+    it(`${what}: nx ${args.join(' ')} sends no write request`, async () => {
+      const before = api.writes().length;
+      const result = await nx(args);
+      expect(result.exitCode, result.all).toBe(0);
+      expect(api.writes().slice(before), result.all).toEqual([]);
+      check(result.all);
+    });
+  }
+});
