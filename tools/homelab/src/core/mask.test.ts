@@ -138,7 +138,7 @@ describe('no false positives: short or name-like secrets touch only Secret data'
     ['12345678', true],
     ['a3f9c0de12', true],
     ['kQ7vXzLmPwRtYbNc', true],
-    ['smtp.example.invalid', true],
+    ['smtp.mail.example.org', true],
   ];
   for (const [value, anywhere] of shapes) {
     it(`"${value}" is masked outside Secret data: ${anywhere}`, () => {
