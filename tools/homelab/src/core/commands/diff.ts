@@ -21,7 +21,7 @@ export interface DiffResult {
 }
 
 /** The two reads of one namespace of a release: its live objects, and what applying the render would make of them. */
-export function kubectlDiffReads(root: string, target: KubeTarget, release: Release, namespace: string, manifest: Buffer): { live: Invocation; merged: Invocation } {
+function kubectlDiffReads(root: string, target: KubeTarget, release: Release, namespace: string, manifest: Buffer): { live: Invocation; merged: Invocation } {
   const read = (args: string[]) =>
     invocation('kubectl', target.kubectl, kubectlArgs(target, [...args, '--namespace', namespace, '--output', 'json', '-f', '-']), root, {
       inputs: [manifest],
@@ -58,14 +58,15 @@ async function diffReleases(ws: Workspace, request: DiffRequest, write: Write): 
   for (const { release, manifest, masker } of rendered) {
     const target = targetOf(release);
     write(releaseHeading('diff', release));
-    const live = [];
-    const merged = [];
+    const live: Record<string, unknown>[] = [];
+    const merged: Record<string, unknown>[] = [];
     for (const group of namespaceGroups(manifest, release.namespace)) {
       const reads = kubectlDiffReads(ws.root, target, release, group.namespace, Buffer.from(group.manifest));
       write(formatInvocation(reads.live) + formatInvocation(reads.merged));
       if (request.dryRun) continue;
-      live.push(...kubectlObjects(await runRead(reads.live, target, release, group.namespace, masker, write), `get for ${release.cluster}/${release.name}`));
-      merged.push(...kubectlObjects(await runRead(reads.merged, target, release, group.namespace, masker, write), `the dry run for ${release.cluster}/${release.name}`));
+      const where = { target, id: `${release.cluster}/${release.name}`, namespace: group.namespace, masker, write };
+      live.push(...(await runRead(reads.live, 'kubectl get', where)));
+      merged.push(...(await runRead(reads.merged, 'the server-side dry run (kubectl apply --dry-run=server)', where)));
     }
     if (request.dryRun) continue;
     const diffs = diffObjects(live, merged, masker);
@@ -77,16 +78,16 @@ async function diffReleases(ws: Workspace, request: DiffRequest, write: Write): 
   return { drift: results.some((r) => r.drift), releases: results };
 }
 
-/** kubectl's JSON answer; a failure is one masked line (its last lines printed above it). */
-async function runRead(call: Invocation, target: KubeTarget, release: Release, namespace: string, masker: Masker, write: Write): Promise<string> {
+/** The objects kubectl answers with; a failure is one masked line (kubectl's last lines printed above it). */
+async function runRead(
+  call: Invocation,
+  what: string,
+  where: { target: KubeTarget; id: string; namespace: string; masker: Masker; write: Write },
+): Promise<Record<string, unknown>[]> {
   const result = await captureInvocation(call);
-  if (result.exitCode === 0) return result.stdout;
-  if (isUnreachable(result.stderr)) throw unreachable(target, result.stderr);
-  write(formatTail('kubectl', result.stderr.split('\n').filter((l) => l.trim()).slice(-20).map((l) => masker.mask(l))));
-  const what = call.args.includes('apply') ? 'the server-side dry run (kubectl apply --dry-run=server)' : 'kubectl get';
-  throw new HomelabError(
-    `${what} failed for ${release.cluster}/${release.name} in namespace ${namespace}: ${masker.mask(failureLine(result.stderr))}`,
-    'see the output above',
-    2,
-  );
+  if (result.exitCode === 0) return kubectlObjects(result.stdout, `${what} for ${where.id}`);
+  if (isUnreachable(result.stderr)) throw unreachable(where.target, result.stderr);
+  const tail = result.stderr.split('\n').filter((l) => l.trim()).slice(-20);
+  where.write(formatTail('kubectl', tail.map((l) => where.masker.mask(l))));
+  throw new HomelabError(`${what} failed for ${where.id} in namespace ${where.namespace}: ${where.masker.mask(failureLine(result.stderr))}`, 'see the output above', 2);
 }
