@@ -39,7 +39,7 @@ export function clusterTargets(chart: Chart, releases: Release[], resolution: Re
           dependsOn: lowerWaves(chart, resolution, options),
         }),
     [options.uninstallTargetName]: target('uninstall', `helm uninstall ${what} (asks first; keeps PVCs unless --delete-data; tier 0 needs --force)`),
-    [options.diffTargetName]: target('diff', `kubectl diff --server-side of the render of ${what} against the live cluster (exit 1 on drift)`),
+    [options.diffTargetName]: target('diff', `the render of ${what} against the live cluster, as kubectl diff --server-side shows it (exit 1 on drift)`),
     [options.statusTargetName]: target('status', `Helm release state and ArgoCD sync/health of ${what}`),
   };
   if (isBootstrap) {
