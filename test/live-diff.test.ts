@@ -166,6 +166,19 @@ describe('hack/diff gitops (a chart rendering into argocd and gitops)', () => {
     expect(drifted.stdout).toContain('drift: home/gitops differs from git\n');
   });
 
+  it('a kind the cluster does not serve is one line naming it and its fix, exit 2', async () => {
+    repo.write('charts/gitops/templates/zz-widget.yaml', 'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n');
+    try {
+      const { exitCode, stderr } = await hackDiff('gitops');
+      expect(exitCode).toBe(2);
+      expect(stderr.trim().split('\n').at(-1)).toBe(
+        '✖ kubectl get failed for home/gitops in namespace gitops: resource mapping not found for name: "w" namespace: "" from "STDIN": no matches for kind "Widget" in version "example.com/v1" — install the CRD of Widget (example.com/v1) first, then diff again',
+      );
+    } finally {
+      repo.remove('charts/gitops/templates/zz-widget.yaml');
+    }
+  });
+
   it('a refused dry run is one line and exit 2', async () => {
     api.failNext('PATCH', '/namespaces/argocd/', 422, 'admission webhook "policy.example" denied the request');
     const { exitCode, stderr } = await hackDiff('gitops');

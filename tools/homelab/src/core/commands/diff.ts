@@ -89,5 +89,9 @@ async function runRead(
   if (isUnreachable(result.stderr)) throw unreachable(where.target, result.stderr);
   const tail = result.stderr.split('\n').filter((l) => l.trim()).slice(-20);
   where.write(formatTail('kubectl', tail.map((l) => where.masker.mask(l))));
-  throw new HomelabError(`${what} failed for ${where.id} in namespace ${where.namespace}: ${where.masker.mask(failureLine(result.stderr))}`, 'see the output above', 2);
+  const line = where.masker.mask(failureLine(result.stderr)).replace(/^error:\s*/i, '');
+  // A kind the cluster does not serve yet: objects of it cannot be read or dry-run until its CRD exists.
+  const unknownKind = /no matches for kind "([^"]+)" in version "([^"]+)"/.exec(result.stderr);
+  const hint = unknownKind ? `install the CRD of ${unknownKind[1]} (${unknownKind[2]}) first, then diff again` : 'see the output above';
+  throw new HomelabError(`${what} failed for ${where.id} in namespace ${where.namespace}: ${line}`, hint, 2);
 }
