@@ -1,3 +1,12 @@
+import defaultChalk, { Chalk } from 'chalk';
+
+/**
+ * Colours of our messages: chalk's own choice (a terminal, or FORCE_COLOR, which Nx sets for every task so that
+ * replayed output keeps its colours), except that NO_COLOR (no-color.org: set and not empty) always wins — chalk
+ * alone lets FORCE_COLOR override it.
+ */
+export const chalk = new Chalk({ level: process.env.NO_COLOR ? 0 : defaultChalk.level });
+
 /**
  * A yes/no question on the terminal, or undefined when stdin/stdout are not terminals (CI, pipes): commands
  * that need confirmation then refuse unless told `--yes`. The question goes to stderr, stdout stays data.

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import chalk from 'chalk';
+import { chalk } from '../core/terminal.ts';
 import type { TaskGraph } from '@nx/devkit';
 import { errorLine } from '../core/errors.ts';
 

@@ -1,4 +1,4 @@
-import chalk from 'chalk';
+import { chalk } from '../core/terminal.ts';
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import type { ClusterRequest } from '../core/commands/cluster.ts';
 import { errorLine } from '../core/errors.ts';
