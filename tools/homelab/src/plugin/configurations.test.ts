@@ -24,12 +24,14 @@ describe('unknown configurations', () => {
     // After `--` the arguments belong to the task, and a command without a configuration is left to Nx.
     expect(parseCommand(['run', 'arr:template', '--', '-c', 'nope'])).toEqual({ kind: 'one', spec: 'arr:template', configuration: undefined });
     expect(parseCommand(['run-many', '-t', 'template'])).toBeUndefined();
+    expect(parseCommand(['template', 'arr', '-c', 'nope'])).toEqual({ kind: 'one', spec: 'arr:template', configuration: 'nope' });
     expect(parseCommand(['show', 'projects'])).toBeUndefined();
   });
 
   it('refuses a configuration our target does not have, listing those it has', () => {
     expect(refusal('run', 'arr:template:nope')).toBe('arr:template has no configuration "nope" — use one of: arr:template:ci, arr:template:home-arr, or arr:template alone');
     expect(refusal('run', 'arr:render', '-c', 'ci')).toBe('arr:render has no configuration "ci" and takes none — run arr:render');
+    expect(refusal('template', 'arr', '-c', 'nope')).toBe('arr:template has no configuration "nope" — use one of: arr:template:ci, arr:template:home-arr, or arr:template alone');
     expect(refusal('run-many', '-t', 'template', '--configuration', 'nope')).toBe('no template target has a configuration "nope" — use one of: ci, home-arr');
   });
 
@@ -39,5 +41,7 @@ describe('unknown configurations', () => {
     expect(refusal('run-many', '-t', 'template', '-c', 'ci')).toBeUndefined();
     expect(refusal('run', 'web:build:nope')).toBeUndefined();
     expect(refusal('run-many', '-t', 'build', '-c', 'nope')).toBeUndefined();
+    expect(refusal('show', 'project', 'arr', '-c', 'nope')).toBeUndefined();
+    expect(refusal('run', 'nope:template:x')).toBeUndefined();
   });
 });

@@ -23,7 +23,7 @@ type Command =
   | { kind: 'one'; spec: string; configuration?: string }
   | { kind: 'many'; targets: string[]; configuration: string };
 
-/** `run <project:target[:configuration]>` (or the bare specifier), `run-many`/`affected -t …`, with `-c`. */
+/** `run <project:target[:configuration]>` (or the bare specifier, or `<target> <project>`), `run-many`/`affected -t …`, with `-c`. */
 export function parseCommand(args: string[]): Command | undefined {
   const end = args.indexOf('--');
   const own = end < 0 ? args : args.slice(0, end);
@@ -34,8 +34,12 @@ export function parseCommand(args: string[]): Command | undefined {
     return configuration !== undefined && targets.length > 0 ? { kind: 'many', targets, configuration } : undefined;
   }
   const spec = first === 'run' ? second : first;
-  if (spec === undefined || !spec.includes(':')) return undefined;
-  return { kind: 'one', spec, configuration };
+  if (spec?.includes(':')) return { kind: 'one', spec, configuration };
+  // `nx <target> <project> -c x`, Nx's short form; anything else (`nx show project x`) names no such target.
+  if (first !== 'run' && configuration !== undefined && first !== undefined && second !== undefined && !second.startsWith('-')) {
+    return { kind: 'one', spec: `${second}:${first}`, configuration };
+  }
+  return undefined;
 }
 
 /** Values of a flag, as `-c x`, `-c=x`, `--configuration x` or `--configuration=x`. */
@@ -53,7 +57,12 @@ function flag(args: string[], names: string[]): string[] {
 /** The one line refusing the command, or undefined when every configuration asked for exists (or is not ours). */
 export function unknownConfiguration(command: Command, graph: ProjectGraph): string | undefined {
   if (command.kind === 'one') {
-    const parsed = parseTargetString(command.spec, graph);
+    let parsed: ReturnType<typeof parseTargetString>;
+    try {
+      parsed = parseTargetString(command.spec, graph);
+    } catch {
+      return undefined; // not a target of this workspace: Nx says so itself
+    }
     const requested = parsed.configuration ?? command.configuration;
     const target = graph.nodes[parsed.project]?.data.targets?.[parsed.target];
     if (requested === undefined || !target?.executor?.startsWith(EXECUTOR_PREFIX)) return undefined;
