@@ -108,11 +108,13 @@ describe('template --outputDir through Nx', () => {
   });
 
   it('refuses a directory outside the workspace before rendering (Nx cannot cache it)', async () => {
-    const result = await nx(['run', 'monitoring:template', '--outputDir', '../outside']);
+    // Beside this copy of the workspace, so no other run can have made it.
+    const outside = `../${path.basename(repo.root)}-out`;
+    const result = await nx(['run', 'monitoring:template', '--outputDir', outside]);
     expect(result.code).toBe(1);
     expect(errorLines(result.all)).toEqual([
-      '✖ --outputDir ../outside is outside the workspace, where Nx cannot cache the files — use a directory inside the workspace (e.g. dist/template), or hack/template --output-dir',
+      `✖ --outputDir ${outside} is outside the workspace, where Nx cannot cache the files — use a directory inside the workspace (e.g. dist/template), or hack/template --output-dir`,
     ]);
-    expect(existsSync(path.join(repo.root, '../outside'))).toBe(false);
+    expect(existsSync(path.join(repo.root, outside))).toBe(false);
   });
 });
