@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tools/**/*.test.ts', 'test/**/*.test.ts'],
-    setupFiles: ['test/support/private-caches.ts'],
+    // Loopback only, for the tests and every process they start (the fake API server, the cache server).
+    setupFiles: ['test/support/private-caches.ts', 'test/support/loopback-only.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     // helm and nx are real processes; two workers fit the 2-core CI machines.
