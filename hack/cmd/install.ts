@@ -1,6 +1,6 @@
 // hack/install <chart|release>: helm upgrade --install exactly as ArgoCD deploys it, bypassing ArgoCD and Nx.
-import { install } from '../../tools/homelab/src/core/commands/install.ts';
-import { clusterScript, oneOf } from '../lib/cluster.ts';
+import { install, releaseStates } from '../../tools/homelab/src/core/commands/install.ts';
+import { clusterScript, oneOf, waitingForHelm } from '../lib/cluster.ts';
 import { write } from '../lib/main.ts';
 
 await clusterScript({
@@ -30,16 +30,14 @@ Example:
     recover: { type: 'boolean' },
   } as const,
   async run(ws, request, values) {
-    await install(
-      ws,
-      {
-        ...request,
-        wait: oneOf('wait', values.wait, ['watcher', 'legacy']),
-        timeout: values.timeout,
-        helmDryRun: oneOf('helm-dry-run', values['helm-dry-run'], ['client', 'server']),
-        recover: values.recover,
-      },
-      write,
-    );
+    const flags = {
+      wait: oneOf('wait', values.wait, ['watcher', 'legacy']),
+      timeout: values.timeout,
+      helmDryRun: oneOf('helm-dry-run', values['helm-dry-run'], ['client', 'server']),
+      recover: values.recover,
+    };
+    // A dry run runs nothing, so Ctrl-C has nothing to wait for (and no cluster is asked afterwards).
+    if (request.dryRun) await install(ws, { ...request, ...flags }, write);
+    else await waitingForHelm((abort) => install(ws, { ...request, ...flags, abort }, write), () => releaseStates(ws, request));
   },
 });

@@ -60,6 +60,37 @@ function clusterRequest(
   return { target, cluster: values.cluster, context: values.context, kubeconfig: values.kubeconfig, dryRun: values['dry-run'] };
 }
 
+/**
+ * Ctrl-C reaches helm too (the terminal signals the whole foreground process group) and helm answers it by undoing
+ * its change (--rollback-on-failure / --atomic). Exiting at once would leave that running unseen: SIGINT and SIGTERM
+ * only abort here (no further release starts), the script waits for helm, then fails in one line saying what state
+ * `states` finds the releases in.
+ */
+export async function waitingForHelm<T>(body: (abort: AbortSignal) => Promise<T>, states: () => Promise<string>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!controller.signal.aborted) warn(`${signal}: waiting for helm to finish (it undoes an unfinished change)…`);
+    controller.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let result: T | undefined;
+  try {
+    result = await body(controller.signal);
+  } catch (err) {
+    // helm's own failure report (context canceled) is not the news: the state it left is.
+    if (!controller.signal.aborted) throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const signal = controller.signal.reason as NodeJS.Signals | undefined;
+  if (signal) {
+    throw new HomelabError(`interrupted by ${signal}; helm has finished: ${await states()}`, 'check it with hack/status, then run the install again', signal === 'SIGINT' ? 130 : 143);
+  }
+  return result as T;
+}
+
 /** A flag restricted to a few words: refused in one line rather than handed to helm. */
 export function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
   if (value === undefined || (allowed as readonly string[]).includes(value)) return value as T | undefined;

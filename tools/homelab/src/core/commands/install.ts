@@ -5,7 +5,7 @@ import { HomelabError } from '../errors.ts';
 import * as helmRelease from '../helm-release.ts';
 import { DEFAULT_TIMEOUT, findPending, isReleaseNotFound, parseHistory, pendingError, type ChartRef, type HistoryEntry, type InstallFlags } from '../helm-release.ts';
 import { captureInvocation, errorSummary, formatInvocation, formatTail, streamInvocation } from '../invocation.ts';
-import { isUnreachable, unreachable, type KubeTarget } from '../kube.ts';
+import { createGuard, isUnreachable, unreachable, type KubeTarget } from '../kube.ts';
 import { createMasker, type Masker } from '../mask.ts';
 import { failureLine } from '../process.ts';
 import { buildDependencies } from '../render.ts';
@@ -20,6 +20,8 @@ export interface InstallRequest extends ClusterRequest, Partial<InstallFlags> {
   recover?: boolean;
   /** Nx already ran the helm-deps target. */
   skipDependencyBuild?: boolean;
+  /** Aborted (Ctrl-C): no further release is started. */
+  abort?: AbortSignal;
 }
 
 /** One `helm upgrade --install`, prepared: values decrypted in memory, masker ready. */
@@ -68,6 +70,7 @@ export async function install(ws: Workspace, request: InstallRequest, write: Wri
   // A dry run shows the same argv with placeholder pipes: it needs no age key.
   const secrets = await openSecrets(ws.root, { keyless: Boolean(request.dryRun) });
   for (const release of releases) {
+    request.abort?.throwIfAborted();
     write(releaseHeading('install', release));
     const change = await prepareChange(ws.root, release, { chart: release.chartDir }, secrets);
     await applyChange(ws, targetOf(release), change, { ...flags, recover: request.recover, dryRun: request.dryRun }, write);
@@ -141,6 +144,25 @@ export async function upToDate(ws: Workspace, target: KubeTarget, change: HelmCh
   const rendered = JSON.parse(dry.stdout) as { manifest?: string; chart?: { metadata?: { name?: string; version?: string } } };
   const chart = `${rendered.chart?.metadata?.name}-${rendered.chart?.metadata?.version}`;
   return chart === current.chart && rendered.manifest?.trimEnd() === live.stdout.trimEnd() ? current : undefined;
+}
+
+/**
+ * What helm left each release in, for the line after an interrupted install: `home/monitoring deployed at
+ * revision 3`, `home/demo not installed`, or why it could not be read.
+ */
+export async function releaseStates(ws: Workspace, request: ClusterRequest): Promise<string> {
+  const releases = selectReleases(ws, request.target, request.cluster);
+  const guard = createGuard(ws.resolution.clusters, request);
+  const states: string[] = [];
+  for (const release of releases) {
+    const name = `${release.cluster}/${release.name}`;
+    const result = await captureInvocation(helmRelease.history(ws.helm, ws.root, release, await guard(release.cluster)));
+    const current = result.exitCode === 0 ? parseHistory(result.stdout).at(-1) : undefined;
+    if (current) states.push(`${name} ${current.status} at revision ${current.revision}`);
+    else if (isReleaseNotFound(result.stderr)) states.push(`${name} not installed`);
+    else states.push(`${name} unknown (helm history: ${failureLine(result.stderr)})`);
+  }
+  return states.join(', ');
 }
 
 async function readPending(target: KubeTarget, history: ReturnType<typeof helmRelease.history>, release: Release) {
