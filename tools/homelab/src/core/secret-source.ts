@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { sliceSecrets } from './secret-slice.ts';
-import { discoverAgeKeys } from './secrets/keys.ts';
+import { discoverAgeKeys, type KeyDiscovery } from './secrets/keys.ts';
 import type { SecretSource, SecretValues } from './values.ts';
 
 export interface OpenedSecrets {
   secrets: SecretSource;
   /** HMAC key of the masker's markers: derived from the age identities, so markers are stable yet unguessable. */
   maskKey: Buffer;
+  /** The run's one key lookup (none when keyless), for whatever else of the run needs the identities. */
+  keys?: KeyDiscovery;
 }
 
 /**
@@ -34,6 +36,7 @@ export async function openSecrets(root: string, options: { keyless: boolean }): 
       return { plaintext: decrypted.plaintext, leaves: decrypted.leaves };
     }),
     maskKey,
+    keys,
   };
 }
 

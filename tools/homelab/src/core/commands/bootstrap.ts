@@ -14,7 +14,7 @@ import { failureLine } from '../process.ts';
 import type { ExternalRelease } from '../releases.ts';
 import { buildDependencies, renderRelease } from '../render.ts';
 import { openSecrets } from '../secret-source.ts';
-import { discoverAgeKeys, recipientOf } from '../secrets/index.ts';
+import { discoverAgeKeys, recipientOf, type KeyDiscovery } from '../secrets/index.ts';
 import { ageRecipients, parseMetadata } from '../secrets/metadata.ts';
 import type { Release } from '../types.ts';
 import { selectReleases, type Workspace } from '../workspace.ts';
@@ -74,7 +74,8 @@ export async function bootstrap(ws: Workspace, request: BootstrapRequest, write:
   const argocd = argocdRelease(ws, system.cluster);
   const chart = argocdChartRef(argocd, request.argocdChartRepo || process.env[ARGOCD_REPO_ENV]);
   const secretRef = ageKeySecret(argocd);
-  const keys = await bootstrapIdentities(ws, system.cluster, argocd);
+  const secrets = await openSecrets(ws.root, { keyless: Boolean(request.dryRun) });
+  const keys = await bootstrapIdentities(ws, system.cluster, argocd, secrets.keys);
   if (keys.usedDemoKey) write('WARNING: bootstrapping with the repository DEMO age key: anyone can decrypt these secrets\n');
   const rootFile = `${cluster.dir}/root.yaml`;
   if (!existsSync(path.resolve(ws.root, rootFile))) {
@@ -83,7 +84,6 @@ export async function bootstrap(ws: Workspace, request: BootstrapRequest, write:
   // The system chart is installed (and shown, dry) from the working tree: its file:// dependencies must be packaged.
   const systemChart = ws.resolution.charts.find((c) => c.dir === system.chartDir);
   if (systemChart) await buildDependencies(ws.root, ws.helm, systemChart);
-  const secrets = await openSecrets(ws.root, { keyless: Boolean(request.dryRun) });
   const argocdChange = await prepareChange(ws.root, externalAsRelease(argocd), chart, secrets);
   const systemChange = await prepareChange(ws.root, system, { chart: system.chartDir }, secrets);
   const keyManifest = ageKeyManifest(secretRef, keys.identities);
@@ -272,7 +272,7 @@ export function ageKeySecret(argocd: ExternalRelease): AgeKeySecret {
  * The identities to hand to ArgoCD: only those that decrypt this cluster's secrets files (a personal
  * keys.txt may hold keys for other things). Found the way sops finds them (secrets/keys.ts).
  */
-async function bootstrapIdentities(ws: Workspace, cluster: string, argocd: ExternalRelease) {
+async function bootstrapIdentities(ws: Workspace, cluster: string, argocd: ExternalRelease, runKeys: KeyDiscovery | undefined) {
   const files = new Set<string>();
   for (const r of ws.resolution.releases) if (r.cluster === cluster) r.valueFiles.filter((v) => v.secret).forEach((v) => files.add(v.path));
   argocd.valueFiles.filter((v) => v.secret).forEach((v) => files.add(v.path));
@@ -281,7 +281,8 @@ async function bootstrapIdentities(ws: Workspace, cluster: string, argocd: Exter
     const doc: unknown = parse(await readFile(path.resolve(ws.root, file), 'utf8'));
     if (isRecord(doc) && doc.sops !== undefined) ageRecipients(parseMetadata(doc.sops, file)).forEach((r) => recipients.add(r));
   }
-  const found = await discoverAgeKeys({ workspaceRoot: ws.root, recipients: [...recipients] });
+  // The run's lookup when it decrypts (a dry run does not): keys are looked up once per run.
+  const found = runKeys ?? (await discoverAgeKeys({ workspaceRoot: ws.root }));
   const identities: string[] = [];
   for (const identity of found.identities) {
     if (recipients.size === 0 || recipients.has(await recipientOf(identity))) identities.push(identity);
