@@ -1,9 +1,11 @@
 /**
  * A dry run changes nothing, through the whole Nx task graph: every cluster target with its dry-run flag runs
  * with the real nx, helm and kubectl against the in-memory API server (declared in a copy of the example
- * workspace), and the server sees no write request at all.
+ * workspace), and the server sees no write request at all. Without any cluster it is an offline preview.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,4 +92,43 @@ describe('every cluster target with its dry-run flag, through the whole task gra
       check(result.all);
     });
   }
+});
+
+describe('a newcomer without a cluster previews offline', () => {
+  const noCluster = async () => {
+    const env = childEnv({ HOME: await mkdtemp(path.join(tmpdir(), 'no-kubeconfig-')) });
+    delete env.KUBECONFIG;
+    return env;
+  };
+  const offline = (home: string) =>
+    `Cluster home: OFFLINE PREVIEW: kube-context home is not in the kubeconfig (${path.join(home, '.kube', 'config')}): no context check, no server-side dry run, the commands below name the declared context`;
+
+  it('nx run monitoring:install --dryRun --withLowerWaves and hack/install --dry-run: no kubeconfig needed, the invocations printed', async () => {
+    const env = await noCluster();
+    const viaNx = await execa(process.execPath, [path.join(repo.root, 'node_modules/nx/dist/bin/nx.js'), 'run', 'monitoring:install', '--dryRun', '--withLowerWaves', '--skip-nx-cache', '--output-style=static'], {
+      cwd: repo.root,
+      env,
+      extendEnv: false,
+      reject: false,
+      all: true,
+    });
+    expect(viaNx.exitCode, viaNx.all).toBe(0);
+    expect(viaNx.all).toContain(offline(env.HOME));
+    expect(upgrades(viaNx.all)).toEqual(['argocd', 'system', 'networking', 'monitoring']);
+    const viaHack = await execa(process.execPath, [path.join(repo.root, 'hack/install'), 'monitoring', '--dry-run'], { cwd: repo.root, env, extendEnv: false, reject: false });
+    expect(viaHack.exitCode, viaHack.stderr).toBe(0);
+    expect(viaHack.stdout.split('\n')[0]).toBe(offline(env.HOME));
+    expect(upgrades(viaHack.stdout)).toEqual(['monitoring']);
+  });
+
+  it('KUBECONFIG naming a missing file is refused in one line, dry run or not', async () => {
+    const missing = path.join(tmpdir(), 'no-such-dir', 'kubeconfig');
+    const result = await execa(process.execPath, [path.join(repo.root, 'hack/install'), 'monitoring', '--dry-run'], {
+      cwd: repo.root,
+      env: childEnv({ KUBECONFIG: missing }),
+      reject: false,
+    });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr.trim()).toBe(`✖ KUBECONFIG=${missing}: file not found — point KUBECONFIG at an existing kubeconfig file, or unset it to read ~/.kube/config`);
+  });
 });
