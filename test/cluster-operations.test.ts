@@ -134,7 +134,7 @@ describe('Nx targets', () => {
 
   it('nx run monitoring:install --dry-run prints the documented invocations', async () => {
     const documented = documentedRuns(markdown).find((r) => r.project === 'monitoring' && r.target === 'install' && !r.helm3)!;
-    const result = await execa('npx', ['nx', 'run', 'monitoring:install', '--dry-run', '--exclude-task-dependencies', '--skip-nx-cache'], {
+    const result = await execa('npx', ['nx', 'run', 'monitoring:install', '--dry-run', '--skip-nx-cache'], {
       cwd: repoRoot,
       env: childEnv({ KUBECONFIG: kubeconfig, HELM_BIN: helm4.bin }),
       reject: false,
