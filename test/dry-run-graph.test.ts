@@ -94,6 +94,18 @@ describe('every cluster target with its dry-run flag, through the whole task gra
   }
 });
 
+describe('install options forwarded to the bootstrap', () => {
+  it('--helmDryRun reaches the lower waves; the bootstrap, which has none, refuses it rather than installing for real', async () => {
+    const skippedOnly = await nx(['run', 'monitoring:install', '--dryRun', '--helmDryRun=client']);
+    expect(skippedOnly.exitCode, skippedOnly.all).toBe(0);
+    expect(skippedOnly.all).toContain(skipped('system', 'monitoring', 'not bootstrapped'));
+    const withLower = await nx(['run', 'monitoring:install', '--helmDryRun=client', '--withLowerWaves']);
+    expect(withLower.exitCode).not.toBe(0);
+    expect(withLower.all).toContain('✖ the bootstrap has no helm dry run (--helmDryRun): it would install ArgoCD for real — preview it with --dryRun');
+    expect(api.writes()).toEqual([]);
+  });
+});
+
 describe('a newcomer without a cluster previews offline', () => {
   const noCluster = async () => {
     const env = childEnv({ HOME: await mkdtemp(path.join(tmpdir(), 'no-kubeconfig-')) });
