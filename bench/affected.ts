@@ -9,13 +9,13 @@
 // the releases of charts it reports deleted.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { computeAffected, type AffectedResult } from '../tools/homelab/src/core/affected.ts';
-import { errorLine } from '../tools/homelab/src/core/errors.ts';
-import { buildDependencies, renderRelease } from '../tools/homelab/src/core/render.ts';
-import { secretsDecrypter } from '../tools/homelab/src/core/secret-changes.ts';
-import { openSecrets } from '../tools/homelab/src/core/secret-source.ts';
+import { computeAffected, type AffectedResult } from '../tools/homelab/src/core/ci/affected.ts';
+import { errorLine } from '../tools/homelab/src/core/model/errors.ts';
+import { buildDependencies, renderRelease } from '../tools/homelab/src/core/helm/render.ts';
+import { secretsDecrypter } from '../tools/homelab/src/core/ci/secret-changes.ts';
+import { openSecrets } from '../tools/homelab/src/core/secrets/secret-source.ts';
 import { editFile, rotateFile } from '../tools/homelab/src/core/secrets/index.ts';
-import { openWorkspace } from '../tools/homelab/src/core/workspace.ts';
+import { openWorkspace } from '../tools/homelab/src/core/resolve/workspace.ts';
 import { createExampleRepo, nxAffected, type ExampleRepo } from '../test/affected/example-repo.ts';
 
 type Renders = Map<string, { chart: string; output: string }>;

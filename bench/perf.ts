@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { resolveHelm } from '../tools/homelab/src/core/helm.ts';
+import { resolveHelm } from '../tools/homelab/src/core/helm/helm.ts';
 import { createBaselineWorkspace } from './perf/env.ts';
 import { describeMachine, renderReport, type SizeResult } from './perf/report.ts';
 import { affectedAtScale, createContext, hackVsRaw, inference, nxRun, runMany } from './perf/scenarios.ts';

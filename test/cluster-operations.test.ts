@@ -13,9 +13,9 @@ import { bootstrap } from '../tools/homelab/src/core/commands/bootstrap.ts';
 import { diff } from '../tools/homelab/src/core/commands/diff.ts';
 import { install } from '../tools/homelab/src/core/commands/install.ts';
 import { uninstall } from '../tools/homelab/src/core/commands/uninstall.ts';
-import { extractBundledHelm, withVersion, type Helm } from '../tools/homelab/src/core/helm.ts';
-import { normalizeLayout } from '../tools/homelab/src/core/layout.ts';
-import { openWorkspace, resolveWorkspace, type Workspace } from '../tools/homelab/src/core/workspace.ts';
+import { extractBundledHelm, withVersion, type Helm } from '../tools/homelab/src/core/helm/helm.ts';
+import { normalizeLayout } from '../tools/homelab/src/core/workspace/layout.ts';
+import { openWorkspace, resolveWorkspace, type Workspace } from '../tools/homelab/src/core/resolve/workspace.ts';
 import { normalizeOptions } from '../tools/homelab/src/plugin/options.ts';
 import { clusterTargets } from '../tools/homelab/src/plugin/cluster-targets.ts';
 

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { template } from '../tools/homelab/src/core/commands/template.ts';
-import { createMasker } from '../tools/homelab/src/core/mask.ts';
-import { openSecrets } from '../tools/homelab/src/core/secret-source.ts';
+import { createMasker } from '../tools/homelab/src/core/exec/mask.ts';
+import { openSecrets } from '../tools/homelab/src/core/secrets/secret-source.ts';
 import { decryptFile } from '../tools/homelab/src/core/secrets/index.ts';
-import { openWorkspace, type Workspace } from '../tools/homelab/src/core/workspace.ts';
+import { openWorkspace, type Workspace } from '../tools/homelab/src/core/resolve/workspace.ts';
 import { childEnv, helm, repoRoot } from './support/workspace.ts';
-import { resolveHelm } from '../tools/homelab/src/core/helm.ts';
+import { resolveHelm } from '../tools/homelab/src/core/helm/helm.ts';
 
 const common = ['--kube-version', '1.33.0', '--include-crds'];
 const values = (chart: string) => ['-f', `charts/${chart}/values.yaml`, '-f', 'clusters/home/values/global.yaml'];

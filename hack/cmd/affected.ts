@@ -1,9 +1,9 @@
 // hack/affected: the chart tasks a change between two commits can alter (Nx's file-level answer, refined for
 // SOPS files and deleted charts; see docs/ci.md). CI runs exactly this, then `nx run-many` on the result.
 import { appendFile } from 'node:fs/promises';
-import { computeAffected } from '../../tools/homelab/src/core/affected.ts';
-import { HomelabError } from '../../tools/homelab/src/core/errors.ts';
-import { secretsDecrypter } from '../../tools/homelab/src/core/secret-changes.ts';
+import { computeAffected } from '../../tools/homelab/src/core/ci/affected.ts';
+import { HomelabError } from '../../tools/homelab/src/core/model/errors.ts';
+import { secretsDecrypter } from '../../tools/homelab/src/core/ci/secret-changes.ts';
 import { main, warn, workspaceRoot } from '../lib/main.ts';
 
 await main({

@@ -2,10 +2,10 @@
 // (base rendered in a temporary worktree, head from the checkout, both keyless and masked; no cluster).
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { computeAffected } from '../../tools/homelab/src/core/affected.ts';
-import { HomelabError } from '../../tools/homelab/src/core/errors.ts';
-import { renderDiff, renderDiffMarkdown } from '../../tools/homelab/src/core/render-diff.ts';
-import { secretsDecrypter } from '../../tools/homelab/src/core/secret-changes.ts';
+import { computeAffected } from '../../tools/homelab/src/core/ci/affected.ts';
+import { HomelabError } from '../../tools/homelab/src/core/model/errors.ts';
+import { renderDiff, renderDiffMarkdown } from '../../tools/homelab/src/core/ci/render-diff.ts';
+import { secretsDecrypter } from '../../tools/homelab/src/core/ci/secret-changes.ts';
 import { main, warn, workspaceRoot } from '../lib/main.ts';
 
 await main({

@@ -1,7 +1,7 @@
 // hack/template <chart|release|cluster/release>: render exactly what ArgoCD renders, without Nx.
 import { template } from '../../tools/homelab/src/core/commands/template.ts';
-import { HomelabError } from '../../tools/homelab/src/core/errors.ts';
-import { openWorkspace } from '../../tools/homelab/src/core/workspace.ts';
+import { HomelabError } from '../../tools/homelab/src/core/model/errors.ts';
+import { openWorkspace } from '../../tools/homelab/src/core/resolve/workspace.ts';
 import { main, warn, workspaceRoot } from '../lib/main.ts';
 
 await main({

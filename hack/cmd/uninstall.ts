@@ -1,6 +1,6 @@
 // hack/uninstall <chart|release>: helm uninstall, safely (confirmation, tier 0 refused, data kept).
 import { uninstall } from '../../tools/homelab/src/core/commands/uninstall.ts';
-import { terminalConfirm } from '../../tools/homelab/src/core/terminal.ts';
+import { terminalConfirm } from '../../tools/homelab/src/core/exec/terminal.ts';
 import { clusterScript, oneOf } from '../lib/cluster.ts';
 import { write } from '../lib/main.ts';
 

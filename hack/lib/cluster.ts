@@ -1,8 +1,8 @@
 // The shell every cluster hack script shares: the common options, one chart or release, the workspace.
 import type { ParseArgsOptionsConfig } from 'node:util';
 import type { ClusterRequest } from '../../tools/homelab/src/core/commands/cluster.ts';
-import { HomelabError } from '../../tools/homelab/src/core/errors.ts';
-import { openWorkspace, type Workspace } from '../../tools/homelab/src/core/workspace.ts';
+import { HomelabError } from '../../tools/homelab/src/core/model/errors.ts';
+import { openWorkspace, type Workspace } from '../../tools/homelab/src/core/resolve/workspace.ts';
 import { main, warn, workspaceRoot, type Values } from './main.ts';
 
 const clusterOptions = {

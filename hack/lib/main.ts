@@ -3,8 +3,8 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chalk } from '../../tools/homelab/src/core/terminal.ts';
-import { errorLine, HomelabError } from '../../tools/homelab/src/core/errors.ts';
+import { chalk } from '../../tools/homelab/src/core/exec/terminal.ts';
+import { errorLine, HomelabError } from '../../tools/homelab/src/core/model/errors.ts';
 
 export const workspaceRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 

@@ -9,10 +9,10 @@ import { execa } from 'execa';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReleases } from '../../tools/homelab/src/core/commands/template.ts';
-import { extractBundledHelm, findOnPath, resolveHelm, withVersion } from '../../tools/homelab/src/core/helm.ts';
+import { extractBundledHelm, findOnPath, resolveHelm, withVersion } from '../../tools/homelab/src/core/helm/helm.ts';
 import { decryptFile } from '../../tools/homelab/src/core/secrets/index.ts';
-import type { Release } from '../../tools/homelab/src/core/types.ts';
-import { openWorkspace, type Workspace } from '../../tools/homelab/src/core/workspace.ts';
+import type { Release } from '../../tools/homelab/src/core/model/types.ts';
+import { openWorkspace, type Workspace } from '../../tools/homelab/src/core/resolve/workspace.ts';
 import { KUBE_VERSION, LAYOUTS, materialize, type ExpectedRelease, type Layout } from './layouts.ts';
 
 const kubectl = await findOnPath('kubectl', process.env.PATH ?? '');

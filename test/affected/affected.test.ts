@@ -4,8 +4,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { computeAffected, type AffectedResult } from '../../tools/homelab/src/core/affected.ts';
-import { secretsDecrypter } from '../../tools/homelab/src/core/secret-changes.ts';
+import { computeAffected, type AffectedResult } from '../../tools/homelab/src/core/ci/affected.ts';
+import { secretsDecrypter } from '../../tools/homelab/src/core/ci/secret-changes.ts';
 import { editFile, rotateFile } from '../../tools/homelab/src/core/secrets/index.ts';
 import { createExampleRepo, nxAffected, type ExampleRepo } from './example-repo.ts';
 
@@ -136,7 +136,7 @@ const rows: Row[] = [
   },
   {
     change: 'tooling',
-    apply: () => append('tools/homelab/src/core/values.ts', '\n// touched\n'),
+    apply: () => append('tools/homelab/src/core/helm/values.ts', '\n// touched\n'),
     nx: applicationCharts,
     keyless: applicationCharts,
   },

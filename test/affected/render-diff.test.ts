@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { computeAffected } from '../../tools/homelab/src/core/affected.ts';
-import { renderDiff, renderDiffMarkdown, type RenderDiffReport } from '../../tools/homelab/src/core/render-diff.ts';
+import { computeAffected } from '../../tools/homelab/src/core/ci/affected.ts';
+import { renderDiff, renderDiffMarkdown, type RenderDiffReport } from '../../tools/homelab/src/core/ci/render-diff.ts';
 import { decryptFile, editFile } from '../../tools/homelab/src/core/secrets/index.ts';
 import { createExampleRepo, nxEnv, type ExampleRepo } from './example-repo.ts';
 

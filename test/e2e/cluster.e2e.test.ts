@@ -16,8 +16,8 @@ import { diff } from '../../tools/homelab/src/core/commands/diff.ts';
 import { install } from '../../tools/homelab/src/core/commands/install.ts';
 import { status } from '../../tools/homelab/src/core/commands/status.ts';
 import { uninstall } from '../../tools/homelab/src/core/commands/uninstall.ts';
-import { runTool } from '../../tools/homelab/src/core/process.ts';
-import { openWorkspace } from '../../tools/homelab/src/core/workspace.ts';
+import { runTool } from '../../tools/homelab/src/core/exec/process.ts';
+import { openWorkspace } from '../../tools/homelab/src/core/resolve/workspace.ts';
 
 const kubeconfig = process.env.E2E_KUBECONFIG;
 const CONTEXT = 'home';

@@ -10,9 +10,9 @@ import { checkWorkspace } from '../../tools/homelab/src/core/commands/check.ts';
 import { lint } from '../../tools/homelab/src/core/commands/lint.ts';
 import { renderReleases } from '../../tools/homelab/src/core/commands/template.ts';
 import { validate } from '../../tools/homelab/src/core/commands/validate.ts';
-import { resolveHelm } from '../../tools/homelab/src/core/helm.ts';
+import { resolveHelm } from '../../tools/homelab/src/core/helm/helm.ts';
 import { decryptFile } from '../../tools/homelab/src/core/secrets/index.ts';
-import { openWorkspace } from '../../tools/homelab/src/core/workspace.ts';
+import { openWorkspace } from '../../tools/homelab/src/core/resolve/workspace.ts';
 import { createExampleRepo, nxEnv, type ExampleRepo } from '../affected/example-repo.ts';
 
 let repo: ExampleRepo;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { extractBundledHelm, withVersion } from '../../tools/homelab/src/core/helm.ts';
+import { extractBundledHelm, withVersion } from '../../tools/homelab/src/core/helm/helm.ts';
 import { createExampleRepo, type ExampleRepo } from '../affected/example-repo.ts';
 import { childEnv } from '../support/workspace.ts';
 

@@ -3,8 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { extractBundledHelm } from '../../tools/homelab/src/core/helm.ts';
-import { runTool } from '../../tools/homelab/src/core/process.ts';
+import { extractBundledHelm } from '../../tools/homelab/src/core/helm/helm.ts';
+import { runTool } from '../../tools/homelab/src/core/exec/process.ts';
 
 /**
  * A Helm chart repository on localhost (index.yaml + packaged charts, made by real `helm package` and

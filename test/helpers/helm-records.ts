@@ -1,4 +1,4 @@
-import { encodeRelease } from '../../tools/homelab/src/core/keep-data.ts';
+import { encodeRelease } from '../../tools/homelab/src/core/cluster/keep-data.ts';
 import type { FakeApiServer } from './fake-apiserver.ts';
 
 /**

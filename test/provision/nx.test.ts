@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findOnPath } from '../../tools/homelab/src/core/helm.ts';
+import { findOnPath } from '../../tools/homelab/src/core/helm/helm.ts';
 import { createExampleRepo, nxEnv, type ExampleRepo } from '../affected/example-repo.ts';
 
 const ansiblePlaybook = await findOnPath('ansible-playbook', process.env.PATH ?? '');

@@ -3,8 +3,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { check, checkWorkspace, type CheckFinding } from '../../tools/homelab/src/core/commands/check.ts';
-import { HomelabError } from '../../tools/homelab/src/core/errors.ts';
-import { normalizeLayout } from '../../tools/homelab/src/core/layout.ts';
+import { HomelabError } from '../../tools/homelab/src/core/model/errors.ts';
+import { normalizeLayout } from '../../tools/homelab/src/core/workspace/layout.ts';
 import { fixtureWorkspace, repoRoot } from './workspaces.ts';
 
 async function findingsOf(...overlays: string[]): Promise<Pick<CheckFinding, 'rule' | 'message'>[]> {

@@ -1,8 +1,8 @@
 // lint: helm lint --strict with each release's ArgoCD values, keyless secrets, its namespace and Kubernetes version.
 import { describe, expect, it } from 'vitest';
 import { lint } from '../../tools/homelab/src/core/commands/lint.ts';
-import { normalizeLayout } from '../../tools/homelab/src/core/layout.ts';
-import { openWorkspace } from '../../tools/homelab/src/core/workspace.ts';
+import { normalizeLayout } from '../../tools/homelab/src/core/workspace/layout.ts';
+import { openWorkspace } from '../../tools/homelab/src/core/resolve/workspace.ts';
 import { fixtureWorkspace, repoRoot } from './workspaces.ts';
 
 async function lintFixture(target: string, ...overlays: string[]): Promise<{ printed: string; error?: Error }> {

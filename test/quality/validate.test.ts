@@ -1,8 +1,8 @@
 // validate: keyless renders checked offline; one line per finding (release resource path: message).
 import { describe, expect, it } from 'vitest';
 import { validate } from '../../tools/homelab/src/core/commands/validate.ts';
-import { normalizeLayout } from '../../tools/homelab/src/core/layout.ts';
-import { openWorkspace } from '../../tools/homelab/src/core/workspace.ts';
+import { normalizeLayout } from '../../tools/homelab/src/core/workspace/layout.ts';
+import { openWorkspace } from '../../tools/homelab/src/core/resolve/workspace.ts';
 import { fixtureWorkspace, repoRoot } from './workspaces.ts';
 
 async function validateFixture(...overlays: string[]): Promise<{ printed: string; error?: Error }> {

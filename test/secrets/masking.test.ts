@@ -12,7 +12,7 @@ import { repoRoot } from '../support/workspace.ts';
 import { install } from '../../tools/homelab/src/core/commands/install.ts';
 import { template } from '../../tools/homelab/src/core/commands/template.ts';
 import { decryptFile, editFile } from '../../tools/homelab/src/core/secrets/index.ts';
-import { openWorkspace } from '../../tools/homelab/src/core/workspace.ts';
+import { openWorkspace } from '../../tools/homelab/src/core/resolve/workspace.ts';
 
 let root: string;
 let api: FakeApiServer;

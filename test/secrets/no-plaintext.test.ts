@@ -7,9 +7,9 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReleases } from '../../tools/homelab/src/core/commands/template.ts';
-import { resolveHelm } from '../../tools/homelab/src/core/helm.ts';
+import { resolveHelm } from '../../tools/homelab/src/core/helm/helm.ts';
 import { decryptFile } from '../../tools/homelab/src/core/secrets/index.ts';
-import { openWorkspace, selectReleases } from '../../tools/homelab/src/core/workspace.ts';
+import { openWorkspace, selectReleases } from '../../tools/homelab/src/core/resolve/workspace.ts';
 import { createExampleRepo, nxEnv, type ExampleRepo } from '../affected/example-repo.ts';
 import { findIn, needlesOf, scanFile, scanTree, type Needle } from './plaintext-scan.ts';
 

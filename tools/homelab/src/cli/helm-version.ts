@@ -1,6 +1,6 @@
 // Runtime input of every render target: the resolved helm version takes part in Nx's cache key.
-import { errorLine } from '../core/errors.ts';
-import { resolveHelm } from '../core/helm.ts';
+import { errorLine } from '../core/model/errors.ts';
+import { resolveHelm } from '../core/helm/helm.ts';
 
 try {
   const helm = await resolveHelm();

@@ -2,7 +2,7 @@
 // recipients ("none" without a key), never the keys. A key setting that is refused prints a hash of its one-line
 // error instead, so Nx never replays a cached render for it: the task runs and fails with that line.
 import { createHash } from 'node:crypto';
-import { errorLine, HomelabError } from '../core/errors.ts';
+import { errorLine, HomelabError } from '../core/model/errors.ts';
 import { discoverAgeKeys, keyFingerprint } from '../core/secrets/keys.ts';
 
 // A passphrase is asked by the task itself, not by Nx while it hashes.

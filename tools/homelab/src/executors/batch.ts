@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { chalk } from '../core/terminal.ts';
+import { chalk } from '../core/exec/terminal.ts';
 import type { TaskGraph } from '@nx/devkit';
-import { errorLine } from '../core/errors.ts';
+import { errorLine } from '../core/model/errors.ts';
 
 export interface BatchTask<T> {
   id: string;

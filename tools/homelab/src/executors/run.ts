@@ -1,9 +1,9 @@
-import { chalk } from '../core/terminal.ts';
+import { chalk } from '../core/exec/terminal.ts';
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import type { ClusterRequest } from '../core/commands/cluster.ts';
-import { errorLine } from '../core/errors.ts';
-import { openSecrets, type OpenedSecrets } from '../core/secret-source.ts';
-import { openWorkspace, type Workspace } from '../core/workspace.ts';
+import { errorLine } from '../core/model/errors.ts';
+import { openSecrets, type OpenedSecrets } from '../core/secrets/secret-source.ts';
+import { openWorkspace, type Workspace } from '../core/resolve/workspace.ts';
 import { runBatch, type BatchResult, type BatchTask } from './batch.ts';
 
 /** Turns any failure into one red line and `success: false` (Nx prints no stack). */

@@ -1,11 +1,11 @@
 import type { Tree } from '@nx/devkit';
 import { readNxJson } from '@nx/devkit';
-import { resolveHelm } from '../core/helm.ts';
-import { normalizeLayout, PLUGIN_NAME, type WorkspaceLayout } from '../core/layout.ts';
-import { resolveReleases, type Resolution } from '../core/releases.ts';
-import { renderAppOfApps } from '../core/render.ts';
-import { RepoFiles, type DirEntry } from '../core/repo-files.ts';
-import { isRecord } from '../core/yaml-docs.ts';
+import { resolveHelm } from '../core/helm/helm.ts';
+import { normalizeLayout, PLUGIN_NAME, type WorkspaceLayout } from '../core/workspace/layout.ts';
+import { resolveReleases, type Resolution } from '../core/resolve/releases.ts';
+import { renderAppOfApps } from '../core/helm/render.ts';
+import { RepoFiles, type DirEntry } from '../core/workspace/repo-files.ts';
+import { isRecord } from '../core/workspace/yaml-docs.ts';
 import { normalizeOptions, type NormalizedOptions } from '../plugin/options.ts';
 
 /**
@@ -49,7 +49,7 @@ export function treeLayout(tree: Tree): WorkspaceLayout {
   return normalizeLayout(tree.root, { charts: options.chartGlobs, clusters: options.clusterGlobs });
 }
 
-/** The one resolver over the Tree; app-of-apps charts are rendered from disk with helm, as in core/workspace.ts. */
+/** The one resolver over the Tree; app-of-apps charts are rendered from disk with helm, as in core/resolve/workspace.ts. */
 export function resolveTree(tree: Tree, layout = treeLayout(tree)): Promise<Resolution> {
   return resolveReleases(layout, {
     files: new TreeFiles(tree),

@@ -1,5 +1,5 @@
 import { isCollection, isMap, isNode, isSeq, parseDocument, stringify, type Node } from 'yaml';
-import { HomelabError } from '../core/errors.ts';
+import { HomelabError } from '../core/model/errors.ts';
 
 export type YamlPath = (string | number)[];
 

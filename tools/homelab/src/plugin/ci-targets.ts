@@ -1,5 +1,5 @@
 import type { TargetConfiguration } from '@nx/devkit';
-import type { Chart, ClusterDeclaration, Release } from '../core/types.ts';
+import type { Chart, ClusterDeclaration, Release } from '../core/model/types.ts';
 import type { NormalizedOptions } from './options.ts';
 import { describeReleases, renderingTarget } from './targets.ts';
 

@@ -1,6 +1,6 @@
 import type { TargetConfiguration } from '@nx/devkit';
-import type { Resolution } from '../core/releases.ts';
-import type { Chart, Release } from '../core/types.ts';
+import type { Resolution } from '../core/resolve/releases.ts';
+import type { Chart, Release } from '../core/model/types.ts';
 import { FOR_CHART } from '../executors/lower-wave.ts';
 import type { NormalizedOptions } from './options.ts';
 import { describeReleases, releaseConfigurations, renderInputs, secretsInputs } from './targets.ts';

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { CreateDependencies, CreateNodes, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { DependencyType } from '@nx/devkit';
-import { normalizeLayout } from '../core/layout.ts';
-import { resolveWorkspace } from '../core/workspace.ts';
-import type { Resolution } from '../core/releases.ts';
+import { normalizeLayout } from '../core/workspace/layout.ts';
+import { resolveWorkspace } from '../core/resolve/workspace.ts';
+import type { Resolution } from '../core/resolve/releases.ts';
 import { normalizeOptions, type HomelabPluginOptions, type NormalizedOptions } from './options.ts';
 import { renderTarget } from './ci-targets.ts';
 import { depsTarget, templateTarget } from './targets.ts';

@@ -1,8 +1,8 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
-import { CRDS_DIR } from '../core/crds.ts';
-import { normalizeLayout } from '../core/layout.ts';
-import type { Resolution } from '../core/releases.ts';
-import type { Chart, ClusterDeclaration, Release } from '../core/types.ts';
+import { CRDS_DIR } from '../core/workspace/crds.ts';
+import { normalizeLayout } from '../core/workspace/layout.ts';
+import type { Resolution } from '../core/resolve/releases.ts';
+import type { Chart, ClusterDeclaration, Release } from '../core/model/types.ts';
 import type { NormalizedOptions } from './options.ts';
 import { secretsTarget } from './secrets-target.ts';
 import { describeReleases, renderingTarget, toolingInputs } from './targets.ts';
@@ -27,7 +27,7 @@ export function lintTarget(chart: Chart, releases: Release[], clusters: ClusterD
 
 /**
  * `validate`: keyless renders checked offline against the cluster's Kubernetes version and the CRDs the repository
- * declares: every chart's crds/ directory and clusters/<cluster>/crds/ (core/crds.ts).
+ * declares: every chart's crds/ directory and clusters/<cluster>/crds/ (core/workspace/crds.ts).
  */
 export function validateTarget(
   chart: Chart,

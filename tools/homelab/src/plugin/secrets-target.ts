@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { PreTasksExecution, TargetConfiguration } from '@nx/devkit';
-import type { HomelabError } from '../core/errors.ts';
+import type { HomelabError } from '../core/model/errors.ts';
 import { normalizeOptions, type HomelabPluginOptions } from './options.ts';
 
 /**

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TargetConfiguration } from '@nx/devkit';
-import type { Chart, ClusterDeclaration, Release } from '../core/types.ts';
+import type { Chart, ClusterDeclaration, Release } from '../core/model/types.ts';
 import type { NormalizedOptions } from './options.ts';
 
 type Input = NonNullable<TargetConfiguration['inputs']>[number];

@@ -1,7 +1,7 @@
-import type { HomelabError } from '../errors.ts';
-import { normalizePath } from '../releases.ts';
-import type { Release } from '../types.ts';
-import { isRecord } from '../yaml-docs.ts';
+import type { HomelabError } from '../model/errors.ts';
+import { normalizePath } from '../resolve/releases.ts';
+import type { Release } from '../model/types.ts';
+import { isRecord } from '../workspace/yaml-docs.ts';
 import type { ApplicationDoc } from './resolution.ts';
 
 /** The rules of `check` (docs/quality.md describes each). */

@@ -1,15 +1,15 @@
-import { discoverCharts } from '../charts.ts';
-import { CLUSTER_FILE, discoverClusters } from '../clusters.ts';
-import { errorLine, HomelabError } from '../errors.ts';
-import { resolveHelm } from '../helm.ts';
-import type { WorkspaceLayout } from '../layout.ts';
-import { resolveReleases, type RenderChart, type Resolution } from '../releases.ts';
-import { renderAppOfApps } from '../render.ts';
-import { RepoFiles } from '../repo-files.ts';
-import type { Chart, ClusterDeclaration } from '../types.ts';
-import { isRecord, parseYamlDocuments } from '../yaml-docs.ts';
-import { expandApplicationSet } from '../argocd/applicationset.ts';
-import { argoObjects, clusterManifestFiles, type ArgoObject } from '../argocd/manifests.ts';
+import { discoverCharts } from '../workspace/charts.ts';
+import { CLUSTER_FILE, discoverClusters } from '../workspace/clusters.ts';
+import { errorLine, HomelabError } from '../model/errors.ts';
+import { resolveHelm } from '../helm/helm.ts';
+import type { WorkspaceLayout } from '../workspace/layout.ts';
+import { resolveReleases, type RenderChart, type Resolution } from '../resolve/releases.ts';
+import { renderAppOfApps } from '../helm/render.ts';
+import { RepoFiles } from '../workspace/repo-files.ts';
+import type { Chart, ClusterDeclaration } from '../model/types.ts';
+import { isRecord, parseYamlDocuments } from '../workspace/yaml-docs.ts';
+import { expandApplicationSet } from '../resolve/argocd/applicationset.ts';
+import { argoObjects, clusterManifestFiles, type ArgoObject } from '../resolve/argocd/manifests.ts';
 
 /** An Application as written (or generated), with where it came from: what the rules read beyond the Release. */
 export interface ApplicationDoc {

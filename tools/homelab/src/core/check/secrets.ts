@@ -1,11 +1,11 @@
 import { parseDocument } from 'yaml';
-import { HomelabError } from '../errors.ts';
-import type { RepoFiles } from '../repo-files.ts';
+import { HomelabError } from '../model/errors.ts';
+import type { RepoFiles } from '../workspace/repo-files.ts';
 import { parseMetadata, type SopsMetadata } from '../secrets/metadata.ts';
 import { encryptPredicate } from '../secrets/rules.ts';
-import type { Chart, Release } from '../types.ts';
-import { templateValueReads } from '../value-reads.ts';
-import { isRecord } from '../yaml-docs.ts';
+import type { Chart, Release } from '../model/types.ts';
+import { templateValueReads } from '../secrets/value-reads.ts';
+import { isRecord } from '../workspace/yaml-docs.ts';
 import { whereDeclared, type Findings } from './findings.ts';
 
 const ENC = 'ENC[AES256_GCM,';

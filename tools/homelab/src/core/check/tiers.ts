@@ -1,9 +1,9 @@
-import { compare } from '../charts.ts';
-import type { ExternalRelease } from '../releases.ts';
-import type { Release } from '../types.ts';
+import { compare } from '../workspace/charts.ts';
+import type { ExternalRelease } from '../resolve/releases.ts';
+import type { Release } from '../model/types.ts';
 import { isCrd } from '../validate/crd.ts';
 import { splitManifests } from '../validate/documents.ts';
-import { isRecord } from '../yaml-docs.ts';
+import { isRecord } from '../workspace/yaml-docs.ts';
 import { whereDeclared, type Findings } from './findings.ts';
 
 /** What one release's render creates for others and needs from others. */

@@ -1,7 +1,7 @@
-import { isValidNamespace, NAMESPACE_RULE } from '../namespaces.ts';
-import type { RepoFiles } from '../repo-files.ts';
-import type { Release } from '../types.ts';
-import { isRecord, parseYamlDocument } from '../yaml-docs.ts';
+import { isValidNamespace, NAMESPACE_RULE } from '../model/namespaces.ts';
+import type { RepoFiles } from '../workspace/repo-files.ts';
+import type { Release } from '../model/types.ts';
+import { isRecord, parseYamlDocument } from '../workspace/yaml-docs.ts';
 import { annotationsOf, applicationOf, gitSourcePaths, whereDeclared, type Findings } from './findings.ts';
 import type { CheckedResolution } from './resolution.ts';
 

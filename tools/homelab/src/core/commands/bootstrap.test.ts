@@ -5,9 +5,9 @@ import { startChartRepo } from '../../../../../test/helpers/chart-repo.ts';
 import { FAKE_ARGOCD_CHART, writeClusterWorkspace } from '../../../../../test/helpers/cluster-workspace.ts';
 import { startFakeApiServer, type FakeApiServer } from '../../../../../test/helpers/fake-apiserver.ts';
 import { writeKubeconfig } from '../../../../../test/helpers/kubeconfig.ts';
-import { HomelabError } from '../errors.ts';
-import { extractBundledHelm, withVersion, type Helm } from '../helm.ts';
-import { openWorkspace, type Workspace } from '../workspace.ts';
+import { HomelabError } from '../model/errors.ts';
+import { extractBundledHelm, withVersion, type Helm } from '../helm/helm.ts';
+import { openWorkspace, type Workspace } from '../resolve/workspace.ts';
 import { ageKeySecret, argocdChartRef, argocdRelease, bootstrap } from './bootstrap.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../../../..');

@@ -1,10 +1,10 @@
-import { errorLine, HomelabError } from '../errors.ts';
-import { resolveHelm } from '../helm.ts';
-import { readLayoutFromNxJson, type WorkspaceLayout } from '../layout.ts';
-import { buildDependencies, renderRelease } from '../render.ts';
-import { RepoFiles } from '../repo-files.ts';
-import { openSecrets } from '../secret-source.ts';
-import type { Release } from '../types.ts';
+import { errorLine, HomelabError } from '../model/errors.ts';
+import { resolveHelm } from '../helm/helm.ts';
+import { readLayoutFromNxJson, type WorkspaceLayout } from '../workspace/layout.ts';
+import { buildDependencies, renderRelease } from '../helm/render.ts';
+import { RepoFiles } from '../workspace/repo-files.ts';
+import { openSecrets } from '../secrets/secret-source.ts';
+import type { Release } from '../model/types.ts';
 import { findingLine, Findings, fromError, whereDeclared, type CheckFinding } from '../check/findings.ts';
 import { resolveForCheck, type CheckedResolution } from '../check/resolution.ts';
 import { checkSecretFiles, checkSecretKeys } from '../check/secrets.ts';

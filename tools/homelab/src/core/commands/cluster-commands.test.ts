@@ -3,11 +3,11 @@ import { writeClusterWorkspace } from '../../../../../test/helpers/cluster-works
 import { startFakeApiServer, type FakeApiServer } from '../../../../../test/helpers/fake-apiserver.ts';
 import { putHelmRelease } from '../../../../../test/helpers/helm-records.ts';
 import { writeKubeconfig } from '../../../../../test/helpers/kubeconfig.ts';
-import { HomelabError } from '../errors.ts';
-import { extractBundledHelm, withVersion, type Helm } from '../helm.ts';
-import { decodeRelease } from '../keep-data.ts';
-import { openSecrets } from '../secret-source.ts';
-import { openWorkspace, type Workspace } from '../workspace.ts';
+import { HomelabError } from '../model/errors.ts';
+import { extractBundledHelm, withVersion, type Helm } from '../helm/helm.ts';
+import { decodeRelease } from '../cluster/keep-data.ts';
+import { openSecrets } from '../secrets/secret-source.ts';
+import { openWorkspace, type Workspace } from '../resolve/workspace.ts';
 import { diff } from './diff.ts';
 import { install } from './install.ts';
 import { status } from './status.ts';

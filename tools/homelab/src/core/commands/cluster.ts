@@ -1,6 +1,6 @@
-import { createGuard, describeTarget, probeCluster, type GuardOptions, type KubeTarget } from '../kube.ts';
-import type { Release } from '../types.ts';
-import type { Workspace } from '../workspace.ts';
+import { createGuard, describeTarget, probeCluster, type GuardOptions, type KubeTarget } from '../cluster/kube.ts';
+import type { Release } from '../model/types.ts';
+import type { Workspace } from '../resolve/workspace.ts';
 
 /** What every cluster command takes, besides its own options. */
 export interface ClusterRequest extends GuardOptions {

@@ -1,11 +1,11 @@
-import { HomelabError } from '../errors.ts';
-import { captureInvocation, formatInvocation, formatTail, invocation, type Invocation } from '../invocation.ts';
-import { isUnreachable, kubectlArgs, unreachable, type KubeTarget } from '../kube.ts';
-import { diffObjects, kubectlObjects, namespaceGroups } from '../live-diff.ts';
-import type { Masker } from '../mask.ts';
-import { failureLine } from '../process.ts';
-import type { Release } from '../types.ts';
-import { selectReleases, type Workspace } from '../workspace.ts';
+import { HomelabError } from '../model/errors.ts';
+import { captureInvocation, formatInvocation, formatTail, invocation, type Invocation } from '../exec/invocation.ts';
+import { isUnreachable, kubectlArgs, unreachable, type KubeTarget } from '../cluster/kube.ts';
+import { diffObjects, kubectlObjects, namespaceGroups } from '../cluster/live-diff.ts';
+import type { Masker } from '../exec/mask.ts';
+import { failureLine } from '../exec/process.ts';
+import type { Release } from '../model/types.ts';
+import { selectReleases, type Workspace } from '../resolve/workspace.ts';
 import { DRY_RUN_BANNER, openTargets, releaseHeading, type ClusterRequest, type Write } from './cluster.ts';
 import { renderReleases } from './template.ts';
 
@@ -37,7 +37,7 @@ function kubectlDiffReads(root: string, target: KubeTarget, release: Release, na
 
 /**
  * The resolved render against the live cluster, as `kubectl diff --server-side` shows it but computed in memory
- * (core/live-diff.ts: kubectl writes nothing to disk), output masked. No drift, drift (the result), or an error
+ * (core/cluster/live-diff.ts: kubectl writes nothing to disk), output masked. No drift, drift (the result), or an error
  * carrying exit code 2 (so 1 always means drift).
  */
 export async function diff(ws: Workspace, request: DiffRequest, write: Write): Promise<DiffResult> {

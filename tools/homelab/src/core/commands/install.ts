@@ -1,18 +1,18 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterInstallNotes } from '../argocd-live.ts';
-import { HomelabError } from '../errors.ts';
-import * as helmRelease from '../helm-release.ts';
-import { DEFAULT_TIMEOUT, findPending, isReleaseNotFound, parseHistory, pendingError, type ChartRef, type HistoryEntry, type InstallFlags } from '../helm-release.ts';
-import { captureInvocation, errorSummary, formatInvocation, formatTail, streamInvocation } from '../invocation.ts';
-import { createGuard, isUnreachable, unreachable, type KubeTarget } from '../kube.ts';
-import { createMasker, type Masker } from '../mask.ts';
-import { failureLine } from '../process.ts';
-import { buildDependencies } from '../render.ts';
-import type { Release } from '../types.ts';
-import { buildHelmValues, type HelmValues, type SecretSource } from '../values.ts';
-import { selectReleases, type Workspace } from '../workspace.ts';
-import { openSecrets } from '../secret-source.ts';
+import { afterInstallNotes } from '../cluster/argocd-live.ts';
+import { HomelabError } from '../model/errors.ts';
+import * as helmRelease from '../cluster/helm-release.ts';
+import { DEFAULT_TIMEOUT, findPending, isReleaseNotFound, parseHistory, pendingError, type ChartRef, type HistoryEntry, type InstallFlags } from '../cluster/helm-release.ts';
+import { captureInvocation, errorSummary, formatInvocation, formatTail, streamInvocation } from '../exec/invocation.ts';
+import { createGuard, isUnreachable, unreachable, type KubeTarget } from '../cluster/kube.ts';
+import { createMasker, type Masker } from '../exec/mask.ts';
+import { failureLine } from '../exec/process.ts';
+import { buildDependencies } from '../helm/render.ts';
+import type { Release } from '../model/types.ts';
+import { buildHelmValues, type HelmValues, type SecretSource } from '../helm/values.ts';
+import { selectReleases, type Workspace } from '../resolve/workspace.ts';
+import { openSecrets } from '../secrets/secret-source.ts';
 import { DRY_RUN_BANNER, openTargets, releaseHeading, type ClusterRequest, type Write } from './cluster.ts';
 
 export interface InstallRequest extends ClusterRequest, Partial<InstallFlags> {

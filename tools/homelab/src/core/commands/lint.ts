@@ -1,11 +1,11 @@
-import { HomelabError } from '../errors.ts';
-import { createMasker } from '../mask.ts';
-import { runTool } from '../process.ts';
-import { buildDependencies } from '../render.ts';
-import { openSecrets } from '../secret-source.ts';
-import type { Chart, Release } from '../types.ts';
-import { buildHelmValues, type HelmValues } from '../values.ts';
-import { selectReleases, type Workspace } from '../workspace.ts';
+import { HomelabError } from '../model/errors.ts';
+import { createMasker } from '../exec/mask.ts';
+import { runTool } from '../exec/process.ts';
+import { buildDependencies } from '../helm/render.ts';
+import { openSecrets } from '../secrets/secret-source.ts';
+import type { Chart, Release } from '../model/types.ts';
+import { buildHelmValues, type HelmValues } from '../helm/values.ts';
+import { selectReleases, type Workspace } from '../resolve/workspace.ts';
 
 export interface LintRequest {
   /** Chart name (a library chart is linted on its own), release name or `<cluster>/<release>`. */

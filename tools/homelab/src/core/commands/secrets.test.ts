@@ -8,7 +8,7 @@ import { generateIdentity, identityToRecipient } from 'age-encryption';
 import { execa } from 'execa';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HomelabError } from '../errors.ts';
+import { HomelabError } from '../model/errors.ts';
 import { decryptFile } from '../secrets/index.ts';
 import { parseSecretPath, parseSecretsArgs } from './secrets.ts';
 import { hasPty, runOnTerminal } from '../../../../../test/support/pty.ts';

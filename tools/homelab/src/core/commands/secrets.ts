@@ -6,9 +6,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
-import { HomelabError } from '../errors.ts';
-import { redactionMarker } from '../mask.ts';
-import { maskKeyFor } from '../secret-source.ts';
+import { HomelabError } from '../model/errors.ts';
+import { redactionMarker } from '../exec/mask.ts';
+import { maskKeyFor } from '../secrets/secret-source.ts';
 import {
   createFile,
   creationRuleFor,

@@ -1,12 +1,12 @@
-import { argocdNamespace, liveApplications, type LiveApplication } from '../argocd-live.ts';
-import { HomelabError } from '../errors.ts';
-import * as helmRelease from '../helm-release.ts';
-import { isReleaseNotFound, parseHistory, type HistoryEntry } from '../helm-release.ts';
-import { captureInvocation } from '../invocation.ts';
-import { isUnreachable, unreachable, type KubeTarget } from '../kube.ts';
-import { failureLine } from '../process.ts';
-import type { Release } from '../types.ts';
-import { selectReleases, type Workspace } from '../workspace.ts';
+import { argocdNamespace, liveApplications, type LiveApplication } from '../cluster/argocd-live.ts';
+import { HomelabError } from '../model/errors.ts';
+import * as helmRelease from '../cluster/helm-release.ts';
+import { isReleaseNotFound, parseHistory, type HistoryEntry } from '../cluster/helm-release.ts';
+import { captureInvocation } from '../exec/invocation.ts';
+import { isUnreachable, unreachable, type KubeTarget } from '../cluster/kube.ts';
+import { failureLine } from '../exec/process.ts';
+import type { Release } from '../model/types.ts';
+import { selectReleases, type Workspace } from '../resolve/workspace.ts';
 import { openTargets, type ClusterRequest, type Write } from './cluster.ts';
 
 export type StatusRequest = Omit<ClusterRequest, 'dryRun'>;

@@ -1,10 +1,10 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { errorLine, HomelabError } from '../errors.ts';
-import { buildDependencies, renderRelease, type Rendered } from '../render.ts';
-import { openSecrets, type OpenedSecrets } from '../secret-source.ts';
-import type { Release } from '../types.ts';
-import { selectReleases, type Workspace } from '../workspace.ts';
+import { errorLine, HomelabError } from '../model/errors.ts';
+import { buildDependencies, renderRelease, type Rendered } from '../helm/render.ts';
+import { openSecrets, type OpenedSecrets } from '../secrets/secret-source.ts';
+import type { Release } from '../model/types.ts';
+import { selectReleases, type Workspace } from '../resolve/workspace.ts';
 
 export interface TemplateRequest {
   /** Chart name, release name or `<cluster>/<release>`. */

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { afterUninstallNotes } from '../argocd-live.ts';
-import { HomelabError } from '../errors.ts';
-import * as helmRelease from '../helm-release.ts';
-import { DEFAULT_TIMEOUT, isReleaseNotFound, parseHistory, type HistoryEntry, type WaitStrategy } from '../helm-release.ts';
-import { captureInvocation, errorSummary, formatInvocation, formatTail, invocation, streamInvocation, type Invocation } from '../invocation.ts';
+import { afterUninstallNotes } from '../cluster/argocd-live.ts';
+import { HomelabError } from '../model/errors.ts';
+import * as helmRelease from '../cluster/helm-release.ts';
+import { DEFAULT_TIMEOUT, isReleaseNotFound, parseHistory, type HistoryEntry, type WaitStrategy } from '../cluster/helm-release.ts';
+import { captureInvocation, errorSummary, formatInvocation, formatTail, invocation, streamInvocation, type Invocation } from '../exec/invocation.ts';
 import {
   annotateKeepArgs,
   describeHolder,
@@ -12,12 +12,12 @@ import {
   KEEP_ANNOTATION,
   recordLocation,
   type StateHolder,
-} from '../keep-data.ts';
-import { isUnreachable, kubectlArgs, unreachable, type KubeTarget } from '../kube.ts';
-import { createMasker } from '../mask.ts';
-import { failureLine } from '../process.ts';
-import type { Release } from '../types.ts';
-import { selectReleases, type Workspace } from '../workspace.ts';
+} from '../cluster/keep-data.ts';
+import { isUnreachable, kubectlArgs, unreachable, type KubeTarget } from '../cluster/kube.ts';
+import { createMasker } from '../exec/mask.ts';
+import { failureLine } from '../exec/process.ts';
+import type { Release } from '../model/types.ts';
+import { selectReleases, type Workspace } from '../resolve/workspace.ts';
 import { DRY_RUN_BANNER, openTargets, releaseHeading, type ClusterRequest, type Write } from './cluster.ts';
 import { renderReleases } from './template.ts';
 

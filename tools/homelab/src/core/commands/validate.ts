@@ -1,7 +1,7 @@
-import { declaredCrds } from '../crds.ts';
-import { HomelabError } from '../errors.ts';
+import { declaredCrds } from '../workspace/crds.ts';
+import { HomelabError } from '../model/errors.ts';
 import { validateManifests, type Finding } from '../validate/index.ts';
-import { selectReleases, type Workspace } from '../workspace.ts';
+import { selectReleases, type Workspace } from '../resolve/workspace.ts';
 import { renderReleases } from './template.ts';
 
 export interface ValidateRequest {

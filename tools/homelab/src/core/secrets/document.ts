@@ -2,7 +2,7 @@
  * A decrypted document open for editing: path-based get/set/delete over the tree, keeping comments,
  * key order and every untouched value as they are.
  */
-import { HomelabError } from '../errors.ts';
+import { HomelabError } from '../model/errors.ts';
 import { Branch, Comment, formatPath, type Entry, type PathSegment, type Value } from './tree.ts';
 import { fromJs, toJs } from './view.ts';
 

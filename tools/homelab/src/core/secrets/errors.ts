@@ -2,7 +2,7 @@
  * The one-line errors of the SOPS layer. Messages name the file and say what to do; they never carry
  * a decrypted value, a key, or raw parser output (which could quote plaintext).
  */
-import { HomelabError } from '../errors.ts';
+import { HomelabError } from '../model/errors.ts';
 
 export type SopsErrorCode =
   | 'no-key'

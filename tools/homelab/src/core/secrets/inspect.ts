@@ -3,7 +3,7 @@
  * view of a decrypted file that keeps its structure, clear-text values and clear-text comments.
  */
 import { isEncrypted } from './cipher.ts';
-import { HomelabError } from '../errors.ts';
+import { HomelabError } from '../model/errors.ts';
 import { formatFromPath, type SopsFormat } from './format.ts';
 import { readSecretFile, views } from './result.ts';
 import { emitPlain, loadEncrypted } from './stores/index.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HomelabError } from '../errors.ts';
+import { HomelabError } from '../model/errors.ts';
 import { defaultKeysFile, discoverAgeKeys, keyFingerprint, parseIdentities, shellWords } from './keys.ts';
 
 const FIXTURES = resolve(import.meta.dirname, '../../../../../test/fixtures/sops');

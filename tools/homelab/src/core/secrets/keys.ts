@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { ReadStream, WriteStream } from 'node:tty';
 import { isAbsolute, join } from 'node:path';
 import { armor, Decrypter, identityToRecipient } from 'age-encryption';
-import { HomelabError } from '../errors.ts';
+import { HomelabError } from '../model/errors.ts';
 
 export const DEMO_KEY_FILE = 'demo-age-key.txt';
 

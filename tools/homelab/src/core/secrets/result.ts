@@ -1,6 +1,6 @@
 /** Shapes shared by both backends. */
 import { readFile } from 'node:fs/promises';
-import { HomelabError } from '../errors.ts';
+import { HomelabError } from '../model/errors.ts';
 import type { SopsFormat } from './format.ts';
 import type { KeyDiscovery } from './keys.ts';
 import { Branch } from './tree.ts';

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { HomelabError } from '../errors.ts';
+import { HomelabError } from '../model/errors.ts';
 import { RULE_KINDS, type EncryptionRule } from './metadata.ts';
 import { goRegExp } from './rules.ts';
 

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { HomelabError } from '../errors.ts';
-import { resolveHelm } from '../helm.ts';
+import { HomelabError } from '../model/errors.ts';
+import { resolveHelm } from '../helm/helm.ts';
 import { validateManifests, type Finding } from './index.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../..');

@@ -1,4 +1,4 @@
-import { HomelabError } from '../errors.ts';
+import { HomelabError } from '../model/errors.ts';
 import { builtinValidator, type ModelValidator } from './builtin.ts';
 import { crdValidators, isCrd } from './crd.ts';
 import { apiVersionStatus, parseKubeVersion } from './deprecations.ts';

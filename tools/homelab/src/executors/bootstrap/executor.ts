@@ -1,7 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { bootstrap } from '../../core/commands/bootstrap.ts';
-import { HomelabError } from '../../core/errors.ts';
-import type { WaitStrategy } from '../../core/helm-release.ts';
+import { HomelabError } from '../../core/model/errors.ts';
+import type { WaitStrategy } from '../../core/cluster/helm-release.ts';
 import { lowerWaveLine, lowerWaveOf } from '../lower-wave.ts';
 import { runExecutor, runShell, write } from '../run.ts';
 

@@ -1,8 +1,8 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
-import { readChart } from '../../core/charts.ts';
-import { resolveHelm } from '../../core/helm.ts';
-import { dependencyBuilder } from '../../core/dependency-builds.ts';
-import { buildDependencies } from '../../core/render.ts';
+import { readChart } from '../../core/workspace/charts.ts';
+import { resolveHelm } from '../../core/helm/helm.ts';
+import { dependencyBuilder } from '../../core/helm/dependency-builds.ts';
+import { buildDependencies } from '../../core/helm/render.ts';
 import { runBatch } from '../batch.ts';
 import { runShell } from '../run.ts';
 
@@ -15,7 +15,7 @@ export default async function depsExecutor(_options: Record<string, never>, cont
 
 /**
  * Every helm-deps task of a run in one process, helm dependency builds running side by side; charts declaring the
- * same local dependencies share one build (core/dependency-builds.ts).
+ * same local dependencies share one build (core/helm/dependency-builds.ts).
  */
 export function batch(taskGraph: TaskGraph, inputs: Record<string, Record<string, never>>, _overrides: unknown, context: ExecutorContext) {
   return runBatch(taskGraph, inputs, async () => dependencyBuilder(context.root, await resolveHelm()), async (build, { project }) => {

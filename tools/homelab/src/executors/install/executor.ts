@@ -1,6 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { install } from '../../core/commands/install.ts';
-import type { WaitStrategy } from '../../core/helm-release.ts';
+import type { WaitStrategy } from '../../core/cluster/helm-release.ts';
 import { lowerWaveLine, lowerWaveOf } from '../lower-wave.ts';
 import { clusterRequest, runExecutor, write, type ClusterExecutorOptions } from '../run.ts';
 

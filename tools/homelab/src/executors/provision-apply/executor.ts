@@ -1,7 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { HomelabError } from '../../core/errors.ts';
-import { describeApply, provisionApply, type ProvisionApplyOptions } from '../../core/provision.ts';
-import { terminalConfirm } from '../../core/terminal.ts';
+import { HomelabError } from '../../core/model/errors.ts';
+import { describeApply, provisionApply, type ProvisionApplyOptions } from '../../core/commands/provision.ts';
+import { terminalConfirm } from '../../core/exec/terminal.ts';
 import { runShell, write } from '../run.ts';
 
 export interface ProvisionApplyExecutorOptions {

@@ -1,6 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { HomelabError } from '../../core/errors.ts';
-import { findingLine, provisionCheck } from '../../core/provision.ts';
+import { HomelabError } from '../../core/model/errors.ts';
+import { findingLine, provisionCheck } from '../../core/commands/provision.ts';
 import { runShell, write } from '../run.ts';
 
 export default async function provisionCheckExecutor(_options: Record<string, never>, context: ExecutorContext) {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { ExecutorContext } from '@nx/devkit';
 import { parseSecretsArgs, secrets, SECRETS_OPTIONS } from '../../core/commands/secrets.ts';
-import { HomelabError } from '../../core/errors.ts';
+import { HomelabError } from '../../core/model/errors.ts';
 import { runShell, write } from '../run.ts';
 
 export interface SecretsExecutorOptions {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { template } from '../../core/commands/template.ts';
-import { HomelabError } from '../../core/errors.ts';
+import { HomelabError } from '../../core/model/errors.ts';
 import { runExecutor, runWorkspaceBatch, write } from '../run.ts';
 
 export interface TemplateExecutorOptions {

@@ -1,7 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { uninstall } from '../../core/commands/uninstall.ts';
-import type { WaitStrategy } from '../../core/helm-release.ts';
-import { terminalConfirm } from '../../core/terminal.ts';
+import type { WaitStrategy } from '../../core/cluster/helm-release.ts';
+import { terminalConfirm } from '../../core/exec/terminal.ts';
 import { clusterRequest, runExecutor, write, type ClusterExecutorOptions } from '../run.ts';
 
 export interface UninstallExecutorOptions extends ClusterExecutorOptions {

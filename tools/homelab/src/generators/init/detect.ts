@@ -1,9 +1,9 @@
 import { posix } from 'node:path';
-import { argoObjects } from '../../core/argocd/manifests.ts';
-import { CLUSTER_FILE } from '../../core/clusters.ts';
-import { HomelabError } from '../../core/errors.ts';
-import type { RepoFiles } from '../../core/repo-files.ts';
-import { isRecord, parseYamlDocuments } from '../../core/yaml-docs.ts';
+import { argoObjects } from '../../core/resolve/argocd/manifests.ts';
+import { CLUSTER_FILE } from '../../core/workspace/clusters.ts';
+import { HomelabError } from '../../core/model/errors.ts';
+import type { RepoFiles } from '../../core/workspace/repo-files.ts';
+import { isRecord, parseYamlDocuments } from '../../core/workspace/yaml-docs.ts';
 
 /** Where an existing GitOps repository keeps its charts and its ArgoCD manifests. */
 export interface DetectedLayout {

@@ -2,10 +2,10 @@ import { createRequire } from 'node:module';
 import path, { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installPackagesTask, logger, readJson, readNxJson, updateNxJson, writeJson, type NxJsonConfiguration, type Tree } from '@nx/devkit';
-import { CLUSTER_FILE } from '../../core/clusters.ts';
-import { errorLine, HomelabError } from '../../core/errors.ts';
-import { normalizeLayout, PLUGIN_NAME } from '../../core/layout.ts';
-import { isRecord, parseYamlDocuments } from '../../core/yaml-docs.ts';
+import { CLUSTER_FILE } from '../../core/workspace/clusters.ts';
+import { errorLine, HomelabError } from '../../core/model/errors.ts';
+import { normalizeLayout, PLUGIN_NAME } from '../../core/workspace/layout.ts';
+import { isRecord, parseYamlDocuments } from '../../core/workspace/yaml-docs.ts';
 import { resolveTree, TreeFiles } from '../tree-files.ts';
 import { detectLayout, syncedAsDirectory } from './detect.ts';
 

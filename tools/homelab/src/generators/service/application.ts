@@ -1,9 +1,9 @@
 import { posix } from 'node:path';
 import { Document } from 'yaml';
-import { HomelabError } from '../../core/errors.ts';
-import { SYNC_WAVE } from '../../core/releases.ts';
-import type { Release } from '../../core/types.ts';
-import { isRecord } from '../../core/yaml-docs.ts';
+import { HomelabError } from '../../core/model/errors.ts';
+import { SYNC_WAVE } from '../../core/resolve/releases.ts';
+import type { Release } from '../../core/model/types.ts';
+import { isRecord } from '../../core/workspace/yaml-docs.ts';
 import { NAMESPACE_ANNOTATION } from '../../core/check/wiring.ts';
 
 export interface NewApplication {

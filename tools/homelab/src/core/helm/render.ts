@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { HomelabError } from '../model/errors.ts';
+import { helmTimedOut, helmTimeoutMs, type Helm } from './helm.ts';
+import { errorSummary } from '../exec/invocation.ts';
+import { createMasker, type Masker } from '../exec/mask.ts';
+import { runTool } from '../exec/process.ts';
+import { readChart } from '../workspace/charts.ts';
+import { dependencyStamp } from './dependency-stamp.ts';
+import type { Chart, Release } from '../model/types.ts';
+import { parseYamlDocuments } from '../workspace/yaml-docs.ts';
+import { buildHelmValues, type HelmValues, type SecretSource } from './values.ts';
+
+export interface RenderContext {
+  root: string;
+  helm: Helm;
+  secrets: SecretSource;
+  /** Key for the masker's stable markers (derived from the age identity in memory). */
+  maskKey: Buffer;
+}
+
+export interface Rendered {
+  release: Release;
+  /** helm's exact output: may hold secrets, never print it — print `masker.mask(manifest)`. */
+  manifest: string;
+  masker: Masker;
+}
+
+/** `helm template` exactly as ArgoCD's repo-server runs it for this release (util/helm/cmd.go). */
+export function templateArgs(release: Release, values: HelmValues, chartPath = '.'): string[] {
+  const args = ['template', chartPath, '--name-template', release.name];
+  if (release.namespace) args.push('--namespace', release.namespace);
+  if (release.kubeVersion) args.push('--kube-version', release.kubeVersion);
+  args.push(...values.args);
+  for (const apiVersion of release.apiVersions) args.push('--api-versions', apiVersion);
+  if (!release.skipCrds) args.push('--include-crds');
+  if (release.skipSchemaValidation) args.push('--skip-schema-validation');
+  if (release.skipTests) args.push('--skip-tests');
+  return args;
+}
+
+export async function renderRelease(ctx: RenderContext, release: Release): Promise<Rendered> {
+  const values = await buildHelmValues(ctx.root, release, ctx.secrets);
+  const masker = createMasker({ secrets: values.secrets, key: ctx.maskKey });
+  const timeoutMs = helmTimeoutMs('render');
+  const result = await runTool(ctx.helm.bin, templateArgs(release, values), {
+    cwd: path.resolve(ctx.root, release.chartDir),
+    inputs: values.inputs,
+    timeoutMs,
+  });
+  if (result.timedOut) throw helmTimedOut(`helm template of ${release.cluster}/${release.name} (${release.chartDir})`, timeoutMs);
+  if (result.exitCode !== 0) {
+    throw new HomelabError(
+      `helm template failed for ${release.cluster}/${release.name} (${release.chartDir}): ${masker.mask(errorSummary(result.stderr))}`,
+      'fix the chart or its values, then run `hack/template` again to see the full render',
+    );
+  }
+  return { release, manifest: result.stdout, masker };
+}
+
+/**
+ * `helm dependency build --skip-refresh`: packages `file://` dependencies into the chart's charts/ folder,
+ * offline. Charts with dependencies do not render without it. Skipped while the archives there are still what
+ * the last build made from the same inputs (dependency-stamp.ts).
+ */
+export async function buildDependencies(root: string, helm: Helm, chart: Chart): Promise<void> {
+  if (!chart.hasDependencies) return;
+  const stamp = dependencyStamp(root, helm, chart);
+  if (stamp?.fresh()) return;
+  const timeoutMs = helmTimeoutMs('render');
+  const result = await runTool(helm.bin, ['dependency', 'build', '--skip-refresh', '.'], { cwd: path.resolve(root, chart.dir), timeoutMs });
+  if (result.timedOut) throw helmTimedOut(`helm dependency build of ${chart.dir}`, timeoutMs);
+  if (result.exitCode !== 0) {
+    const summary = errorSummary(result.stderr);
+    const unloadable = /cannot load ([^\s:]+):/.exec(summary)?.[1];
+    if (unloadable) {
+      throw yamlError(root, chart, unloadable) ?? new HomelabError(`helm dependency build failed for ${chart.dir}: ${summary}`, `fix ${unloadable} of ${chart.dir} or of its file:// dependencies`);
+    }
+    throw new HomelabError(
+      `helm dependency build failed for ${chart.dir}: ${summary}`,
+      'check the dependencies in Chart.yaml (file:// paths must point at charts in this repo)',
+    );
+  }
+  stamp?.record();
+}
+
+/**
+ * helm packages whole charts, so a file it cannot load (a malformed values.yaml) fails the dependency build first,
+ * in words that do not say whose file it is: the chart's own, or a file:// dependency's. Our parser names it.
+ */
+function yamlError(root: string, chart: Chart, name: string): HomelabError | undefined {
+  for (const dir of [chart.dir, ...chart.localDependencies.map((d) => d.dir)]) {
+    const file = `${dir}/${name}`;
+    let text: string;
+    try {
+      text = readFileSync(path.join(root, file), 'utf8');
+    } catch {
+      continue;
+    }
+    try {
+      parseYamlDocuments(text, file);
+    } catch (err) {
+      if (err instanceof HomelabError) return err;
+      throw err;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Renders an app-of-apps chart so the resolver can read the Applications it produces. Such charts carry no
+ * secrets; a `secrets://` file there is refused rather than decrypted during resolution.
+ */
+export async function renderAppOfApps(root: string, helm: Helm, release: Release): Promise<string> {
+  await buildDependencies(root, helm, await readChart(root, release.chartDir));
+  const noSecrets: SecretSource = {
+    load: async (file) => {
+      throw new HomelabError(`app-of-apps chart ${release.chartDir} reads secrets file ${path.relative(root, file)}`, 'app-of-apps charts must not need secrets to render their Applications');
+    },
+  };
+  const rendered = await renderRelease({ root, helm, secrets: noSecrets, maskKey: Buffer.alloc(0) }, release);
+  return rendered.manifest;
+}

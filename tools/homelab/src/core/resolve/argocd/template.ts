@@ -1,0 +1,62 @@
+import { isRecord } from '../../workspace/yaml-docs.ts';
+import { renderGoTemplate, type GoTemplateOptions } from './gotemplate.ts';
+
+/** Parameters of one generated Application: flat strings (fasttemplate) or nested data (goTemplate). */
+export type Params = Record<string, unknown>;
+
+export interface TemplateSyntax {
+  goTemplate: boolean;
+  options: GoTemplateOptions;
+}
+
+export function syntaxOf(spec: Record<string, unknown>): TemplateSyntax {
+  const options = Array.isArray(spec.goTemplateOptions) ? spec.goTemplateOptions : [];
+  return { goTemplate: spec.goTemplate === true, options: { missingKeyError: options.includes('missingkey=error') } };
+}
+
+/**
+ * ArgoCD's fasttemplate substitution (`goTemplate: false`): `{{ key }}` with the key trimmed is
+ * replaced when the key is a string parameter; anything else stays as written.
+ */
+export function renderFastTemplate(text: string, params: Params): string {
+  if (!/{{.*}}/.test(text)) return text;
+  let out = '';
+  let i = 0;
+  for (;;) {
+    const open = text.indexOf('{{', i);
+    const close = open < 0 ? -1 : text.indexOf('}}', open + 2);
+    if (close < 0) return out + text.slice(i);
+    const tag = text.slice(open + 2, close);
+    const value = params[tag.trim()];
+    out += text.slice(i, open) + (typeof value === 'string' && tag.trim() !== '' ? value : `{{${tag}}}`);
+    i = close + 2;
+  }
+}
+
+export function renderString(text: string, params: Params, syntax: TemplateSyntax): string {
+  return syntax.goTemplate ? renderGoTemplate(text, params, syntax.options) : renderFastTemplate(text, params);
+}
+
+/** Template every string value of a structure (map keys stay as written, as in ArgoCD). */
+export function renderObject(value: unknown, params: Params, syntax: TemplateSyntax): unknown {
+  if (typeof value === 'string') return renderString(value, params, syntax);
+  if (Array.isArray(value)) return value.map((v) => renderObject(v, params, syntax));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderObject(v, params, syntax)]));
+  }
+  return value;
+}
+
+/**
+ * Merge `patch` into `base`: maps merge key by key, `null` deletes, anything else (lists included)
+ * replaces. That is what a strategic merge patch does on Application fields (none have merge keys).
+ */
+export function deepMerge(base: unknown, patch: unknown): unknown {
+  if (!isRecord(base) || !isRecord(patch)) return patch;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else out[key] = deepMerge(out[key], value);
+  }
+  return out;
+}

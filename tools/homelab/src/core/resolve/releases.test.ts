@@ -1,0 +1,296 @@
+import { execa } from 'execa';
+import { resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { HomelabError } from '../model/errors.ts';
+import { resolveHelm } from '../helm/helm.ts';
+import { normalizeLayout } from '../workspace/layout.ts';
+import { findChartReleases, resolveReleases, type RenderChart, type Resolution } from './releases.ts';
+import type { Release } from '../model/types.ts';
+
+const FIXTURES = resolve(import.meta.dirname, '../../../../../test/fixtures/resolution');
+
+const layoutOf = (name: string, charts?: string[]) => normalizeLayout(resolve(FIXTURES, name), { charts });
+
+/** The renderer a caller passes: real `helm template`, value files in order, inline values on stdin. */
+const helmTemplate: RenderChart = async (chartDir, releaseName, namespace, valueFiles, release) => {
+  const args = ['template', releaseName, chartDir, '--namespace', namespace, ...valueFiles.flatMap((f) => ['-f', f])];
+  const { bin } = await resolveHelm();
+  const { stdout } = await execa(bin, release.values ? [...args, '-f', '-'] : args, { input: release.values ?? '' });
+  return stdout;
+};
+
+const neverRender: RenderChart = async () => {
+  throw new Error('helm must not run for a repository without app-of-apps charts');
+};
+
+function find(releases: Release[], cluster: string, name: string): Release {
+  const release = releases.find((r) => r.cluster === cluster && r.name === name);
+  if (!release) throw new Error(`no release ${cluster}/${name} in ${releases.map((r) => `${r.cluster}/${r.name}`).join(' ')}`);
+  return release;
+}
+
+describe('resolveReleases on a two-cluster repository', () => {
+  let res: Resolution;
+  beforeAll(async () => {
+    res = await resolveReleases(layoutOf('basic', ['charts/*', 'platform/*']), { renderChart: neverRender });
+  });
+
+  it('declares both clusters, with and without cluster.yaml', () => {
+    expect(res.clusters).toEqual([
+      {
+        name: 'home',
+        dir: 'clusters/home',
+        kubeContext: 'home-admin',
+        server: 'https://192.168.1.10:6443',
+        kubeVersion: '1.31.0',
+        apiVersions: ['monitoring.coreos.com/v1'],
+      },
+      { name: 'lab', dir: 'clusters/lab', kubeContext: '', apiVersions: [] },
+    ]);
+  });
+
+  it('maps a plain Application field by field', () => {
+    const web = find(res.releases, 'home', 'frontend');
+    expect(web).toEqual({
+      cluster: 'home',
+      name: 'frontend',
+      application: 'web',
+      origin: 'application',
+      definedIn: ['clusters/home/apps/web.yaml'],
+      chart: 'web',
+      chartDir: 'charts/web',
+      namespace: 'web',
+      project: 'homelab',
+      valueFiles: [
+        { raw: 'values.yaml', path: 'charts/web/values.yaml', secret: false },
+        { raw: '../../clusters/home/values/web.yaml', path: 'clusters/home/values/web.yaml', secret: false },
+        { raw: 'secrets://../../secrets.yaml', path: 'secrets.yaml', secret: true },
+      ],
+      parameters: [
+        { name: 'image.tag', value: '1.2.3', forceString: true },
+        { name: 'replicas', value: '2', forceString: false },
+      ],
+      fileParameters: [{ name: 'config', path: 'clusters/home/values/web.yaml' }],
+      ignoreMissingValueFiles: false,
+      skipCrds: true,
+      skipSchemaValidation: false,
+      skipTests: false,
+      kubeVersion: '1.31.0',
+      apiVersions: ['monitoring.coreos.com/v1'],
+      wave: -1,
+      syncPolicy: { automated: true, selfHeal: true, prune: true },
+    });
+  });
+
+  it('reads every Application of a multi-document file and skips other kinds', () => {
+    const fromDbFile = res.releases.filter((r) => r.definedIn.includes('clusters/home/apps/db.yaml'));
+    expect(fromDbFile.map((r) => `${r.application}:${r.name}@${r.namespace}`).sort()).toEqual(['db-cache:cache@cache', 'db-main:main@db']);
+  });
+
+  it('lets one chart feed two Applications with their own settings', () => {
+    const main = find(res.releases, 'home', 'main');
+    const cache = find(res.releases, 'home', 'cache');
+    expect([main.chart, cache.chart]).toEqual(['db', 'db']);
+    expect(main.valuesObject).toEqual({ persistence: { size: '10Gi' } });
+    expect(main.values).toBeUndefined();
+    expect(main.valueFiles).toEqual([]);
+    expect(main.wave).toBe(5);
+    expect(main.project).toBe('default');
+    expect(cache.values).toBe('mode: cache\n');
+    // values-missing.yaml is dropped because ignoreMissingValueFiles is set
+    expect(cache.valueFiles.map((v) => v.path)).toEqual(['charts/db/values.yaml']);
+    expect(cache.ignoreMissingValueFiles).toBe(true);
+    expect(cache.kubeVersion).toBe('1.30.0');
+    expect(cache.apiVersions).toEqual(['example.com/v1']);
+    expect([cache.skipSchemaValidation, cache.skipTests]).toEqual([true, true]);
+    expect(cache.syncPolicy).toEqual({ automated: false, selfHeal: false, prune: false });
+  });
+
+  it('resolves $values value files of a multi-source Application against the repository root', () => {
+    const api = find(res.releases, 'home', 'api');
+    expect(api.chartDir).toBe('charts/api');
+    expect(api.valueFiles).toEqual([
+      { raw: 'values.yaml', path: 'charts/api/values.yaml', secret: false },
+      { raw: '$values/clusters/home/values/api.yaml', path: 'clusters/home/values/api.yaml', secret: false },
+    ]);
+  });
+
+  it('expands a fasttemplate git-directory ApplicationSet with an exclude', () => {
+    const platform = res.releases.filter((r) => r.definedIn.includes('clusters/home/appsets/platform.yaml'));
+    expect(platform.map((r) => [r.chartDir, r.application, r.name, r.namespace, r.project, r.wave, r.origin])).toEqual([
+      ['platform/Cert_Manager', 'platform-cert-manager', 'cert-manager', 'cert-manager', 'platform', 1, 'applicationset'],
+      ['platform/ingress', 'platform-ingress', 'ingress', 'ingress', 'platform', 1, 'applicationset'],
+    ]);
+    expect(platform[1].valueFiles.map((v) => v.path)).toEqual(['platform/ingress/values.yaml']);
+  });
+
+  it('expands a list-generator ApplicationSet', () => {
+    const blog = res.releases.filter((r) => r.chart === 'blog');
+    expect(blog.map((r) => [r.application, r.name, r.namespace, r.wave])).toEqual([
+      ['blog', 'blog', 'blog', 2],
+      ['blog-staging', 'blog-staging', 'blog-staging', 2],
+    ]);
+  });
+
+  it('expands a goTemplate git-directory ApplicationSet with excludes, values and templatePatch in the second cluster', () => {
+    const lab = res.releases.filter((r) => r.cluster === 'lab');
+    expect(lab.map((r) => [r.chart, r.application, r.name, r.namespace, r.project, r.wave])).toEqual([
+      ['api', 'api-lab', 'api', 'api', 'lab', 3],
+      ['web', 'web-lab', 'web', 'web', 'lab', 3],
+    ]);
+    // values-lab.yaml exists only for api; the missing one is ignored (ignoreMissingValueFiles)
+    expect(lab[0].valueFiles.map((v) => v.path)).toEqual(['charts/api/values.yaml', 'charts/api/values-lab.yaml']);
+    expect(lab[1].valueFiles.map((v) => v.path)).toEqual(['charts/web/values.yaml']);
+    expect(lab[0].syncPolicy).toEqual({ automated: true, selfHeal: false, prune: true });
+    // lab has no cluster.yaml: nothing to default from
+    expect(lab[0].kubeVersion).toBeUndefined();
+    expect(lab[0].apiVersions).toEqual([]);
+  });
+
+  it('deploys the same chart in both clusters', () => {
+    expect(findChartReleases(res, 'web').map((r) => `${r.cluster}/${r.name}`)).toEqual(['home/frontend', 'lab/web']);
+  });
+
+  it('gives undeployed application charts a convention release and library charts none', () => {
+    const convention = res.releases.filter((r) => r.origin === 'convention');
+    expect(convention.map((r) => [r.chart, r.cluster, r.name, r.namespace])).toEqual([
+      ['legacy', 'home', 'legacy', 'legacy'],
+      ['old', 'home', 'old', 'old'],
+      ['tools', 'home', 'tools', 'tools'],
+    ]);
+    const tools = convention[2];
+    expect(tools.valueFiles).toEqual([{ raw: 'values.yaml', path: 'charts/tools/values.yaml', secret: false }]);
+    expect(convention[0].valueFiles).toEqual([]);
+    expect([tools.application, tools.definedIn, tools.kubeVersion]).toEqual(['', [], '1.31.0']);
+    expect(res.releases.some((r) => r.chart === 'common')).toBe(false);
+  });
+
+  it('sorts by cluster, wave, chart, name', () => {
+    expect(res.releases.map((r) => `${r.cluster}:${r.wave}:${r.chart}:${r.name}`)).toEqual([
+      'home:-1:web:frontend',
+      'home:0:api:api',
+      'home:0:db:cache',
+      'home:0:legacy:legacy',
+      'home:0:old:old',
+      'home:0:tools:tools',
+      'home:1:Cert_Manager:cert-manager',
+      'home:1:ingress:ingress',
+      'home:2:blog:blog',
+      'home:2:blog:blog-staging',
+      'home:5:db:main',
+      'lab:3:api:api',
+      'lab:3:web:web',
+    ]);
+  });
+
+  it('lists Applications of remote Helm charts as external releases', () => {
+    expect(res.external).toEqual([
+      {
+        cluster: 'home',
+        name: 'argocd',
+        application: 'argocd',
+        origin: 'application',
+        definedIn: ['clusters/home/apps/argocd.yaml'],
+        repoURL: 'https://argoproj.github.io/argo-helm',
+        chart: 'argo-cd',
+        targetRevision: '7.7.0',
+        namespace: 'argocd',
+        project: 'default',
+        wave: -10,
+        valueFiles: [{ raw: '$values/clusters/home/values/argocd.yaml', path: 'clusters/home/values/argocd.yaml', secret: false }],
+        chartValueFiles: ['values-ha.yaml'],
+        parameters: [],
+        syncPolicy: { automated: false, selfHeal: false, prune: false },
+      },
+    ]);
+    expect(res.warnings).toEqual([]);
+  });
+
+  it('finds releases by chart or release name and names the known charts otherwise', () => {
+    expect(findChartReleases(res, 'db').map((r) => r.name)).toEqual(['cache', 'main']);
+    expect(findChartReleases(res, 'cache').map((r) => r.chart)).toEqual(['db']);
+    expect(() => findChartReleases(res, 'common')).toThrow(/library chart/);
+    expect(() => findChartReleases(res, 'nope')).toThrow(HomelabError);
+    try {
+      findChartReleases(res, 'nope');
+    } catch (err) {
+      expect((err as HomelabError).line()).toBe(
+        'unknown chart or release "nope" — known charts: Cert_Manager, api, blog, db, ingress, legacy, old, tools, web',
+      );
+    }
+  });
+});
+
+describe('app-of-apps charts', () => {
+  it('renders the chart with real helm and resolves its child Applications', async () => {
+    const calls: string[][] = [];
+    const res = await resolveReleases(layoutOf('app-of-apps'), {
+      renderChart: async (chartDir, name, namespace, valueFiles, release) => {
+        calls.push([chartDir, name, namespace, ...valueFiles]);
+        return helmTemplate(chartDir, name, namespace, valueFiles, release);
+      },
+    });
+    const root = resolve(FIXTURES, 'app-of-apps');
+    expect(calls).toEqual([
+      [`${root}/charts/apps`, 'root', 'argocd', `${root}/charts/apps/values.yaml`, `${root}/clusters/home/values/apps.yaml`],
+    ]);
+    expect(res.releases.map((r) => [r.chart, r.name, r.namespace, r.wave, r.project, r.origin, r.definedIn])).toEqual([
+      ['apps', 'root', 'argocd', -5, 'default', 'application', ['clusters/home/root.yaml']],
+      ['api', 'api', 'backend', -2, 'homelab', 'app-of-apps', ['clusters/home/root.yaml']],
+      ['web', 'web', 'web', 1, 'homelab', 'app-of-apps', ['clusters/home/root.yaml']],
+    ]);
+    expect(find(res.releases, 'home', 'api').valueFiles.map((v) => v.path)).toEqual(['charts/api/values.yaml']);
+  });
+
+  it('refuses to guess the children when no renderer is given', async () => {
+    await expect(resolveReleases(layoutOf('app-of-apps'))).rejects.toThrow(
+      'clusters/home/root.yaml: Application root deploys app-of-apps chart apps, but no chart renderer was given',
+    );
+  });
+});
+
+describe('namespaces', () => {
+  it('renders with "default" when the destination has no namespace, and says so; helm.namespace wins', async () => {
+    const res = await resolveReleases(layoutOf('no-namespace'));
+    expect(res.releases.map((r) => [r.application, r.name, r.namespace])).toEqual([
+      ['app', 'app', 'default'],
+      ['templated', 'templated', 'render-ns'],
+    ]);
+    expect(res.warnings).toEqual([
+      'clusters/home/app.yaml: Application app: spec.destination.namespace is empty; rendering with namespace "default" as ArgoCD\'s helm template does',
+    ]);
+  });
+});
+
+describe('resolution errors name the file', () => {
+  const cases: [string, string | RegExp, string[]?][] = [
+    ['not-a-chart', 'clusters/home/app.yaml: Application app: source path "manifests/raw" is not a chart in the workspace (chart globs searched: charts/*)'],
+    ['missing-value-file', 'clusters/home/app.yaml: Application app: value file ../../clusters/home/values/app.yaml (clusters/home/values/app.yaml) does not exist'],
+    ['no-source', 'clusters/home/app.yaml: Application app has no spec.source (or spec.sources)'],
+    ['no-destination', 'clusters/home/app.yaml: Application app has no spec.destination'],
+    ['yaml-syntax', /^clusters\/home\/apps\/broken\.yaml:7: YAML syntax error: /],
+    [
+      'duplicate-release',
+      'release app in namespace apps of cluster home is deployed twice: by Application first (clusters/home/one.yaml) and Application second (clusters/home/two.yaml)',
+    ],
+    ['bad-wave', 'clusters/home/app.yaml: Application app: annotation argocd.argoproj.io/sync-wave is "early", not an integer'],
+    ['duplicate-chart-names', 'two charts are named app: charts/app and more/app', ['charts/*', 'more/*']],
+    ['unsupported-template', /^clusters\/home\/appset\.yaml: ApplicationSet apps: \{\{if\}\} is not supported/],
+    ['unresolved-fasttemplate', 'clusters/home/appset.yaml: ApplicationSet apps: metadata.name renders to "{{.path.basename}}"'],
+    ['unknown-ref', 'clusters/home/app.yaml: Application app: value file $vals/clusters/home/app-values.yaml: no source has ref: vals'],
+    ['library-deployed', 'clusters/home/app.yaml: Application app: chart lib is a library chart and cannot be deployed'],
+    ['duplicate-application', 'Application app is defined twice in cluster home: clusters/home/a.yaml and clusters/home/b.yaml'],
+  ];
+  it.each(cases)('%s', async (name, message, charts) => {
+    const err = await resolveReleases(layoutOf(`errors/${name}`, charts)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(HomelabError);
+    const { message: actual, hint } = err as HomelabError;
+    expect(actual).not.toContain('\n');
+    expect(hint).not.toBe('');
+    if (typeof message === 'string') expect(actual).toBe(message);
+    else expect(actual).toMatch(message);
+  });
+});

@@ -1,0 +1,179 @@
+/**
+ * Resolution cache. A resolution is a function of what the resolver read through RepoFiles (Chart.yaml files,
+ * ArgoCD manifests, which files exist, directory listings), of the layout and of the resolver's code — plus, for
+ * app-of-apps charts, of every file helm read to render them and of the helm binary. The last resolution of a
+ * layout is kept in `<root>/node_modules/.cache/homelab/resolution-<layout>.json` with the content hash of each of
+ * those inputs, and reused only while every one of them still hashes the same. So the plugin, each executor process
+ * and each hack script resolve once per change instead of once per chart and per process.
+ *
+ * A resolution holds no secret: it comes from git-tracked manifests, and app-of-apps charts may not read secrets
+ * files (render.ts refuses). No cache is written where the workspace has no node_modules (temp worktrees).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import type { WorkspaceLayout } from '../workspace/layout.ts';
+import type { Resolution } from './releases.ts';
+import { RepoFiles } from '../workspace/repo-files.ts';
+import type { Release } from '../model/types.ts';
+
+/** What a fresh resolution used beyond RepoFiles: the app-of-apps releases it rendered with helm. */
+export interface Computed {
+  resolution: Resolution;
+  rendered: Release[];
+}
+
+interface Entry {
+  key: string;
+  /** workspace-relative path → hash of its text ('' when the file did not exist). */
+  texts: [string, string][];
+  /** `file:<path>` / `dir:<path>` → what isFile/isDir answered. */
+  answers: [string, boolean][];
+  /** workspace-relative directory → hash of its listing (listings used as a whole). */
+  listings: [string, string][];
+  /** The app-of-apps releases rendered with helm, and every file helm read for them (hashed as bytes). */
+  rendered: Release[];
+  files: [string, string][];
+  /** `<bin> <version>` of the helm that rendered app-of-apps charts. */
+  helm?: string;
+  resolution: Resolution;
+}
+
+const MISSING = '';
+const coreDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+
+export async function cachedResolution(
+  layout: WorkspaceLayout,
+  helmIdentity: () => Promise<string>,
+  compute: (files: RepoFiles) => Promise<Computed>,
+): Promise<Resolution> {
+  const dir = path.join(layout.root, 'node_modules', '.cache', 'homelab');
+  const useCache = existsSync(path.join(layout.root, 'node_modules'));
+  const key = sha256(JSON.stringify([layout.charts, layout.clusters, resolverFingerprint()]));
+  const file = path.join(dir, `resolution-${sha256(JSON.stringify([layout.charts, layout.clusters])).slice(0, 16)}.json`);
+  if (useCache) {
+    const entry = readEntry(file);
+    if (entry?.key === key && (await stillValid(entry, layout.root, helmIdentity))) return entry.resolution;
+  }
+  const files = new RepoFiles(layout.root);
+  const { resolution, rendered } = await compute(files);
+  // Only what survives JSON exactly is stored (a YAML timestamp in valuesObject, say, would not): otherwise resolve each time.
+  if (useCache && isDeepStrictEqual(JSON.parse(JSON.stringify(resolution)), resolution)) {
+    writeEntry(dir, file, await describe(key, files, resolution, rendered, helmIdentity));
+  }
+  return resolution;
+}
+
+/**
+ * The resolver's own code takes part in the key: every non-test module of the core, by size and modification
+ * time (reading them all on every call would cost more than it protects against).
+ */
+function resolverFingerprint(): string {
+  const hash = createHash('sha256');
+  for (const rel of (readdirSync(coreDir, { recursive: true }) as string[]).sort()) {
+    if (!rel.endsWith('.ts') || rel.endsWith('.test.ts')) continue;
+    const stat = statSync(path.join(coreDir, rel));
+    hash.update(`${rel}\0${stat.size}\0${stat.mtimeMs}\0`);
+  }
+  return hash.digest('hex');
+}
+
+async function describe(key: string, files: RepoFiles, resolution: Resolution, rendered: Release[], helmIdentity: () => Promise<string>): Promise<Entry> {
+  const reads = await files.reads();
+  return {
+    key,
+    texts: reads.texts.map(([rel, text]) => [rel, text === undefined ? MISSING : sha256(text)]),
+    answers: reads.answers,
+    listings: reads.listings.map(([rel, entries]) => [rel, sha256(JSON.stringify(entries))]),
+    rendered,
+    files: hashRendered(files.root, resolution, rendered),
+    ...(rendered.length > 0 ? { helm: await helmIdentity() } : {}),
+    resolution,
+  };
+}
+
+/**
+ * What helm reads to render an app-of-apps release: its chart and the charts it depends on through `file://`
+ * (their own files; the archives in charts/ are rebuilt from those), its value files and file parameters.
+ */
+function renderedFiles(root: string, resolution: Resolution, rendered: Release[]): string[] {
+  const out = new Set<string>();
+  const visit = (dir: string) => {
+    const chart = resolution.charts.find((c) => c.dir === dir);
+    for (const rel of listFiles(root, dir)) out.add(rel);
+    for (const dep of chart?.localDependencies ?? []) if (!out.has(`${dep.dir}/Chart.yaml`)) visit(dep.dir);
+  };
+  for (const release of rendered) {
+    visit(release.chartDir);
+    release.valueFiles.forEach((v) => out.add(v.path));
+    release.fileParameters.forEach((p) => out.add(p.path));
+  }
+  return [...out].sort();
+}
+
+function listFiles(root: string, dir: string): string[] {
+  let entries;
+  try {
+    entries = readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((d) => d.isFile())
+    .map((d) => path.relative(root, path.join(d.parentPath, d.name)).split(path.sep).join('/'))
+    .filter((rel) => !rel.slice(dir.length + 1).startsWith('charts/'));
+}
+
+function hashRendered(root: string, resolution: Resolution, rendered: Release[]): [string, string][] {
+  return renderedFiles(root, resolution, rendered).map((rel) => [rel, hashFile(root, rel)]);
+}
+
+function hashFile(root: string, rel: string): string {
+  try {
+    return sha256(readFileSync(path.join(root, rel)));
+  } catch {
+    return MISSING;
+  }
+}
+
+async function stillValid(entry: Entry, root: string, helmIdentity: () => Promise<string>): Promise<boolean> {
+  const files = new RepoFiles(root);
+  for (const [rel, hash] of entry.texts) {
+    const text = await files.text(rel);
+    if ((text === undefined ? MISSING : sha256(text)) !== hash) return false;
+  }
+  for (const [question, answer] of entry.answers) {
+    const rel = question.slice(question.indexOf(':') + 1);
+    if ((question.startsWith('file:') ? await files.isFile(rel) : await files.isDir(rel)) !== answer) return false;
+  }
+  for (const [rel, hash] of entry.listings) {
+    if (sha256(JSON.stringify(await files.entries(rel))) !== hash) return false;
+  }
+  // Recomputed, not just rehashed: a file added to an app-of-apps chart changes the list.
+  if (entry.rendered.length > 0 && !isDeepStrictEqual(hashRendered(root, entry.resolution, entry.rendered), entry.files)) return false;
+  if (entry.helm !== undefined && entry.helm !== (await helmIdentity())) return false;
+  return true;
+}
+
+function readEntry(file: string): Entry | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Entry;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Atomic (temp file + rename): concurrent processes write the same entry; readers never see half of one. */
+function writeEntry(dir: string, file: string, entry: Entry): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(entry));
+    renameSync(temp, file);
+  } catch {
+    // A cache that cannot be written (read-only checkout) only costs time.
+  }
+}

@@ -1,0 +1,90 @@
+import { HomelabError } from '../model/errors.ts';
+import { resolveHelm, type Helm } from '../helm/helm.ts';
+import { readLayoutFromNxJson, type WorkspaceLayout } from '../workspace/layout.ts';
+import { assertValidNamespace } from '../model/namespaces.ts';
+import type { Resolution } from './releases.ts';
+import { renderAppOfApps } from '../helm/render.ts';
+import type { RepoFiles } from '../workspace/repo-files.ts';
+import { cachedResolution, type Computed } from './resolution-cache.ts';
+import type { Release } from '../model/types.ts';
+
+/** What every command starts from: the layout, the resolved releases (the one truth) and helm. */
+export interface Workspace {
+  root: string;
+  layout: WorkspaceLayout;
+  resolution: Resolution;
+  helm: Helm;
+  /** Non-fatal notes for the user (e.g. a broken nx.json), printed once by the shell. */
+  warnings: string[];
+}
+
+export async function openWorkspace(root: string, layout?: WorkspaceLayout): Promise<Workspace> {
+  const warnings: string[] = [];
+  if (!layout) {
+    const fromNx = await readLayoutFromNxJson(root);
+    layout = fromNx.layout;
+    if (fromNx.warning) warnings.push(fromNx.warning);
+  }
+  const [helm, resolution] = await Promise.all([resolveHelm(), resolveWorkspace(layout)]);
+  warnings.push(...resolution.warnings);
+  return { root: layout.root, layout, resolution, helm, warnings };
+}
+
+/**
+ * The resolver with helm wired in for app-of-apps charts (helm is found only if one exists), behind the resolution
+ * cache: unchanged inputs give the stored resolution back without parsing anything.
+ */
+export function resolveWorkspace(layout: WorkspaceLayout): Promise<Resolution> {
+  return cachedResolution(layout, helmIdentity, (files) => resolveFresh(layout, files));
+}
+
+/** One real resolution through `files`, noting the app-of-apps releases helm rendered on the way (cache inputs). */
+export async function resolveFresh(layout: WorkspaceLayout, files: RepoFiles): Promise<Computed> {
+  // The resolver (and its YAML and ApplicationSet machinery) is loaded only when the cache cannot answer.
+  const { resolveReleases } = await import('./releases.ts');
+  const rendered: Release[] = [];
+  const resolution = await resolveReleases(layout, {
+    files,
+    renderChart: async (_dir, _name, _namespace, _files, release) => {
+      rendered.push(release);
+      return renderAppOfApps(layout.root, await resolveHelm(), release);
+    },
+  });
+  return { resolution, rendered };
+}
+
+/** The helm an app-of-apps render used, as the resolution cache records it. */
+export async function helmIdentity(): Promise<string> {
+  const helm = await resolveHelm();
+  return `${helm.bin} ${helm.version}`;
+}
+
+/**
+ * Picks releases by what a user types: a chart name (all its releases), a release name, or
+ * `<cluster>/<release>`; optionally narrowed to one cluster. A release no cluster would accept is refused here, so
+ * every command that renders, lints, installs or diffs it fails the same way.
+ */
+export function selectReleases(ws: Workspace, target: string, cluster?: string): Release[] {
+  const { releases, charts } = ws.resolution;
+  const inCluster = releases.filter((r) => !cluster || r.cluster === cluster);
+  const slash = target.indexOf('/');
+  const matches =
+    slash > 0
+      ? inCluster.filter((r) => r.cluster === target.slice(0, slash) && r.name === target.slice(slash + 1))
+      : inCluster.filter((r) => r.chart === target).length > 0
+        ? inCluster.filter((r) => r.chart === target)
+        : inCluster.filter((r) => r.name === target);
+  if (matches.length > 0) {
+    matches.forEach(assertValidNamespace);
+    return matches;
+  }
+  const chart = charts.find((c) => c.name === target);
+  if (chart?.type === 'library') {
+    throw new HomelabError(`${target} is a library chart and has no releases`, 'template a chart that depends on it instead');
+  }
+  const known = [...new Set(releases.map((r) => r.chart))].sort().join(', ');
+  throw new HomelabError(
+    `unknown chart or release "${target}"${cluster ? ` in cluster ${cluster}` : ''}`,
+    `known charts: ${known || 'none'}`,
+  );
+}

@@ -1,0 +1,79 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { discoverCharts, readChart } from './charts.ts';
+import { HomelabError } from '../model/errors.ts';
+import { normalizeLayout } from './layout.ts';
+
+const BASIC = resolve(import.meta.dirname, '../../../../../test/fixtures/resolution/basic');
+
+let tmp: string | undefined;
+afterEach(async () => {
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+  tmp = undefined;
+});
+
+async function repo(files: Record<string, string>): Promise<string> {
+  tmp = await mkdtemp(join(tmpdir(), 'homelab-charts-'));
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(tmp, path)), { recursive: true });
+    await writeFile(join(tmp, path), text);
+  }
+  return tmp;
+}
+
+const chartYaml = (name: string, extra = '') => `apiVersion: v2\nname: ${name}\nversion: 0.1.0\n${extra}`;
+
+describe('discoverCharts', () => {
+  it('finds the charts matching the default glob, with types and local dependencies', async () => {
+    const charts = await discoverCharts(normalizeLayout(BASIC));
+    expect(charts.map((c) => c.name)).toEqual(['api', 'blog', 'common', 'db', 'legacy', 'tools', 'web']);
+    expect(charts.find((c) => c.name === 'web')).toEqual({
+      name: 'web',
+      dir: 'charts/web',
+      type: 'application',
+      version: '1.0.0',
+      localDependencies: [{ name: 'common', dir: 'charts/common' }],
+      hasDependencies: true,
+    });
+    expect(charts.find((c) => c.name === 'common')?.type).toBe('library');
+  });
+
+  it('supports ** and treats charts inside a chart as its subcharts', async () => {
+    const root = await repo({
+      'charts/a/Chart.yaml': chartYaml('a', 'dependencies:\n  - name: remote\n    version: 1.0.0\n    repository: https://charts.example.com\n'),
+      'charts/a/charts/sub/Chart.yaml': chartYaml('sub'),
+      'charts/group/b/Chart.yaml': chartYaml('b'),
+      'charts/group/not-a-chart/values.yaml': '{}\n',
+      'charts/.hidden/Chart.yaml': chartYaml('hidden'),
+    });
+    const charts = await discoverCharts(normalizeLayout(root, { charts: ['charts/**'] }));
+    expect(charts.map((c) => [c.name, c.dir, c.hasDependencies, c.localDependencies.length])).toEqual([
+      ['a', 'charts/a', true, 0],
+      ['b', 'charts/group/b', false, 0],
+    ]);
+  });
+
+  it('names both directories when two charts share a name', async () => {
+    const root = await repo({ 'charts/x/Chart.yaml': chartYaml('x'), 'apps/x/Chart.yaml': chartYaml('x') });
+    await expect(discoverCharts(normalizeLayout(root, { charts: ['charts/*', 'apps/*'] }))).rejects.toThrow(
+      'two charts are named x: apps/x and charts/x',
+    );
+  });
+});
+
+describe('readChart', () => {
+  it('rejects a file:// dependency that is not a chart', async () => {
+    const root = await repo({ 'charts/a/Chart.yaml': chartYaml('a', 'dependencies:\n  - name: lib\n    repository: file://../lib\n') });
+    await expect(readChart(root, 'charts/a')).rejects.toThrow('charts/a/Chart.yaml: dependency lib (file://../lib) is not a chart in the workspace');
+  });
+
+  it('rejects a Chart.yaml without version and reports YAML errors with the line', async () => {
+    const root = await repo({ 'charts/a/Chart.yaml': 'apiVersion: v2\nname: a\n', 'charts/b/Chart.yaml': 'name: b\nversion: [\n' });
+    await expect(readChart(root, 'charts/a')).rejects.toThrow('charts/a/Chart.yaml: version is missing');
+    const err = await readChart(root, 'charts/b').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HomelabError);
+    expect((err as HomelabError).message).toMatch(/^charts\/b\/Chart\.yaml:\d+: YAML syntax error/);
+  });
+});
