@@ -46,4 +46,17 @@ describe('Nx in a fresh clone', () => {
       repo.remove('charts/jellyfin/templates/zz-broken.yaml');
     }
   });
+
+  it('without a terminal each task heading appears once (nx run X:target does not batch a single task)', async () => {
+    const run = await piped(['run', 'jellyfin:template', '--skip-nx-cache'], { NO_COLOR: '1' });
+    expect(run.exitCode).toBe(0);
+    expect(run.all.match(/^> nx run jellyfin:template$/gm)).toHaveLength(1);
+    expect(run.all.match(/^> nx run jellyfin:helm-deps$/gm)).toHaveLength(1);
+  });
+
+  it('run-many still batches the rendering tasks', async () => {
+    const run = await piped(['run-many', '-t', 'render', '--skip-nx-cache', '--projects', 'jellyfin,networking'], { NO_COLOR: '1' });
+    expect(run.exitCode).toBe(0);
+    expect(run.all).toMatch(/Running 2 tasks with @homelab\/nx:render/);
+  });
 });
