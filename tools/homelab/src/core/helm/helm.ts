@@ -138,26 +138,31 @@ async function isExecutable(file: string): Promise<boolean> {
 /**
  * The helm binary of an AWS CDK kubectl-layer package (v33 ships Helm 4; the tests also use v32's Helm 3).
  */
-export async function extractBundledHelm(bundle = BUNDLE_PACKAGE): Promise<string> {
+export function extractBundledHelm(bundle = BUNDLE_PACKAGE): Promise<string> {
+  return extractBundledBinary('helm', 'install helm (https://helm.sh/docs/intro/install/) or set HELM_BIN', bundle);
+}
+
+/**
+ * A binary (`helm` or `kubectl`) out of the kubectl-layer package's lib/layer.zip, extracted once under
+ * node_modules/.cache; `fix` is the way out when the package or the platform cannot provide it.
+ */
+export async function extractBundledBinary(tool: 'helm' | 'kubectl', fix: string, bundle = BUNDLE_PACKAGE): Promise<string> {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new HomelabError(
-      `no helm found and the bundled helm is linux-amd64 only (this is ${process.platform}-${process.arch})`,
-      'install helm (https://helm.sh/docs/intro/install/) or set HELM_BIN',
-    );
+    throw new HomelabError(`no ${tool} found and the bundled ${tool} is linux-amd64 only (this is ${process.platform}-${process.arch})`, fix);
   }
   let packageJson: string;
   try {
     packageJson = createRequire(import.meta.url).resolve(`${bundle}/package.json`);
   } catch {
-    throw new HomelabError(`no helm on PATH and ${bundle} is not installed`, 'run npm ci, install helm, or set HELM_BIN');
+    throw new HomelabError(`no ${tool} on PATH and ${bundle} is not installed`, `run npm ci, or ${fix}`);
   }
   const packageDir = path.dirname(packageJson);
   const { version } = createRequire(import.meta.url)(packageJson) as { version: string };
   // node_modules/@aws-cdk/<pkg> → node_modules/.cache/homelab/…; the version keeps upgrades from reusing a stale binary.
-  const target = path.join(packageDir, '..', '..', '.cache', 'homelab', `helm-${bundle.split('/')[1]}-${version}`, 'helm');
+  const target = path.join(packageDir, '..', '..', '.cache', 'homelab', `${tool}-${bundle.split('/')[1]}-${version}`, tool);
   if (await isExecutable(target)) return target;
-  const binary = await readZipEntry(path.join(packageDir, 'lib', 'layer.zip'), 'helm/helm');
-  if (!binary) throw new HomelabError(`${bundle} has no helm/helm in lib/layer.zip`, 'install helm or set HELM_BIN');
+  const binary = await readZipEntry(path.join(packageDir, 'lib', 'layer.zip'), `${tool}/${tool}`);
+  if (!binary) throw new HomelabError(`${bundle} has no ${tool}/${tool} in lib/layer.zip`, fix);
   await mkdir(path.dirname(target), { recursive: true });
   // Parallel first runs race here: each writes its own temp file and the rename is atomic.
   const temp = `${target}.${process.pid}.tmp`;
