@@ -12,6 +12,7 @@ import { captureInvocation, formatInvocation, streamInvocation } from '../exec/i
 import type { KubeTarget } from './kube.ts';
 import { createMasker } from '../exec/mask.ts';
 import type { Release } from '../model/types.ts';
+import { createRelease } from '../model/release.ts';
 import { buildHelmValues, type SecretSource } from '../helm/values.ts';
 
 const SECRET = 's3cr3t-token-value';
@@ -23,7 +24,7 @@ let helm3: Helm;
 let api: FakeApiServer;
 let target: KubeTarget;
 
-const release: Release = {
+const release: Release = createRelease({
   cluster: 'home',
   name: 'demo',
   application: 'demo',
@@ -39,15 +40,9 @@ const release: Release = {
   ],
   values: 'replicas: 2\n',
   parameters: [{ name: 'image.tag', value: '1.2', forceString: true }],
-  fileParameters: [],
-  ignoreMissingValueFiles: false,
-  skipCrds: false,
-  skipSchemaValidation: false,
-  skipTests: false,
-  apiVersions: [],
   wave: 20,
   syncPolicy: { automated: true, selfHeal: true, prune: true },
-};
+});
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'helm-release-'));

@@ -17,6 +17,7 @@ import { openSecrets } from '../secrets/secret-source.ts';
 import { discoverAgeKeys, recipientOf, type KeyDiscovery } from '../secrets/index.ts';
 import { ageRecipients, parseMetadata } from '../secrets/metadata.ts';
 import type { Release } from '../model/types.ts';
+import { createRelease } from '../model/release.ts';
 import { selectReleases, type Workspace } from '../resolve/workspace.ts';
 import { isRecord } from '../workspace/yaml-docs.ts';
 import { DRY_RUN_BANNER, openTargets, type Write } from './cluster.ts';
@@ -218,7 +219,7 @@ export function externalAsRelease(e: ExternalRelease): Release {
       'the bootstrap cannot pass those to helm: move the values into valuesObject',
     );
   }
-  return {
+  return createRelease({
     cluster: e.cluster,
     name: e.name,
     application: e.application,
@@ -229,18 +230,12 @@ export function externalAsRelease(e: ExternalRelease): Release {
     namespace: e.namespace,
     project: e.project,
     valueFiles: e.valueFiles,
-    ...(e.values !== undefined ? { values: e.values } : {}),
-    ...(e.valuesObject !== undefined ? { valuesObject: e.valuesObject } : {}),
+    values: e.values,
+    valuesObject: e.valuesObject,
     parameters: e.parameters,
-    fileParameters: [],
-    ignoreMissingValueFiles: false,
-    skipCrds: false,
-    skipSchemaValidation: false,
-    skipTests: false,
-    apiVersions: [],
     wave: e.wave,
     syncPolicy: e.syncPolicy,
-  };
+  });
 }
 
 /** Where ArgoCD's repo-server reads the age key: the Secret volume mounted where SOPS_AGE_KEY_FILE points. */

@@ -72,6 +72,7 @@ import { errorLine, HomelabError } from '../model/errors.ts';
 import type { WorkspaceLayout } from '../workspace/layout.ts';
 import { RepoFiles } from '../workspace/repo-files.ts';
 import type { Chart, ClusterDeclaration, HelmParameter, Release, ValueFile } from '../model/types.ts';
+import { createRelease } from '../model/release.ts';
 import { isRecord, optString, parseYamlDocuments, stringList } from '../workspace/yaml-docs.ts';
 import { expandApplicationSet } from './argocd/applicationset.ts';
 import { argoObjects, readClusterObjects, type ArgoObject } from './argocd/manifests.ts';
@@ -354,7 +355,7 @@ async function buildRelease(
   });
   const apiVersions = stringList(helm.apiVersions, `${where}: helm.apiVersions`);
   const kubeVersion = optString(helm.kubeVersion, `${where}: helm.kubeVersion`) || cluster.kubeVersion;
-  return {
+  return createRelease({
     ...base,
     chart: chart.name,
     chartDir: chart.dir,
@@ -366,9 +367,9 @@ async function buildRelease(
     skipCrds: flag(helm.skipCrds, `${where}: helm.skipCrds`),
     skipSchemaValidation: flag(helm.skipSchemaValidation, `${where}: helm.skipSchemaValidation`),
     skipTests: flag(helm.skipTests, `${where}: helm.skipTests`),
-    ...(kubeVersion ? { kubeVersion } : {}),
+    kubeVersion: kubeVersion || undefined,
     apiVersions: apiVersions.length > 0 ? apiVersions : [...cluster.apiVersions],
-  };
+  });
 }
 
 /** ArgoCD's kustomize source options that change what is rendered; kubeVersion and apiVersions are modelled. */
@@ -406,7 +407,7 @@ async function kustomizeReleases(
     if (!inflation.namespace) ctx.warnings.push(`${kustomization.file}: helmCharts ${inflation.releaseName} has no namespace; rendering with "default" as helm does`);
     const cluster = app.cluster;
     const resolvedKubeVersion = kubeVersion || cluster.kubeVersion || inflation.kubeVersion;
-    return {
+    return createRelease({
       ...common,
       definedIn: [...common.definedIn, kustomization.file],
       name: inflation.releaseName,
@@ -414,16 +415,12 @@ async function kustomizeReleases(
       chart: chart.name,
       chartDir: chart.dir,
       valueFiles: inflation.valueFiles,
-      ...(inflation.valuesObject ? { valuesObject: inflation.valuesObject } : {}),
-      parameters: [],
-      fileParameters: [],
-      ignoreMissingValueFiles: false,
+      valuesObject: inflation.valuesObject || undefined,
       skipCrds: !inflation.includeCRDs,
-      skipSchemaValidation: false,
       skipTests: inflation.skipTests,
-      ...(resolvedKubeVersion ? { kubeVersion: resolvedKubeVersion } : {}),
+      kubeVersion: resolvedKubeVersion || undefined,
       apiVersions: apiVersions.length > 0 ? apiVersions : cluster.apiVersions.length > 0 ? [...cluster.apiVersions] : inflation.apiVersions,
-    };
+    });
   });
 }
 
@@ -539,29 +536,17 @@ async function conventionReleases(charts: Chart[], releases: Release[], clusters
   const cluster = clusters[0];
   const undeployed = charts.filter((c) => c.type === 'application' && !deployed.has(c.name));
   return Promise.all(
-    undeployed.map(async (chart): Promise<Release> => ({
+    undeployed.map(async (chart): Promise<Release> => createRelease({
       cluster: cluster?.name ?? 'default',
       name: chart.name,
-      application: '',
-      origin: 'convention',
-      definedIn: [],
       chart: chart.name,
       chartDir: chart.dir,
       namespace: chart.name,
-      project: 'default',
       valueFiles: (await files.isFile(`${chart.dir}/values.yaml`))
         ? [{ raw: 'values.yaml', path: `${chart.dir}/values.yaml`, secret: false }]
         : [],
-      parameters: [],
-      fileParameters: [],
-      ignoreMissingValueFiles: false,
-      skipCrds: false,
-      skipSchemaValidation: false,
-      skipTests: false,
-      ...(cluster?.kubeVersion ? { kubeVersion: cluster.kubeVersion } : {}),
+      kubeVersion: cluster?.kubeVersion || undefined,
       apiVersions: [...(cluster?.apiVersions ?? [])],
-      wave: 0,
-      syncPolicy: { automated: false, selfHeal: false, prune: false },
     })),
   );
 }
