@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { HomelabError } from '../model/errors.ts';
 import { resolveHelm } from '../helm/helm.ts';
 import { normalizeLayout } from '../workspace/layout.ts';
-import { findChartReleases, resolveReleases, type RenderChart, type Resolution } from './releases.ts';
+import { resolveReleases, type RenderChart, type Resolution } from './releases.ts';
+import { selectReleases, type Workspace } from './workspace.ts';
 import type { Release } from '../model/types.ts';
 
 const FIXTURES = resolve(import.meta.dirname, '../../../../../test/fixtures/resolution');
@@ -22,6 +23,9 @@ const helmTemplate: RenderChart = async (chartDir, releaseName, namespace, value
 const neverRender: RenderChart = async () => {
   throw new Error('helm must not run for a repository without app-of-apps charts');
 };
+
+/** The commands' own selection (chart, release or cluster/release name) over a resolution. */
+const select = (res: Resolution, target: string): Release[] => selectReleases({ resolution: res } as Workspace, target);
 
 function find(releases: Release[], cluster: string, name: string): Release {
   const release = releases.find((r) => r.cluster === cluster && r.name === name);
@@ -148,7 +152,7 @@ describe('resolveReleases on a two-cluster repository', () => {
   });
 
   it('deploys the same chart in both clusters', () => {
-    expect(findChartReleases(res, 'web').map((r) => `${r.cluster}/${r.name}`)).toEqual(['home/frontend', 'lab/web']);
+    expect(select(res, 'web').map((r) => `${r.cluster}/${r.name}`)).toEqual(['home/frontend', 'lab/web']);
   });
 
   it('gives undeployed application charts a convention release and library charts none', () => {
@@ -207,12 +211,12 @@ describe('resolveReleases on a two-cluster repository', () => {
   });
 
   it('finds releases by chart or release name and names the known charts otherwise', () => {
-    expect(findChartReleases(res, 'db').map((r) => r.name)).toEqual(['cache', 'main']);
-    expect(findChartReleases(res, 'cache').map((r) => r.chart)).toEqual(['db']);
-    expect(() => findChartReleases(res, 'common')).toThrow(/library chart/);
-    expect(() => findChartReleases(res, 'nope')).toThrow(HomelabError);
+    expect(select(res, 'db').map((r) => r.name)).toEqual(['cache', 'main']);
+    expect(select(res, 'cache').map((r) => r.chart)).toEqual(['db']);
+    expect(() => select(res, 'common')).toThrow(/library chart/);
+    expect(() => select(res, 'nope')).toThrow(HomelabError);
     try {
-      findChartReleases(res, 'nope');
+      select(res, 'nope');
     } catch (err) {
       expect((err as HomelabError).line()).toBe(
         'unknown chart or release "nope" — known charts: Cert_Manager, api, blog, db, ingress, legacy, old, tools, web',

@@ -181,20 +181,6 @@ export async function resolveReleases(layout: WorkspaceLayout, opts: ResolveOpti
   return { charts, clusters, releases, external, warnings: ctx.warnings };
 }
 
-/** Releases of a chart (by chart name, else by release name); unknown names list the known charts. */
-export function findChartReleases(resolution: Resolution, chartOrRelease: string): Release[] {
-  const byChart = resolution.releases.filter((r) => r.chart === chartOrRelease);
-  if (byChart.length > 0) return byChart;
-  const byName = resolution.releases.filter((r) => r.name === chartOrRelease);
-  if (byName.length > 0) return byName;
-  const chart = resolution.charts.find((c) => c.name === chartOrRelease);
-  if (chart?.type === 'library') {
-    throw new HomelabError(`chart ${chart.name} is a library chart and has no release`, 'render one of the charts that depend on it');
-  }
-  const known = resolution.charts.filter((c) => c.type === 'application').map((c) => c.name);
-  throw new HomelabError(`unknown chart or release "${chartOrRelease}"`, `known charts: ${known.join(', ') || '(none)'}`);
-}
-
 async function expandObjects(
   objects: ArgoObject[],
   cluster: ClusterDeclaration,
