@@ -10,6 +10,7 @@ import { depsTarget, templateTarget } from './targets.ts';
 import { lintTarget, validateTarget, workspaceProject } from './quality-targets.ts';
 import { provisionProject } from './provision-targets.ts';
 import { clusterTargets } from './cluster-targets.ts';
+import { requireChartAt } from '../core/model/lookup.ts';
 
 /**
  * One Nx project per chart directory. Releases come from the ArgoCD manifests (the one resolver), so targets,
@@ -45,7 +46,7 @@ function project(
   options: NormalizedOptions,
   workspaceRoot: string,
 ): ProjectConfiguration {
-  const chart = resolution.charts.find((c) => c.dir === dir)!;
+  const chart = requireChartAt(resolution.charts, dir);
   const releases = resolution.releases.filter((r) => r.chartDir === dir);
   const targets: Record<string, TargetConfiguration> = {};
   if (chart.hasDependencies) targets[options.depsTargetName] = depsTarget(chart, workspaceRoot);

@@ -6,6 +6,7 @@ import type { Chart, ClusterDeclaration, Release } from '../core/model/types.ts'
 import type { NormalizedOptions } from './options.ts';
 import { secretsTarget } from './secrets-target.ts';
 import { describeReleases, renderingTarget, toolingInputs } from './targets.ts';
+import { clusterNamed } from '../core/model/lookup.ts';
 
 type Input = NonNullable<TargetConfiguration['inputs']>[number];
 
@@ -37,7 +38,7 @@ export function validateTarget(
   workspaceRoot: string,
 ): TargetConfiguration {
   const layout = normalizeLayout(workspaceRoot, { charts: options.chartGlobs, clusters: options.clusterGlobs });
-  const clusterDirs = [...new Set(releases.map((r) => clusters.find((c) => c.name === r.cluster)?.dir).filter((d) => d !== undefined))];
+  const clusterDirs = [...new Set(releases.map((r) => clusterNamed(clusters, r.cluster)?.dir).filter((d) => d !== undefined))];
   const crdInputs: Input[] = [...layout.charts.map((glob) => `${glob}/${CRDS_DIR}`), ...clusterDirs.map((dir) => `${dir}/${CRDS_DIR}`)]
     .sort()
     .map((dir) => `{workspaceRoot}/${dir}/**/*`);

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { TargetConfiguration } from '@nx/devkit';
 import type { Chart, ClusterDeclaration, Release } from '../core/model/types.ts';
 import type { NormalizedOptions } from './options.ts';
+import { clusterNamed } from '../core/model/lookup.ts';
 
 type Input = NonNullable<TargetConfiguration['inputs']>[number];
 
@@ -60,7 +61,7 @@ export function renderInputs(chart: Chart, releases: Release[], clusters: Cluste
     for (const fileParameter of release.fileParameters) {
       if (!isInside(fileParameter.path, chart.dir)) files.add(fileParameter.path);
     }
-    const cluster = clusters.find((c) => c.name === release.cluster);
+    const cluster = clusterNamed(clusters, release.cluster);
     if (cluster) files.add(`${cluster.dir}/cluster.yaml`);
   }
   return [

@@ -10,6 +10,7 @@ import type { Chart, ClusterDeclaration } from '../model/types.ts';
 import { isRecord, parseYamlDocuments } from '../workspace/yaml-docs.ts';
 import { expandApplicationSet } from '../resolve/argocd/applicationset.ts';
 import { argoObjects, clusterManifestFiles, type ArgoObject } from '../resolve/argocd/manifests.ts';
+import { requireCluster } from '../model/lookup.ts';
 
 /** An Application as written (or generated), with where it came from: what the rules read beyond the Release. */
 export interface ApplicationDoc {
@@ -68,7 +69,7 @@ export async function resolveForCheck(layout: WorkspaceLayout): Promise<CheckedR
   const rendered = new Map<string, { cluster: ClusterDeclaration; label: string; yaml: string }>();
   const renderChart: RenderChart = async (_dir, _name, _namespace, _files, release) => {
     const yaml = await renderAppOfApps(layout.root, await resolveHelm(), release);
-    const cluster = clusters.find((c) => c.name === release.cluster)!;
+    const cluster = requireCluster(clusters, release.cluster);
     const label = `${release.chartDir} (rendered for Application ${release.application})`;
     rendered.set(`${release.cluster}\0${release.application}\0${release.chartDir}`, { cluster, label, yaml });
     return yaml;

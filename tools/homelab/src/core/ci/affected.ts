@@ -25,6 +25,7 @@ import { secretFileChange, type Decrypt, type SecretFileChange } from './secret-
 import type { Release } from '../model/types.ts';
 import { chartValueReads, readsPath } from '../secrets/value-reads.ts';
 import { isRecord } from '../workspace/yaml-docs.ts';
+import { requireChartAt } from '../model/lookup.ts';
 
 /** Nx's file-level answer: the projects owning a task of `targets` that `files` reach. */
 export type NxAffected = (root: string, files: string[], targets: string[]) => Promise<string[]>;
@@ -108,7 +109,7 @@ export async function computeAffected(root: string, options: AffectedOptions = {
     result.secretChanges.push({ file, change });
     const consumers = [...new Set(head.releases.filter((r) => r.valueFiles.some((v) => v.secret && v.path === file)).map((r) => r.chartDir))];
     for (const chartDir of consumers) {
-      const chart = head.charts.find((c) => c.dir === chartDir)!;
+      const chart = requireChartAt(head.charts, chartDir);
       if (change.whole) {
         add(chart.name, `secrets: ${change.why}`);
         continue;

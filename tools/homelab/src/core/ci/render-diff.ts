@@ -15,6 +15,7 @@ import { buildDependencies, renderRelease } from '../helm/render.ts';
 import { openSecrets } from '../secrets/secret-source.ts';
 import { isRecord } from '../workspace/yaml-docs.ts';
 import { resolveWorkspace } from '../resolve/workspace.ts';
+import { requireChartAt } from '../model/lookup.ts';
 
 export interface ResourceChange {
   change: 'added' | 'removed' | 'changed';
@@ -69,7 +70,7 @@ async function renderSide(dir: string, refs: ReleaseRef[], maskKey: Buffer): Pro
   const { secrets } = await openSecrets(dir, { keyless: true });
   const depsFailed = new Map<string, string>();
   for (const chartDir of new Set(releases.map((r) => r.chartDir))) {
-    const chart = resolution.charts.find((c) => c.dir === chartDir)!;
+    const chart = requireChartAt(resolution.charts, chartDir);
     await buildDependencies(dir, helm, chart).catch((err) => depsFailed.set(chartDir, errorLine(err)));
   }
   await Promise.all(

@@ -7,6 +7,7 @@ import { failureLine, runTool, type RunOptions, type RunResult } from '../exec/p
 import type { ClusterDeclaration } from '../model/types.ts';
 import { parseDocument } from 'yaml';
 import { isRecord } from '../workspace/yaml-docs.ts';
+import { requireCluster } from '../model/lookup.ts';
 
 /**
  * The cluster declaration guard. Every command that reads or changes a cluster goes through
@@ -206,8 +207,7 @@ export function createGuard(clusters: ClusterDeclaration[], options: GuardOption
   return (clusterName) => {
     let target = cache.get(clusterName);
     if (!target) {
-      const cluster = clusters.find((c) => c.name === clusterName);
-      if (!cluster) throw new HomelabError(`no cluster directory named ${clusterName}`, 'releases belong to clusters/<name>/ directories');
+      const cluster = requireCluster(clusters, clusterName);
       target = guardCluster(cluster, options);
       cache.set(clusterName, target);
     }

@@ -22,6 +22,7 @@ import { selectReleases, type Workspace } from '../resolve/workspace.ts';
 import { isRecord } from '../workspace/yaml-docs.ts';
 import { DRY_RUN_BANNER, openTargets, type Write } from './cluster.ts';
 import { applyChange, installFlags, prepareChange, upToDate, type HelmChange } from './install.ts';
+import { chartAt, requireCluster } from '../model/lookup.ts';
 
 export interface BootstrapRequest {
   /** Cluster directory to bootstrap; needed only when the bootstrap chart is deployed to several. */
@@ -67,7 +68,7 @@ export async function bootstrap(ws: Workspace, request: BootstrapRequest, write:
     throw new HomelabError(`chart ${chartName} is deployed to several clusters (${clusters.join(', ')})`, 'pass --cluster <name> to bootstrap one');
   }
   const system = systems[0];
-  const cluster = ws.resolution.clusters.find((c) => c.name === system.cluster)!;
+  const cluster = requireCluster(ws.resolution.clusters, system.cluster);
   const flags = { ...installFlags(request), recover: request.recover };
 
   // Preflight: everything that can refuse does so before the cluster is touched.
@@ -83,7 +84,7 @@ export async function bootstrap(ws: Workspace, request: BootstrapRequest, write:
     throw new HomelabError(`${rootFile} not found: the root app-of-apps of cluster ${cluster.name}`, 'add the root Application (it points ArgoCD at the cluster directory)');
   }
   // The system chart is installed (and shown, dry) from the working tree: its file:// dependencies must be packaged.
-  const systemChart = ws.resolution.charts.find((c) => c.dir === system.chartDir);
+  const systemChart = chartAt(ws.resolution.charts, system.chartDir);
   if (systemChart) await buildDependencies(ws.root, ws.helm, systemChart);
   const argocdChange = await prepareChange(ws.root, externalAsRelease(argocd), chart, secrets);
   const systemChange = await prepareChange(ws.root, system, { chart: system.chartDir }, secrets);

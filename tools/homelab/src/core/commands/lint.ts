@@ -6,6 +6,7 @@ import { openSecrets } from '../secrets/secret-source.ts';
 import type { Chart, Release } from '../model/types.ts';
 import { buildHelmValues, type HelmValues } from '../helm/values.ts';
 import { selectReleases, type Workspace } from '../resolve/workspace.ts';
+import { chartNamed, chartAt } from '../model/lookup.ts';
 
 export interface LintRequest {
   /** Chart name (a library chart is linted on its own), release name or `<cluster>/<release>`. */
@@ -28,7 +29,7 @@ export interface LintResult {
  * only log, so render errors are the `template`/`validate` targets' to find.
  */
 export async function lint(ws: Workspace, request: LintRequest, write: (text: string) => void): Promise<LintResult[]> {
-  const chart = ws.resolution.charts.find((c) => c.name === request.target);
+  const chart = chartNamed(ws.resolution.charts, request.target);
   const results =
     chart?.type === 'library'
       ? [await lintLibrary(ws, chart, request, write)]
@@ -53,7 +54,7 @@ export function lintArgs(release: Release, values: HelmValues, chartPath = '.'):
 async function lintReleases(ws: Workspace, releases: Release[], request: LintRequest, write: (text: string) => void): Promise<LintResult[]> {
   if (!request.skipDependencyBuild) {
     for (const dir of new Set(releases.map((r) => r.chartDir))) {
-      const chart = ws.resolution.charts.find((c) => c.dir === dir);
+      const chart = chartAt(ws.resolution.charts, dir);
       if (chart) await buildDependencies(ws.root, ws.helm, chart);
     }
   }

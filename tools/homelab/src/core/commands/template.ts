@@ -5,6 +5,7 @@ import { buildDependencies, renderRelease, type Rendered } from '../helm/render.
 import { openSecrets, type OpenedSecrets } from '../secrets/secret-source.ts';
 import type { Release } from '../model/types.ts';
 import { selectReleases, type Workspace } from '../resolve/workspace.ts';
+import { requireChartAt } from '../model/lookup.ts';
 
 export interface TemplateRequest {
   /** Chart name, release name or `<cluster>/<release>`. */
@@ -79,9 +80,7 @@ export async function renderReleases(
   if (!options.skipDependencyBuild) {
     const chartDirs = [...new Set(releases.map((r) => r.chartDir))];
     for (const dir of chartDirs) {
-      const chart = ws.resolution.charts.find((c) => c.dir === dir);
-      if (!chart) throw new HomelabError(`no chart at ${dir}`, 'check the Application source path');
-      await buildDependencies(ws.root, ws.helm, chart);
+      await buildDependencies(ws.root, ws.helm, requireChartAt(ws.resolution.charts, dir));
     }
   }
   const secrets = options.secrets ?? (await openSecrets(ws.root, { keyless: options.keyless ?? false }));

@@ -3,6 +3,7 @@ import { HomelabError } from '../model/errors.ts';
 import { validateManifests, type Finding } from '../validate/index.ts';
 import { selectReleases, type Workspace } from '../resolve/workspace.ts';
 import { renderReleases } from './template.ts';
+import { clusterNamed } from '../model/lookup.ts';
 
 export interface ValidateRequest {
   /** Chart name, release name or `<cluster>/<release>`. */
@@ -28,7 +29,7 @@ export async function validate(ws: Workspace, request: ValidateRequest, write: (
   const releases = selectReleases(ws, request.target, request.cluster);
   const crdsByCluster = new Map<string, Promise<string[]>>();
   const kubeVersions = releases.map((release) => {
-    const cluster = ws.resolution.clusters.find((c) => c.name === release.cluster);
+    const cluster = clusterNamed(ws.resolution.clusters, release.cluster);
     const kubeVersion = cluster?.kubeVersion ?? release.kubeVersion;
     if (!kubeVersion) {
       throw new HomelabError(

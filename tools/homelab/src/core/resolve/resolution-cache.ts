@@ -18,6 +18,7 @@ import type { WorkspaceLayout } from '../workspace/layout.ts';
 import type { Resolution } from './releases.ts';
 import { RepoFiles } from '../workspace/repo-files.ts';
 import type { Release } from '../model/types.ts';
+import { chartAt } from '../model/lookup.ts';
 
 /** What a fresh resolution used beyond RepoFiles: the app-of-apps releases it rendered with helm. */
 export interface Computed {
@@ -102,7 +103,7 @@ async function describe(key: string, files: RepoFiles, resolution: Resolution, r
 function renderedFiles(root: string, resolution: Resolution, rendered: Release[]): string[] {
   const out = new Set<string>();
   const visit = (dir: string) => {
-    const chart = resolution.charts.find((c) => c.dir === dir);
+    const chart = chartAt(resolution.charts, dir);
     for (const rel of listFiles(root, dir)) out.add(rel);
     for (const dep of chart?.localDependencies ?? []) if (!out.has(`${dep.dir}/Chart.yaml`)) visit(dep.dir);
   };

@@ -7,6 +7,7 @@ import { renderAppOfApps } from '../helm/render.ts';
 import type { RepoFiles } from '../workspace/repo-files.ts';
 import { cachedResolution, type Computed } from './resolution-cache.ts';
 import type { Release } from '../model/types.ts';
+import { chartNamed } from '../model/lookup.ts';
 
 /** What every command starts from: the layout, the resolved releases (the one truth) and helm. */
 export interface Workspace {
@@ -78,7 +79,7 @@ export function selectReleases(ws: Workspace, target: string, cluster?: string):
     matches.forEach(assertValidNamespace);
     return matches;
   }
-  const chart = charts.find((c) => c.name === target);
+  const chart = chartNamed(charts, target);
   if (chart?.type === 'library') {
     throw new HomelabError(`${target} is a library chart and has no releases`, 'template a chart that depends on it instead');
   }

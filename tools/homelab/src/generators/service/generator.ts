@@ -13,6 +13,7 @@ import { appendEntry, hasEntry } from '../yaml-edit.ts';
 import { applicationYaml } from './application.ts';
 import { LIBRARY_TEMPLATES, parseImage, PLACEHOLDER_ENV, PLACEHOLDER_IMAGE, serviceChartFiles } from './chart.ts';
 import { addSecretsPlaceholder, assertSecretsOpen } from './secrets.ts';
+import { chartNamed, clusterNamed } from '../../core/model/lookup.ts';
 
 export interface ServiceGeneratorSchema {
   name: string;
@@ -62,7 +63,8 @@ async function generate(tree: Tree, schema: ServiceGeneratorSchema) {
   const options = pluginOptions(tree);
   const layout = treeLayout(tree);
   const before = await resolveTree(tree, layout);
-  if (before.charts.some((c) => c.name === name)) throw new HomelabError(`a chart named ${name} exists already (${before.charts.find((c) => c.name === name)!.dir})`, 'choose another name');
+  const existing = chartNamed(before.charts, name);
+  if (existing) throw new HomelabError(`a chart named ${name} exists already (${existing.dir})`, 'choose another name');
   const cluster = pickCluster(before, schema.cluster);
   const library = pickLibrary(before, schema.library);
   const macros = libraryMacros(tree, library);
@@ -128,7 +130,7 @@ async function generate(tree: Tree, schema: ServiceGeneratorSchema) {
 function pickCluster(resolution: Resolution, wanted: string | undefined): ClusterDeclaration {
   const names = resolution.clusters.map((c) => c.name);
   if (wanted !== undefined) {
-    const cluster = resolution.clusters.find((c) => c.name === wanted);
+    const cluster = clusterNamed(resolution.clusters, wanted);
     if (!cluster) throw new HomelabError(`unknown cluster "${wanted}"`, `known clusters: ${names.join(', ') || 'none'}`);
     return cluster;
   }
@@ -178,7 +180,7 @@ function chartDirectory(globs: string[], directory: string | undefined, name: st
  * (the example's charts/system), and the release that creates them (its wave must be below the new one).
  */
 function namespacesOwner(tree: Tree, resolution: Resolution, bootstrapChart: string, cluster: ClusterDeclaration): { file: string; release?: Release } | undefined {
-  const chart = resolution.charts.find((c) => c.name === bootstrapChart);
+  const chart = chartNamed(resolution.charts, bootstrapChart);
   const file = chart && `${chart.dir}/values.yaml`;
   if (!file || !tree.exists(file)) return undefined;
   const values = parseYamlDocuments(tree.read(file, 'utf-8')!, file)[0];

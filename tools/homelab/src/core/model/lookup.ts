@@ -1,0 +1,30 @@
+import { HomelabError } from './errors.ts';
+import type { Chart, ClusterDeclaration } from './types.ts';
+
+/** The chart a user or a manifest names; undefined when there is none (callers say what that means for them). */
+export function chartNamed(charts: readonly Chart[], name: string): Chart | undefined {
+  return charts.find((c) => c.name === name);
+}
+
+/** The chart in a workspace-relative directory. */
+export function chartAt(charts: readonly Chart[], dir: string): Chart | undefined {
+  return charts.find((c) => c.dir === dir);
+}
+
+export function clusterNamed(clusters: readonly ClusterDeclaration[], name: string): ClusterDeclaration | undefined {
+  return clusters.find((c) => c.name === name);
+}
+
+/** A release's own chart: the resolver only makes releases of charts it found, so absence is an error. */
+export function requireChartAt(charts: readonly Chart[], dir: string): Chart {
+  const chart = chartAt(charts, dir);
+  if (!chart) throw new HomelabError(`no chart at ${dir}`, 'check the Application source path');
+  return chart;
+}
+
+/** A release's own cluster: every release belongs to a cluster directory, so absence is an error. */
+export function requireCluster(clusters: readonly ClusterDeclaration[], name: string): ClusterDeclaration {
+  const cluster = clusterNamed(clusters, name);
+  if (!cluster) throw new HomelabError(`no cluster directory named ${name}`, 'releases belong to clusters/<name>/ directories');
+  return cluster;
+}
