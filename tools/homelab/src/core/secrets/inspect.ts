@@ -6,8 +6,9 @@ import { isEncrypted } from './cipher.ts';
 import { HomelabError } from '../model/errors.ts';
 import { formatFromPath, type SopsFormat } from './format.ts';
 import { readSecretFile, views } from './result.ts';
+import { withoutEncryptedComments } from './placeholders.ts';
 import { emitPlain, loadEncrypted } from './stores/index.ts';
-import { Branch, Comment, mapLeaves, type Value } from './tree.ts';
+import { Comment, mapLeaves, type Branch } from './tree.ts';
 
 /** The age recipients of each key group, read from the metadata alone. */
 export async function fileRecipients(file: string, format: SopsFormat = formatFromPath(file)): Promise<string[][]> {
@@ -19,16 +20,6 @@ export interface MaskedDocument {
   /** The masked document in the file's own format. */
   plaintext: Buffer;
   documents: unknown[];
-}
-
-/** Encrypted comments may say anything: the masked view leaves them out, like the keyless placeholders. */
-function withoutEncryptedComments(v: Value): Value {
-  const keep = (i: unknown): boolean => !(i instanceof Comment && isEncrypted(i.text));
-  if (v instanceof Branch) {
-    return new Branch(v.items.filter(keep).map((i) => (i instanceof Comment ? i : { key: i.key, value: withoutEncryptedComments(i.value) })));
-  }
-  if (Array.isArray(v)) return v.filter(keep).map((i) => (i instanceof Comment ? i : withoutEncryptedComments(i)));
-  return v;
 }
 
 /**

@@ -27,8 +27,11 @@ function dummy(type: string | undefined, path: readonly PathSegment[]): Scalar {
   }
 }
 
-/** Encrypted comments carry nothing useful without a key: drop them, keep clear-text ones. */
-function withoutEncryptedComments(v: Value): Value {
+/**
+ * Encrypted comments carry nothing useful without a key and may say anything: drop them, keep clear-text ones (the
+ * placeholders and the masked view of `secrets view` both print documents without them).
+ */
+export function withoutEncryptedComments(v: Value): Value {
   const keep = (i: unknown): boolean => !(i instanceof Comment && isEncrypted(i.text));
   if (v instanceof Branch) {
     return new Branch(v.items.filter(keep).map((i) => (i instanceof Comment ? i : { key: i.key, value: withoutEncryptedComments(i.value) })));
