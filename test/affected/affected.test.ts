@@ -1,4 +1,6 @@
-// The table of changes from issue 5, each committed on its own branch of one copy of the example workspace:
+// One row per kind of change a homelab sees (a chart, the library chart, an Application, a shared value, a secret,
+// a re-encryption, docs, provision/, tooling, added, deleted and renamed charts), each committed on its own branch of
+// one copy of the example workspace:
 // what the real `nx show projects --affected` selects from the task inputs (file level), and what
 // computeAffected (hack/affected) selects after refining secrets.yaml, deleted charts and removed releases.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
