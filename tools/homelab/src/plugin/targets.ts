@@ -46,7 +46,7 @@ export function keyInputs(workspaceRoot: string): Input[] {
 }
 
 /**
- * Exactly what a chart's renders read (issue: precise `nx affected`): its own files and its library charts'
+ * Exactly what a chart's renders read (so `nx affected` selects a chart only when one of them changed): its own files and its library charts'
  * (`^chart`), the manifest files that define its releases, value files outside the chart, the cluster
  * declarations (kube version), and secrets files only when a release reads them.
  */
