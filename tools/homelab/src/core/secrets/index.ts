@@ -1,7 +1,7 @@
 /** Public API of the SOPS layer. */
 export { decryptFile, encryptDocument, selectBackend, builtinBackend, cliBackend, BACKEND_ENV } from './backend.ts';
 export type { SecretsBackend, DecryptOptions } from './backend.ts';
-export { editFile, rotateFile, updateRecipients } from './builtin.ts';
+export { editContent, editFile, rotateFile, updateRecipients } from './builtin.ts';
 export type { EncryptOptions, WriteOptions, EditResult, RecipientChange } from './builtin.ts';
 export { SecretsDocument } from './document.ts';
 export { writeFileAtomic } from './atomic.ts';
@@ -13,11 +13,11 @@ export { formatFromPath, parseFormat, SOPS_FORMATS } from './format.ts';
 export type { SopsFormat } from './format.ts';
 export { SopsError } from './errors.ts';
 export type { SopsErrorCode } from './errors.ts';
-export { DEFAULT_RULE, RULE_KINDS } from './metadata.ts';
+export { ageRecipients, DEFAULT_RULE, parseMetadata, RULE_KINDS } from './metadata.ts';
 export type { EncryptionRule, RuleKind } from './metadata.ts';
 export { findSops } from './cli.ts';
 export { recipientOf } from './age.ts';
-export { Int, Float, Time } from './tree.ts';
+export { Comment, Int, Float, Time } from './tree.ts';
 export type { DecryptResult, SecretsOptions, BackendName } from './result.ts';
 export { createFile } from './create.ts';
 export type { CreateOptions } from './create.ts';

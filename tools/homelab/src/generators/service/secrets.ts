@@ -1,7 +1,6 @@
 import type { Tree } from '@nx/devkit';
 import { HomelabError } from '../../core/model/errors.ts';
-import { editContent } from '../../core/secrets/builtin.ts';
-import { Comment } from '../../core/secrets/tree.ts';
+import { Comment, editContent } from '../../core/secrets/index.ts';
 import { SECRET_ENV_KEY } from './chart.ts';
 
 /** The placeholder's key under `<name>.env`: visible in diffs (SOPS keeps keys readable), its value encrypted. */
