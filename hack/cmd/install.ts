@@ -1,5 +1,6 @@
 // hack/install <chart|release>: helm upgrade --install exactly as ArgoCD deploys it, bypassing ArgoCD and Nx.
 import { install, releaseStates } from '../../tools/homelab/src/core/commands/install.ts';
+import { commandOptions } from '../../tools/homelab/src/core/commands/options.ts';
 import { clusterScript, oneOf, waitingForHelm } from '../lib/cluster.ts';
 import { write } from '../lib/main.ts';
 
@@ -16,7 +17,7 @@ ArgoCD shows the app OutOfSync until git catches up; with automated selfHeal it 
 Options:
 {options}
   --wait <watcher|legacy>  how helm waits for readiness (Helm 4; Helm 3 always --wait)
-  --timeout <duration>     e.g. 90s, 10m (default 5m)
+  --timeout <duration>     e.g. 90s, 10m (default ${commandOptions.install.timeout.default})
   --helm-dry-run <client|server>  let helm itself dry-run the upgrade
   --recover                roll back a release stuck in pending-* to its last good revision first
 

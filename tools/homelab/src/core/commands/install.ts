@@ -14,6 +14,7 @@ import { buildHelmValues, type HelmValues, type SecretSource } from '../helm/val
 import { selectReleases, type Workspace } from '../resolve/workspace.ts';
 import { openSecrets } from '../secrets/secret-source.ts';
 import { DRY_RUN_BANNER, openTargets, releaseHeading, type ClusterRequest, type Write } from './cluster.ts';
+import { commandOptions } from './options.ts';
 
 export interface InstallRequest extends ClusterRequest, Partial<InstallFlags> {
   /** A release stuck in pending-*: roll back to its last good revision first, then install. */
@@ -46,7 +47,7 @@ export async function prepareChange(root: string, release: Release, chart: Chart
 
 export function installFlags(request: Partial<InstallFlags>): InstallFlags {
   return {
-    wait: request.wait ?? 'watcher',
+    wait: request.wait ?? commandOptions.install.wait.default,
     timeout: helmRelease.assertTimeout(request.timeout ?? DEFAULT_TIMEOUT),
     ...(request.helmDryRun ? { helmDryRun: request.helmDryRun } : {}),
   };

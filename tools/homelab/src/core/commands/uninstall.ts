@@ -20,6 +20,7 @@ import type { Release } from '../model/types.ts';
 import { selectReleases, type Workspace } from '../resolve/workspace.ts';
 import { DRY_RUN_BANNER, openTargets, releaseHeading, type ClusterRequest, type Write } from './cluster.ts';
 import { renderReleases } from './template.ts';
+import { commandOptions } from './options.ts';
 
 export interface UninstallRequest extends ClusterRequest {
   /** Confirmed already (non-interactive use). */
@@ -60,7 +61,7 @@ export async function uninstall(ws: Workspace, request: UninstallRequest, write:
   if (!request.dryRun && !request.yes && !request.confirm) {
     throw new HomelabError(`refusing to uninstall ${request.target} without confirmation: no terminal to ask on`, 'pass --yes to confirm non-interactively');
   }
-  const flags = { wait: request.wait ?? 'watcher', timeout: helmRelease.assertTimeout(request.timeout ?? DEFAULT_TIMEOUT) } as const;
+  const flags = { wait: request.wait ?? commandOptions.uninstall.wait.default, timeout: helmRelease.assertTimeout(request.timeout ?? DEFAULT_TIMEOUT) } as const;
   const targetOf = await openTargets(ws, releases, request, write);
   if (request.dryRun) write(DRY_RUN_BANNER);
   // Helm's uninstall output holds no values; the key only seeds Secret markers.
