@@ -32,6 +32,19 @@ describe('render target', () => {
     expect(target.inputs).toContainEqual({ runtime: 'node tools/homelab/src/cli/helm-version.ts' });
   });
 
+  it('groups the targets and gives the hack-backed ones a help command, as first-party plugins do for the project view', () => {
+    type Shown = { metadata: { targetGroups: Record<string, string[]> }; targets: Record<string, { metadata: { help?: { command: string; example: object } } }> };
+    const project = JSON.parse(repo.nx('show', 'project', 'monitoring', '--json')) as Shown;
+    expect(project.metadata.targetGroups).toEqual({
+      Render: ['helm-deps', 'template', 'render'],
+      Quality: ['lint', 'validate'],
+      Cluster: ['install', 'uninstall', 'diff', 'status'],
+    });
+    expect(project.targets.template.metadata.help).toEqual({ command: 'node hack/template --help', example: { options: { outputDir: 'dist/rendered' } } });
+    expect(project.targets.install.metadata.help).toEqual({ command: 'node hack/install --help', example: { options: { dryRun: true } } });
+    expect(project.targets.status.metadata.help).toEqual({ command: 'node hack/status --help', example: { options: {} } });
+  });
+
   it('writes a keyless, masked file per release that holds no secret value and prints only its path', async () => {
     const log = run();
     expect(log).toContain('dist/rendered/home/monitoring.yaml');

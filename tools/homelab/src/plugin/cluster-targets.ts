@@ -21,7 +21,7 @@ export function clusterTargets(chart: Chart, releases: Release[], resolution: Re
     inputs,
     options: {},
     configurations,
-    metadata: { technologies: ['helm', 'kubernetes', 'argocd'], description },
+    metadata: { technologies: ['helm', 'kubernetes', 'argocd'], description, help: hackHelp(executor) },
     ...extra,
   });
   const isBootstrap = chart.name === options.bootstrapChart;
@@ -48,6 +48,15 @@ export function clusterTargets(chart: Chart, releases: Release[], resolution: Re
     });
   }
   return targets;
+}
+
+/**
+ * What Nx's project view shows as a target's usage: the hack script of the same command prints the same options
+ * (`--dryRun` is the example every cluster command accepts). Bootstrap has no hack script, so no help.
+ */
+function hackHelp(executor: string): NonNullable<TargetConfiguration['metadata']>['help'] {
+  if (executor === 'bootstrap') return undefined;
+  return { command: `node hack/${executor} --help`, example: { options: executor === 'status' ? {} : { dryRun: true } } };
 }
 
 /** The wave each chart installs in: its lowest release wave. Computed once per resolution, not once per pair of charts. */

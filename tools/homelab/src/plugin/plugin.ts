@@ -65,7 +65,19 @@ function project(
     // Rendering reads every file of the chart except the dependency archives helm-deps writes into charts/.
     namedInputs: { chart: ['{projectRoot}/**/*', '!{projectRoot}/charts/*.tgz'] },
     targets,
+    metadata: { targetGroups: targetGroups(targets, options) },
   };
+}
+
+/** Nx's project view lists targets under these headings: what renders, what checks, what touches the cluster. */
+function targetGroups(targets: Record<string, TargetConfiguration>, options: NormalizedOptions): Record<string, string[]> {
+  const groups = {
+    Render: [options.depsTargetName, options.templateTargetName, options.renderTargetName],
+    Quality: [options.lintTargetName, options.validateTargetName],
+    Cluster: [options.installTargetName, options.uninstallTargetName, options.diffTargetName, options.statusTargetName, options.bootstrapTargetName],
+  };
+  const present = Object.entries(groups).map(([group, names]) => [group, names.filter((name) => name in targets)] as const);
+  return Object.fromEntries(present.filter(([, names]) => names.length > 0));
 }
 
 /** Edges from `file://` dependencies: a library chart change affects every chart built on it. */

@@ -143,6 +143,7 @@ export function templateTarget(
     metadata: {
       technologies: ['helm', 'argocd'],
       description: `Render ${describeReleases(releases)} exactly as ArgoCD would (secrets masked)`,
+      help: { command: 'node hack/template --help', example: { options: { outputDir: 'dist/rendered' } } },
     },
   });
 }
