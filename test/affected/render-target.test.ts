@@ -42,6 +42,7 @@ describe('render target', () => {
     });
     expect(project.targets.template.metadata.help).toEqual({ command: 'node hack/template --help', example: { options: { outputDir: 'dist/rendered' } } });
     expect(project.targets.install.metadata.help).toEqual({ command: 'node hack/install --help', example: { options: { dryRun: true } } });
+    expect(project.targets.render.metadata.help).toEqual({ command: 'node hack/template --help', example: { options: { outputDir: 'dist/rendered' } } });
     expect(project.targets.status.metadata.help).toEqual({ command: 'node hack/status --help', example: { options: {} } });
   });
 

@@ -25,6 +25,8 @@ export function renderTarget(
     metadata: {
       technologies: ['helm', 'argocd'],
       description: `Render ${describeReleases(releases)} keyless into ${RENDER_OUTPUT_DIR}/ (CI; safe to upload)`,
+      // The same render as hack/template --keyless --output-dir, whose help describes both options.
+      help: { command: 'node hack/template --help', example: { options: { outputDir: RENDER_OUTPUT_DIR } } },
     },
   });
 }
