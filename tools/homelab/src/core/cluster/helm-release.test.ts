@@ -69,7 +69,7 @@ afterAll(() => api.close());
 async function upgradeCall(helm: Helm, flags: Partial<helmRelease.InstallFlags> = {}) {
   const values = await buildHelmValues(root, release, secrets);
   const labels = helmRelease.valueInputLabels(release, values, () => true);
-  return helmRelease.upgradeInstall(helm, root, release, { chart: release.chartDir }, target, values, labels, { wait: 'watcher', timeout: '5m', ...flags });
+  return helmRelease.upgradeInstall({ helm, root, release, chart: { chart: release.chartDir }, target, values, inputLabels: labels, flags: { wait: 'watcher', timeout: '5m', ...flags } });
 }
 
 describe('upgradeInstall argv', () => {
@@ -170,7 +170,7 @@ describe('pending releases', () => {
       const pending = findPending(parseHistory(history.stdout));
       expect([pending?.current.revision, pending?.current.status, pending?.lastGood?.revision]).toEqual([3, 'pending-upgrade', 2]);
       const values = await buildHelmValues(root, { ...stuck, valueFiles: [], values: undefined }, secrets);
-      const upgrade = helmRelease.upgradeInstall(helm, root, stuck, { chart: stuck.chartDir }, target, values, [], { wait: 'watcher', timeout: '1m' });
+      const upgrade = helmRelease.upgradeInstall({ helm, root, release: stuck, chart: { chart: stuck.chartDir }, target, values, inputLabels: [], flags: { wait: 'watcher', timeout: '1m' } });
       expect((await captureInvocation(upgrade)).stderr).toMatch(/another operation \(install\/upgrade\/rollback\) is in progress/);
     });
   }

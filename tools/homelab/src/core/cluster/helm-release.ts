@@ -59,21 +59,26 @@ export function valueInputLabels(release: Release, values: HelmValues, present: 
   return labels;
 }
 
+/** Everything one `helm upgrade --install` needs, named: no positional list to get out of order. */
+export interface UpgradeInstallOptions {
+  helm: Helm;
+  /** Workspace root: helm runs there and value-file paths are written relative to it. */
+  root: string;
+  release: Release;
+  chart: ChartRef;
+  target: KubeTarget;
+  values: HelmValues;
+  /** What each value input pipe carries, for the printed invocation (valueInputLabels). */
+  inputLabels: string[];
+  flags: InstallFlags;
+}
+
 /**
  * `helm upgrade --install` of a release exactly as resolved: its name and namespace, ArgoCD's value flags
  * (secrets on pipes), `--take-ownership` to adopt what ArgoCD applied, wait + timeout, rollback on failure.
  * Renders use `--kube-version`/`--api-versions` offline; a real install asks the cluster instead.
  */
-export function upgradeInstall(
-  helm: Helm,
-  root: string,
-  release: Release,
-  chart: ChartRef,
-  target: KubeTarget,
-  values: HelmValues,
-  inputLabels: string[],
-  flags: InstallFlags,
-): Invocation {
+export function upgradeInstall({ helm, root, release, chart, target, values, inputLabels, flags }: UpgradeInstallOptions): Invocation {
   if (helm.major === 3 && Number(/^v3\.(\d+)\./.exec(helm.version)?.[1]) < 17) {
     throw new HomelabError(`helm ${helm.version} cannot adopt what ArgoCD applied (--take-ownership needs Helm 3.17 or later)`, 'upgrade helm, or set HELM_BIN to Helm 3.17+ or Helm 4');
   }
@@ -89,17 +94,8 @@ export function upgradeInstall(
 }
 
 /** The release as helm would store it, rendered against the cluster and stored nowhere (`-o json` on stdout). */
-export function serverDryRun(
-  helm: Helm,
-  root: string,
-  release: Release,
-  chart: ChartRef,
-  target: KubeTarget,
-  values: HelmValues,
-  inputLabels: string[],
-  flags: InstallFlags,
-): Invocation {
-  const call = upgradeInstall(helm, root, release, chart, target, values, inputLabels, { ...flags, helmDryRun: 'server' });
+export function serverDryRun(options: UpgradeInstallOptions): Invocation {
+  const call = upgradeInstall({ ...options, flags: { ...options.flags, helmDryRun: 'server' } });
   call.args.push('-o', 'json');
   return call;
 }

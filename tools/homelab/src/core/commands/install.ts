@@ -10,9 +10,10 @@ import { createMasker, type Masker } from '../exec/mask.ts';
 import { failureLine } from '../exec/process.ts';
 import { buildDependencies } from '../helm/render.ts';
 import type { Release } from '../model/types.ts';
-import { buildHelmValues, type HelmValues, type SecretSource } from '../helm/values.ts';
+import { buildHelmValues, type HelmValues } from '../helm/values.ts';
 import { selectReleases, type Workspace } from '../resolve/workspace.ts';
-import { openSecrets } from '../secrets/secret-source.ts';
+import { openSecrets, type OpenedSecrets } from '../secrets/secret-source.ts';
+import { chartAt } from '../model/lookup.ts';
 import { DRY_RUN_BANNER, openTargets, releaseHeading, type ClusterRequest, type Write } from './cluster.ts';
 import { commandOptions } from './options.ts';
 
@@ -34,12 +35,7 @@ export interface HelmChange {
   masker: Masker;
 }
 
-export interface Secrets {
-  secrets: SecretSource;
-  maskKey: Buffer;
-}
-
-export async function prepareChange(root: string, release: Release, chart: ChartRef, secrets: Secrets): Promise<HelmChange> {
+export async function prepareChange(root: string, release: Release, chart: ChartRef, secrets: OpenedSecrets): Promise<HelmChange> {
   const values = await buildHelmValues(root, release, secrets.secrets);
   const labels = helmRelease.valueInputLabels(release, values, (file) => existsSync(path.resolve(root, file)));
   return { release, chart, values, labels, masker: createMasker({ secrets: values.secrets, key: secrets.maskKey }) };
@@ -64,7 +60,7 @@ export async function install(ws: Workspace, request: InstallRequest, write: Wri
   if (request.dryRun) write(DRY_RUN_BANNER);
   if (!request.skipDependencyBuild) {
     for (const dir of new Set(releases.map((r) => r.chartDir))) {
-      const chart = ws.resolution.charts.find((c) => c.dir === dir);
+      const chart = chartAt(ws.resolution.charts, dir);
       if (chart) await buildDependencies(ws.root, ws.helm, chart);
     }
   }
@@ -91,7 +87,7 @@ export async function applyChange(
 ): Promise<void> {
   const { release, masker } = change;
   const history = helmRelease.history(ws.helm, ws.root, release, target);
-  const upgrade = helmRelease.upgradeInstall(ws.helm, ws.root, release, change.chart, target, change.values, change.labels, options);
+  const upgrade = helmRelease.upgradeInstall({ helm: ws.helm, root: ws.root, release, chart: change.chart, target, values: change.values, inputLabels: change.labels, flags: options });
   if (options.dryRun) {
     write(formatInvocation(history));
     if (options.recover) {
@@ -138,7 +134,7 @@ export async function upToDate(ws: Workspace, target: KubeTarget, change: HelmCh
   const current = parseHistory(history.stdout).at(-1);
   if (current?.status !== 'deployed') return undefined;
   const [dry, live] = await Promise.all([
-    captureInvocation(helmRelease.serverDryRun(ws.helm, ws.root, release, change.chart, target, change.values, change.labels, flags)),
+    captureInvocation(helmRelease.serverDryRun({ helm: ws.helm, root: ws.root, release, chart: change.chart, target, values: change.values, inputLabels: change.labels, flags })),
     captureInvocation(helmRelease.getManifest(ws.helm, ws.root, release, target)),
   ]);
   if (dry.exitCode !== 0 || live.exitCode !== 0) return undefined;
