@@ -4,7 +4,8 @@ import { runTool } from '../exec/process.ts';
 import { buildDependencies } from '../helm/render.ts';
 import { openSecrets } from '../secrets/secret-source.ts';
 import type { Chart, Release } from '../model/types.ts';
-import { buildHelmValues, type HelmValues } from '../helm/values.ts';
+import { buildHelmValues } from '../helm/values.ts';
+import { lintArgs } from '../helm/commands.ts';
 import { selectReleases, type Workspace } from '../resolve/workspace.ts';
 import { chartNamed, chartAt } from '../model/lookup.ts';
 
@@ -41,16 +42,6 @@ export async function lint(ws: Workspace, request: LintRequest, write: (text: st
   return results;
 }
 
-/** helm lint's argv for one release (flags as `helm template` gets them, see render.ts templateArgs). */
-export function lintArgs(release: Release, values: HelmValues, chartPath = '.'): string[] {
-  const args = ['lint', chartPath, '--strict'];
-  if (release.namespace) args.push('--namespace', release.namespace);
-  if (release.kubeVersion) args.push('--kube-version', release.kubeVersion);
-  args.push(...values.args);
-  if (release.skipSchemaValidation) args.push('--skip-schema-validation');
-  return args;
-}
-
 async function lintReleases(ws: Workspace, releases: Release[], request: LintRequest, write: (text: string) => void): Promise<LintResult[]> {
   if (!request.skipDependencyBuild) {
     for (const dir of new Set(releases.map((r) => r.chartDir))) {
@@ -63,7 +54,7 @@ async function lintReleases(ws: Workspace, releases: Release[], request: LintReq
     releases.map(async (release) => {
       const values = await buildHelmValues(ws.root, release, secrets);
       const masker = createMasker({ secrets: values.secrets, key: maskKey });
-      const output = await helmLint(ws, lintArgs(release, values, release.chartDir), values.inputs);
+      const output = await helmLint(ws, lintArgs({ release, values, chartPath: release.chartDir }), values.inputs);
       return { release, ok: output.ok, text: masker.mask(output.text) };
     }),
   );

@@ -9,7 +9,8 @@ import { readChart } from '../workspace/charts.ts';
 import { dependencyStamp } from './dependency-stamp.ts';
 import type { Chart, Release } from '../model/types.ts';
 import { parseYamlDocuments } from '../workspace/yaml-docs.ts';
-import { buildHelmValues, type HelmValues, type SecretSource } from './values.ts';
+import { buildHelmValues, type SecretSource } from './values.ts';
+import { dependencyBuildArgs, templateArgs } from './commands.ts';
 
 export interface RenderContext {
   root: string;
@@ -26,24 +27,11 @@ export interface Rendered {
   masker: Masker;
 }
 
-/** `helm template` exactly as ArgoCD's repo-server runs it for this release (util/helm/cmd.go). */
-export function templateArgs(release: Release, values: HelmValues, chartPath = '.'): string[] {
-  const args = ['template', chartPath, '--name-template', release.name];
-  if (release.namespace) args.push('--namespace', release.namespace);
-  if (release.kubeVersion) args.push('--kube-version', release.kubeVersion);
-  args.push(...values.args);
-  for (const apiVersion of release.apiVersions) args.push('--api-versions', apiVersion);
-  if (!release.skipCrds) args.push('--include-crds');
-  if (release.skipSchemaValidation) args.push('--skip-schema-validation');
-  if (release.skipTests) args.push('--skip-tests');
-  return args;
-}
-
 export async function renderRelease(ctx: RenderContext, release: Release): Promise<Rendered> {
   const values = await buildHelmValues(ctx.root, release, ctx.secrets);
   const masker = createMasker({ secrets: values.secrets, key: ctx.maskKey });
   const timeoutMs = helmTimeoutMs('render');
-  const result = await runTool(ctx.helm.bin, templateArgs(release, values), {
+  const result = await runTool(ctx.helm.bin, templateArgs({ release, values }), {
     cwd: path.resolve(ctx.root, release.chartDir),
     inputs: values.inputs,
     timeoutMs,
@@ -68,7 +56,7 @@ export async function buildDependencies(root: string, helm: Helm, chart: Chart):
   const stamp = dependencyStamp(root, helm, chart);
   if (stamp?.fresh()) return;
   const timeoutMs = helmTimeoutMs('render');
-  const result = await runTool(helm.bin, ['dependency', 'build', '--skip-refresh', '.'], { cwd: path.resolve(root, chart.dir), timeoutMs });
+  const result = await runTool(helm.bin, dependencyBuildArgs(), { cwd: path.resolve(root, chart.dir), timeoutMs });
   if (result.timedOut) throw helmTimedOut(`helm dependency build of ${chart.dir}`, timeoutMs);
   if (result.exitCode !== 0) {
     const summary = errorSummary(result.stderr);
