@@ -100,14 +100,14 @@ describe('upgradeInstall argv', () => {
   });
 
   it('rollback, uninstall and history argv per major', () => {
-    expect(helmRelease.rollback(helm4, root, release, target, 3, { wait: 'watcher', timeout: '90s' }).args).toEqual([
+    expect(helmRelease.rollback({ helm: helm4, root, release, target }, 3, { wait: 'watcher', timeout: '90s' }).args).toEqual([
       'rollback', 'demo', '3', '--namespace', 'apps', '--kube-context', 'home', '--wait=watcher', '--timeout', '90s',
     ]);
-    expect(helmRelease.rollback(helm3, root, release, target, 3, { wait: 'watcher', timeout: '90s' }).args).toContain('--wait');
-    expect(helmRelease.uninstall(helm3, root, release, target, { wait: 'watcher', timeout: '5m' }).args).toEqual([
+    expect(helmRelease.rollback({ helm: helm3, root, release, target }, 3, { wait: 'watcher', timeout: '90s' }).args).toContain('--wait');
+    expect(helmRelease.uninstall({ helm: helm3, root, release, target }, { wait: 'watcher', timeout: '5m' }).args).toEqual([
       'uninstall', 'demo', '--namespace', 'apps', '--kube-context', 'home', '--wait', '--timeout', '5m',
     ]);
-    expect(helmRelease.history(helm4, root, release, target).args).toEqual([
+    expect(helmRelease.history({ helm: helm4, root, release, target }).args).toEqual([
       'history', 'demo', '--namespace', 'apps', '--kube-context', 'home', '--max', '20', '-o', 'json',
     ]);
     expect(() => helmRelease.assertTimeout('5 minutes')).toThrow(/invalid timeout "5 minutes"/);
@@ -165,7 +165,7 @@ describe('pending releases', () => {
       putHelmRelease(api, { name: stuck.name, namespace: 'apps', revision: 1, status: 'superseded', manifest: '' });
       putHelmRelease(api, { name: stuck.name, namespace: 'apps', revision: 2, status: 'deployed', manifest: '' });
       putHelmRelease(api, { name: stuck.name, namespace: 'apps', revision: 3, status: 'pending-upgrade', manifest: '' });
-      const history = await captureInvocation(helmRelease.history(helm, root, stuck, target));
+      const history = await captureInvocation(helmRelease.history({ helm, root, release: stuck, target }));
       expect(history.exitCode).toBe(0);
       const pending = findPending(parseHistory(history.stdout));
       expect([pending?.current.revision, pending?.current.status, pending?.lastGood?.revision]).toEqual([3, 'pending-upgrade', 2]);

@@ -100,20 +100,28 @@ export function serverDryRun(options: UpgradeInstallOptions): Invocation {
   return call;
 }
 
-export function history(helm: Helm, root: string, release: Release, target: KubeTarget): Invocation {
+/** Which release on which cluster a helm command acts on, and the helm and workspace root it runs with. */
+export interface ReleaseAt {
+  helm: Helm;
+  root: string;
+  release: Release;
+  target: KubeTarget;
+}
+
+export function history({ helm, root, release, target }: ReleaseAt): Invocation {
   return invocation('helm', helm.bin, ['history', release.name, ...where(release, target), '--max', '20', '-o', 'json'], root, { env: target.env });
 }
 
-export function rollback(helm: Helm, root: string, release: Release, target: KubeTarget, revision: number | string, flags: Pick<InstallFlags, 'wait' | 'timeout'>): Invocation {
+export function rollback({ helm, root, release, target }: ReleaseAt, revision: number | string, flags: Pick<InstallFlags, 'wait' | 'timeout'>): Invocation {
   const args = ['rollback', release.name, String(revision), ...where(release, target), waitFlag(helm, flags.wait), '--timeout', assertTimeout(flags.timeout)];
   return invocation('helm', helm.bin, args, root, { env: target.env });
 }
 
-export function getManifest(helm: Helm, root: string, release: Release, target: KubeTarget): Invocation {
+export function getManifest({ helm, root, release, target }: ReleaseAt): Invocation {
   return invocation('helm', helm.bin, ['get', 'manifest', release.name, ...where(release, target)], root, { env: target.env });
 }
 
-export function uninstall(helm: Helm, root: string, release: Release, target: KubeTarget, flags: Pick<InstallFlags, 'wait' | 'timeout'>): Invocation {
+export function uninstall({ helm, root, release, target }: ReleaseAt, flags: Pick<InstallFlags, 'wait' | 'timeout'>): Invocation {
   const args = ['uninstall', release.name, ...where(release, target), waitFlag(helm, flags.wait), '--timeout', assertTimeout(flags.timeout)];
   return invocation('helm', helm.bin, args, root, { env: target.env });
 }

@@ -105,7 +105,7 @@ export async function bootstrap(ws: Workspace, request: BootstrapRequest, write:
       const { release } = change;
       let text = '# skipped when helm would change nothing (deployed, and the server-side dry run renders the stored manifest):\n';
       text += formatInvocation(helmRelease.serverDryRun({ helm: ws.helm, root: ws.root, release, chart: change.chart, target, values: change.values, inputLabels: change.labels, flags }));
-      text += formatInvocation(helmRelease.getManifest(ws.helm, ws.root, release, target));
+      text += formatInvocation(helmRelease.getManifest({ helm: ws.helm, root: ws.root, release, target }));
       await applyChange(ws, target, change, { ...flags, dryRun: true }, (t) => (text += t));
       return text;
     },

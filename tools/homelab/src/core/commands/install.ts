@@ -86,13 +86,13 @@ export async function applyChange(
   write: Write,
 ): Promise<void> {
   const { release, masker } = change;
-  const history = helmRelease.history(ws.helm, ws.root, release, target);
+  const history = helmRelease.history({ helm: ws.helm, root: ws.root, release, target });
   const upgrade = helmRelease.upgradeInstall({ helm: ws.helm, root: ws.root, release, chart: change.chart, target, values: change.values, inputLabels: change.labels, flags: options });
   if (options.dryRun) {
     write(formatInvocation(history));
     if (options.recover) {
       write('# only when the release is stuck in pending-*: roll back to its last deployed revision\n');
-      write(formatInvocation(helmRelease.rollback(ws.helm, ws.root, release, target, '<last-good-revision>', options)));
+      write(formatInvocation(helmRelease.rollback({ helm: ws.helm, root: ws.root, release, target }, '<last-good-revision>', options)));
     }
     write(formatInvocation(upgrade));
     return;
@@ -101,7 +101,7 @@ export async function applyChange(
   if (pending) {
     if (!options.recover || !pending.lastGood) throw pendingError(release, pending);
     write(`Recovering ${release.name}: ${pending.current.status} at revision ${pending.current.revision}, rolling back to revision ${pending.lastGood.revision}\n`);
-    const back = helmRelease.rollback(ws.helm, ws.root, release, target, pending.lastGood.revision, options);
+    const back = helmRelease.rollback({ helm: ws.helm, root: ws.root, release, target }, pending.lastGood.revision, options);
     write(formatInvocation(back));
     const result = await streamInvocation(back, { masker, write, prefix: '  helm | ' });
     if (result.exitCode !== 0) {
@@ -129,13 +129,13 @@ export async function applyChange(
  */
 export async function upToDate(ws: Workspace, target: KubeTarget, change: HelmChange, flags: InstallFlags): Promise<HistoryEntry | undefined> {
   const { release } = change;
-  const history = await captureInvocation(helmRelease.history(ws.helm, ws.root, release, target));
+  const history = await captureInvocation(helmRelease.history({ helm: ws.helm, root: ws.root, release, target }));
   if (history.exitCode !== 0) return undefined;
   const current = parseHistory(history.stdout).at(-1);
   if (current?.status !== 'deployed') return undefined;
   const [dry, live] = await Promise.all([
     captureInvocation(helmRelease.serverDryRun({ helm: ws.helm, root: ws.root, release, chart: change.chart, target, values: change.values, inputLabels: change.labels, flags })),
-    captureInvocation(helmRelease.getManifest(ws.helm, ws.root, release, target)),
+    captureInvocation(helmRelease.getManifest({ helm: ws.helm, root: ws.root, release, target })),
   ]);
   if (dry.exitCode !== 0 || live.exitCode !== 0) return undefined;
   const rendered = JSON.parse(dry.stdout) as { manifest?: string; chart?: { metadata?: { name?: string; version?: string } } };
@@ -153,7 +153,7 @@ export async function releaseStates(ws: Workspace, request: ClusterRequest): Pro
   const states: string[] = [];
   for (const release of releases) {
     const name = `${release.cluster}/${release.name}`;
-    const result = await captureInvocation(helmRelease.history(ws.helm, ws.root, release, await guard(release.cluster)));
+    const result = await captureInvocation(helmRelease.history({ helm: ws.helm, root: ws.root, release, target: await guard(release.cluster) }));
     const current = result.exitCode === 0 ? parseHistory(result.stdout).at(-1) : undefined;
     if (current) states.push(`${name} ${current.status} at revision ${current.revision}`);
     else if (isReleaseNotFound(result.stderr)) states.push(`${name} not installed`);

@@ -38,7 +38,7 @@ export async function status(ws: Workspace, request: StatusRequest, write: Write
 }
 
 async function lastRevision(ws: Workspace, target: KubeTarget, release: Release): Promise<HistoryEntry | undefined> {
-  const result = await captureInvocation(helmRelease.history(ws.helm, ws.root, release, target));
+  const result = await captureInvocation(helmRelease.history({ helm: ws.helm, root: ws.root, release, target }));
   if (result.exitCode === 0) return parseHistory(result.stdout).at(-1);
   if (isReleaseNotFound(result.stderr)) return undefined;
   if (isUnreachable(result.stderr)) throw unreachable(target, result.stderr);

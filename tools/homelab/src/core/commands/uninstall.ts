@@ -71,9 +71,9 @@ export async function uninstall(ws: Workspace, request: UninstallRequest, write:
   for (const [index, release] of releases.entries()) {
     const target = targetOf(release);
     write(releaseHeading('uninstall', release));
-    const historyCall = helmRelease.history(ws.helm, ws.root, release, target);
-    const manifestCall = helmRelease.getManifest(ws.helm, ws.root, release, target);
-    const uninstallCall = helmRelease.uninstall(ws.helm, ws.root, release, target, flags);
+    const historyCall = helmRelease.history({ helm: ws.helm, root: ws.root, release, target });
+    const manifestCall = helmRelease.getManifest({ helm: ws.helm, root: ws.root, release, target });
+    const uninstallCall = helmRelease.uninstall({ helm: ws.helm, root: ws.root, release, target }, flags);
 
     if (request.dryRun) {
       const holders = findStateHolders(rendered[index].manifest, release.namespace);
