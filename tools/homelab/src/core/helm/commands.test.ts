@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRelease } from '../model/release.ts';
-import { dependencyBuildArgs, lintArgs, templateArgs } from './commands.ts';
+import { dependencyBuildArgs, lintArgs, templateArgs, versionArgs } from './commands.ts';
 import type { HelmValues } from './values.ts';
 
 const values: HelmValues = { args: ['--values', 'values.yaml', '--set', 'a=b'], inputs: [], secrets: [], usesSecrets: false };
@@ -36,5 +36,9 @@ describe('helm command argv', () => {
 
   it('dependency build: offline, inside the chart', () => {
     expect(dependencyBuildArgs()).toEqual(['dependency', 'build', '--skip-refresh', '.']);
+  });
+
+  it('version: only the version string', () => {
+    expect(versionArgs()).toEqual(['version', '--template', '{{.Version}}']);
   });
 });

@@ -2,7 +2,7 @@ import type { Release } from '../model/types.ts';
 import type { HelmValues } from './values.ts';
 
 /**
- * helm's argv for the offline commands (template, lint, dependency build), built from named options the way
+ * helm's argv for the offline commands (version, template, lint, dependency build), built from named options the way
  * ArgoCD's repo-server builds them from TemplateOpts, so template and lint cannot drift apart. One convention:
  * `chartPath` is the chart as seen from helm's working directory (`.` when helm runs in the chart's folder).
  */
@@ -43,4 +43,9 @@ export function lintArgs(options: ReleaseCommandOptions): string[] {
 /** `helm dependency build` offline (`--skip-refresh`: no repository index download), run inside the chart. */
 export function dependencyBuildArgs(): string[] {
   return ['dependency', 'build', '--skip-refresh', '.'];
+}
+
+/** `helm version` printing only the version string (e.g. `v3.17.2`), which the major and the flag choices come from. */
+export function versionArgs(): string[] {
+  return ['version', '--template', '{{.Version}}'];
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { HomelabError } from '../model/errors.ts';
 import { runTool } from '../exec/process.ts';
 import { readZipEntry } from './zip.ts';
+import { versionArgs } from './commands.ts';
 
 /** A resolved helm binary. Every caller that builds helm flags branches on `major`. */
 export interface Helm {
@@ -48,7 +49,7 @@ export async function withVersion(bin: string, source: Helm['source']): Promise<
   let version = cache.read();
   if (version === undefined) {
     const timeoutMs = helmTimeoutMs('version');
-    const probe = await runTool(bin, ['version', '--template', '{{.Version}}'], { timeoutMs });
+    const probe = await runTool(bin, versionArgs(), { timeoutMs });
     if (probe.timedOut) throw helmTimedOut(`${bin} version`, timeoutMs);
     version = probe.stdout.trim();
   }
