@@ -2,34 +2,19 @@
  * sops `Tree.shouldBeEncrypted`: the one rule of a file, evaluated on every path component (not only
  * the last), or on the comments seen so far for the comment-regex rules.
  */
+import { RE2 } from 're2-wasm';
 import { unsupported } from './errors.ts';
 import type { EncryptionRule } from './metadata.ts';
 
 /**
- * Translate a Go RE2 pattern to a JS RegExp. Leading inline flags `(?ims)` become JS flags, `(?P<n>`
- * becomes `(?<n>`, `\A`/`\z` become `^`/`$`. Anything JS would read differently is refused.
+ * Compile a Go RE2 pattern with RE2 itself (re2-wasm): a JS translation reads `[[:digit:]]`, `\pL`
+ * and friends differently, which could leave in plaintext a value sops would encrypt.
  */
-export function goRegExp(pattern: string, file: string): RegExp {
-  let src = pattern;
-  let flags = '';
-  const lead = /^\(\?([ims]+)\)/.exec(src);
-  if (lead) {
-    flags = [...new Set(lead[1])].join('');
-    src = src.slice(lead[0].length);
-  }
-  const refuse = (): never => {
-    throw unsupported(file, `the encryption regex ${JSON.stringify(pattern)} uses RE2 syntax JavaScript cannot mirror`, 'simplify the regex in .sops.yaml and re-encrypt with sops');
-  };
-  if (/\(\?[a-zA-Z-]+[:)]/.test(src)) refuse();
-  src = src.replace(/\(\?P</g, '(?<').replace(/\\A/g, '^').replace(/\\z/g, '$');
+export function goRegExp(pattern: string, file: string): { test(input: string): boolean } {
   try {
-    return new RegExp(src, `${flags}u`);
+    return new RE2(pattern, 'u');
   } catch {
-    try {
-      return new RegExp(src, flags);
-    } catch {
-      return refuse();
-    }
+    throw unsupported(file, `the encryption regex ${JSON.stringify(pattern)} is not valid RE2`, 'fix the regex in .sops.yaml and re-encrypt with sops');
   }
 }
 

@@ -137,16 +137,25 @@ describe('Shamir (GF(2^8), AES polynomial)', () => {
   });
 });
 
-describe('RE2 patterns in JavaScript', () => {
-  it('translates inline flags, named groups and \\A / \\z', () => {
+describe('RE2 patterns', () => {
+  it('reads inline flags, named groups and \\A / \\z as Go does', () => {
     expect(goRegExp('(?i)^PASS', 'f').test('password')).toBe(true);
-    expect(goRegExp('(?P<name>a+)b', 'f').exec('aab')?.groups?.name).toBe('aa');
+    expect(goRegExp('(?P<name>a+)b', 'f').test('aab')).toBe(true);
     expect(goRegExp('\\Akey\\z', 'f').test('key')).toBe(true);
     expect(goRegExp('\\Akey\\z', 'f').test('Akeyz')).toBe(false);
     expect(goRegExp('^(?:data|stringData)$', 'f').test('data')).toBe(true);
+    expect(goRegExp('a(?i)b', 'f').test('aB')).toBe(true);
   });
 
-  it('refuses flags it cannot mirror', () => {
-    expect(() => goRegExp('a(?i)b', 'f')).toThrow(/RE2/);
+  it('matches POSIX classes and Unicode letters like Go', () => {
+    expect(goRegExp('^[[:digit:]]+$', 'f').test('123')).toBe(true);
+    expect(goRegExp('^[[:digit:]]+$', 'f').test(':')).toBe(false);
+    expect(goRegExp('^\\pL+$', 'f').test('pässwort')).toBe(true);
+    expect(goRegExp('^\\pL+$', 'f').test('pLL')).toBe(true);
+    expect(goRegExp('^\\pL+$', 'f').test('a1')).toBe(false);
+  });
+
+  it('refuses what RE2 rejects, naming the pattern', () => {
+    expect(() => goRegExp('a(?=b)', 'f')).toThrow(/"a\(\?=b\)" is not valid RE2/);
   });
 });
