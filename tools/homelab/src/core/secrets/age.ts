@@ -6,7 +6,7 @@
 import { armor, Decrypter, Encrypter, identityToRecipient } from 'age-encryption';
 import { unsupported, wrongKey } from './errors.ts';
 import { ageRecipients, type SopsMetadata } from './metadata.ts';
-import { combine } from './shamir.ts';
+import { combine } from 'shamir-secret-sharing';
 
 /** Recipient kinds the built-in backend can encrypt to (X25519, and ML-KEM-768 hybrid since sops 3.12). */
 export function checkRecipient(recipient: string, file: string): 'x25519' | 'hybrid' {
@@ -73,7 +73,7 @@ export async function unwrapDataKey(
   if (md.keyGroups.length === 1) dataKey = got[0];
   else {
     const threshold = md.shamirThreshold || md.keyGroups.length;
-    if (got.length >= threshold) dataKey = combine(got);
+    if (got.length >= threshold) dataKey = await combine(got);
   }
   if (!dataKey || dataKey.length !== 32) throw wrongKey(file, ageRecipients(md), sources);
   return { dataKey: Buffer.from(dataKey), parts };

@@ -21,7 +21,9 @@ import {
   type SopsMetadata,
 } from './metadata.ts';
 import { readSecretFile, views, type DecryptResult, type SecretsOptions } from './result.ts';
-import { split } from './shamir.ts';
+// sops shares the data key with Vault's Shamir (GF(2^8), AES polynomial, x coordinate as the last
+// byte); this audited package uses the same layout, so shares round-trip with sops both ways.
+import { split } from 'shamir-secret-sharing';
 import {
   DEFAULT_LAYOUT,
   emitEncrypted,
@@ -119,7 +121,7 @@ async function wrapGroups(dataKey: Buffer, recipientGroups: readonly (readonly s
     throw unsupported(file, 'no age recipients to encrypt for', 'pass at least one age1… recipient (per key group)');
   }
   for (const g of recipientGroups) for (const r of g) checkRecipient(r, file);
-  const parts = recipientGroups.length === 1 ? [dataKey] : split(dataKey, recipientGroups.length, threshold);
+  const parts = recipientGroups.length === 1 ? [dataKey] : await split(new Uint8Array(dataKey), recipientGroups.length, threshold);
   return Promise.all(
     recipientGroups.map(async (g, i) => ({
       age: await Promise.all(g.map(async (recipient) => ({ recipient: recipient.trim(), enc: await wrapKey(parts[i], recipient, file) }))),
