@@ -36,7 +36,10 @@ const SECRET_KEYS = [
 ];
 
 function appCharts(repo: ExampleRepo): string[] {
-  return repo.git('ls-files', 'charts/*/Chart.yaml').split('\n').filter(Boolean)
+  return repo
+    .git('ls-files', 'charts/*/Chart.yaml')
+    .split('\n')
+    .filter(Boolean)
     .filter((file) => !/^type:\s*library/m.test(repo.read(file)))
     .map((file) => file.split('/')[1]);
 }
@@ -108,7 +111,10 @@ const CHANGES: Change[] = [
     apply: (r, n) => {
       r.write(`charts/bench${n}/Chart.yaml`, `apiVersion: v2\nname: bench${n}\nversion: 0.1.0\n`);
       r.write(`charts/bench${n}/values.yaml`, `message: hello ${n}\n`);
-      r.write(`charts/bench${n}/templates/cm.yaml`, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bench${n}\ndata:\n  message: {{ .Values.message | quote }}\n`);
+      r.write(
+        `charts/bench${n}/templates/cm.yaml`,
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bench${n}\ndata:\n  message: {{ .Values.message | quote }}\n`,
+      );
       return true;
     },
   },
@@ -180,7 +186,10 @@ function mulberry32(seed: number): () => number {
 const pct = (a: number, b: number) => (b === 0 ? '100.0%' : `${((100 * a) / b).toFixed(1)}%`);
 
 export default async function main(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { commits: { type: 'string', default: '20' }, seed: { type: 'string', default: '1' }, verbose: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args,
+    options: { commits: { type: 'string', default: '20' }, seed: { type: 'string', default: '1' }, verbose: { type: 'boolean' } },
+  });
   const commits = Number(values.commits);
   const random = mulberry32(Number(values.seed));
   const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];

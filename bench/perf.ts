@@ -35,7 +35,9 @@ export default async function main(args: string[]): Promise<void> {
     },
   });
   if (values.help) {
-    process.stdout.write('usage: npm run bench [-- --sizes 30,100] [--quick | --full] [--runs N] [--affected-commits N] [--only hack,nx-run,run-many,inference,affected] [--keep] [--out FILE]\n       npm run bench -- <name> [options]   (other benchmarks: affected)\n');
+    process.stdout.write(
+      'usage: npm run bench [-- --sizes 30,100] [--quick | --full] [--runs N] [--affected-commits N] [--only hack,nx-run,run-many,inference,affected] [--keep] [--out FILE]\n       npm run bench -- <name> [options]   (other benchmarks: affected)\n',
+    );
     return;
   }
   const quick = values.quick ?? false;

@@ -6,7 +6,10 @@ import { fileURLToPath } from 'node:url';
 
 const DEFAULT = 'perf';
 const here = path.dirname(fileURLToPath(import.meta.url));
-const available = readdirSync(here).filter((f) => f.endsWith('.ts') && f !== 'run.ts').map((f) => f.slice(0, -3)).sort();
+const available = readdirSync(here)
+  .filter((f) => f.endsWith('.ts') && f !== 'run.ts')
+  .map((f) => f.slice(0, -3))
+  .sort();
 const argv = process.argv.slice(2);
 const [name, ...args] = argv.length === 0 || argv[0].startsWith('-') ? [DEFAULT, ...argv] : argv;
 

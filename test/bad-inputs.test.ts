@@ -21,7 +21,10 @@ async function run(file: string, args: string[], env: Record<string, string> = {
 }
 const hack = (script: string, ...args: string[]) => run(path.join(repo.root, 'hack', script), args);
 const nx = (args: string[], env: Record<string, string> = {}) => run(process.execPath, [path.join(repo.root, 'node_modules/nx/dist/bin/nx.js'), ...args], env);
-const errorLines = (text: string) => stripVTControlCharacters(text).split('\n').filter((line) => line.startsWith('✖'));
+const errorLines = (text: string) =>
+  stripVTControlCharacters(text)
+    .split('\n')
+    .filter((line) => line.startsWith('✖'));
 
 describe('an invalid namespace', () => {
   const line =
@@ -57,12 +60,16 @@ describe('an output directory that is a file', () => {
     repo.write('out.txt', 'not a directory\n');
     const atFile = await hack('template', 'monitoring', '--output-dir', 'out.txt');
     expect(atFile.code).toBe(1);
-    expect(errorLines(atFile.stderr)).toEqual(['✖ output directory out.txt: out.txt is a file, not a directory — choose another output directory, or move the file away']);
+    expect(errorLines(atFile.stderr)).toEqual([
+      '✖ output directory out.txt: out.txt is a file, not a directory — choose another output directory, or move the file away',
+    ]);
 
     repo.write('rendered/home', 'a file where the cluster directory goes\n');
     const below = await hack('template', 'jellyfin', '--output-dir', 'rendered');
     expect(below.code).toBe(1);
-    expect(errorLines(below.stderr)).toEqual(['✖ output directory rendered: rendered/home is a file, not a directory — choose another output directory, or move the file away']);
+    expect(errorLines(below.stderr)).toEqual([
+      '✖ output directory rendered: rendered/home is a file, not a directory — choose another output directory, or move the file away',
+    ]);
     expect(repo.read('rendered/home')).toBe('a file where the cluster directory goes\n');
   });
 });

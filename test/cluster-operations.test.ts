@@ -103,7 +103,10 @@ describe('docs/cluster-operations.md', () => {
     const base = await openWorkspace(repoRoot);
     for (const run of documentedRuns(markdown)) {
       const text = await dryRun({ ...base, helm: run.helm3 ? helm3 : helm4 }, run);
-      expect(text.split('\n').filter((l) => /^\$ (helm|kubectl) /.test(l)), run.command).toEqual(run.invocations);
+      expect(
+        text.split('\n').filter((l) => /^\$ (helm|kubectl) /.test(l)),
+        run.command,
+      ).toEqual(run.invocations);
       for (const pipe of run.pipes) expect(text.split('\n'), run.command).toContain(pipe);
     }
   });
@@ -115,7 +118,13 @@ describe('Nx targets', () => {
     const options = normalizeOptions({});
     const targetsOf = (name: string) => {
       const chart = resolution.charts.find((c) => c.name === name)!;
-      return clusterTargets(chart, resolution.releases.filter((r) => r.chartDir === chart.dir), resolution, options, repoRoot);
+      return clusterTargets(
+        chart,
+        resolution.releases.filter((r) => r.chartDir === chart.dir),
+        resolution,
+        options,
+        repoRoot,
+      );
     };
     const monitoring = targetsOf('monitoring');
     expect(Object.keys(monitoring).sort()).toEqual(['diff', 'install', 'status', 'uninstall']);
@@ -144,12 +153,17 @@ describe('Nx targets', () => {
   });
 
   it('nx run <chart>:uninstall without a terminal refuses in one line, exit code non-zero; tier 0 needs --force', async () => {
-    const run = (args: string[]) => execa('npx', ['nx', 'run', ...args, '--skip-nx-cache'], { cwd: repoRoot, env: childEnv({ KUBECONFIG: kubeconfig }), reject: false, stdin: 'ignore' });
+    const run = (args: string[]) =>
+      execa('npx', ['nx', 'run', ...args, '--skip-nx-cache'], { cwd: repoRoot, env: childEnv({ KUBECONFIG: kubeconfig }), reject: false, stdin: 'ignore' });
     const unconfirmed = await run(['jellyfin:uninstall']);
     expect(unconfirmed.exitCode).not.toBe(0);
-    expect(unconfirmed.stdout + unconfirmed.stderr).toContain('✖ refusing to uninstall jellyfin without confirmation: no terminal to ask on — pass --yes to confirm non-interactively');
+    expect(unconfirmed.stdout + unconfirmed.stderr).toContain(
+      '✖ refusing to uninstall jellyfin without confirmation: no terminal to ask on — pass --yes to confirm non-interactively',
+    );
     const tier0 = await run(['networking:uninstall', '--yes']);
     expect(tier0.exitCode).not.toBe(0);
-    expect(tier0.stdout + tier0.stderr).toContain('✖ refusing to uninstall home/networking: it is tier 0 (sync wave 0), everything else runs on it — pass --force if you really mean it');
+    expect(tier0.stdout + tier0.stderr).toContain(
+      '✖ refusing to uninstall home/networking: it is tier 0 (sync wave 0), everything else runs on it — pass --force if you really mean it',
+    );
   });
 });

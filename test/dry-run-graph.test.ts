@@ -31,17 +31,26 @@ afterAll(async () => {
 });
 
 function nx(args: string[]) {
-  return execa(process.execPath, [path.join(repo.root, 'node_modules/nx/dist/bin/nx.js'), ...args, '--skip-nx-cache', '--output-style=static', '--parallel=1'], {
-    cwd: repo.root,
-    env: childEnv({ KUBECONFIG: kubeconfig }),
-    reject: false,
-    stdin: 'ignore',
-    all: true,
-  });
+  return execa(
+    process.execPath,
+    [path.join(repo.root, 'node_modules/nx/dist/bin/nx.js'), ...args, '--skip-nx-cache', '--output-style=static', '--parallel=1'],
+    {
+      cwd: repo.root,
+      env: childEnv({ KUBECONFIG: kubeconfig }),
+      reject: false,
+      stdin: 'ignore',
+      all: true,
+    },
+  );
 }
 
-const skipped = (chart: string, by: string, action = 'not installed') => `${chart}: lower wave of ${by}, ${action} (pass --withLowerWaves to install lower waves too)`;
-const upgrades = (text: string) => text.split('\n').filter((l) => l.startsWith('$ helm upgrade ') && !l.includes('--dry-run=server')).map((l) => l.split(' ')[3]);
+const skipped = (chart: string, by: string, action = 'not installed') =>
+  `${chart}: lower wave of ${by}, ${action} (pass --withLowerWaves to install lower waves too)`;
+const upgrades = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l.startsWith('$ helm upgrade ') && !l.includes('--dry-run=server'))
+    .map((l) => l.split(' ')[3]);
 
 describe('every cluster target with its dry-run flag, through the whole task graph', () => {
   const runs: [string, string[], (out: string) => void][] = [
@@ -117,17 +126,34 @@ describe('a newcomer without a cluster previews offline', () => {
 
   it('nx run monitoring:install --dryRun --withLowerWaves and hack/install --dry-run: no kubeconfig needed, the invocations printed', async () => {
     const env = await noCluster();
-    const viaNx = await execa(process.execPath, [path.join(repo.root, 'node_modules/nx/dist/bin/nx.js'), 'run', 'monitoring:install', '--dryRun', '--withLowerWaves', '--skip-nx-cache', '--output-style=static'], {
+    const viaNx = await execa(
+      process.execPath,
+      [
+        path.join(repo.root, 'node_modules/nx/dist/bin/nx.js'),
+        'run',
+        'monitoring:install',
+        '--dryRun',
+        '--withLowerWaves',
+        '--skip-nx-cache',
+        '--output-style=static',
+      ],
+      {
+        cwd: repo.root,
+        env,
+        extendEnv: false,
+        reject: false,
+        all: true,
+      },
+    );
+    expect(viaNx.exitCode, viaNx.all).toBe(0);
+    expect(viaNx.all).toContain(offline(env.HOME));
+    expect(upgrades(viaNx.all)).toEqual(['argocd', 'system', 'networking', 'monitoring']);
+    const viaHack = await execa(process.execPath, [path.join(repo.root, 'hack/install'), 'monitoring', '--dry-run'], {
       cwd: repo.root,
       env,
       extendEnv: false,
       reject: false,
-      all: true,
     });
-    expect(viaNx.exitCode, viaNx.all).toBe(0);
-    expect(viaNx.all).toContain(offline(env.HOME));
-    expect(upgrades(viaNx.all)).toEqual(['argocd', 'system', 'networking', 'monitoring']);
-    const viaHack = await execa(process.execPath, [path.join(repo.root, 'hack/install'), 'monitoring', '--dry-run'], { cwd: repo.root, env, extendEnv: false, reject: false });
     expect(viaHack.exitCode, viaHack.stderr).toBe(0);
     expect(viaHack.stdout.split('\n')[0]).toBe(offline(env.HOME));
     expect(upgrades(viaHack.stdout)).toEqual(['monitoring']);
@@ -141,6 +167,8 @@ describe('a newcomer without a cluster previews offline', () => {
       reject: false,
     });
     expect(result.exitCode).not.toBe(0);
-    expect(result.stderr.trim()).toBe(`✖ KUBECONFIG=${missing}: file not found — point KUBECONFIG at an existing kubeconfig file, or unset it to read ~/.kube/config`);
+    expect(result.stderr.trim()).toBe(
+      `✖ KUBECONFIG=${missing}: file not found — point KUBECONFIG at an existing kubeconfig file, or unset it to read ~/.kube/config`,
+    );
   });
 });

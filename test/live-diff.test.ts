@@ -74,7 +74,11 @@ async function settleWatcher(): Promise<void> {
   rmSync(path.join(privateTmp, marker));
 }
 
-const kubectlCalls = () => readFileSync(path.join(dir, 'kubectl.log'), 'utf8').trim().split('\n').map((l) => l.split('\t'));
+const kubectlCalls = () =>
+  readFileSync(path.join(dir, 'kubectl.log'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split('\t'));
 
 /** hack/diff as a user runs it; each run also proves no decrypted value was printed and no temp file was written. */
 async function hackDiff(...args: string[]) {
@@ -93,8 +97,18 @@ async function hackDiff(...args: string[]) {
   // Nothing in a temp dir: kubectl (a Go program) puts temp files only under $TMPDIR, which was the watched dir
   // for every call, and the watcher saw nothing appear there, not even for a moment.
   await settleWatcher();
-  expect.soft(kubectlCalls().filter(([tmp]) => tmp !== privateTmp), 'kubectl calls with another TMPDIR').toEqual([]);
-  expect.soft(created.filter((name) => !name.startsWith('flush-')), 'written to TMPDIR').toEqual([]);
+  expect
+    .soft(
+      kubectlCalls().filter(([tmp]) => tmp !== privateTmp),
+      'kubectl calls with another TMPDIR',
+    )
+    .toEqual([]);
+  expect
+    .soft(
+      created.filter((name) => !name.startsWith('flush-')),
+      'written to TMPDIR',
+    )
+    .toEqual([]);
   return { exitCode: child.exitCode, stdout, stderr };
 }
 
@@ -131,7 +145,9 @@ describe('hack/diff gitops (a chart rendering into argocd and gitops)', () => {
         'v1.Secret.gitops.renovate-token',
       ].map((name) => `diff -u -N LIVE/${name} MERGED/${name}`),
     );
-    expect(stdout).toMatch(/^--- LIVE\/v1\.Secret\.argocd\.homelab-repository\n\+\+\+ MERGED\/v1\.Secret\.argocd\.homelab-repository\n@@ -0,0 \+1,\d+ @@\n\+apiVersion: v1\n/m);
+    expect(stdout).toMatch(
+      /^--- LIVE\/v1\.Secret\.argocd\.homelab-repository\n\+\+\+ MERGED\/v1\.Secret\.argocd\.homelab-repository\n@@ -0,0 \+1,\d+ @@\n\+apiVersion: v1\n/m,
+    );
     expect(stdout).toMatch(/^\+stringData:\n\+ {2}password: REDACTED[0-9a-f]{8}\n/m);
     expect(stdout).toContain('drift: home/gitops differs from git\n');
   });
@@ -160,7 +176,10 @@ describe('hack/diff gitops (a chart rendering into argocd and gitops)', () => {
       '+++ MERGED/v1.Secret.argocd.argocd-notifications-secret',
     ]);
     // The changed value shows as a changed marker, never as itself.
-    expect(changed.slice(6)).toEqual([expect.stringMatching(/^- {2}slack-token: REDACTED[0-9a-f]{8}$/), expect.stringMatching(/^\+ {2}slack-token: REDACTED[0-9a-f]{8}$/)]);
+    expect(changed.slice(6)).toEqual([
+      expect.stringMatching(/^- {2}slack-token: REDACTED[0-9a-f]{8}$/),
+      expect.stringMatching(/^\+ {2}slack-token: REDACTED[0-9a-f]{8}$/),
+    ]);
     expect(changed[6].slice(1)).not.toBe(changed[7].slice(1));
     expect(drifted.stdout).not.toContain('changed-by-hand');
     expect(drifted.stdout).toContain('drift: home/gitops differs from git\n');

@@ -12,7 +12,10 @@ const specs = commandOptions as Record<string, Record<string, OptionSpec>>;
 
 const schemas = readdirSync(executorsDir, { withFileTypes: true })
   .filter((e) => e.isDirectory())
-  .map((e) => ({ command: e.name, schema: JSON.parse(readFileSync(path.join(executorsDir, e.name, 'schema.json'), 'utf8')) as { properties?: Record<string, Record<string, unknown>> } }));
+  .map((e) => ({
+    command: e.name,
+    schema: JSON.parse(readFileSync(path.join(executorsDir, e.name, 'schema.json'), 'utf8')) as { properties?: Record<string, Record<string, unknown>> },
+  }));
 
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -41,7 +44,9 @@ describe('one declaration per option', () => {
     }
   });
 
-  const hackScripts = readdirSync(path.join(root, 'hack/cmd')).map((f) => f.replace(/\.ts$/, '')).filter((name) => name in specs && name !== 'secrets');
+  const hackScripts = readdirSync(path.join(root, 'hack/cmd'))
+    .map((f) => f.replace(/\.ts$/, ''))
+    .filter((name) => name in specs && name !== 'secrets');
   const { 'dry-run': dryRun, ...sharedReadOnly } = hackFlags(readFileSync(path.join(root, 'hack/lib/cluster.ts'), 'utf8'));
   // Flags only a terminal can use: --reveal prints decrypted secrets and the Nx target never does.
   const hackOnly: Record<string, string[]> = { template: ['reveal'] };

@@ -45,15 +45,23 @@ const made: Record<string, { setup?: () => void; env?: () => Promise<Record<stri
   'A library chart as the target': {},
   'A value file that does not exist (`values-prod.yaml`)': { setup: edit(M, '- values.yaml', '- values-prod.yaml') },
   'An invalid namespace (`Monitoring_NS!`)': { setup: edit(M, 'namespace: monitoring\n', 'namespace: Monitoring_NS!\n') },
-  'A template error in a chart (`{{ .Values.nope.deeper }}`)': { setup: () => repo.write('charts/monitoring/templates/zz-broken.yaml', '{{ .Values.nope.deeper }}\n') },
+  'A template error in a chart (`{{ .Values.nope.deeper }}`)': {
+    setup: () => repo.write('charts/monitoring/templates/zz-broken.yaml', '{{ .Values.nope.deeper }}\n'),
+  },
   'A wrong age key (`SOPS_AGE_KEY` of another identity)': { env: async () => ({ SOPS_AGE_KEY: await generateIdentity() }) },
   'A tampered secrets.yaml (one ciphertext character changed)': {
-    setup: () => repo.write('secrets.yaml', repo.read('secrets.yaml').replace(/(: ENC\[AES256_GCM,data:)(.)/, (_, head: string, c: string) => head + (c === 'A' ? 'B' : 'A'))),
+    setup: () =>
+      repo.write(
+        'secrets.yaml',
+        repo.read('secrets.yaml').replace(/(: ENC\[AES256_GCM,data:)(.)/, (_, head: string, c: string) => head + (c === 'A' ? 'B' : 'A')),
+      ),
   },
   '`--output-dir` at an existing file': { setup: () => repo.write('out.txt', 'not a directory\n') },
   'Node older than 22.18': { env: () => ({ NODE_OPTIONS: '--no-experimental-strip-types' }) },
   'A broken nx.json (hack scripts keep working, one warning)': { setup: () => repo.write('nx.json', '{ "plugins": [ this is not json') },
-  '`--context` pointing at another server than cluster.yaml declares': { setup: () => repo.write('kube-other.yaml', kubeconfig('other', 'https://10.0.0.1:6443')) },
+  '`--context` pointing at another server than cluster.yaml declares': {
+    setup: () => repo.write('kube-other.yaml', kubeconfig('other', 'https://10.0.0.1:6443')),
+  },
   '`KUBECONFIG` at a missing file': { env: () => ({ KUBECONFIG: 'missing-kubeconfig.yaml' }) },
   'An unreachable cluster': {
     setup: () => {
@@ -84,11 +92,11 @@ describe('docs/reliability.md', () => {
       setup?.();
       const [program, ...args] = row.command.replace(/^npx /, '').split(' ');
       const [file, argv] =
-        program === 'nx'
-          ? [process.execPath, [path.join(repo.root, 'node_modules/nx/dist/bin/nx.js'), ...args]]
-          : [path.join(repo.root, program), args];
+        program === 'nx' ? [process.execPath, [path.join(repo.root, 'node_modules/nx/dist/bin/nx.js'), ...args]] : [path.join(repo.root, program), args];
       const child = await execa(file, argv, { cwd: repo.root, env: childEnv(await env?.()), reject: false, stdin: 'ignore' });
-      const output = stripVTControlCharacters(`${String(child.stderr)}\n${String(child.stdout)}`).split(repo.root).join('<repo>');
+      const output = stripVTControlCharacters(`${String(child.stderr)}\n${String(child.stdout)}`)
+        .split(repo.root)
+        .join('<repo>');
       expect(nodeVersion(output)).toContain(nodeVersion(row.line));
       expect(child.exitCode).toBe(row.exit);
     });

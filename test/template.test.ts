@@ -27,8 +27,17 @@ const handWritten: Record<string, { args: string[]; secrets?: boolean; extra?: s
   },
   monitoring: {
     args: [
-      'template', 'monitoring', 'charts/monitoring', '--namespace', 'monitoring', ...values('monitoring'),
-      '--set', 'prometheus.retention=30d', '--set-string', 'grafana.env.GF_USERS_ALLOW_SIGN_UP=false', ...common,
+      'template',
+      'monitoring',
+      'charts/monitoring',
+      '--namespace',
+      'monitoring',
+      ...values('monitoring'),
+      '--set',
+      'prometheus.retention=30d',
+      '--set-string',
+      'grafana.env.GF_USERS_ALLOW_SIGN_UP=false',
+      ...common,
     ],
     secrets: true,
   },
@@ -55,7 +64,10 @@ async function renderByHand(chart: string): Promise<string> {
   if (secrets && spec.extra) {
     const script = `exec "$0" "$@" -f - -f <(printf '%s' "$HOMELAB_TEST_EXTRA")`;
     const child = execa('bash', ['-c', script, bin, ...spec.args], {
-      cwd: repoRoot, input: secrets, env: { HOMELAB_TEST_EXTRA: spec.extra }, stripFinalNewline: false,
+      cwd: repoRoot,
+      input: secrets,
+      env: { HOMELAB_TEST_EXTRA: spec.extra },
+      stripFinalNewline: false,
     });
     return (await child).stdout as string;
   }

@@ -19,7 +19,20 @@ export function cleanEnv(helmBin: string, daemon = false): NodeJS.ProcessEnv {
     NX_TUI: 'false',
     FORCE_COLOR: '0',
   };
-  for (const name of ['CI', 'NX_BASE', 'NX_HEAD', 'NX_SKIP_NX_CACHE', 'NX_ISOLATE_PLUGINS', 'NX_BATCH_MODE', 'NX_PARALLEL', 'SOPS_AGE_KEY', 'SOPS_AGE_KEY_FILE', 'SOPS_AGE_KEY_CMD', 'SOPS_AGE_SSH_PRIVATE_KEY_FILE', 'HOMELAB_SOPS_BACKEND']) {
+  for (const name of [
+    'CI',
+    'NX_BASE',
+    'NX_HEAD',
+    'NX_SKIP_NX_CACHE',
+    'NX_ISOLATE_PLUGINS',
+    'NX_BATCH_MODE',
+    'NX_PARALLEL',
+    'SOPS_AGE_KEY',
+    'SOPS_AGE_KEY_FILE',
+    'SOPS_AGE_KEY_CMD',
+    'SOPS_AGE_SSH_PRIVATE_KEY_FILE',
+    'HOMELAB_SOPS_BACKEND',
+  ]) {
     delete env[name];
   }
   return env;

@@ -21,7 +21,9 @@ export interface Stats {
 /** Clock ticks of CPU time of this process's waited-for children (fields 16-17 of /proc/self/stat). */
 function childCpuMs(): number {
   try {
-    const fields = readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /, '').split(' ');
+    const fields = readFileSync('/proc/self/stat', 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
     // After the command name: state is field 3, so cutime (16) and cstime (17) sit at 13 and 14.
     return (Number(fields[13]) + Number(fields[14])) * 10;
   } catch {

@@ -30,7 +30,15 @@ export function describeMachine(helmBin: string): Machine {
   const model = /^model name\s*:\s*(.*)$/m.exec(safeRead('/proc/cpuinfo'))?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
   const helm = execFileSync(helmBin, ['version', '--template', '{{.Version}}']).toString().trim();
   const nx = (JSON.parse(readFileSync(path.join(repoRoot, 'node_modules', 'nx', 'package.json'), 'utf8')) as { version: string }).version;
-  return { cpus: os.availableParallelism(), model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, helm, nx, load: { start: os.loadavg() } };
+  return {
+    cpus: os.availableParallelism(),
+    model,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    helm,
+    nx,
+    load: { start: os.loadavg() },
+  };
 }
 
 function safeRead(file: string): string {
@@ -66,7 +74,7 @@ export function renderReport(machine: Machine, results: SizeResult[], options: {
     out.push(
       '## hack/template X vs raw helm',
       '',
-      'Raw: `helm template` with the Application\'s flags and value files, secrets.yaml decrypted once up front and piped on stdin;',
+      "Raw: `helm template` with the Application's flags and value files, secrets.yaml decrypted once up front and piped on stdin;",
       'from a fresh clone it needs `helm dependency build` first, as hack/template does. Target: ≤ 1.5× raw.',
       '',
       '| N | chart | state | hack/template | raw helm | ratio | cpu hack / raw | target | output identical |',
@@ -74,8 +82,13 @@ export function renderReport(machine: Machine, results: SizeResult[], options: {
     );
     for (const r of hack) {
       const h = r.hack!;
-      for (const [state, pair] of [['deps built', h.built], ['fresh clone', h.fresh]] as const) {
-        out.push(`| ${r.n} | ${h.chart} | ${state} | ${wall(pair.hack)} | ${wall(pair.raw)} | ${ratio(pair.hack.wall.median, pair.raw.wall.median)} | ${cpu(pair.hack)} / ${cpu(pair.raw)} | ${check(pair.hack.wall.median <= 1.5 * pair.raw.wall.median)} | ${h.identical ? 'yes' : 'NO'} |`);
+      for (const [state, pair] of [
+        ['deps built', h.built],
+        ['fresh clone', h.fresh],
+      ] as const) {
+        out.push(
+          `| ${r.n} | ${h.chart} | ${state} | ${wall(pair.hack)} | ${wall(pair.raw)} | ${ratio(pair.hack.wall.median, pair.raw.wall.median)} | ${cpu(pair.hack)} / ${cpu(pair.raw)} | ${check(pair.hack.wall.median <= 1.5 * pair.raw.wall.median)} | ${h.identical ? 'yes' : 'NO'} |`,
+        );
       }
     }
     out.push('');
@@ -94,7 +107,9 @@ export function renderReport(machine: Machine, results: SizeResult[], options: {
     );
     for (const r of nxRuns) {
       const v = r.nxRun!.variants;
-      out.push(`| ${r.n} | ${r.nxRun!.chart} | ${wall(v.missNoDaemon)} | ${wall(v.missDaemon)} | ${wall(v.hitNoDaemon)} | ${wall(v.hitDaemon)} | ${wall(v.baseNoDaemon)} | ${wall(v.baseDaemon)} | ${wall(v.baseVersion)} |`);
+      out.push(
+        `| ${r.n} | ${r.nxRun!.chart} | ${wall(v.missNoDaemon)} | ${wall(v.missDaemon)} | ${wall(v.hitNoDaemon)} | ${wall(v.hitDaemon)} | ${wall(v.baseNoDaemon)} | ${wall(v.baseDaemon)} | ${wall(v.baseVersion)} |`,
+      );
     }
     out.push('');
   }
@@ -114,7 +129,9 @@ export function renderReport(machine: Machine, results: SizeResult[], options: {
     for (const r of many) {
       for (const m of r.runMany) {
         const targets = r.n === 100 ? `${check(m.cold.wall.median <= 0.6 * m.loop.wall.median)} cold, ${check(m.warm.wall.median <= 2000)} warm` : '-';
-        out.push(`| ${r.n} | ${m.target} | ${wall(m.cold)} | ${wall(m.warm)} | ${wall(m.loop)} | ${ratio(m.cold.wall.median, m.loop.wall.median)} | ${cpu(m.cold)} / ${cpu(m.loop)} | ${targets} |`);
+        out.push(
+          `| ${r.n} | ${m.target} | ${wall(m.cold)} | ${wall(m.warm)} | ${wall(m.loop)} | ${ratio(m.cold.wall.median, m.loop.wall.median)} | ${cpu(m.cold)} / ${cpu(m.loop)} | ${targets} |`,
+        );
       }
     }
     out.push('');

@@ -124,7 +124,11 @@ function serialLoopScript(ctx: Context): string {
   const lines = ['set -e', 'secrets=$(cat)'];
   for (const chart of ctx.ws.charts) {
     const args = rawTemplateArgs(chart).map(quote).join(' ');
-    lines.push(`cd ${quote(path.join(ctx.ws.root, chart.dir))}`, `"$HELM_BIN" dependency build --skip-refresh . >/dev/null`, `printf '%s\\n' "$secrets" | "$HELM_BIN" ${args} >/dev/null`);
+    lines.push(
+      `cd ${quote(path.join(ctx.ws.root, chart.dir))}`,
+      `"$HELM_BIN" dependency build --skip-refresh . >/dev/null`,
+      `printf '%s\\n' "$secrets" | "$HELM_BIN" ${args} >/dev/null`,
+    );
   }
   return lines.join('\n');
 }
@@ -219,7 +223,10 @@ export async function affectedAtScale(ctx: Context): Promise<{ cases: AffectedCa
       change: `one secret of ${secretChart.name} (secrets.yaml)`,
       truth: [secretChart.name],
       apply: async () => {
-        await editFile(path.join(ws.root, 'secrets.yaml'), (doc) => doc.set([secretChart.secretKey!, 'password'], 'rotated-bench-password'), { workspaceRoot: ws.root, env: {} });
+        await editFile(path.join(ws.root, 'secrets.yaml'), (doc) => doc.set([secretChart.secretKey!, 'password'], 'rotated-bench-password'), {
+          workspaceRoot: ws.root,
+          env: {},
+        });
       },
     },
   ];

@@ -104,7 +104,14 @@ function applicationSet(group: number): string {
             repoURL: 'https://github.com/example/homelab.git',
             targetRevision: 'main',
             path: '{{ .path.path }}',
-            helm: { valueFiles: ['values.yaml', '../../clusters/home/values/global.yaml', `../../clusters/home/values/group-${g}.yaml`, 'secrets://../../secrets.yaml'] },
+            helm: {
+              valueFiles: [
+                'values.yaml',
+                '../../clusters/home/values/global.yaml',
+                `../../clusters/home/values/group-${g}.yaml`,
+                'secrets://../../secrets.yaml',
+              ],
+            },
           },
           destination: { server: 'https://kubernetes.default.svc', namespace: '{{ .path.basename }}' },
           syncPolicy: { automated: { prune: true, selfHeal: true } },
@@ -150,7 +157,21 @@ export async function generateWorkspace(n: number): Promise<BenchWorkspace> {
     mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
     writeFileSync(path.join(root, file), text);
   };
-  for (const file of repoFiles('tools', 'hack', 'charts/common', 'nx.json', 'package.json', 'package-lock.json', '.env', '.gitignore', '.sops.yaml', DEMO_KEY_FILE, 'clusters/home/cluster.yaml', 'clusters/home/root.yaml', 'clusters/home/values/global.yaml')) {
+  for (const file of repoFiles(
+    'tools',
+    'hack',
+    'charts/common',
+    'nx.json',
+    'package.json',
+    'package-lock.json',
+    '.env',
+    '.gitignore',
+    '.sops.yaml',
+    DEMO_KEY_FILE,
+    'clusters/home/cluster.yaml',
+    'clusters/home/root.yaml',
+    'clusters/home/values/global.yaml',
+  )) {
     if (file.endsWith('.test.ts')) continue;
     mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
     cpSync(path.join(repoRoot, file), path.join(root, file));
@@ -185,7 +206,12 @@ export async function generateWorkspace(n: number): Promise<BenchWorkspace> {
         ...(core ? [] : [{ path: `../../clusters/home/values/group-${String(group).padStart(2, '0')}.yaml`, secret: false }]),
         { path: '../../secrets.yaml', secret: true },
       ],
-      parameters: core ? [{ name: 'app.replicas', value: String(1 + (i % 3)) }, { name: 'app.resources.requests.cpu', value: `${100 + i}m` }] : [],
+      parameters: core
+        ? [
+            { name: 'app.replicas', value: String(1 + (i % 3)) },
+            { name: 'app.resources.requests.cpu', value: `${100 + i}m` },
+          ]
+        : [],
     };
     charts.push(chart);
     write(`${chart.dir}/Chart.yaml`, chartYaml(name));
@@ -199,16 +225,27 @@ export async function generateWorkspace(n: number): Promise<BenchWorkspace> {
   for (const group of groups) {
     const g = String(group).padStart(2, '0');
     write(`clusters/${CLUSTER}/apps/group-${g}.yaml`, applicationSet(group));
-    write(`clusters/${CLUSTER}/values/group-${g}.yaml`, stringify({ app: { resources: { requests: { memory: `${128 + group * 16}Mi` } }, podLabels: { 'homelab/group': g } } }));
+    write(
+      `clusters/${CLUSTER}/values/group-${g}.yaml`,
+      stringify({ app: { resources: { requests: { memory: `${128 + group * 16}Mi` } }, podLabels: { 'homelab/group': g } } }),
+    );
   }
-  write(`clusters/${CLUSTER}/cluster.yaml`, readFileSync(path.join(repoRoot, 'clusters/home/cluster.yaml'), 'utf8').replace(/kubeVersion: .*/, `kubeVersion: "${KUBE_VERSION}"`));
+  write(
+    `clusters/${CLUSTER}/cluster.yaml`,
+    readFileSync(path.join(repoRoot, 'clusters/home/cluster.yaml'), 'utf8').replace(/kubeVersion: .*/, `kubeVersion: "${KUBE_VERSION}"`),
+  );
 
   const identities = await parseIdentities(readFileSync(path.join(root, DEMO_KEY_FILE)), DEMO_KEY_FILE);
   const recipient = await recipientOf(identities[0]);
   write('secrets.yaml', await encryptDocument(stringify(secrets), { format: 'yaml', recipients: [recipient], file: 'secrets.yaml' }));
 
   const git = (...args: string[]) =>
-    execFileSync('git', args, { cwd: root, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 }).toString('utf8');
+    execFileSync('git', args, {
+      cwd: root,
+      env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 << 20,
+    }).toString('utf8');
   git('init', '--quiet', '--initial-branch=main');
   git('config', 'user.email', 'bench@example.invalid');
   git('config', 'user.name', 'bench');

@@ -39,7 +39,10 @@ Examples:
   } as const,
   async run({ values, positionals }) {
     if (positionals.length > 0) throw new HomelabError(`unexpected argument ${positionals[0]}`, 'see hack/affected --help');
-    const targets = (values.target ?? 'render').split(',').map((t) => t.trim()).filter(Boolean);
+    const targets = (values.target ?? 'render')
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
     const result = await computeAffected(workspaceRoot, {
       base: values.base ?? process.env.NX_BASE,
       head: values.head ?? process.env.NX_HEAD,

@@ -39,6 +39,10 @@ Example:
     };
     // A dry run runs nothing, so Ctrl-C has nothing to wait for (and no cluster is asked afterwards).
     if (request.dryRun) await install(ws, { ...request, ...flags }, write);
-    else await waitingForHelm((abort) => install(ws, { ...request, ...flags, abort }, write), () => releaseStates(ws, request));
+    else
+      await waitingForHelm(
+        (abort) => install(ws, { ...request, ...flags, abort }, write),
+        () => releaseStates(ws, request),
+      );
   },
 });

@@ -36,10 +36,8 @@ Example:
     }
     const ws = await openWorkspace(workspaceRoot);
     ws.warnings.forEach(warn);
-    await template(
-      ws,
-      { target, cluster: values.cluster, outputDir: values['output-dir'], keyless: values.keyless, reveal: values.reveal },
-      (text) => process.stdout.write(text),
+    await template(ws, { target, cluster: values.cluster, outputDir: values['output-dir'], keyless: values.keyless, reveal: values.reveal }, (text) =>
+      process.stdout.write(text),
     );
   },
 });

@@ -53,10 +53,7 @@ function requireTarget(script: string, positionals: string[]): string {
   return positionals[0];
 }
 
-function clusterRequest(
-  target: string,
-  values: { cluster?: string; context?: string; kubeconfig?: string; 'dry-run'?: boolean },
-): ClusterRequest {
+function clusterRequest(target: string, values: { cluster?: string; context?: string; kubeconfig?: string; 'dry-run'?: boolean }): ClusterRequest {
   return { target, cluster: values.cluster, context: values.context, kubeconfig: values.kubeconfig, dryRun: values['dry-run'] };
 }
 
@@ -86,7 +83,11 @@ export async function waitingForHelm<T>(body: (abort: AbortSignal) => Promise<T>
   }
   const signal = controller.signal.reason as NodeJS.Signals | undefined;
   if (signal) {
-    throw new HomelabError(`interrupted by ${signal}; helm has finished: ${await states()}`, 'check it with hack/status, then run the install again', signal === 'SIGINT' ? 130 : 143);
+    throw new HomelabError(
+      `interrupted by ${signal}; helm has finished: ${await states()}`,
+      'check it with hack/status, then run the install again',
+      signal === 'SIGINT' ? 130 : 143,
+    );
   }
   return result as T;
 }

@@ -36,9 +36,8 @@ export async function main<O extends ParseArgsOptionsConfig>(script: Script<O>):
     process.exitCode = (await script.run({ values: parsed.values as Values<O>, positionals: parsed.positionals })) ?? 0;
   } catch (err) {
     // parseArgs errors carry a code and a readable message; ours carry a hint.
-    const line = err instanceof HomelabError || !(err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-      ? errorLine(err)
-      : `${errorLine(err)} — see --help`;
+    const line =
+      err instanceof HomelabError || !(err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? errorLine(err) : `${errorLine(err)} — see --help`;
     process.stderr.write(chalk.red(`✖ ${line}\n`));
     process.exitCode = err instanceof HomelabError ? err.exitCode : 1;
   }

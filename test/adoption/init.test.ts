@@ -50,7 +50,12 @@ async function renderByHand(root: string, spec: ExpectedRelease, helmBin: string
   if (!spec.noCrds) args.push('--include-crds');
   const secrets = spec.secrets ? (await decryptFile(path.join(root, 'secrets.yaml'), { workspaceRoot: root })).plaintext : '';
   const script = `exec "$0" "$@"${spec.secrets ? ' -f -' : ''}${spec.extra ? ` -f <(printf '%s' "$EXTRA")` : ''}`;
-  const result = await execa('bash', ['-c', script, helmBin, ...args], { cwd: root, input: secrets, env: { EXTRA: spec.extra ?? '' }, stripFinalNewline: false });
+  const result = await execa('bash', ['-c', script, helmBin, ...args], {
+    cwd: root,
+    input: secrets,
+    env: { EXTRA: spec.extra ?? '' },
+    stripFinalNewline: false,
+  });
   return result.stdout;
 }
 
@@ -76,7 +81,10 @@ describe.each(LAYOUTS.map((make) => make()))('adopting a repository with $name',
     expect(first).toContain('CREATE nx.json');
     const nxJson = JSON.parse(readFileSync(path.join(repo.root, 'nx.json'), 'utf8')) as { plugins: unknown[] };
     expect(nxJson.plugins).toEqual([{ plugin: '@homelab/nx', options: { chartGlobs: layout.chartGlobs, clusterGlobs: layout.clusterGlobs } }]);
-    const pkg = JSON.parse(readFileSync(path.join(repo.root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string>; scripts: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(path.join(repo.root, 'package.json'), 'utf8')) as {
+      devDependencies: Record<string, string>;
+      scripts: Record<string, string>;
+    };
     expect(Object.keys(pkg.devDependencies).sort()).toEqual(['@homelab/nx', '@nx/devkit', 'nx']);
     expect(pkg.scripts['homelab:check']).toBe('nx run workspace:check');
     expect(readFileSync(path.join(repo.root, '.gitignore'), 'utf8')).toContain('.nx/cache\n.nx/workspace-data\n');
@@ -114,10 +122,21 @@ describe.each(LAYOUTS.map((make) => make()))('adopting a repository with $name',
       const releases = ws.resolution.releases.filter((r): r is Release => r.definedIn.includes('clusters/home/kustomize/jellyfin/kustomization.yaml'));
       expect(releases.map((r) => r.name).sort()).toEqual(['jellyfin', 'jellyfin-kids']);
       const ours = (await renderReleases({ ...ws, helm: helm3 }, releases, { keyless: false })).map((r) => r.manifest).join('\n---\n');
-      const { stdout } = await execa(kubectl!, [
-        'kustomize', '--enable-helm', '--helm-command', helm3.bin, '--helm-kube-version', KUBE_VERSION,
-        '--load-restrictor', 'LoadRestrictionsNone', 'clusters/home/kustomize/jellyfin',
-      ], { cwd: repo.root });
+      const { stdout } = await execa(
+        kubectl!,
+        [
+          'kustomize',
+          '--enable-helm',
+          '--helm-command',
+          helm3.bin,
+          '--helm-kube-version',
+          KUBE_VERSION,
+          '--load-restrictor',
+          'LoadRestrictionsNone',
+          'clusters/home/kustomize/jellyfin',
+        ],
+        { cwd: repo.root },
+      );
       expect(objects(ours).length).toBeGreaterThan(4);
       expect(objects(ours)).toEqual(objects(stdout));
     },

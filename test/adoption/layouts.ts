@@ -41,7 +41,11 @@ const GLOBAL = 'clusters/home/values/global.yaml';
 
 /** Every file of the example's charts/, clusters/, secrets and SOPS setup, as git sees them (work in progress too). */
 export function exampleFiles(): Files {
-  const list = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard', 'charts', 'clusters', 'secrets.yaml', '.sops.yaml', 'demo-age-key.txt'], { cwd: repoRoot })
+  const list = execFileSync(
+    'git',
+    ['ls-files', '-z', '--cached', '--others', '--exclude-standard', 'charts', 'clusters', 'secrets.yaml', '.sops.yaml', 'demo-age-key.txt'],
+    { cwd: repoRoot },
+  )
     .toString('utf8')
     .split('\0')
     .filter((f) => f && existsSync(path.join(repoRoot, f)) && !f.endsWith('README.md'));
@@ -99,7 +103,15 @@ function appsDir(): Layout {
   };
 }
 
-const GROUP: Record<string, string> = { system: 'infra', networking: 'infra', monitoring: 'platform', gitops: 'platform', arr: 'media', jellyfin: 'media', common: 'lib' };
+const GROUP: Record<string, string> = {
+  system: 'infra',
+  networking: 'infra',
+  monitoring: 'platform',
+  gitops: 'platform',
+  arr: 'media',
+  jellyfin: 'media',
+  common: 'lib',
+};
 
 /** 2. kubernetes/charts/<group>/<name> and kubernetes/clusters/home, no cluster.yaml (init writes one). */
 function groupedCharts(): Layout {
@@ -112,7 +124,8 @@ function groupedCharts(): Layout {
   for (const f of [...files.keys()]) {
     // Chart.lock digests name the old dependency path: helm rebuilds them.
     if (f.endsWith('/Chart.lock')) files.delete(f);
-    if (f.endsWith('/Chart.yaml') && files.get(f)!.includes('file://../common')) edit(files, f, (t) => t.replace('file://../common', 'file://../../lib/common'));
+    if (f.endsWith('/Chart.yaml') && files.get(f)!.includes('file://../common'))
+      edit(files, f, (t) => t.replace('file://../common', 'file://../../lib/common'));
   }
   for (const f of [...files.keys()].filter((f) => f.startsWith('kubernetes/clusters/home/apps/') || f === 'kubernetes/clusters/home/root.yaml')) {
     files.set(
@@ -145,7 +158,10 @@ function appOfApps(): Layout {
   const files = exampleFiles();
   for (const f of [...files.keys()].filter((f) => f.startsWith('clusters/home/apps/'))) files.delete(f);
   edit(files, 'clusters/home/root.yaml', (t) => t.replace('    directory:\n      recurse: true\n', '    helm:\n      valueFiles:\n        - values.yaml\n'));
-  files.set('clusters/home/apps/Chart.yaml', 'apiVersion: v2\nname: apps\ndescription: The Applications of the home cluster (app of apps).\ntype: application\nversion: 0.1.0\n');
+  files.set(
+    'clusters/home/apps/Chart.yaml',
+    'apiVersion: v2\nname: apps\ndescription: The Applications of the home cluster (app of apps).\ntype: application\nversion: 0.1.0\n',
+  );
   const secrets = '"secrets://../../secrets.yaml"';
   files.set(
     'clusters/home/apps/values.yaml',
@@ -258,7 +274,10 @@ const WEB_APPLICATION = (name: string, extra: string) =>
 /** 4. One generic chart (charts/web) feeding two Applications with their own value files. */
 function genericChart(): Layout {
   const files = exampleFiles();
-  files.set('charts/web/Chart.yaml', 'apiVersion: v2\nname: web\ndescription: A generic web workload.\ntype: application\nversion: 0.1.0\ndependencies:\n  - name: common\n    version: ~0.1.0\n    repository: file://../common\n');
+  files.set(
+    'charts/web/Chart.yaml',
+    'apiVersion: v2\nname: web\ndescription: A generic web workload.\ntype: application\nversion: 0.1.0\ndependencies:\n  - name: common\n    version: ~0.1.0\n    repository: file://../common\n',
+  );
   files.set(
     'charts/web/values.yaml',
     'app:\n  image:\n    repository: docker.io/traefik/whoami\n    tag: v1.11.0\n  env:\n    WHOAMI_PORT_NUMBER: "8080"\n  ports:\n    http: 8080\n  ingress:\n    enabled: true\n',
@@ -270,7 +289,12 @@ function genericChart(): Layout {
     'clusters/home/apps/web.yaml',
     `# One chart, two Applications.\n${WEB_APPLICATION('blog', '')}\n---\n${WEB_APPLICATION('wiki', '      releaseName: docs\n      parameters:\n        - name: app.env.SITE\n          value: wiki,docs')}\n`,
   );
-  edit(files, 'clusters/home/apps/apps.yaml', (t) => t.replace('          - path: charts/gitops\n            exclude: true\n', '          - path: charts/gitops\n            exclude: true\n          - path: charts/web\n            exclude: true\n'));
+  edit(files, 'clusters/home/apps/apps.yaml', (t) =>
+    t.replace(
+      '          - path: charts/gitops\n            exclude: true\n',
+      '          - path: charts/gitops\n            exclude: true\n          - path: charts/web\n            exclude: true\n',
+    ),
+  );
   return {
     name: 'one generic chart, several Applications',
     files,
@@ -281,7 +305,13 @@ function genericChart(): Layout {
     releases: [
       ...exampleReleases((c) => `charts/${c}`),
       { name: 'blog', chart: 'charts/web', namespace: 'blog', valueFiles: ['charts/web/values.yaml', GLOBAL, 'clusters/home/values/web/blog.yaml'] },
-      { name: 'docs', chart: 'charts/web', namespace: 'wiki', valueFiles: ['charts/web/values.yaml', GLOBAL, 'clusters/home/values/web/wiki.yaml'], set: ['app.env.SITE=wiki\\,docs'] },
+      {
+        name: 'docs',
+        chart: 'charts/web',
+        namespace: 'wiki',
+        valueFiles: ['charts/web/values.yaml', GLOBAL, 'clusters/home/values/web/wiki.yaml'],
+        set: ['app.env.SITE=wiki\\,docs'],
+      },
     ],
   };
 }
@@ -290,7 +320,10 @@ function genericChart(): Layout {
 function sharedValues(): Layout {
   const files = exampleFiles();
   files.delete('clusters/home/apps/apps.yaml');
-  files.set('clusters/home/values/media.yaml', '# Shared by every media app.\nglobal:\n  media:\n    type: nfs\n    server: 192.168.1.21\n    path: /volume2/media\n');
+  files.set(
+    'clusters/home/values/media.yaml',
+    '# Shared by every media app.\nglobal:\n  media:\n    type: nfs\n    server: 192.168.1.21\n    path: /volume2/media\n',
+  );
   const app = (name: string) =>
     [
       'apiVersion: argoproj.io/v1alpha1',
@@ -328,14 +361,21 @@ function sharedValues(): Layout {
     chartGlobs: ['charts/*'],
     clusterGlobs: ['clusters/*'],
     projects: [...CHARTS, 'workspace'],
-    releases: exampleReleases((c) => `charts/${c}`).map((r) => (r.name === 'arr' || r.name === 'jellyfin' ? { ...r, valueFiles: [...r.valueFiles, ...media] } : r)),
+    releases: exampleReleases((c) => `charts/${c}`).map((r) =>
+      r.name === 'arr' || r.name === 'jellyfin' ? { ...r, valueFiles: [...r.valueFiles, ...media] } : r,
+    ),
   };
 }
 
 /** 6. A Kustomize directory inflating the local jellyfin chart twice with helmCharts. */
 function kustomizeHelm(): Layout {
   const files = exampleFiles();
-  edit(files, 'clusters/home/apps/apps.yaml', (t) => t.replace('          - path: charts/gitops\n            exclude: true\n', '          - path: charts/gitops\n            exclude: true\n          - path: charts/jellyfin\n            exclude: true\n'));
+  edit(files, 'clusters/home/apps/apps.yaml', (t) =>
+    t.replace(
+      '          - path: charts/gitops\n            exclude: true\n',
+      '          - path: charts/gitops\n            exclude: true\n          - path: charts/jellyfin\n            exclude: true\n',
+    ),
+  );
   files.set(
     'clusters/home/apps/jellyfin.yaml',
     [

@@ -147,7 +147,10 @@ const rows: Row[] = [
     apply: () => {
       repo.write('charts/whoami/Chart.yaml', 'apiVersion: v2\nname: whoami\nversion: 0.1.0\n');
       repo.write('charts/whoami/values.yaml', 'message: hello\n');
-      repo.write('charts/whoami/templates/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: whoami\ndata:\n  message: {{ .Values.message | quote }}\n');
+      repo.write(
+        'charts/whoami/templates/cm.yaml',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: whoami\ndata:\n  message: {{ .Values.message | quote }}\n',
+      );
     },
     nx: () => ['whoami'],
     keyless: () => ['whoami'],
@@ -207,7 +210,9 @@ describe('pushes to main', () => {
     expect(result.range).toMatchObject({ base, head });
     expect(result.warnings.join('\n')).toMatch(/previous commit/);
     expect(result.projects).toEqual(['networking']);
-    const explanation = JSON.parse(repo.nx('show', 'projects', '--affected', '-t', 'render', '--base', base, '--head', head, '--explain', 'stdout', '--json')) as {
+    const explanation = JSON.parse(
+      repo.nx('show', 'projects', '--affected', '-t', 'render', '--base', base, '--head', head, '--explain', 'stdout', '--json'),
+    ) as {
       affected: Record<string, { file: string }[]>;
     };
     expect(Object.keys(explanation.affected)).toEqual(['networking:render']);

@@ -23,7 +23,10 @@ beforeAll(async () => {
   repo.write('charts/whoami/Chart.yaml', 'apiVersion: v2\nname: whoami\nversion: 0.1.0\n');
   repo.write('charts/whoami/values.yaml', 'message: hello\n');
   repo.write('charts/whoami/templates/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: whoami\ndata:\n  message: {{ .Values.message }}\n');
-  await editFile(path.join(repo.root, 'secrets.yaml'), (doc) => doc.set(['monitoring', 'grafana', 'adminPassword'], 'a-new-password'), { workspaceRoot: repo.root, env: {} });
+  await editFile(path.join(repo.root, 'secrets.yaml'), (doc) => doc.set(['monitoring', 'grafana', 'adminPassword'], 'a-new-password'), {
+    workspaceRoot: repo.root,
+    env: {},
+  });
   head = repo.commit('feature');
   report = await renderDiff(repo.root, await computeAffected(repo.root, { base: 'main' }));
 });
@@ -38,7 +41,11 @@ const release = (name: string) => report.releases.find((r) => r.name === name)!;
 describe('renderDiff', () => {
   it('renders the affected releases on both sides and reports them per resource', () => {
     expect(report).toMatchObject({ base, head });
-    expect(report.releases.map((r) => `${r.cluster}/${r.name}:${r.status}`).sort()).toEqual(['home/jellyfin:removed', 'home/monitoring:changed', 'home/whoami:added']);
+    expect(report.releases.map((r) => `${r.cluster}/${r.name}:${r.status}`).sort()).toEqual([
+      'home/jellyfin:removed',
+      'home/monitoring:changed',
+      'home/whoami:added',
+    ]);
     const monitoring = release('monitoring');
     expect(monitoring.resources.map((r) => `${r.change} ${r.kind} ${r.namespace}/${r.name}`)).toEqual(['changed StatefulSet monitoring/prometheus']);
     expect(monitoring.resources[0].diff).toMatch(/^-\s+- --storage\.tsdb\.retention\.time=30d$/m);
@@ -64,7 +71,11 @@ describe('renderDiff', () => {
 
 describe('CI shells', () => {
   const hack = (script: string, ...args: string[]) =>
-    execFileSync(process.execPath, [path.join(repo.root, 'hack', script), ...args], { cwd: repo.root, env: nxEnv(), stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+    execFileSync(process.execPath, [path.join(repo.root, 'hack', script), ...args], {
+      cwd: repo.root,
+      env: nxEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).toString();
 
   it('hack/affected explains the selection and writes NX_BASE/NX_HEAD/HOMELAB_AFFECTED for the next steps', () => {
     const envFile = path.join(repo.root, 'github-env');

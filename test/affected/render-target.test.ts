@@ -22,7 +22,9 @@ const run = () => repo.nx('run', 'monitoring:render', '--outputStyle=static');
 
 describe('render target', () => {
   it('declares one output per release and reads secrets.yaml but not README, docs or provision', () => {
-    const target = (JSON.parse(repo.nx('show', 'project', 'monitoring', '--json')) as { targets: Record<string, { outputs: string[]; inputs: unknown[]; cache: boolean }> }).targets.render;
+    const target = (
+      JSON.parse(repo.nx('show', 'project', 'monitoring', '--json')) as { targets: Record<string, { outputs: string[]; inputs: unknown[]; cache: boolean }> }
+    ).targets.render;
     expect(target.cache).toBe(true);
     expect(target.outputs).toEqual(['{workspaceRoot}/dist/rendered/home/monitoring.yaml']);
     const files = target.inputs.filter((i): i is string => typeof i === 'string');
@@ -33,7 +35,10 @@ describe('render target', () => {
   });
 
   it('groups the targets and gives the hack-backed ones a help command, as first-party plugins do for the project view', () => {
-    type Shown = { metadata: { targetGroups: Record<string, string[]> }; targets: Record<string, { metadata: { help?: { command: string; example: object } } }> };
+    type Shown = {
+      metadata: { targetGroups: Record<string, string[]> };
+      targets: Record<string, { metadata: { help?: { command: string; example: object } } }>;
+    };
     const project = JSON.parse(repo.nx('show', 'project', 'monitoring', '--json')) as Shown;
     expect(project.metadata.targetGroups).toEqual({
       Render: ['helm-deps', 'template', 'render'],

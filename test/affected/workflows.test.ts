@@ -81,9 +81,19 @@ describe('the workflow steps, run like a runner runs them', () => {
       if (!step.run || step.run === 'npm ci') continue;
       if (step.if && !(step.if.includes("'pull_request'") && event === 'pull_request')) continue;
       const carried = Object.fromEntries(
-        readFileSync(envFile, 'utf8').split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+        readFileSync(envFile, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
       );
-      const env = { ...nxEnv(), ...carried, BASE: base, GITHUB_ENV: envFile, GITHUB_STEP_SUMMARY: summaryFile, PATH: `${path.join(repo.root, 'node_modules/.bin')}:${process.env.PATH}` };
+      const env = {
+        ...nxEnv(),
+        ...carried,
+        BASE: base,
+        GITHUB_ENV: envFile,
+        GITHUB_STEP_SUMMARY: summaryFile,
+        PATH: `${path.join(repo.root, 'node_modules/.bin')}:${process.env.PATH}`,
+      };
       log += execFileSync('bash', ['-eo', 'pipefail', '-c', step.run], { cwd: repo.root, env, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
     }
     return { summary: readFileSync(summaryFile, 'utf8'), log };

@@ -42,7 +42,11 @@ const status = () => repo.git('status', '--porcelain', '--untracked-files=all').
 function addedLines(file: string, allowedRemovals: RegExp[] = []): string[] {
   const diff = repo.git('diff', '--unified=0', '--', file).split('\n');
   const removed = diff.filter((l) => l.startsWith('-') && !l.startsWith('---'));
-  for (const line of removed) expect(allowedRemovals.some((re) => re.test(line)), `removed: ${line}`).toBe(true);
+  for (const line of removed)
+    expect(
+      allowedRemovals.some((re) => re.test(line)),
+      `removed: ${line}`,
+    ).toBe(true);
   return diff.filter((l) => l.startsWith('+') && !l.startsWith('+++')).map((l) => l.slice(1));
 }
 
@@ -50,7 +54,12 @@ describe('nx g @homelab/nx:service', () => {
   it('refuses without a usable age key in one line, before writing anything', () => {
     renameSync(path.join(repo.root, 'demo-age-key.txt'), path.join(repo.root, 'demo-key.aside'));
     try {
-      const run = nx(['g', '@homelab/nx:service', 'nokey', '--tier', '20'], { HOME: path.join(repo.root, 'no-home'), SOPS_AGE_KEY: '', SOPS_AGE_KEY_FILE: '', SOPS_AGE_KEY_CMD: '' });
+      const run = nx(['g', '@homelab/nx:service', 'nokey', '--tier', '20'], {
+        HOME: path.join(repo.root, 'no-home'),
+        SOPS_AGE_KEY: '',
+        SOPS_AGE_KEY_FILE: '',
+        SOPS_AGE_KEY_CMD: '',
+      });
       expect(run.code).not.toBe(0);
       expect(run.out).toMatch(/^ NX {3}secrets\.yaml: no age key found \(looked in [^\n]*\) — [^\n]+$/m);
       expect(status()).toEqual([' D demo-age-key.txt', '?? demo-key.aside']);
@@ -60,13 +69,17 @@ describe('nx g @homelab/nx:service', () => {
     expect(status()).toEqual([]);
   });
 
-  it('writes nothing with --dry-run, and refuses a tier at or below the namespaces\' wave and a taken name', () => {
+  it("writes nothing with --dry-run, and refuses a tier at or below the namespaces' wave and a taken name", () => {
     const dry = nx(['g', '@homelab/nx:service', 'paperless', '--tier', '20', '--dry-run']);
     expect(dry.out).toContain('CREATE charts/paperless/Chart.yaml');
     expect(dry.code).toBe(0);
     expect(status()).toEqual([]);
-    expect(nx(['g', '@homelab/nx:service', 'early', '--tier=-1']).out).toContain('tier -1 is not above sync wave -1 of system, which creates the namespaces — use a tier above -1');
-    expect(nx(['g', '@homelab/nx:service', 'jellyfin', '--tier', '20']).out).toContain('a chart named jellyfin exists already (charts/jellyfin) — choose another name');
+    expect(nx(['g', '@homelab/nx:service', 'early', '--tier=-1']).out).toContain(
+      'tier -1 is not above sync wave -1 of system, which creates the namespaces — use a tier above -1',
+    );
+    expect(nx(['g', '@homelab/nx:service', 'jellyfin', '--tier', '20']).out).toContain(
+      'a chart named jellyfin exists already (charts/jellyfin) — choose another name',
+    );
     expect(status()).toEqual([]);
   });
 
@@ -103,10 +116,26 @@ describe('nx g @homelab/nx:service', () => {
     const [rendered] = await renderReleases(ws, [release], { keyless: false });
     const { bin } = await resolveHelm();
     const secrets = (await decryptFile(path.join(repo.root, 'secrets.yaml'), { workspaceRoot: repo.root })).plaintext;
-    const byHand = await execa(bin, [
-      'template', 'paperless', 'charts/paperless', '--namespace', 'paperless', '--kube-version', '1.33.0',
-      '-f', 'charts/paperless/values.yaml', '-f', 'clusters/home/values/global.yaml', '-f', '-', '--include-crds',
-    ], { cwd: repo.root, input: secrets, stripFinalNewline: false });
+    const byHand = await execa(
+      bin,
+      [
+        'template',
+        'paperless',
+        'charts/paperless',
+        '--namespace',
+        'paperless',
+        '--kube-version',
+        '1.33.0',
+        '-f',
+        'charts/paperless/values.yaml',
+        '-f',
+        'clusters/home/values/global.yaml',
+        '-f',
+        '-',
+        '--include-crds',
+      ],
+      { cwd: repo.root, input: secrets, stripFinalNewline: false },
+    );
     expect(rendered.manifest).toBe(byHand.stdout);
     expect(rendered.manifest).toContain('name: paperless-env');
     expect(rendered.manifest).toContain('"EXAMPLE_SECRET": "replace-me"');
@@ -122,7 +151,19 @@ describe('nx g @homelab/nx:service', () => {
 
   it('another tier and namespace: an Application file, the chart excluded from the ApplicationSet, the namespace confirmed', async () => {
     repo.commit('paperless');
-    const run = nx(['g', '@homelab/nx:service', 'vault', '--tier', '10', '--namespace', 'secrets-store', '--image', 'docker.io/hashicorp/vault:1.20.0', '--port', '8200']);
+    const run = nx([
+      'g',
+      '@homelab/nx:service',
+      'vault',
+      '--tier',
+      '10',
+      '--namespace',
+      'secrets-store',
+      '--image',
+      'docker.io/hashicorp/vault:1.20.0',
+      '--port',
+      '8200',
+    ]);
     expect(run.code).toBe(0);
     expect(status()).toEqual([
       ' M charts/system/values.yaml',
@@ -141,7 +182,13 @@ describe('nx g @homelab/nx:service', () => {
     const ws = await openWorkspace(repo.root);
     const releases = ws.resolution.releases.filter((r) => r.chart === 'vault');
     expect(releases.map((r) => [r.origin, r.wave, r.namespace, r.definedIn[0], r.valueFiles.map((v) => v.raw)])).toEqual([
-      ['application', 10, 'secrets-store', 'clusters/home/apps/vault.yaml', ['values.yaml', '../../clusters/home/values/global.yaml', 'secrets://../../secrets.yaml']],
+      [
+        'application',
+        10,
+        'secrets-store',
+        'clusters/home/apps/vault.yaml',
+        ['values.yaml', '../../clusters/home/values/global.yaml', 'secrets://../../secrets.yaml'],
+      ],
     ]);
     const [rendered] = await renderReleases(ws, releases, { keyless: true });
     expect(rendered.manifest).toContain('image: docker.io/hashicorp/vault:1.20.0\n');

@@ -69,7 +69,12 @@ describe('hack scripts with a broken nx.json', () => {
     repo.write('clusters/home/cluster.yaml', edited);
     const result = await hack(repo.root, 'status', ['monitoring', '--kubeconfig', unreachable]);
     expect(result.code).not.toBe(0);
-    expect(result.stderr.trim().split('\n').filter((l) => l.startsWith('✖'))).toHaveLength(1);
+    expect(
+      result.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('✖')),
+    ).toHaveLength(1);
   });
 
   it('hack/secrets reads secrets.yaml (masked)', async () => {

@@ -24,7 +24,10 @@ beforeAll(async () => {
   // waits until it is interrupted.
   repo.write('charts/waiting/Chart.yaml', 'apiVersion: v2\nname: waiting\nversion: 0.1.0\n');
   repo.write('charts/waiting/values.yaml', '{}\n');
-  repo.write('charts/waiting/templates/pod.yaml', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: waiting\nspec:\n  containers:\n    - name: pause\n      image: registry.k8s.io/pause:3.10\n');
+  repo.write(
+    'charts/waiting/templates/pod.yaml',
+    'apiVersion: v1\nkind: Pod\nmetadata:\n  name: waiting\nspec:\n  containers:\n    - name: pause\n      image: registry.k8s.io/pause:3.10\n',
+  );
   kubeconfig = await writeKubeconfig([{ name: 'home', server: api.url }]);
 });
 afterAll(async () => {

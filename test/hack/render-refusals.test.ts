@@ -123,7 +123,9 @@ describe('a helm that hangs is killed after HOMELAB_HELM_TIMEOUT, and the line s
 
   it('a timeout that is not a number of seconds', async () => {
     const result = await template('monitoring', { HELM_BIN: shim, HOMELAB_HELM_TIMEOUT: '5m' });
-    expect(refusal(result)).toBe('✖ HOMELAB_HELM_TIMEOUT=5m is not a number of seconds — set it to e.g. 600, or unset it for the defaults (30 s for helm version, 300 s for a render)');
+    expect(refusal(result)).toBe(
+      '✖ HOMELAB_HELM_TIMEOUT=5m is not a number of seconds — set it to e.g. 600, or unset it for the defaults (30 s for helm version, 300 s for a render)',
+    );
   });
 });
 
@@ -159,7 +161,14 @@ describe('bad files', () => {
   it('a YAML alias bomb in an Application names the file', async () => {
     const nine = (alias: string) => `[${Array(9).fill(alias).join(', ')}]`;
     const levels = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]'];
-    for (const [name, previous] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e']]) levels.push(`${name}: &${name} ${nine(`*${previous}`)}`);
+    for (const [name, previous] of [
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+      ['e', 'd'],
+      ['f', 'e'],
+    ])
+      levels.push(`${name}: &${name} ${nine(`*${previous}`)}`);
     repo.write(
       'clusters/home/apps/bomb.yaml',
       ['apiVersion: argoproj.io/v1alpha1', 'kind: Application', 'metadata:', '  name: bomb', '  labels:', ...levels.map((l) => `    ${l}`), ''].join('\n'),

@@ -49,7 +49,13 @@ const RESOURCES: Record<string, ResourceType> = {
 
 const groupVersion = (r: ResourceType) => (r.group ? `${r.group}/${r.version}` : r.version);
 const apiPrefix = (r: ResourceType) => (r.group ? `/apis/${r.group}/${r.version}` : '/api/v1');
-const groupVersions = (types: Record<string, ResourceType>) => [...new Set(Object.values(types).filter((r) => r.group).map(groupVersion))];
+const groupVersions = (types: Record<string, ResourceType>) => [
+  ...new Set(
+    Object.values(types)
+      .filter((r) => r.group)
+      .map(groupVersion),
+  ),
+];
 
 function resourceList(types: Record<string, ResourceType>, gv: string): unknown {
   return {
@@ -57,7 +63,13 @@ function resourceList(types: Record<string, ResourceType>, gv: string): unknown 
     groupVersion: gv,
     resources: Object.entries(types)
       .filter(([, r]) => groupVersion(r) === gv)
-      .map(([name, r]) => ({ name, singularName: r.kind.toLowerCase(), namespaced: r.namespaced, kind: r.kind, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] })),
+      .map(([name, r]) => ({
+        name,
+        singularName: r.kind.toLowerCase(),
+        namespaced: r.namespaced,
+        kind: r.kind,
+        verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+      })),
   };
 }
 
@@ -208,7 +220,8 @@ export async function startFakeApiServer(options: { argocd?: boolean } = {}): Pr
         res.writeHead(code, { 'content-type': 'application/json' });
         res.end(JSON.stringify(payload));
       };
-      const status = (code: number, reason: string, message: string) => send(code, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, code, message });
+      const status = (code: number, reason: string, message: string) =>
+        send(code, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, code, message });
       const failure = failures.findIndex((f) => f.method === method && url.pathname.includes(f.pathPart));
       if (failure >= 0) {
         const [f] = failures.splice(failure, 1);

@@ -38,7 +38,11 @@ function readTar(archive: Buffer): TarEntry[] {
   for (let offset = 0; offset + 512 <= tar.length; ) {
     const header = tar.subarray(offset, offset + 512);
     if (header.every((b) => b === 0)) break;
-    const field = (start: number, length: number) => header.subarray(start, start + length).toString('utf8').replace(/\0.*$/s, '');
+    const field = (start: number, length: number) =>
+      header
+        .subarray(start, start + length)
+        .toString('utf8')
+        .replace(/\0.*$/s, '');
     const size = parseInt(field(124, 12).trim() || '0', 8);
     const type = field(156, 1) || '0';
     const data = tar.subarray(offset + 512, offset + 512 + size);
@@ -146,7 +150,9 @@ describe('self-hosted remote cache', () => {
   it('the scan does find a secret when one is there', () => {
     const archive = [...server.entries.values()].find((a) => readTar(a).some((e) => e.name === 'dist/rendered/home/monitoring.yaml'))!;
     const files = allFiles(archive, 'render');
-    const planted = files.map((f) => (f.name.endsWith('monitoring.yaml') ? { ...f, data: Buffer.concat([f.data, Buffer.from(`password: ${secrets[0]}\n`)]) } : f));
+    const planted = files.map((f) =>
+      f.name.endsWith('monitoring.yaml') ? { ...f, data: Buffer.concat([f.data, Buffer.from(`password: ${secrets[0]}\n`)]) } : f,
+    );
     expect(leaks(planted, secrets)).toEqual(['render:dist/rendered/home/monitoring.yaml']);
   });
 });

@@ -62,7 +62,10 @@ describe('the provision project', () => {
     expect(again.out).toContain('Nx read the output from the cache instead of running the command for 1 out of 1 tasks');
     expect(again.code).toBe(0);
 
-    repo.write('provision/site.yaml', `${repo.read('provision/site.yaml')}\n- name: Broken\n  hosts: all\n  tasks:\n    - ansible.builtin.debug: {msg: a}\n      ansible.builtin.command: b\n`);
+    repo.write(
+      'provision/site.yaml',
+      `${repo.read('provision/site.yaml')}\n- name: Broken\n  hosts: all\n  tasks:\n    - ansible.builtin.debug: {msg: a}\n      ansible.builtin.command: b\n`,
+    );
     const broken = nx('run', 'provision:check');
     expect(broken.code).not.toBe(0);
     expect(broken.out).toMatch(/provision\/site\.yaml(:\d+:\d+)?: .* \(syntax-check\)/);

@@ -25,7 +25,10 @@ const cases: Record<string, Pick<CheckFinding, 'rule' | 'message'>> = {
   'missing-value-file': { rule: 'resolve', message: `${APP}: value file values-home.yaml (charts/arr/values-home.yaml) does not exist` },
   'missing-source-path': { rule: 'paths', message: 'clusters/home/root.yaml: Application root: source path clusters/home/applications does not exist' },
   'missing-file-parameter': { rule: 'paths', message: `${APP}: helm.fileParameters config: file charts/arr/files/arr.conf does not exist` },
-  'appset-generator-path': { rule: 'paths', message: 'clusters/home/apps/extras.yaml: ApplicationSet extras: git generator directories path chart/* matches no directory' },
+  'appset-generator-path': {
+    rule: 'paths',
+    message: 'clusters/home/apps/extras.yaml: ApplicationSet extras: git generator directories path chart/* matches no directory',
+  },
   'namespace-label': { rule: 'namespace', message: `${APP}: namespace "Arr_Media" is not a valid DNS-1123 label` },
   'namespace-convention': { rule: 'namespace', message: `${APP} deploys chart arr into namespace media, not arr (namespace = chart name)` },
   // The child Application the apps chart renders is read too: its chart counts as deployed, its namespace is checked.

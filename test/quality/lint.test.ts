@@ -31,7 +31,7 @@ describe('lint on fixtures', () => {
     expect(printed).toMatch(/^\[ERROR\] templates\/extra\.yaml: unable to parse YAML: .*did not find expected key$/m);
   });
 
-  it("lints for the Kubernetes version the cluster declares", async () => {
+  it('lints for the Kubernetes version the cluster declares', async () => {
     const current = await lintFixture('arr', 'lint-kube-version');
     expect(current.error?.message).toBe('helm lint --strict failed for home/arr');
     expect(current.printed).toContain('[WARNING] templates/flowschema.yaml: flowcontrol.apiserver.k8s.io/v1beta3 FlowSchema is deprecated in v1.29+');

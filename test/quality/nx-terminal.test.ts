@@ -19,13 +19,26 @@ async function piped(args: string[], env: Record<string, string> = {}) {
   const base = nxEnv();
   delete base.FORCE_COLOR;
   delete base.NO_COLOR;
-  const run = await execa(process.execPath, [nxBin(), ...args], { cwd: repo.root, env: { ...base, ...env }, extendEnv: false, reject: false, all: true, stdin: 'ignore' });
+  const run = await execa(process.execPath, [nxBin(), ...args], {
+    cwd: repo.root,
+    env: { ...base, ...env },
+    extendEnv: false,
+    reject: false,
+    all: true,
+    stdin: 'ignore',
+  });
   return { exitCode: run.exitCode, all: String(run.all) };
 }
 
 describe('Nx in a fresh clone', () => {
   it.skipIf(!hasPty)('the first nx on a terminal asks nothing and leaves the clone clean (analytics answered in nx.json)', async () => {
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TERM: 'xterm-256color', NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      TERM: 'xterm-256color',
+      NX_DAEMON: 'false',
+      NX_NO_CLOUD: 'true',
+    };
     // Should Nx still ask, Ctrl-C ends it either way: before the prompt reads the terminal (SIGINT) or as its answer
     // (a decline, which Nx writes into nx.json).
     const { shown, code } = await runOnTerminal([process.execPath, nxBin(), 'show', 'projects'], [['Help improve Nx', '\x03']], { env, cwd: repo.root });

@@ -41,7 +41,10 @@ it('runs SOPS_AGE_KEY_CMD once per bootstrap and hands its identity to ArgoCD', 
   vi.stubEnv('HOME', dir);
   vi.stubEnv('SOPS_AGE_KEY_CMD', script);
 
-  const ws = { ...(await openWorkspace(await writeClusterWorkspace(api.url, { argocd: true, demoKey: false }))), helm: await withVersion(await extractBundledHelm(), 'bundled') };
+  const ws = {
+    ...(await openWorkspace(await writeClusterWorkspace(api.url, { argocd: true, demoKey: false }))),
+    helm: await withVersion(await extractBundledHelm(), 'bundled'),
+  };
   const kubeconfig = await writeKubeconfig([{ name: 'home', server: api.url }]);
   await bootstrap(ws, { kubeconfig, bootstrapChart: 'base', argocdChartRepo: repo.url, renderer: 'simple' }, () => {});
 

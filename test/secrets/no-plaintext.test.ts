@@ -39,7 +39,14 @@ function childEnv(): NodeJS.ProcessEnv {
 async function run(label: string, args: string[]): Promise<string> {
   const child = await execa(process.execPath, args, { cwd: repo.root, env: childEnv(), extendEnv: false, reject: false, stdin: 'ignore' });
   outputs.push({ command: label, stdout: String(child.stdout), stderr: String(child.stderr) });
-  expect(child.exitCode, `${label}: ${String(child.stderr).split('\n').find((l) => l.includes('✖')) ?? ''}`).toBe(0);
+  expect(
+    child.exitCode,
+    `${label}: ${
+      String(child.stderr)
+        .split('\n')
+        .find((l) => l.includes('✖')) ?? ''
+    }`,
+  ).toBe(0);
   return String(child.stdout);
 }
 

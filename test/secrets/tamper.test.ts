@@ -21,7 +21,13 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 const hackTemplate = (args: string[], extra?: Record<string, string>) =>
-  execa(process.execPath, [path.join(repo.root, 'hack/template'), ...args], { cwd: repo.root, env: env(extra), extendEnv: false, reject: false, stdin: 'ignore' });
+  execa(process.execPath, [path.join(repo.root, 'hack/template'), ...args], {
+    cwd: repo.root,
+    env: env(extra),
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+  });
 
 const nx = (args: string[], extra?: Record<string, string>) =>
   execa(process.execPath, [path.join(repo.root, 'node_modules/nx/dist/bin/nx.js'), ...args], {
@@ -129,7 +135,10 @@ describe('refusals before anything renders', () => {
   it('a wrong key names the recipients secrets.yaml is encrypted for', async () => {
     const recipients = (parse(original).sops.age as { recipient: string }[]).map((a) => a.recipient);
     const other = { SOPS_AGE_KEY: await generateIdentity() };
-    for (const line of [hackRefusal(await hackTemplate(['monitoring'], other)), nxRefusal(await nx(['run', 'monitoring:template', '--skip-nx-cache'], other))]) {
+    for (const line of [
+      hackRefusal(await hackTemplate(['monitoring'], other)),
+      nxRefusal(await nx(['run', 'monitoring:template', '--skip-nx-cache'], other)),
+    ]) {
       expect(line).toMatch(/secrets\.yaml: none of the age keys from SOPS_AGE_KEY can decrypt it/);
       expect(line).toContain(`it is encrypted for ${recipients.join(', ')}`);
       expect(line).not.toContain(other.SOPS_AGE_KEY);
@@ -173,6 +182,10 @@ function plainSecrets(encrypted: string): string {
   const doc = parse(encrypted) as Record<string, unknown>;
   delete doc.sops;
   const fill = (v: unknown, p: string): unknown =>
-    Array.isArray(v) ? v.map((x, i) => fill(x, `${p}[${i}]`)) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x, `${p}.${k}`)])) : `plain${p}`;
+    Array.isArray(v)
+      ? v.map((x, i) => fill(x, `${p}[${i}]`))
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x, `${p}.${k}`)]))
+        : `plain${p}`;
   return `# forgot to encrypt\n${JSON.stringify(fill(doc, ''), null, 2)}\n`;
 }

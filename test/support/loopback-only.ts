@@ -20,9 +20,20 @@ if (!state[installed]) {
     const [first] = args;
     const options = (Array.isArray(first) ? first[0] : first) as { host?: string; path?: string; port?: number } | number | string;
     // connect(port, host?) / connect(path) / connect(options)
-    const host = typeof options === 'number' ? (typeof args[1] === 'string' ? args[1] : 'localhost') : typeof options === 'string' ? undefined : options.path ? undefined : (options.host ?? 'localhost');
+    const host =
+      typeof options === 'number'
+        ? typeof args[1] === 'string'
+          ? args[1]
+          : 'localhost'
+        : typeof options === 'string'
+          ? undefined
+          : options.path
+            ? undefined
+            : (options.host ?? 'localhost');
     if (!isLoopback(host)) {
-      const error = Object.assign(new Error(`tests reach loopback only: connection to ${host} refused (test/support/loopback-only.ts)`), { code: 'ECONNREFUSED' });
+      const error = Object.assign(new Error(`tests reach loopback only: connection to ${host} refused (test/support/loopback-only.ts)`), {
+        code: 'ECONNREFUSED',
+      });
       process.nextTick(() => this.destroy(error));
       return this;
     }

@@ -36,16 +36,21 @@ describe('runBatch', () => {
     let othersEnded!: () => void;
     const allOthersEnded = new Promise<void>((resolve) => (othersEnded = resolve));
     const results = await collect(
-      runBatch(graph(ids), {}, async () => (opened += 1), async (_shared, task) => {
-        running += 1;
-        peak = Math.max(peak, running);
-        if (task.project === 'c0' && slots > 1) await allOthersEnded;
-        else await sleep(5);
-        task.write(`${task.project} done\n`);
-        running -= 1;
-        finished.push(task.id);
-        if (task.project !== 'c0' && --othersLeft === 0) othersEnded();
-      }),
+      runBatch(
+        graph(ids),
+        {},
+        async () => (opened += 1),
+        async (_shared, task) => {
+          running += 1;
+          peak = Math.max(peak, running);
+          if (task.project === 'c0' && slots > 1) await allOthersEnded;
+          else await sleep(5);
+          task.write(`${task.project} done\n`);
+          running -= 1;
+          finished.push(task.id);
+          if (task.project !== 'c0' && --othersLeft === 0) othersEnded();
+        },
+      ),
     );
     expect(opened).toBe(1);
     expect(peak).toBe(slots);
@@ -58,11 +63,16 @@ describe('runBatch', () => {
   it('runs a task after the tasks it depends on in the batch, and not at all when one of them failed', async () => {
     const order: string[] = [];
     const results = await collect(
-      runBatch(graph(['app:deps', 'lib:deps', 'other:deps'], { 'app:deps': ['lib:deps'] }), {}, async () => undefined, async (_s, task) => {
-        await sleep(task.project === 'lib' ? 30 : 1);
-        order.push(task.project);
-        if (task.project === 'lib') throw new Error('lib is broken');
-      }),
+      runBatch(
+        graph(['app:deps', 'lib:deps', 'other:deps'], { 'app:deps': ['lib:deps'] }),
+        {},
+        async () => undefined,
+        async (_s, task) => {
+          await sleep(task.project === 'lib' ? 30 : 1);
+          order.push(task.project);
+          if (task.project === 'lib') throw new Error('lib is broken');
+        },
+      ),
     );
     const byTask = Object.fromEntries(results.map((r) => [r.task, r.result]));
     expect(order).not.toContain('app');
@@ -74,7 +84,19 @@ describe('runBatch', () => {
   });
 
   it('fails every task with the error when the shared state cannot be opened', async () => {
-    const results = await collect(runBatch(graph(['a:render', 'b:render']), {}, async () => { throw new Error('no workspace here'); }, async () => undefined));
-    expect(results.map((r) => [r.result.success, r.result.terminalOutput.includes('no workspace here')])).toEqual([[false, true], [false, true]]);
+    const results = await collect(
+      runBatch(
+        graph(['a:render', 'b:render']),
+        {},
+        async () => {
+          throw new Error('no workspace here');
+        },
+        async () => undefined,
+      ),
+    );
+    expect(results.map((r) => [r.result.success, r.result.terminalOutput.includes('no workspace here')])).toEqual([
+      [false, true],
+      [false, true],
+    ]);
   });
 });

@@ -58,7 +58,10 @@ export async function* runBatch<T, S>(
   };
   yield* pooled(topologicalOrder(taskGraph, ids), availableParallelism(), (id) => {
     const result = runOne(id);
-    settled.set(id, result.then((r) => r.result.success));
+    settled.set(
+      id,
+      result.then((r) => r.result.success),
+    );
     return result;
   });
 }
@@ -87,7 +90,10 @@ async function* pooled<I, R>(items: I[], limit: number, fn: (item: I) => Promise
   let next = 0;
   const start = () => {
     const index = next++;
-    running.set(index, fn(items[index]).then((result) => [index, result]));
+    running.set(
+      index,
+      fn(items[index]).then((result) => [index, result]),
+    );
   };
   while (next < items.length && running.size < limit) start();
   while (running.size > 0) {

@@ -18,7 +18,10 @@ export function appendEntry(text: string, file: string, path: YamlPath, entry: {
     throw new HomelabError(`${where} is not a ${entry.key === undefined ? 'list' : 'mapping'}`, `add the entry to ${file} by hand`);
   }
   if (collection.flow || collection.items.length === 0) {
-    throw new HomelabError(`${where} is written in flow style ({} or [])`, `write it as a block ${entry.key === undefined ? 'list' : 'mapping'} first, or add the entry by hand`);
+    throw new HomelabError(
+      `${where} is written in flow style ({} or [])`,
+      `write it as a block ${entry.key === undefined ? 'list' : 'mapping'} first, or add the entry by hand`,
+    );
   }
   const first = collection.items[0];
   const last = collection.items[collection.items.length - 1];
@@ -29,7 +32,12 @@ export function appendEntry(text: string, file: string, path: YamlPath, entry: {
   // The column of a sequence is its dash's; of a mapping its first key's.
   const column = isSeq(collection) ? text.lastIndexOf('-', firstStart) - lineStart : firstStart - lineStart;
   const step = indentStep(text, lineStart, column);
-  const snippet = stringify(entry.key === undefined ? [entry.value] : { [entry.key]: entry.value }, { version: '1.1', indent: step, lineWidth: 0, indentSeq: true });
+  const snippet = stringify(entry.key === undefined ? [entry.value] : { [entry.key]: entry.value }, {
+    version: '1.1',
+    indent: step,
+    lineWidth: 0,
+    indentSeq: true,
+  });
   const indented = snippet
     .trimEnd()
     .split('\n')

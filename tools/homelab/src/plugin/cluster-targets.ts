@@ -10,7 +10,13 @@ import { describeReleases, releaseConfigurations, renderInputs, secretsInputs } 
  * chart. Never cached (the cluster is an input Nx cannot hash). Their inputs are the render's, so
  * `nx affected -t diff` picks the charts whose render changed.
  */
-export function clusterTargets(chart: Chart, releases: Release[], resolution: Resolution, options: NormalizedOptions, workspaceRoot: string): Record<string, TargetConfiguration> {
+export function clusterTargets(
+  chart: Chart,
+  releases: Release[],
+  resolution: Resolution,
+  options: NormalizedOptions,
+  workspaceRoot: string,
+): Record<string, TargetConfiguration> {
   if (chart.type === 'library' || releases.length === 0) return {};
   const inputs = [...renderInputs(chart, releases, resolution.clusters, workspaceRoot), ...secretsInputs(releases)];
   const configurations = releaseConfigurations(releases);
@@ -43,9 +49,13 @@ export function clusterTargets(chart: Chart, releases: Release[], resolution: Re
     [options.statusTargetName]: target('status', `Helm release state and ArgoCD sync/health of ${what}`),
   };
   if (isBootstrap) {
-    targets[options.bootstrapTargetName] = target('bootstrap', `Bootstrap the cluster: age key Secret, ArgoCD from its pinned chart, ${chart.name}, the root app-of-apps`, {
-      configurations: undefined,
-    });
+    targets[options.bootstrapTargetName] = target(
+      'bootstrap',
+      `Bootstrap the cluster: age key Secret, ArgoCD from its pinned chart, ${chart.name}, the root app-of-apps`,
+      {
+        configurations: undefined,
+      },
+    );
   }
   return targets;
 }

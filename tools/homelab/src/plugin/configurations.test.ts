@@ -4,7 +4,14 @@ import { parseCommand, unknownConfiguration } from './configurations.ts';
 
 const graph = {
   nodes: {
-    arr: { name: 'arr', type: 'app', data: { root: 'charts/arr', targets: { template: { executor: '@homelab/nx:template', configurations: { ci: {}, 'home-arr': {} } }, render: { executor: '@homelab/nx:render' } } } },
+    arr: {
+      name: 'arr',
+      type: 'app',
+      data: {
+        root: 'charts/arr',
+        targets: { template: { executor: '@homelab/nx:template', configurations: { ci: {}, 'home-arr': {} } }, render: { executor: '@homelab/nx:render' } },
+      },
+    },
     web: { name: 'web', type: 'app', data: { root: 'apps/web', targets: { build: { executor: 'nx:run-commands', configurations: { production: {} } } } } },
   },
   dependencies: {},
@@ -29,9 +36,13 @@ describe('unknown configurations', () => {
   });
 
   it('refuses a configuration our target does not have, listing those it has', () => {
-    expect(refusal('run', 'arr:template:nope')).toBe('arr:template has no configuration "nope" — use one of: arr:template:ci, arr:template:home-arr, or arr:template alone');
+    expect(refusal('run', 'arr:template:nope')).toBe(
+      'arr:template has no configuration "nope" — use one of: arr:template:ci, arr:template:home-arr, or arr:template alone',
+    );
     expect(refusal('run', 'arr:render', '-c', 'ci')).toBe('arr:render has no configuration "ci" and takes none — run arr:render');
-    expect(refusal('template', 'arr', '-c', 'nope')).toBe('arr:template has no configuration "nope" — use one of: arr:template:ci, arr:template:home-arr, or arr:template alone');
+    expect(refusal('template', 'arr', '-c', 'nope')).toBe(
+      'arr:template has no configuration "nope" — use one of: arr:template:ci, arr:template:home-arr, or arr:template alone',
+    );
     expect(refusal('run-many', '-t', 'template', '--configuration', 'nope')).toBe('no template target has a configuration "nope" — use one of: ci, home-arr');
   });
 

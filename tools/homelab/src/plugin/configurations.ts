@@ -19,9 +19,7 @@ export const refuseUnknownConfiguration: PreTasksExecution = (_options, context)
   throw error;
 };
 
-type Command =
-  | { kind: 'one'; spec: string; configuration?: string }
-  | { kind: 'many'; targets: string[]; configuration: string };
+type Command = { kind: 'one'; spec: string; configuration?: string } | { kind: 'many'; targets: string[]; configuration: string };
 
 /** `run <project:target[:configuration]>` (or the bare specifier, or `<target> <project>`), `run-many`/`affected -t …`, with `-c`. */
 export function parseCommand(args: string[]): Command | undefined {

@@ -23,7 +23,9 @@ export const createNodes: CreateNodes<HomelabPluginOptions> = [
   async (allFiles, rawOptions, context) => {
     const options = normalizeOptions(rawOptions);
     const site = `${options.provisionDir}/site.yaml`;
-    const provision = allFiles.includes(site) ? [[site, { projects: { [options.provisionDir]: provisionProject(options.provisionDir, options, context.workspaceRoot) } }] as const] : [];
+    const provision = allFiles.includes(site)
+      ? [[site, { projects: { [options.provisionDir]: provisionProject(options.provisionDir, options, context.workspaceRoot) } }] as const]
+      : [];
     const configFiles = allFiles.filter((file) => file === 'nx.json' || path.posix.basename(file) === 'Chart.yaml');
     if (configFiles.length === 0) return provision;
     const layout = normalizeLayout(context.workspaceRoot, { charts: options.chartGlobs, clusters: options.clusterGlobs });
@@ -31,7 +33,10 @@ export const createNodes: CreateNodes<HomelabPluginOptions> = [
     const wanted = new Set(configFiles.map((file) => path.posix.dirname(file.split(path.sep).join('/'))));
     const charts = resolution.charts
       .filter((chart) => wanted.has(chart.dir))
-      .map((chart) => [`${chart.dir}/Chart.yaml`, { projects: { [chart.dir]: project(chart.name, chart.dir, resolution, options, context.workspaceRoot) } }] as const);
+      .map(
+        (chart) =>
+          [`${chart.dir}/Chart.yaml`, { projects: { [chart.dir]: project(chart.name, chart.dir, resolution, options, context.workspaceRoot) } }] as const,
+      );
     if (!configFiles.includes('nx.json')) return [...charts, ...provision];
     return [...charts, ['nx.json', { projects: { '.': workspaceProject(resolution, options, context.workspaceRoot) } }] as const, ...provision];
   },
@@ -39,13 +44,7 @@ export const createNodes: CreateNodes<HomelabPluginOptions> = [
 
 export const createNodesV2 = createNodes;
 
-function project(
-  name: string,
-  dir: string,
-  resolution: Resolution,
-  options: NormalizedOptions,
-  workspaceRoot: string,
-): ProjectConfiguration {
+function project(name: string, dir: string, resolution: Resolution, options: NormalizedOptions, workspaceRoot: string): ProjectConfiguration {
   const chart = requireChartAt(resolution.charts, dir);
   const releases = resolution.releases.filter((r) => r.chartDir === dir);
   const targets: Record<string, TargetConfiguration> = {};

@@ -17,11 +17,20 @@ export const WORKSPACE_PROJECT = 'workspace';
  * `lint`: helm lint --strict per release with its real value files and keyless secrets; a library chart on its
  * own. Reads what a render reads, secrets files only for their key structure (placeholders follow it).
  */
-export function lintTarget(chart: Chart, releases: Release[], clusters: ClusterDeclaration[], options: NormalizedOptions, workspaceRoot: string): TargetConfiguration {
+export function lintTarget(
+  chart: Chart,
+  releases: Release[],
+  clusters: ClusterDeclaration[],
+  options: NormalizedOptions,
+  workspaceRoot: string,
+): TargetConfiguration {
   return renderingTarget('lint', chart, releases, clusters, options, workspaceRoot, {
     metadata: {
       technologies: ['helm'],
-      description: chart.type === 'library' ? `helm lint --strict ${chart.dir} (library chart, on its own)` : `helm lint --strict ${describeReleases(releases)} with their ArgoCD values (keyless)`,
+      description:
+        chart.type === 'library'
+          ? `helm lint --strict ${chart.dir} (library chart, on its own)`
+          : `helm lint --strict ${describeReleases(releases)} with their ArgoCD values (keyless)`,
     },
   });
 }

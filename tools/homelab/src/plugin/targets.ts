@@ -64,12 +64,7 @@ export function renderInputs(chart: Chart, releases: Release[], clusters: Cluste
     const cluster = clusterNamed(clusters, release.cluster);
     if (cluster) files.add(`${cluster.dir}/cluster.yaml`);
   }
-  return [
-    'chart',
-    '^chart',
-    ...[...files].sort().map((file) => `{workspaceRoot}/${file}`),
-    ...toolingInputs(workspaceRoot),
-  ];
+  return ['chart', '^chart', ...[...files].sort().map((file) => `{workspaceRoot}/${file}`), ...toolingInputs(workspaceRoot)];
 }
 
 function isInside(file: string, dir: string): boolean {

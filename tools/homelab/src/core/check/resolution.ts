@@ -156,9 +156,16 @@ async function readApplications(
   };
   for (const { cluster, file } of manifests) {
     const text = (await files.text(file)) ?? '';
-    await add(tryOrEmpty(() => argoObjects(parseYamlDocuments(text, file), file)), cluster);
+    await add(
+      tryOrEmpty(() => argoObjects(parseYamlDocuments(text, file), file)),
+      cluster,
+    );
   }
-  for (const { cluster, label, yaml } of rendered) await add(tryOrEmpty(() => argoObjects(parseYamlDocuments(yaml, label), label)), cluster);
+  for (const { cluster, label, yaml } of rendered)
+    await add(
+      tryOrEmpty(() => argoObjects(parseYamlDocuments(yaml, label), label)),
+      cluster,
+    );
   return { applications, applicationSets };
 }
 

@@ -61,7 +61,11 @@ function sopsProblem(text: string, file: string): string | KeyTree {
   if (!metadata.rule.kind.endsWith('comment_regex')) {
     const mustEncrypt = encryptPredicate(metadata.rule, file);
     const plain = leaves.filter((l) => l.value !== null && l.value !== '' && !isEncrypted(l.value) && mustEncrypt(l.path, [], false));
-    if (plain.length > 0) return `holds plaintext values (${plain.slice(0, 3).map((l) => l.path.join('.')).join(', ')}${plain.length > 3 ? ', …' : ''})`;
+    if (plain.length > 0)
+      return `holds plaintext values (${plain
+        .slice(0, 3)
+        .map((l) => l.path.join('.'))
+        .join(', ')}${plain.length > 3 ? ', …' : ''})`;
   }
   return tree;
 }
@@ -82,13 +86,7 @@ function collectLeaves(value: unknown, path: string[], out: { path: string[]; va
  * readable in a SOPS file, so no key is needed. A read through a variable (`$s := .Values.x` then `$s.y`) is
  * checked up to what is written after `.Values`.
  */
-export async function checkSecretKeys(
-  charts: Chart[],
-  releases: Release[],
-  trees: Map<string, KeyTree>,
-  files: RepoFiles,
-  findings: Findings,
-): Promise<void> {
+export async function checkSecretKeys(charts: Chart[], releases: Release[], trees: Map<string, KeyTree>, files: RepoFiles, findings: Findings): Promise<void> {
   for (const chart of charts) {
     const secretSets = new Map<string, string[]>();
     for (const release of releases.filter((r) => r.chartDir === chart.dir)) {

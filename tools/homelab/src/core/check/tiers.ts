@@ -36,7 +36,8 @@ export function checkTiers(rendered: { release: Release; manifest: string }[], f
   for (const user of footprints) {
     for (const need of user.needs) {
       const creators = footprints.filter(
-        (c) => c.release.cluster === user.release.cluster && c.release !== user.release && c.release.application !== user.release.application && c.creates.has(need),
+        (c) =>
+          c.release.cluster === user.release.cluster && c.release !== user.release && c.release.application !== user.release.application && c.creates.has(need),
       );
       if (creators.length === 0 || creators.some((c) => c.release.wave < user.release.wave)) continue;
       const first = creators.sort((a, b) => a.release.wave - b.release.wave)[0].release;

@@ -30,9 +30,17 @@ export async function checkDeployed(state: CheckedResolution, files: RepoFiles, 
     const marked = isRecord(meta) && isRecord(meta.annotations) ? meta.annotations[NOT_DEPLOYED_ANNOTATION] : undefined;
     const deployer = deployers.get(chart.dir);
     if (marked === false) {
-      findings.add('deployed', `${file}: annotation ${NOT_DEPLOYED_ANNOTATION} is the boolean false`, `quote it: ${NOT_DEPLOYED_ANNOTATION}: "false" (Chart.yaml annotations are strings)`);
+      findings.add(
+        'deployed',
+        `${file}: annotation ${NOT_DEPLOYED_ANNOTATION} is the boolean false`,
+        `quote it: ${NOT_DEPLOYED_ANNOTATION}: "false" (Chart.yaml annotations are strings)`,
+      );
     } else if (marked === 'false' && deployer) {
-      findings.add('deployed', `${file}: chart ${chart.name} is annotated ${NOT_DEPLOYED_ANNOTATION}: "false", but ${deployer} deploys it`, 'remove the annotation, or the Application');
+      findings.add(
+        'deployed',
+        `${file}: chart ${chart.name} is annotated ${NOT_DEPLOYED_ANNOTATION}: "false", but ${deployer} deploys it`,
+        'remove the annotation, or the Application',
+      );
     } else if (marked !== 'false' && !deployer) {
       findings.add(
         'deployed',
@@ -54,7 +62,11 @@ export async function checkPaths(state: CheckedResolution, files: RepoFiles, fin
     for (const path of gitSourcePaths(app.doc)) {
       const inCluster = state.clusters.some((c) => path === c.dir || path.startsWith(`${c.dir}/`));
       if (inCluster && !(await files.isDir(path))) {
-        findings.add('paths', `${app.file}: Application ${app.name}: source path ${path} does not exist`, 'point spec.source.path at an existing directory of manifests or a chart');
+        findings.add(
+          'paths',
+          `${app.file}: Application ${app.name}: source path ${path} does not exist`,
+          'point spec.source.path at an existing directory of manifests or a chart',
+        );
       }
     }
   }
@@ -62,7 +74,11 @@ export async function checkPaths(state: CheckedResolution, files: RepoFiles, fin
     for (const parameter of release.fileParameters) {
       if (!(await files.isFile(parameter.path))) {
         broken.add(release);
-        findings.add('paths', `${whereDeclared(release)}: helm.fileParameters ${parameter.name}: file ${parameter.path} does not exist`, `create it or fix the path (relative to ${release.chartDir})`);
+        findings.add(
+          'paths',
+          `${whereDeclared(release)}: helm.fileParameters ${parameter.name}: file ${parameter.path} does not exist`,
+          `create it or fix the path (relative to ${release.chartDir})`,
+        );
       }
     }
   }
@@ -70,7 +86,10 @@ export async function checkPaths(state: CheckedResolution, files: RepoFiles, fin
     const name = isRecord(appSet.doc.metadata) ? String(appSet.doc.metadata.name ?? '') : '';
     const spec = isRecord(appSet.doc.spec) ? appSet.doc.spec : {};
     for (const git of gitGenerators(spec.generators)) {
-      for (const [key, dialect, kind] of [['directories', 'go', 'dir'], ['files', 'pathspec', 'file']] as const) {
+      for (const [key, dialect, kind] of [
+        ['directories', 'go', 'dir'],
+        ['files', 'pathspec', 'file'],
+      ] as const) {
         for (const item of Array.isArray(git[key]) ? git[key] : []) {
           if (!isRecord(item) || typeof item.path !== 'string' || /\{\{|\$/.test(item.path)) continue;
           const pattern = item.path.replace(/^\.?\//, '');
@@ -105,7 +124,11 @@ function gitGenerators(generators: unknown): Record<string, unknown>[] {
 export function checkNamespaces(state: CheckedResolution, findings: Findings): void {
   for (const external of state.resolution.external) {
     if (!isValidNamespace(external.namespace)) {
-      findings.add('namespace', `${external.definedIn[0]}: Application ${external.application}: namespace "${external.namespace}" is not a valid DNS-1123 label`, NAMESPACE_RULE);
+      findings.add(
+        'namespace',
+        `${external.definedIn[0]}: Application ${external.application}: namespace "${external.namespace}" is not a valid DNS-1123 label`,
+        NAMESPACE_RULE,
+      );
     }
   }
   for (const release of state.resolution.releases) {

@@ -9,7 +9,10 @@ import { computeAffected, type NxAffected } from './affected.ts';
 // added from the release definitions of both commits (here an app-of-apps tree, resolved with real helm).
 const fixture = path.resolve(import.meta.dirname, '../../../../../test/fixtures/resolution/app-of-apps');
 let root: string;
-const git = (...args: string[]) => execFileSync('git', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+const git = (...args: string[]) =>
+  execFileSync('git', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    .toString()
+    .trim();
 
 beforeAll(() => {
   root = mkdtempSync(path.join(tmpdir(), 'homelab-affected-core-'));
@@ -55,10 +58,14 @@ describe('computeAffected beyond Nx', () => {
 
 describe('computeAffected on a secrets.yaml change', () => {
   let ws: string;
-  const run = (...args: string[]) => execFileSync('git', args, { cwd: ws, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+  const run = (...args: string[]) =>
+    execFileSync('git', args, { cwd: ws, stdio: ['ignore', 'pipe', 'pipe'] })
+      .toString()
+      .trim();
   const app = (name: string) =>
     `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ${name}\nspec:\n  source:\n    repoURL: https://git.example.com/h.git\n    path: charts/${name}\n    helm:\n      valueFiles:\n        - secrets://../../secrets.yaml\n  destination:\n    namespace: ${name}\n`;
-  const sops = (token: string) => `a:\n  token: ENC[AES256_GCM,data:${token},iv:AAAA,tag:BBBB,type:str]\nb_unread: ENC[AES256_GCM,data:CCCC,iv:AAAA,tag:BBBB,type:str]\nsops:\n  age:\n    - recipient: age1example\n      enc: stanza\n  lastmodified: "2026-01-01T00:00:00Z"\n  mac: ENC[AES256_GCM,data:${token},iv:AAAA,tag:BBBB,type:str]\n`;
+  const sops = (token: string) =>
+    `a:\n  token: ENC[AES256_GCM,data:${token},iv:AAAA,tag:BBBB,type:str]\nb_unread: ENC[AES256_GCM,data:CCCC,iv:AAAA,tag:BBBB,type:str]\nsops:\n  age:\n    - recipient: age1example\n      enc: stanza\n  lastmodified: "2026-01-01T00:00:00Z"\n  mac: ENC[AES256_GCM,data:${token},iv:AAAA,tag:BBBB,type:str]\n`;
 
   beforeAll(() => {
     ws = mkdtempSync(path.join(tmpdir(), 'homelab-affected-secrets-'));

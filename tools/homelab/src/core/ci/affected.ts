@@ -14,7 +14,17 @@ import { isDeepStrictEqual } from 'node:util';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { HomelabError } from '../model/errors.ts';
-import { changedFiles, commitOf, EMPTY_TREE, readAt, resolveRange, withWorktree, type ChangedFile, type GitRange, type RangeOptions } from '../workspace/git.ts';
+import {
+  changedFiles,
+  commitOf,
+  EMPTY_TREE,
+  readAt,
+  resolveRange,
+  withWorktree,
+  type ChangedFile,
+  type GitRange,
+  type RangeOptions,
+} from '../workspace/git.ts';
 import { GitRevisionFiles } from '../workspace/git-files.ts';
 import { normalizeLayout, readLayoutFromNxJson, type WorkspaceLayout } from '../workspace/layout.ts';
 import { failureLine, runTool } from '../exec/process.ts';
@@ -76,12 +86,24 @@ export async function computeAffected(root: string, options: AffectedOptions = {
   if (range.note) warnings.push(range.note);
   const checkedOut = await commitOf(root, 'HEAD');
   if (checkedOut !== range.head) {
-    throw new HomelabError(`head ${options.head ?? 'HEAD'} is not the checked-out commit`, `check it out first (git checkout ${range.head}): Nx reads the project graph from the working tree`);
+    throw new HomelabError(
+      `head ${options.head ?? 'HEAD'} is not the checked-out commit`,
+      `check it out first (git checkout ${range.head}): Nx reads the project graph from the working tree`,
+    );
   }
   const files = await changedFiles(root, range.base, range.head);
   const result: AffectedResult = {
-    range, targets, files, projects: [], reasons: {}, nxProjects: [], skipped: [], secretChanges: [], removedCharts: [],
-    releases: { head: [], base: [] }, warnings,
+    range,
+    targets,
+    files,
+    projects: [],
+    reasons: {},
+    nxProjects: [],
+    skipped: [],
+    secretChanges: [],
+    removedCharts: [],
+    releases: { head: [], base: [] },
+    warnings,
   };
   if (files.length === 0) return result;
 
@@ -122,7 +144,10 @@ export async function computeAffected(root: string, options: AffectedOptions = {
 
   if (base) {
     for (const [chart, why] of releaseChanges(base, head)) if (runnable.has(chart)) add(chart, why);
-    result.removedCharts = base.charts.filter((c) => goneDirs.includes(c.dir)).map((c) => c.name).sort();
+    result.removedCharts = base.charts
+      .filter((c) => goneDirs.includes(c.dir))
+      .map((c) => c.name)
+      .sort();
   } else {
     // The base commit cannot be resolved: what it deployed is unknown, so every chart may differ.
     for (const chart of runnable) add(chart, 'base: its releases could not be resolved at the base commit');
@@ -134,9 +159,7 @@ export async function computeAffected(root: string, options: AffectedOptions = {
 
   result.projects = [...reasons.keys()].sort();
   result.reasons = Object.fromEntries(result.projects.map((p) => [p, reasons.get(p)!]));
-  result.skipped = result.nxProjects
-    .filter((p) => !reasons.has(p))
-    .map((project) => ({ project, why: skipReason(changedSecrets, goneDirs) }));
+  result.skipped = result.nxProjects.filter((p) => !reasons.has(p)).map((project) => ({ project, why: skipReason(changedSecrets, goneDirs) }));
   const affectedCharts = new Set([...result.projects, ...result.removedCharts]);
   result.releases.head = head.releases.filter((r) => affectedCharts.has(r.chart)).map(releaseRef);
   result.releases.base = (base?.releases ?? []).filter((r) => affectedCharts.has(r.chart)).map(releaseRef);
@@ -170,7 +193,9 @@ async function resolveAtCommit(layout: WorkspaceLayout, commit: string, warnings
       return await withWorktree(layout.root, commit, (dir) => resolveWorkspace(normalizeLayout(dir, layout)));
     }
   } catch (err) {
-    warnings.push(`releases at the base commit ${commit.slice(0, 12)} could not be resolved (${err instanceof HomelabError ? err.line() : (err as Error).message}): every chart counts as affected`);
+    warnings.push(
+      `releases at the base commit ${commit.slice(0, 12)} could not be resolved (${err instanceof HomelabError ? err.line() : (err as Error).message}): every chart counts as affected`,
+    );
     return undefined;
   }
 }
@@ -179,7 +204,23 @@ async function resolveAtCommit(layout: WorkspaceLayout, commit: string, warnings
 function renderedFields(release: Release): unknown {
   const { cluster, name, chartDir, namespace, valueFiles, values, valuesObject, parameters, fileParameters } = release;
   const { ignoreMissingValueFiles, skipCrds, skipSchemaValidation, skipTests, kubeVersion, apiVersions } = release;
-  return { cluster, name, chartDir, namespace, valueFiles, values, valuesObject, parameters, fileParameters, ignoreMissingValueFiles, skipCrds, skipSchemaValidation, skipTests, kubeVersion, apiVersions };
+  return {
+    cluster,
+    name,
+    chartDir,
+    namespace,
+    valueFiles,
+    values,
+    valuesObject,
+    parameters,
+    fileParameters,
+    ignoreMissingValueFiles,
+    skipCrds,
+    skipSchemaValidation,
+    skipTests,
+    kubeVersion,
+    apiVersions,
+  };
 }
 
 /** Charts whose releases were added, removed or redefined between the two resolutions, with why. */
@@ -212,15 +253,22 @@ async function nxDefaultBase(root: string): Promise<string> {
 /** The real Nx: `nx show projects --affected -t <targets> --stdin` with the changed files on stdin. */
 export const nxFileAffected: NxAffected = async (root, files, targets) => {
   if (files.length === 0) return [];
-  const result = await runTool(process.execPath, [path.join(root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), 'show', 'projects', '--affected', '-t', ...targets, '--stdin', '--json'], {
-    cwd: root,
-    // The files decide alone: a base/head from the environment must not be mixed in.
-    env: { NX_BASE: '', NX_HEAD: '', NX_TUI: 'false' },
-    inputs: [Buffer.from(`${files.join('\n')}\n`)],
-  });
+  const result = await runTool(
+    process.execPath,
+    [path.join(root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), 'show', 'projects', '--affected', '-t', ...targets, '--stdin', '--json'],
+    {
+      cwd: root,
+      // The files decide alone: a base/head from the environment must not be mixed in.
+      env: { NX_BASE: '', NX_HEAD: '', NX_TUI: 'false' },
+      inputs: [Buffer.from(`${files.join('\n')}\n`)],
+    },
+  );
   const json = result.stdout.slice(result.stdout.indexOf('['));
   if (result.exitCode !== 0 || !json) {
-    throw new HomelabError(`nx show projects --affected failed: ${failureLine(result.stderr || result.stdout)}`, 'run `npx nx show projects --affected` to see why');
+    throw new HomelabError(
+      `nx show projects --affected failed: ${failureLine(result.stderr || result.stdout)}`,
+      'run `npx nx show projects --affected` to see why',
+    );
   }
   return JSON.parse(json) as string[];
 };

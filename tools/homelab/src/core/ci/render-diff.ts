@@ -49,9 +49,10 @@ export async function renderDiff(root: string, affected: Pick<AffectedResult, 'r
   const maskKey = randomBytes(32);
   const { range, releases } = affected;
   const head = await renderSide(root, releases.head, maskKey);
-  const base = range.base === EMPTY_TREE || releases.base.length === 0
-    ? new Map<string, SideRender>()
-    : await withWorktree(root, range.base, (dir) => renderSide(dir, releases.base, maskKey));
+  const base =
+    range.base === EMPTY_TREE || releases.base.length === 0
+      ? new Map<string, SideRender>()
+      : await withWorktree(root, range.base, (dir) => renderSide(dir, releases.base, maskKey));
   const ids = [...new Set([...base.keys(), ...head.keys()])].sort();
   return { base: range.base, head: range.head, releases: ids.map((id) => compareRelease(base.get(id), head.get(id))) };
 }

@@ -15,7 +15,10 @@ function reencryptValue(text: string, key: string): string {
 
 describe('secretFileChange without a key (ciphertexts compared)', () => {
   it('finds nothing when only lastmodified and the MAC changed', async () => {
-    const edited = SOPS_NIX.replace(/lastmodified: "[^"]+"/, 'lastmodified: "2030-01-01T00:00:00Z"').replace(/mac: ENC\[AES256_GCM,data:[^,]+/, 'mac: ENC[AES256_GCM,data:AAAA');
+    const edited = SOPS_NIX.replace(/lastmodified: "[^"]+"/, 'lastmodified: "2030-01-01T00:00:00Z"').replace(
+      /mac: ENC\[AES256_GCM,data:[^,]+/,
+      'mac: ENC[AES256_GCM,data:AAAA',
+    );
     expect(edited).not.toBe(SOPS_NIX);
     expect(await secretFileChange('s.yaml', SOPS_NIX, edited)).toMatchObject({ paths: [], whole: false, decrypted: false });
   });
@@ -27,8 +30,7 @@ describe('secretFileChange without a key (ciphertexts compared)', () => {
   });
 
   it('counts a list as one value and sees added and removed keys', async () => {
-    const edited = SOPS_NIX.replace(/(a_list:\n\s+- )ENC\[AES256_GCM,data:[^,]+/, '$1ENC[AES256_GCM,data:QUJD')
-      .replace('test_key:', 'renamed_key:');
+    const edited = SOPS_NIX.replace(/(a_list:\n\s+- )ENC\[AES256_GCM,data:[^,]+/, '$1ENC[AES256_GCM,data:QUJD').replace('test_key:', 'renamed_key:');
     expect((await secretFileChange('s.yaml', SOPS_NIX, edited)).paths).toEqual([['test_key'], ['a_list'], ['renamed_key']]);
   });
 

@@ -51,12 +51,7 @@ export async function secretsDecrypter(root: string): Promise<Decrypt | undefine
   };
 }
 
-export async function secretFileChange(
-  file: string,
-  before: string | undefined,
-  after: string | undefined,
-  decrypt?: Decrypt,
-): Promise<SecretFileChange> {
+export async function secretFileChange(file: string, before: string | undefined, after: string | undefined, decrypt?: Decrypt): Promise<SecretFileChange> {
   const whole = (why: string, decrypted = false): SecretFileChange => ({ paths: [], whole: true, decrypted, why });
   if (before === undefined || after === undefined) return whole(`${file} was ${before === undefined ? 'added' : 'deleted'}`);
   let old: Record<string, unknown>;

@@ -25,7 +25,10 @@ export async function liveApplications(target: KubeTarget, namespace: string): P
   if (result.exitCode !== 0) {
     if (/the server doesn't have a resource type|no matches for kind|could not find the requested resource/i.test(result.stderr)) return undefined;
     if (isUnreachable(result.stderr)) throw unreachable(target, result.stderr);
-    throw new HomelabError(`cannot list ArgoCD Applications in ${namespace}: ${failureLine(result.stderr)}`, 'check your permissions on applications.argoproj.io');
+    throw new HomelabError(
+      `cannot list ArgoCD Applications in ${namespace}: ${failureLine(result.stderr)}`,
+      'check your permissions on applications.argoproj.io',
+    );
   }
   const apps = new Map<string, LiveApplication>();
   const list: unknown = JSON.parse(result.stdout);

@@ -69,17 +69,44 @@ afterAll(() => api.close());
 async function upgradeCall(helm: Helm, flags: Partial<helmRelease.InstallFlags> = {}) {
   const values = await buildHelmValues(root, release, secrets);
   const labels = helmRelease.valueInputLabels(release, values, () => true);
-  return helmRelease.upgradeInstall({ helm, root, release, chart: { chart: release.chartDir }, target, values, inputLabels: labels, flags: { wait: 'watcher', timeout: '5m', ...flags } });
+  return helmRelease.upgradeInstall({
+    helm,
+    root,
+    release,
+    chart: { chart: release.chartDir },
+    target,
+    values,
+    inputLabels: labels,
+    flags: { wait: 'watcher', timeout: '5m', ...flags },
+  });
 }
 
 describe('upgradeInstall argv', () => {
   it('Helm 4: rollback-on-failure, wait=watcher, values in ArgoCD order with secrets on pipes', async () => {
     const call = await upgradeCall(helm4);
     expect(call.args).toEqual([
-      'upgrade', 'demo', 'charts/demo', '--install', '--namespace', 'apps', '--kube-context', 'home', '--create-namespace',
-      '--set-string', 'image.tag=1.2',
-      '--values', 'charts/demo/values.yaml', '--values', '-', '--values', '/dev/fd/10',
-      '--take-ownership', '--rollback-on-failure', '--wait=watcher', '--timeout', '5m',
+      'upgrade',
+      'demo',
+      'charts/demo',
+      '--install',
+      '--namespace',
+      'apps',
+      '--kube-context',
+      'home',
+      '--create-namespace',
+      '--set-string',
+      'image.tag=1.2',
+      '--values',
+      'charts/demo/values.yaml',
+      '--values',
+      '-',
+      '--values',
+      '/dev/fd/10',
+      '--take-ownership',
+      '--rollback-on-failure',
+      '--wait=watcher',
+      '--timeout',
+      '5m',
     ]);
     expect(call.inputs.map(String)).toEqual([`token: ${SECRET}\n`, 'replicas: 2\n']);
     expect(formatInvocation(call)).toBe(
@@ -95,26 +122,58 @@ describe('upgradeInstall argv', () => {
     const call = await upgradeCall(helm3, { helmDryRun: 'server', wait: 'legacy' });
     expect(call.args.slice(-6)).toEqual(['--take-ownership', '--atomic', '--wait', '--timeout', '5m', '--dry-run=server']);
     expect((await upgradeCall(helm4, { wait: 'legacy', helmDryRun: 'client' })).args.slice(-5)).toEqual([
-      '--rollback-on-failure', '--wait=legacy', '--timeout', '5m', '--dry-run=client',
+      '--rollback-on-failure',
+      '--wait=legacy',
+      '--timeout',
+      '5m',
+      '--dry-run=client',
     ]);
   });
 
   it('rollback, uninstall and history argv per major', () => {
     expect(helmRelease.rollback({ helm: helm4, root, release, target }, 3, { wait: 'watcher', timeout: '90s' }).args).toEqual([
-      'rollback', 'demo', '3', '--namespace', 'apps', '--kube-context', 'home', '--wait=watcher', '--timeout', '90s',
+      'rollback',
+      'demo',
+      '3',
+      '--namespace',
+      'apps',
+      '--kube-context',
+      'home',
+      '--wait=watcher',
+      '--timeout',
+      '90s',
     ]);
     expect(helmRelease.rollback({ helm: helm3, root, release, target }, 3, { wait: 'watcher', timeout: '90s' }).args).toContain('--wait');
     expect(helmRelease.uninstall({ helm: helm3, root, release, target }, { wait: 'watcher', timeout: '5m' }).args).toEqual([
-      'uninstall', 'demo', '--namespace', 'apps', '--kube-context', 'home', '--wait', '--timeout', '5m',
+      'uninstall',
+      'demo',
+      '--namespace',
+      'apps',
+      '--kube-context',
+      'home',
+      '--wait',
+      '--timeout',
+      '5m',
     ]);
     expect(helmRelease.history({ helm: helm4, root, release, target }).args).toEqual([
-      'history', 'demo', '--namespace', 'apps', '--kube-context', 'home', '--max', '20', '-o', 'json',
+      'history',
+      'demo',
+      '--namespace',
+      'apps',
+      '--kube-context',
+      'home',
+      '--max',
+      '20',
+      '-o',
+      'json',
     ]);
     expect(() => helmRelease.assertTimeout('5 minutes')).toThrow(/invalid timeout "5 minutes"/);
   });
 
   it('refuses Helm 3 older than 3.17, which has no --take-ownership', async () => {
-    await expect(upgradeCall({ ...helm3, version: 'v3.16.4' })).rejects.toThrow(/helm v3.16.4 cannot adopt what ArgoCD applied \(--take-ownership needs Helm 3.17 or later\)/);
+    await expect(upgradeCall({ ...helm3, version: 'v3.16.4' })).rejects.toThrow(
+      /helm v3.16.4 cannot adopt what ArgoCD applied \(--take-ownership needs Helm 3.17 or later\)/,
+    );
   });
 
   for (const major of [4, 3] as const) {
@@ -170,7 +229,16 @@ describe('pending releases', () => {
       const pending = findPending(parseHistory(history.stdout));
       expect([pending?.current.revision, pending?.current.status, pending?.lastGood?.revision]).toEqual([3, 'pending-upgrade', 2]);
       const values = await buildHelmValues(root, { ...stuck, valueFiles: [], values: undefined }, secrets);
-      const upgrade = helmRelease.upgradeInstall({ helm, root, release: stuck, chart: { chart: stuck.chartDir }, target, values, inputLabels: [], flags: { wait: 'watcher', timeout: '1m' } });
+      const upgrade = helmRelease.upgradeInstall({
+        helm,
+        root,
+        release: stuck,
+        chart: { chart: stuck.chartDir },
+        target,
+        values,
+        inputLabels: [],
+        flags: { wait: 'watcher', timeout: '1m' },
+      });
       expect((await captureInvocation(upgrade)).stderr).toMatch(/another operation \(install\/upgrade\/rollback\) is in progress/);
     });
   }

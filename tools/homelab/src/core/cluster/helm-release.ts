@@ -80,7 +80,10 @@ export interface UpgradeInstallOptions {
  */
 export function upgradeInstall({ helm, root, release, chart, target, values, inputLabels, flags }: UpgradeInstallOptions): Invocation {
   if (helm.major === 3 && Number(/^v3\.(\d+)\./.exec(helm.version)?.[1]) < 17) {
-    throw new HomelabError(`helm ${helm.version} cannot adopt what ArgoCD applied (--take-ownership needs Helm 3.17 or later)`, 'upgrade helm, or set HELM_BIN to Helm 3.17+ or Helm 4');
+    throw new HomelabError(
+      `helm ${helm.version} cannot adopt what ArgoCD applied (--take-ownership needs Helm 3.17 or later)`,
+      'upgrade helm, or set HELM_BIN to Helm 3.17+ or Helm 4',
+    );
   }
   const args = ['upgrade', release.name, chart.chart, '--install', ...where(release, target), '--create-namespace'];
   if (chart.repo) args.push('--repo', chart.repo);

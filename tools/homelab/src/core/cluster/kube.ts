@@ -87,7 +87,8 @@ async function readKubeconfig(list: string | undefined): Promise<KubeConfigView>
     found++;
     const doc = parseDocument(text);
     const error = doc.errors[0];
-    if (error) throw new HomelabError(`cannot read the kubeconfig ${file}: ${error.message.split('\n')[0]}`, 'fix the kubeconfig file (kubectl config view must work)');
+    if (error)
+      throw new HomelabError(`cannot read the kubeconfig ${file}: ${error.message.split('\n')[0]}`, 'fix the kubeconfig file (kubectl config view must work)');
     const config: unknown = doc.toJS();
     if (!isRecord(config)) continue;
     for (const entry of Array.isArray(config.contexts) ? config.contexts : []) {
@@ -96,7 +97,13 @@ async function readKubeconfig(list: string | undefined): Promise<KubeConfigView>
       }
     }
     for (const entry of Array.isArray(config.clusters) ? config.clusters : []) {
-      if (isRecord(entry) && typeof entry.name === 'string' && isRecord(entry.cluster) && typeof entry.cluster.server === 'string' && !servers.has(entry.name)) {
+      if (
+        isRecord(entry) &&
+        typeof entry.name === 'string' &&
+        isRecord(entry.cluster) &&
+        typeof entry.cluster.server === 'string' &&
+        !servers.has(entry.name)
+      ) {
         servers.set(entry.name, entry.cluster.server);
       }
     }
@@ -108,7 +115,10 @@ async function readKubeconfig(list: string | undefined): Promise<KubeConfigView>
 function missingKubeconfig(options: GuardOptions, env: NodeJS.ProcessEnv = process.env): HomelabError {
   if (options.kubeconfig) return new HomelabError(`--kubeconfig ${options.kubeconfig}: file not found`, 'pass the path of an existing kubeconfig file');
   if (env.KUBECONFIG) {
-    return new HomelabError(`KUBECONFIG=${env.KUBECONFIG}: file not found`, 'point KUBECONFIG at an existing kubeconfig file, or unset it to read ~/.kube/config');
+    return new HomelabError(
+      `KUBECONFIG=${env.KUBECONFIG}: file not found`,
+      'point KUBECONFIG at an existing kubeconfig file, or unset it to read ~/.kube/config',
+    );
   }
   return new HomelabError(
     `${kubeconfigLocation(options, env)}: file not found`,
@@ -194,9 +204,7 @@ export function describeTarget(target: KubeTarget): string {
   const lines = [`Cluster ${target.cluster.name}: kube-context ${target.context} (${target.server})\n`];
   if (target.override) {
     const declared = target.override.declared ? `kubeContext "${target.override.declared}"` : 'no kubeContext';
-    lines.unshift(
-      `!!! --context ${target.context} OVERRIDES ${declared} declared in ${target.cluster.dir}/cluster.yaml: acting on ${target.server} !!!\n`,
-    );
+    lines.unshift(`!!! --context ${target.context} OVERRIDES ${declared} declared in ${target.cluster.dir}/cluster.yaml: acting on ${target.server} !!!\n`);
   }
   return lines.join('');
 }

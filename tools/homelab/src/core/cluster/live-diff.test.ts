@@ -35,7 +35,9 @@ describe('kubectlObjects', () => {
     })();
     expect(error).toBeInstanceOf(HomelabError);
     expect(error!.exitCode).toBe(2);
-    expect(error!.line()).toBe('kubectl answered the dry run for home/demo with output that is not JSON — check that kubectl works against this cluster (kubectl get --raw /version)');
+    expect(error!.line()).toBe(
+      'kubectl answered the dry run for home/demo with output that is not JSON — check that kubectl works against this cluster (kubectl get --raw /version)',
+    );
   });
 });
 
@@ -68,7 +70,12 @@ describe('diffObjects', () => {
   });
 
   it('a Secret value that changed shows as two different markers, neither value', () => {
-    const secret = (password: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'apps' }, data: { password: Buffer.from(password).toString('base64') } });
+    const secret = (password: string) => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', namespace: 'apps' },
+      data: { password: Buffer.from(password).toString('base64') },
+    });
     const [changed] = diffObjects([secret('old-password')], [secret('new-password')], masker);
     const lines = changed.diff.split('\n').filter((l) => /^[-+] /.test(l));
     expect(lines).toEqual([expect.stringMatching(/^- {2}password: REDACTED[0-9a-f]{8}$/), expect.stringMatching(/^\+ {2}password: REDACTED[0-9a-f]{8}$/)]);

@@ -45,7 +45,11 @@ export function kubectlObjects(stdout: string, what: string): KubeObject[] {
   try {
     value = stdout.trim() === '' ? { kind: 'List', items: [] } : JSON.parse(stdout);
   } catch {
-    throw new HomelabError(`kubectl answered ${what} with output that is not JSON`, 'check that kubectl works against this cluster (kubectl get --raw /version)', 2);
+    throw new HomelabError(
+      `kubectl answered ${what} with output that is not JSON`,
+      'check that kubectl works against this cluster (kubectl get --raw /version)',
+      2,
+    );
   }
   if (!isRecord(value)) return [];
   if (value.kind === 'List') return Array.isArray(value.items) ? value.items.filter(isRecord) : [];

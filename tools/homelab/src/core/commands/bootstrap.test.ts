@@ -110,7 +110,12 @@ describe('bootstrap against an API server', () => {
     expect(second.text()).toContain('unchanged: release base revision 1 (base-0.1.0) already matches, nothing to do');
     expect(JSON.stringify([...api.objects.entries()])).toBe(objectsAfterFirst);
     // Only the idempotent server-side applies wrote (no-ops: no resourceVersion moved).
-    expect(api.requests.filter((r) => r.method !== 'GET').slice(writesAfterFirst).every((r) => r.method === 'PATCH' && !r.path.includes('/secrets/sh.helm'))).toBe(true);
+    expect(
+      api.requests
+        .filter((r) => r.method !== 'GET')
+        .slice(writesAfterFirst)
+        .every((r) => r.method === 'PATCH' && !r.path.includes('/secrets/sh.helm')),
+    ).toBe(true);
     for (const text of [first.text(), second.text()]) expect(text).not.toContain(demoIdentity);
   });
 
@@ -118,7 +123,9 @@ describe('bootstrap against an API server', () => {
     const keyless = await writeClusterWorkspace(api.url, { argocd: true, demoKey: false });
     const noKey = await failure(bootstrap({ ...(await openWorkspace(keyless)), helm: helm4 }, { kubeconfig, bootstrapChart: 'base' }, () => {}));
     expect(noKey).toMatch(/^no age identity for secrets.yaml \(recipients age1\w+\); searched .* — set SOPS_AGE_KEY_FILE/);
-    const noArgo = await failure(bootstrap({ ...(await openWorkspace(await writeClusterWorkspace(api.url))), helm: helm4 }, { kubeconfig, bootstrapChart: 'base' }, () => {}));
+    const noArgo = await failure(
+      bootstrap({ ...(await openWorkspace(await writeClusterWorkspace(api.url))), helm: helm4 }, { kubeconfig, bootstrapChart: 'base' }, () => {}),
+    );
     expect(noArgo).toMatch(/^no Application in cluster home deploys the argo-cd chart/);
     const rootless = await writeClusterWorkspace(api.url, { argocd: true });
     await rm(path.join(rootless, 'clusters/home/root.yaml'));

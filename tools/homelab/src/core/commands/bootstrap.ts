@@ -80,7 +80,10 @@ export async function bootstrap(ws: Workspace, request: BootstrapRequest, write:
   if (keys.usedDemoKey) write('WARNING: bootstrapping with the repository DEMO age key: anyone can decrypt these secrets\n');
   const rootFile = `${cluster.dir}/root.yaml`;
   if (!existsSync(path.resolve(ws.root, rootFile))) {
-    throw new HomelabError(`${rootFile} not found: the root app-of-apps of cluster ${cluster.name}`, 'add the root Application (it points ArgoCD at the cluster directory)');
+    throw new HomelabError(
+      `${rootFile} not found: the root app-of-apps of cluster ${cluster.name}`,
+      'add the root Application (it points ArgoCD at the cluster directory)',
+    );
   }
   // The system chart is installed (and shown, dry) from the working tree: its file:// dependencies must be packaged.
   const systemChart = chartAt(ws.resolution.charts, system.chartDir);
@@ -93,9 +96,11 @@ export async function bootstrap(ws: Workspace, request: BootstrapRequest, write:
 
   const kubectl = (args: string[], inputs: Buffer[] = [], inputLabels: string[] = []) =>
     invocation('kubectl', target.kubectl, kubectlArgs(target, args), ws.root, { inputs, inputLabels, env: target.env });
-  const applyKey = kubectl(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', '-'], [keyManifest], [
-    `Namespace ${secretRef.namespace} and Secret ${secretRef.name} (key ${secretRef.key}: the age identity, from memory)`,
-  ]);
+  const applyKey = kubectl(
+    ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', '-'],
+    [keyManifest],
+    [`Namespace ${secretRef.namespace} and Secret ${secretRef.name} (key ${secretRef.key}: the age identity, from memory)`],
+  );
   const waitArgo = kubectl(['wait', '--for=condition=Available', 'deployment', '--all', '--namespace', argocd.namespace, `--timeout=${flags.timeout}`]);
   const applyRoot = kubectl(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', rootFile]);
   const getApps = kubectl(['get', 'applications.argoproj.io', '--namespace', appsNamespace, '-o', 'json']);
@@ -104,7 +109,18 @@ export async function bootstrap(ws: Workspace, request: BootstrapRequest, write:
     plan: async () => {
       const { release } = change;
       let text = '# skipped when helm would change nothing (deployed, and the server-side dry run renders the stored manifest):\n';
-      text += formatInvocation(helmRelease.serverDryRun({ helm: ws.helm, root: ws.root, release, chart: change.chart, target, values: change.values, inputLabels: change.labels, flags }));
+      text += formatInvocation(
+        helmRelease.serverDryRun({
+          helm: ws.helm,
+          root: ws.root,
+          release,
+          chart: change.chart,
+          target,
+          values: change.values,
+          inputLabels: change.labels,
+          flags,
+        }),
+      );
       text += formatInvocation(helmRelease.getManifest({ helm: ws.helm, root: ws.root, release, target }));
       await applyChange(ws, target, change, { ...flags, dryRun: true }, (t) => (text += t));
       return text;
@@ -183,7 +199,10 @@ async function runChecked(call: Invocation, target: KubeTarget, masker: Masker, 
   if (result.exitCode === 0) return;
   if (isUnreachable(result.stderr)) throw unreachable(target, result.stderr);
   log(formatTail(call.tool, result.tail));
-  throw new HomelabError(`kubectl ${call.args[2]} failed: ${masker.mask(failureLine(result.stderr))}`, 'fix the cause and run the bootstrap again (every step is idempotent)');
+  throw new HomelabError(
+    `kubectl ${call.args[2]} failed: ${masker.mask(failureLine(result.stderr))}`,
+    'fix the cause and run the bootstrap again (every step is idempotent)',
+  );
 }
 
 /** The Application that deploys ArgoCD itself (the argo-cd chart) in this cluster. */

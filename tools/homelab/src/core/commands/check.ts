@@ -68,7 +68,10 @@ export async function check(root: string, request: CheckRequest, write: (text: s
   for (const finding of report.findings) write(`${findingLine(finding)}\n`);
   if (report.findings.length > 0) {
     const n = report.findings.length;
-    throw new HomelabError(`check found ${n} problem${n === 1 ? '' : 's'} in the wiring of charts and clusters`, 'fix each line above; docs/quality.md explains every rule');
+    throw new HomelabError(
+      `check found ${n} problem${n === 1 ? '' : 's'} in the wiring of charts and clusters`,
+      'fix each line above; docs/quality.md explains every rule',
+    );
   }
   write('check: charts and clusters are wired correctly\n');
   return report;
@@ -102,7 +105,12 @@ async function renderAll(
   results.forEach((result, i) => {
     const release = built[i];
     if (result.status === 'fulfilled') rendered.push({ release, manifest: result.value.manifest });
-    else findings.add('render', `${whereDeclared(release)}: ${messageOf(result.reason)}`, `its sync-wave order stays unchecked; run the lint target of ${release.chart} for details`);
+    else
+      findings.add(
+        'render',
+        `${whereDeclared(release)}: ${messageOf(result.reason)}`,
+        `its sync-wave order stays unchecked; run the lint target of ${release.chart} for details`,
+      );
   });
   return rendered;
 }

@@ -98,7 +98,9 @@ describe('install', () => {
 
     const out = output();
     await install(ws, { target: 'demo', kubeconfig, recover: true }, out.write);
-    expect(out.text()).toContain('Recovering demo: pending-upgrade at revision 2, rolling back to revision 1\n$ helm rollback demo 1 --namespace apps --kube-context home --wait=watcher --timeout 5m\n');
+    expect(out.text()).toContain(
+      'Recovering demo: pending-upgrade at revision 2, rolling back to revision 1\n$ helm rollback demo 1 --namespace apps --kube-context home --wait=watcher --timeout 5m\n',
+    );
     expect(out.text().indexOf('$ helm rollback')).toBeLessThan(out.text().indexOf('$ helm upgrade'));
     const statuses = releaseRecords().map((r) => [r.version, (r.info as { status: string }).status]);
     expect(statuses.at(-1)).toEqual([4, 'deployed']);
@@ -107,7 +109,12 @@ describe('install', () => {
   for (const major of [4, 3] as const) {
     it(`Helm ${major}: a failure mid-install is undone by helm and reported in one line after helm's last lines`, async () => {
       // Helm 4 applies server-side (PATCH), Helm 3 creates (POST): the API server rejects the PVC.
-      api.failNext(major === 4 ? 'PATCH' : 'POST', '/persistentvolumeclaims', 422, 'admission webhook "quota.example.com" denied the request: storage quota exceeded');
+      api.failNext(
+        major === 4 ? 'PATCH' : 'POST',
+        '/persistentvolumeclaims',
+        422,
+        'admission webhook "quota.example.com" denied the request: storage quota exceeded',
+      );
       const out = output();
       const error = await failure(install(await workspace(major === 4 ? helm4 : helm3), { target: 'demo', kubeconfig }, out.write));
       const undo = major === 4 ? '--rollback-on-failure' : '--atomic';
@@ -123,7 +130,12 @@ describe('install', () => {
   it('prints the exact invocations on --dry-run and contacts nothing', async () => {
     const out = output();
     await install(await workspace(), { target: 'demo', kubeconfig, dryRun: true }, out.write);
-    expect(out.text().split('\n').filter((l) => l.startsWith('$ '))).toEqual([
+    expect(
+      out
+        .text()
+        .split('\n')
+        .filter((l) => l.startsWith('$ ')),
+    ).toEqual([
       '$ helm history demo --namespace apps --kube-context home --max 20 -o json',
       '$ helm upgrade demo charts/demo --install --namespace apps --kube-context home --create-namespace --values charts/demo/values.yaml --values - --take-ownership --rollback-on-failure --wait=watcher --timeout 5m',
     ]);
@@ -135,14 +147,20 @@ describe('the context guard refuses before anything touches a cluster', () => {
   it('wrong context, undeclared context, server mismatch: one line each, zero API requests', async () => {
     const ws = await workspace();
     const other = await writeKubeconfig([{ name: 'work', server: api.url }]);
-    expect((await failure(install(ws, { target: 'demo', kubeconfig: other }, () => {}))).line()).toMatch(/^kube-context "home" \(declared in clusters\/home\/cluster.yaml\) is not in the kubeconfig/);
+    expect((await failure(install(ws, { target: 'demo', kubeconfig: other }, () => {}))).line()).toMatch(
+      /^kube-context "home" \(declared in clusters\/home\/cluster.yaml\) is not in the kubeconfig/,
+    );
     const elsewhere = await writeKubeconfig([{ name: 'home', server: 'https://10.9.9.9:6443' }]);
-    expect((await failure(uninstall(ws, { target: 'demo', kubeconfig: elsewhere, yes: true }, () => {}))).line()).toMatch(/points at https:\/\/10\.9\.9\.9:6443, but clusters\/home\/cluster.yaml declares server http/);
+    expect((await failure(uninstall(ws, { target: 'demo', kubeconfig: elsewhere, yes: true }, () => {}))).line()).toMatch(
+      /points at https:\/\/10\.9\.9\.9:6443, but clusters\/home\/cluster.yaml declares server http/,
+    );
     const diffError = await failure(diff(ws, { target: 'demo', kubeconfig: other, context: 'nope' }, () => {}));
     expect(diffError.line()).toMatch(/^kube-context "nope" \(--context\) is not in the kubeconfig/);
     expect(diffError.exitCode).toBe(2); // 1 means drift
     const undeclared = { ...ws, resolution: { ...ws.resolution, clusters: ws.resolution.clusters.map((c) => ({ ...c, kubeContext: '' })) } };
-    expect((await failure(status(undeclared, { target: 'demo', kubeconfig }, () => {}))).line()).toMatch(/^clusters\/home\/cluster.yaml declares no kubeContext/);
+    expect((await failure(status(undeclared, { target: 'demo', kubeconfig }, () => {}))).line()).toMatch(
+      /^clusters\/home\/cluster.yaml declares no kubeContext/,
+    );
     expect(api.requests).toEqual([]);
   });
 
@@ -179,8 +197,12 @@ describe('uninstall', () => {
   it('keeps the PVC by default (live annotation + release record), deletes the rest', async () => {
     const out = output();
     await uninstall(await workspace(), { target: 'demo', kubeconfig, yes: true }, out.write);
-    expect(out.text()).toContain('Keeping (marked helm.sh/resource-policy: keep; pass --delete-data to delete them): PersistentVolumeClaim demo-data (namespace apps)\n');
-    expect(out.text()).toContain('$ kubectl --context home annotate --namespace apps persistentvolumeclaim/demo-data helm.sh/resource-policy=keep --overwrite\n');
+    expect(out.text()).toContain(
+      'Keeping (marked helm.sh/resource-policy: keep; pass --delete-data to delete them): PersistentVolumeClaim demo-data (namespace apps)\n',
+    );
+    expect(out.text()).toContain(
+      '$ kubectl --context home annotate --namespace apps persistentvolumeclaim/demo-data helm.sh/resource-policy=keep --overwrite\n',
+    );
     expect(out.text()).toContain('$ kubectl --context home replace --namespace apps -f -\n    stdin <- secret sh.helm.release.v1.demo.v1 as read');
     expect(out.text()).toContain('These resources were kept due to the resource policy');
     expect(out.text()).toContain('WARNING: Application demo syncs automatically: ArgoCD will recreate what was uninstalled');
@@ -218,7 +240,12 @@ describe('status and diff', () => {
     const out = output();
     await status(await workspace(), { target: 'demo', kubeconfig }, out.write);
     await status(await workspace(), { target: 'base', kubeconfig }, out.write);
-    expect(out.text().split('\n').filter((l) => l.startsWith('home/'))).toEqual([
+    expect(
+      out
+        .text()
+        .split('\n')
+        .filter((l) => l.startsWith('home/')),
+    ).toEqual([
       'home/demo  namespace apps  helm deployed (revision 1, demo-0.1.0)  argocd: demo OutOfSync/Healthy @ 01234567',
       'home/base  namespace base  no helm release (ArgoCD-managed)  argocd: Application base not in the cluster',
     ]);
@@ -241,7 +268,9 @@ describe('status and diff', () => {
     const out = output();
     const drifted = await diff(await workspace(), { target: 'demo', kubeconfig }, out.write);
     expect(drifted.drift).toBe(true);
-    expect(out.text()).toContain('$ kubectl --context home apply --server-side --dry-run=server --force-conflicts --field-manager=kubectl --namespace apps --output json -f -\n');
+    expect(out.text()).toContain(
+      '$ kubectl --context home apply --server-side --dry-run=server --force-conflicts --field-manager=kubectl --namespace apps --output json -f -\n',
+    );
     expect(out.text()).toMatch(/-  greeting: edited-by-hand\n\+  greeting: hello\n {3}token: REDACTED[0-9a-f]{8}\n/);
     for (const secret of secretValues) expect(out.text()).not.toContain(secret);
   });

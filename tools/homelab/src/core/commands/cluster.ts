@@ -17,12 +17,7 @@ export const DRY_RUN_BANNER = '# dry run: the commands below are printed, not ru
  * Guards every cluster the releases belong to before anything happens (all of them first, so a
  * multi-cluster command refuses as a whole), prints where it acts, and probes reachability unless dry.
  */
-export async function openTargets(
-  ws: Workspace,
-  releases: Release[],
-  request: ClusterRequest,
-  write: Write,
-): Promise<(release: Release) => KubeTarget> {
+export async function openTargets(ws: Workspace, releases: Release[], request: ClusterRequest, write: Write): Promise<(release: Release) => KubeTarget> {
   const guard = createGuard(ws.resolution.clusters, request);
   const targets = new Map<string, KubeTarget>();
   for (const cluster of [...new Set(releases.map((r) => r.cluster))]) targets.set(cluster, await guard(cluster));

@@ -87,8 +87,16 @@ async function runRead(
   const result = await captureInvocation(call);
   if (result.exitCode === 0) return kubectlObjects(result.stdout, `${what} for ${where.id}`);
   if (isUnreachable(result.stderr)) throw unreachable(where.target, result.stderr);
-  const tail = result.stderr.split('\n').filter((l) => l.trim()).slice(-20);
-  where.write(formatTail('kubectl', tail.map((l) => where.masker.mask(l))));
+  const tail = result.stderr
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(-20);
+  where.write(
+    formatTail(
+      'kubectl',
+      tail.map((l) => where.masker.mask(l)),
+    ),
+  );
   const line = where.masker.mask(failureLine(result.stderr)).replace(/^error:\s*/i, '');
   // A kind the cluster does not serve yet: objects of it cannot be read or dry-run until its CRD exists.
   const unknownKind = /no matches for kind "([^"]+)" in version "([^"]+)"/.exec(result.stderr);

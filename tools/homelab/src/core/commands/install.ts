@@ -3,7 +3,16 @@ import path from 'node:path';
 import { afterInstallNotes } from '../cluster/argocd-live.ts';
 import { HomelabError } from '../model/errors.ts';
 import * as helmRelease from '../cluster/helm-release.ts';
-import { DEFAULT_TIMEOUT, findPending, isReleaseNotFound, parseHistory, pendingError, type ChartRef, type HistoryEntry, type InstallFlags } from '../cluster/helm-release.ts';
+import {
+  DEFAULT_TIMEOUT,
+  findPending,
+  isReleaseNotFound,
+  parseHistory,
+  pendingError,
+  type ChartRef,
+  type HistoryEntry,
+  type InstallFlags,
+} from '../cluster/helm-release.ts';
 import { captureInvocation, errorSummary, formatInvocation, formatTail, streamInvocation } from '../exec/invocation.ts';
 import { createGuard, isUnreachable, unreachable, type KubeTarget } from '../cluster/kube.ts';
 import { createMasker, type Masker } from '../exec/mask.ts';
@@ -87,7 +96,16 @@ export async function applyChange(
 ): Promise<void> {
   const { release, masker } = change;
   const history = helmRelease.history({ helm: ws.helm, root: ws.root, release, target });
-  const upgrade = helmRelease.upgradeInstall({ helm: ws.helm, root: ws.root, release, chart: change.chart, target, values: change.values, inputLabels: change.labels, flags: options });
+  const upgrade = helmRelease.upgradeInstall({
+    helm: ws.helm,
+    root: ws.root,
+    release,
+    chart: change.chart,
+    target,
+    values: change.values,
+    inputLabels: change.labels,
+    flags: options,
+  });
   if (options.dryRun) {
     write(formatInvocation(history));
     if (options.recover) {
@@ -100,13 +118,18 @@ export async function applyChange(
   const pending = await readPending(target, history, release);
   if (pending) {
     if (!options.recover || !pending.lastGood) throw pendingError(release, pending);
-    write(`Recovering ${release.name}: ${pending.current.status} at revision ${pending.current.revision}, rolling back to revision ${pending.lastGood.revision}\n`);
+    write(
+      `Recovering ${release.name}: ${pending.current.status} at revision ${pending.current.revision}, rolling back to revision ${pending.lastGood.revision}\n`,
+    );
     const back = helmRelease.rollback({ helm: ws.helm, root: ws.root, release, target }, pending.lastGood.revision, options);
     write(formatInvocation(back));
     const result = await streamInvocation(back, { masker, write, prefix: '  helm | ' });
     if (result.exitCode !== 0) {
       write(formatTail('helm', result.tail));
-      throw new HomelabError(`helm rollback of ${release.name} failed: ${masker.mask(errorSummary(result.stderr))}`, 'inspect it with helm history, then retry --recover');
+      throw new HomelabError(
+        `helm rollback of ${release.name} failed: ${masker.mask(errorSummary(result.stderr))}`,
+        'inspect it with helm history, then retry --recover',
+      );
     }
   }
   write(formatInvocation(upgrade));
@@ -134,7 +157,18 @@ export async function upToDate(ws: Workspace, target: KubeTarget, change: HelmCh
   const current = parseHistory(history.stdout).at(-1);
   if (current?.status !== 'deployed') return undefined;
   const [dry, live] = await Promise.all([
-    captureInvocation(helmRelease.serverDryRun({ helm: ws.helm, root: ws.root, release, chart: change.chart, target, values: change.values, inputLabels: change.labels, flags })),
+    captureInvocation(
+      helmRelease.serverDryRun({
+        helm: ws.helm,
+        root: ws.root,
+        release,
+        chart: change.chart,
+        target,
+        values: change.values,
+        inputLabels: change.labels,
+        flags,
+      }),
+    ),
     captureInvocation(helmRelease.getManifest({ helm: ws.helm, root: ws.root, release, target })),
   ]);
   if (dry.exitCode !== 0 || live.exitCode !== 0) return undefined;

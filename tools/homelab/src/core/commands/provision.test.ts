@@ -48,20 +48,18 @@ describe('provisionApply and describeApply (no ansible needed)', () => {
     const error = await provisionApply({ root, check: true }).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(HomelabError);
     const line = (error as HomelabError).line();
-    expect(line).toBe(
-      'provision/inventory.yaml not found — copy provision/inventory.example.yaml to provision/inventory.yaml and list your nodes',
-    );
+    expect(line).toBe('provision/inventory.yaml not found — copy provision/inventory.example.yaml to provision/inventory.yaml and list your nodes');
     expect(line).not.toContain('\n');
   });
 
   it('describes check mode as ansible-playbook -i <inventory> site.yaml --check --diff', () => {
     const argv = describeApply({ root: repoRoot, check: true, limit: 'node2.home.arpa', tags: ['os', 'k3s'] });
-    expect(argv).toEqual([
-      'ansible-playbook', '-i', 'inventory.yaml', 'site.yaml', '--check', '--diff',
-      '--limit', 'node2.home.arpa', '--tags', 'os,k3s',
-    ]);
+    expect(argv).toEqual(['ansible-playbook', '-i', 'inventory.yaml', 'site.yaml', '--check', '--diff', '--limit', 'node2.home.arpa', '--tags', 'os,k3s']);
     expect(describeApply({ root: repoRoot, check: false, inventory: '/etc/ansible/hosts.yaml' })).toEqual([
-      'ansible-playbook', '-i', '/etc/ansible/hosts.yaml', 'site.yaml',
+      'ansible-playbook',
+      '-i',
+      '/etc/ansible/hosts.yaml',
+      'site.yaml',
     ]);
   });
 
@@ -69,9 +67,7 @@ describe('provisionApply and describeApply (no ansible needed)', () => {
     const emptyBin = path.join(scratch, 'empty-bin');
     await mkdir(emptyBin, { recursive: true });
     const error = await provisionCheck({ root: repoRoot, env: { ...process.env, PATH: emptyBin } }).catch((e: unknown) => e);
-    expect((error as HomelabError).line()).toBe(
-      'ansible-playbook not found — apt-get install ansible-core / pipx install ansible-core',
-    );
+    expect((error as HomelabError).line()).toBe('ansible-playbook not found — apt-get install ansible-core / pipx install ansible-core');
   });
 });
 
@@ -88,8 +84,16 @@ describe.skipIf(!ansiblePlaybook)(`provisionCheck with the real ansible-playbook
     // Two actions in one task: line 4, column 7 is where the task starts.
     await writeFile(
       path.join(root, 'provision', 'reboot.yaml'),
-      ['- name: Reboot', '  hosts: all', '  tasks:', '    - name: Two modules in one task',
-        '      ansible.builtin.debug:', '        msg: hi', '      ansible.builtin.command: reboot', ''].join('\n'),
+      [
+        '- name: Reboot',
+        '  hosts: all',
+        '  tasks:',
+        '    - name: Two modules in one task',
+        '      ansible.builtin.debug:',
+        '        msg: hi',
+        '      ansible.builtin.command: reboot',
+        '',
+      ].join('\n'),
     );
     const result = await provisionCheck({ root });
     expect(result.playbooks).toEqual(['provision/site.yaml', 'provision/reboot.yaml']);
@@ -129,8 +133,9 @@ describe.skipIf(!ansiblePlaybook)(`provisionApply running ansible-playbook${noAn
       path.join(root, 'provision', 'inventory.yaml'),
       'all:\n  children:\n    k3s_cluster:\n      hosts:\n        127.0.0.1:\n          ansible_port: 1\n          ansible_user: nobody\n',
     );
-    const error = await provisionApply({ root, check: true, tags: ['os-kernel'], env: { ...process.env, HOME: path.join(scratch, 'home-ssh') } })
-      .catch((err: unknown) => err);
+    const error = await provisionApply({ root, check: true, tags: ['os-kernel'], env: { ...process.env, HOME: path.join(scratch, 'home-ssh') } }).catch(
+      (err: unknown) => err,
+    );
     expect((error as HomelabError).line()).toMatch(
       /^ansible-playbook site\.yaml --check failed \(exit 4\) — a host was unreachable \(check ansible_host, ansible_user and SSH keys\)/,
     );
@@ -143,9 +148,16 @@ async function localInventory(root: string): Promise<string> {
   await writeFile(
     file,
     [
-      'all:', '  children:', '    k3s_cluster:', '      children:', '        server:', '          hosts:',
-      '            localhost:', '              ansible_connection: local',
-      `              ansible_python_interpreter: /usr/bin/python3`, '',
+      'all:',
+      '  children:',
+      '    k3s_cluster:',
+      '      children:',
+      '        server:',
+      '          hosts:',
+      '            localhost:',
+      '              ansible_connection: local',
+      `              ansible_python_interpreter: /usr/bin/python3`,
+      '',
     ].join('\n'),
   );
   return file;
@@ -181,14 +193,15 @@ describe.skipIf(!ansiblePlaybook)(`site.yaml --check --tags k3s on localhost${no
   it('previews server and agent config from the inventory and cluster.yaml, installing nothing', async () => {
     const root = await workspaceCopy('k3s-check');
     await mkdir(path.join(root, 'clusters', 'home'), { recursive: true });
-    await writeFile(
-      path.join(root, 'clusters', 'home', 'cluster.yaml'),
-      'kubeContext: home\nserver: https://k3s.home.arpa:6443\nkubeVersion: "1.33.0"\n',
-    );
+    await writeFile(path.join(root, 'clusters', 'home', 'cluster.yaml'), 'kubeContext: home\nserver: https://k3s.home.arpa:6443\nkubeVersion: "1.33.0"\n');
     // A fake release on disk (file:// URL): get_url resolves the checksum list like the real one, offline.
     const release = path.join(scratch, 'release');
     await mkdir(release, { recursive: true });
-    for (const [binary, sums] of [['k3s', 'amd64'], ['k3s-arm64', 'arm64'], ['k3s-armhf', 'arm']]) {
+    for (const [binary, sums] of [
+      ['k3s', 'amd64'],
+      ['k3s-arm64', 'arm64'],
+      ['k3s-armhf', 'arm'],
+    ]) {
       await writeFile(path.join(release, binary), 'not really k3s\n');
       const digest = (await execa('sha256sum', [binary], { cwd: release })).stdout;
       await writeFile(path.join(release, `sha256sum-${sums}.txt`), `${digest}\n`);
@@ -198,21 +211,41 @@ describe.skipIf(!ansiblePlaybook)(`site.yaml --check --tags k3s on localhost${no
     await writeFile(
       inventory,
       [
-        'all:', '  vars:', '    ansible_connection: local', '    ansible_python_interpreter: /usr/bin/python3',
-        '  children:', '    k3s_cluster:', '      children:',
-        '        server:', '          hosts:', '            srv:', '              k3s_node_ip: 10.99.0.1',
-        '        agent:', '          hosts:', '            localhost:', '              k3s_node_labels: [disktype=ssd]', '',
+        'all:',
+        '  vars:',
+        '    ansible_connection: local',
+        '    ansible_python_interpreter: /usr/bin/python3',
+        '  children:',
+        '    k3s_cluster:',
+        '      children:',
+        '        server:',
+        '          hosts:',
+        '            srv:',
+        '              k3s_node_ip: 10.99.0.1',
+        '        agent:',
+        '          hosts:',
+        '            localhost:',
+        '              k3s_node_labels: [disktype=ssd]',
+        '',
       ].join('\n'),
     );
     const watched = ['/etc/rancher/k3s/config.yaml', '/usr/local/bin/k3s', '/etc/systemd/system/k3s.service'];
     const before = await Promise.all(watched.map((f) => readFile(f, 'utf8').catch(() => null)));
     const argv = [
       ...describeApply({ root, inventory, check: true, tags: ['k3s'] }),
-      '-e', 'ansible_become=false', '-e', `k3s_release_url=file://${release}`, '-e', '{"k3s_disable": ["servicelb"]}',
+      '-e',
+      'ansible_become=false',
+      '-e',
+      `k3s_release_url=file://${release}`,
+      '-e',
+      '{"k3s_disable": ["servicelb"]}',
     ];
     const run = await runPlaybook(root, argv, path.join(scratch, 'home-k3s'));
     expect(run.exitCode, run.all).toBe(0);
-    const added = run.all.split('\n').filter((line) => line.startsWith('+')).join('\n');
+    const added = run.all
+      .split('\n')
+      .filter((line) => line.startsWith('+'))
+      .join('\n');
     // Server: the declared API host joins the certificate SANs; bundled add-ons follow k3s_disable.
     expect(added).toContain('+disable:\n+- servicelb\n+https-listen-port: 6443\n+node-ip: 10.99.0.1\n+tls-san:\n+- k3s.home.arpa');
     expect(added).toContain('+ExecStart=/usr/local/bin/k3s server');
@@ -231,19 +264,29 @@ describe.skipIf(!ansiblePlaybook || !kubectl)(`site.yaml --tags kubeconfig on lo
     const home = path.join(scratch, 'home-kubeconfig');
     await mkdir(path.join(home, '.kube'), { recursive: true });
     await mkdir(path.join(root, 'clusters', 'home'), { recursive: true });
-    await writeFile(
-      path.join(root, 'clusters', 'home', 'cluster.yaml'),
-      'kubeContext: home\nserver: https://k3s.home.arpa:6443\nkubeVersion: "1.33.0"\n',
-    );
+    await writeFile(path.join(root, 'clusters', 'home', 'cluster.yaml'), 'kubeContext: home\nserver: https://k3s.home.arpa:6443\nkubeVersion: "1.33.0"\n');
     // What k3s writes: everything named `default`, the API on 127.0.0.1.
     const admin = path.join(scratch, 'k3s.yaml');
     await writeFile(
       admin,
       [
-        'apiVersion: v1', 'kind: Config', 'clusters:', '- name: default', '  cluster:',
-        '    certificate-authority-data: Q0EtTkVX', '    server: https://127.0.0.1:6443',
-        'users:', '- name: default', '  user:', '    client-certificate-data: Q0VSVA==', '    client-key-data: S0VZ',
-        'contexts:', '- name: default', '  context: {cluster: default, user: default}', 'current-context: default', '',
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        '- name: default',
+        '  cluster:',
+        '    certificate-authority-data: Q0EtTkVX',
+        '    server: https://127.0.0.1:6443',
+        'users:',
+        '- name: default',
+        '  user:',
+        '    client-certificate-data: Q0VSVA==',
+        '    client-key-data: S0VZ',
+        'contexts:',
+        '- name: default',
+        '  context: {cluster: default, user: default}',
+        'current-context: default',
+        '',
       ].join('\n'),
     );
     // The operator's existing config: another cluster in use, and a stale `home` from a previous install.
@@ -251,17 +294,33 @@ describe.skipIf(!ansiblePlaybook || !kubectl)(`site.yaml --tags kubeconfig on lo
     await writeFile(
       kubeconfig,
       [
-        'apiVersion: v1', 'kind: Config', 'clusters:',
-        '- name: home', '  cluster: {server: "https://old:6443", certificate-authority-data: T0xE}',
-        '- name: work', '  cluster: {server: "https://work.example:6443"}',
-        'users:', '- name: home', '  user: {token: stale}', '- name: work', '  user: {token: work-token}',
-        'contexts:', '- name: home', '  context: {cluster: home, user: home}',
-        '- name: work', '  context: {cluster: work, user: work}', 'current-context: work', '',
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        '- name: home',
+        '  cluster: {server: "https://old:6443", certificate-authority-data: T0xE}',
+        '- name: work',
+        '  cluster: {server: "https://work.example:6443"}',
+        'users:',
+        '- name: home',
+        '  user: {token: stale}',
+        '- name: work',
+        '  user: {token: work-token}',
+        'contexts:',
+        '- name: home',
+        '  context: {cluster: home, user: home}',
+        '- name: work',
+        '  context: {cluster: work, user: work}',
+        'current-context: work',
+        '',
       ].join('\n'),
     );
     const argv = [
       ...describeApply({ root, inventory, check: false, tags: ['kubeconfig'] }),
-      '-e', 'ansible_become=false', '-e', `k3s_admin_kubeconfig=${admin}`,
+      '-e',
+      'ansible_become=false',
+      '-e',
+      `k3s_admin_kubeconfig=${admin}`,
     ];
 
     const first = await runPlaybook(root, argv, home);

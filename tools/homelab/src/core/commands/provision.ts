@@ -66,19 +66,13 @@ export async function provisionCheck(options: ProvisionCheckOptions): Promise<Pr
   const dir = path.resolve(root, provisionDir);
   const rel = (file: string) => toPosix(path.relative(root, path.resolve(dir, file)));
   await requireFile(path.join(dir, PLAYBOOK), `${rel(PLAYBOOK)} not found`, `run from the workspace root that holds ${provisionDir}/`);
-  await requireFile(
-    path.join(dir, EXAMPLE_INVENTORY),
-    `${rel(EXAMPLE_INVENTORY)} not found`,
-    'the syntax check needs it: restore it from git',
-  );
+  await requireFile(path.join(dir, EXAMPLE_INVENTORY), `${rel(EXAMPLE_INVENTORY)} not found`, 'the syntax check needs it: restore it from git');
   const ansiblePlaybook = await requireAnsiblePlaybook(env);
   const toolEnv = { ...env, ANSIBLE_NOCOLOR: '1' };
 
   const playbooks = await findPlaybooks(dir);
   const results = await Promise.all(
-    playbooks.map((file) =>
-      runTool(ansiblePlaybook, ['-i', EXAMPLE_INVENTORY, '--syntax-check', file], { cwd: dir, env: toolEnv }),
-    ),
+    playbooks.map((file) => runTool(ansiblePlaybook, ['-i', EXAMPLE_INVENTORY, '--syntax-check', file], { cwd: dir, env: toolEnv })),
   );
   const findings = results.flatMap((result, index) =>
     result.exitCode === 0 ? [] : [syntaxFinding(result.stderr || result.stdout, path.join(dir, playbooks[index]), root)],
@@ -191,10 +185,7 @@ function isPlaybook(text: string): boolean {
     Array.isArray(doc) &&
     doc.length > 0 &&
     doc.every(
-      (play) =>
-        typeof play === 'object' &&
-        play !== null &&
-        ('hosts' in play || 'import_playbook' in play || 'ansible.builtin.import_playbook' in play),
+      (play) => typeof play === 'object' && play !== null && ('hosts' in play || 'import_playbook' in play || 'ansible.builtin.import_playbook' in play),
     )
   );
 }
@@ -209,9 +200,7 @@ function syntaxFinding(output: string, playbook: string, root: string): Provisio
   const yamlProblem = yamlIndex >= 0 ? lines.slice(yamlIndex + 1).find(Boolean) : undefined;
   const error = lines.map((line) => /^(?:ERROR!|\[ERROR\]:)\s*(.*)$/.exec(line)?.[1]).find(Boolean);
   const message = yamlProblem ? `invalid YAML: ${yamlProblem}` : (error ?? failureLine(output));
-  const location =
-    /The error appears to be in '([^']+)': line (\d+), column (\d+)/.exec(output) ??
-    /Origin: (\S+?):(\d+):(\d+)/.exec(output);
+  const location = /The error appears to be in '([^']+)': line (\d+), column (\d+)/.exec(output) ?? /Origin: (\S+?):(\d+):(\d+)/.exec(output);
   return {
     file: toPosix(path.relative(root, location?.[1] ?? playbook)),
     ...(location ? { line: Number(location[2]), column: Number(location[3]) } : {}),

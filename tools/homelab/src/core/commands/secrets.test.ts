@@ -102,7 +102,11 @@ describe('arguments', () => {
 
   it('parses every subcommand', () => {
     expect(parseSecretsArgs({ reveal: true, output: 'json' }, ['view']).action).toEqual({ kind: 'view', reveal: true, json: true });
-    expect(parseSecretsArgs({ file: 'x.env', format: 'dotenv' }, ['rm', 'A'])).toEqual({ file: 'x.env', format: 'dotenv', action: { kind: 'rm', path: ['A'] } });
+    expect(parseSecretsArgs({ file: 'x.env', format: 'dotenv' }, ['rm', 'A'])).toEqual({
+      file: 'x.env',
+      format: 'dotenv',
+      action: { kind: 'rm', path: ['A'] },
+    });
     expect(parseSecretsArgs({}, ['recipients']).action).toEqual({ kind: 'recipients', add: [], remove: [] });
     expect(parseSecretsArgs({}, ['recipients', 'remove', 'age1a', 'age1b']).action).toEqual({ kind: 'recipients', add: [], remove: ['age1a', 'age1b'] });
   });
@@ -266,13 +270,25 @@ describe('hack/secrets on the repository secrets.yaml (demo key)', () => {
 describe.skipIf(!hasPty)('hack/secrets on a terminal', () => {
   it('set asks twice with echo off; entries that differ change nothing', async () => {
     const file = copyOfRepoSecrets();
-    const typed = await onTerminal(['set', 'gitops.repository.token', '--file', file], [['(hidden): ', 'typed-at-the-prompt\r'], ['Again: ', 'typed-at-the-prompt\r']]);
+    const typed = await onTerminal(
+      ['set', 'gitops.repository.token', '--file', file],
+      [
+        ['(hidden): ', 'typed-at-the-prompt\r'],
+        ['Again: ', 'typed-at-the-prompt\r'],
+      ],
+    );
     expect(typed.code).toBe(0);
     expect(typed.shown).toContain('Value for gitops.repository.token (hidden): ');
     expect(typed.shown).not.toContain('typed-at-the-prompt');
     expect((await secretsCli(['get', 'gitops.repository.token', '--file', file])).stdout).toBe('typed-at-the-prompt');
     const before = readFileSync(file);
-    const typo = await onTerminal(['set', 'gitops.repository.token', '--file', file], [['(hidden): ', 'first-entry\r'], ['Again: ', 'second-entry\r']]);
+    const typo = await onTerminal(
+      ['set', 'gitops.repository.token', '--file', file],
+      [
+        ['(hidden): ', 'first-entry\r'],
+        ['Again: ', 'second-entry\r'],
+      ],
+    );
     expect(typo.code).toBe(1);
     expect(typo.shown).toMatch(/the two entries differ, nothing changed/);
     expect(readFileSync(file).equals(before)).toBe(true);

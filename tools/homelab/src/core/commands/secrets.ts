@@ -337,7 +337,10 @@ async function set(file: string, format: SopsFormat, action: { path: PathSegment
   // Find the creation rule before asking for a value that could not be stored.
   const configFile = exists ? undefined : findSopsConfig(path.dirname(path.resolve(file)));
   if (!exists && !configFile) {
-    throw new HomelabError(`${file} does not exist and no ${SOPS_CONFIG_FILE} was found above it`, `add a ${SOPS_CONFIG_FILE} with creation_rules naming its age recipients`);
+    throw new HomelabError(
+      `${file} does not exist and no ${SOPS_CONFIG_FILE} was found above it`,
+      `add a ${SOPS_CONFIG_FILE} with creation_rules naming its age recipients`,
+    );
   }
   const rule = configFile ? creationRuleFor(file, configFile) : undefined;
   const text = (await ctx.readValue(where)).replace(/\r?\n$/, '');

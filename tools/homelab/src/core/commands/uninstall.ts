@@ -4,15 +4,7 @@ import { HomelabError } from '../model/errors.ts';
 import * as helmRelease from '../cluster/helm-release.ts';
 import { DEFAULT_TIMEOUT, isReleaseNotFound, parseHistory, type HistoryEntry, type WaitStrategy } from '../cluster/helm-release.ts';
 import { captureInvocation, errorSummary, formatInvocation, formatTail, invocation, streamInvocation, type Invocation } from '../exec/invocation.ts';
-import {
-  annotateKeepArgs,
-  describeHolder,
-  findStateHolders,
-  keepInRecord,
-  KEEP_ANNOTATION,
-  recordLocation,
-  type StateHolder,
-} from '../cluster/keep-data.ts';
+import { annotateKeepArgs, describeHolder, findStateHolders, keepInRecord, KEEP_ANNOTATION, recordLocation, type StateHolder } from '../cluster/keep-data.ts';
 import { isUnreachable, kubectlArgs, unreachable, type KubeTarget } from '../cluster/kube.ts';
 import { createMasker } from '../exec/mask.ts';
 import { failureLine } from '../exec/process.ts';
@@ -61,7 +53,10 @@ export async function uninstall(ws: Workspace, request: UninstallRequest, write:
   if (!request.dryRun && !request.yes && !request.confirm) {
     throw new HomelabError(`refusing to uninstall ${request.target} without confirmation: no terminal to ask on`, 'pass --yes to confirm non-interactively');
   }
-  const flags = { wait: request.wait ?? commandOptions.uninstall.wait.default, timeout: helmRelease.assertTimeout(request.timeout ?? DEFAULT_TIMEOUT) } as const;
+  const flags = {
+    wait: request.wait ?? commandOptions.uninstall.wait.default,
+    timeout: helmRelease.assertTimeout(request.timeout ?? DEFAULT_TIMEOUT),
+  } as const;
   const targetOf = await openTargets(ws, releases, request, write);
   if (request.dryRun) write(DRY_RUN_BANNER);
   // Helm's uninstall output holds no values; the key only seeds Secret markers.
@@ -91,7 +86,8 @@ export async function uninstall(ws: Workspace, request: UninstallRequest, write:
 
     const latest = await latestRevision(target, historyCall, release);
     const manifest = await captureInvocation(manifestCall);
-    if (manifest.exitCode !== 0) throw new HomelabError(`helm get manifest ${release.name} failed: ${failureLine(manifest.stderr)}`, 'run it by hand to see why');
+    if (manifest.exitCode !== 0)
+      throw new HomelabError(`helm get manifest ${release.name} failed: ${failureLine(manifest.stderr)}`, 'run it by hand to see why');
     const holders = findStateHolders(manifest.stdout, release.namespace);
     write(`Release ${release.name}: revision ${latest.revision} (${latest.chart}, ${latest.status}) in namespace ${release.namespace}\n`);
     writeDataPlan(holders, Boolean(request.deleteData), write);
@@ -99,7 +95,8 @@ export async function uninstall(ws: Workspace, request: UninstallRequest, write:
 
     if (!request.yes) {
       const question = `Uninstall helm release ${release.name} (namespace ${release.namespace}) from kube-context ${target.context} (${target.server})?`;
-      if (!(await request.confirm!(question))) throw new HomelabError(`uninstall of ${release.name} not confirmed: nothing was changed`, 'answer y to proceed, or pass --yes');
+      if (!(await request.confirm!(question)))
+        throw new HomelabError(`uninstall of ${release.name} not confirmed: nothing was changed`, 'answer y to proceed, or pass --yes');
     }
     if (!request.deleteData) {
       for (const step of keepSteps(ws, target, release, holders, latest.revision)) {
@@ -112,7 +109,10 @@ export async function uninstall(ws: Workspace, request: UninstallRequest, write:
     if (result.exitCode !== 0) {
       if (isUnreachable(result.stderr)) throw unreachable(target, result.stderr);
       write(formatTail('helm', result.tail));
-      throw new HomelabError(`helm uninstall of ${release.cluster}/${release.name} failed: ${errorSummary(result.stderr)}`, 'check what is left with helm status and kubectl, then retry');
+      throw new HomelabError(
+        `helm uninstall of ${release.cluster}/${release.name} failed: ${errorSummary(result.stderr)}`,
+        'check what is left with helm status and kubectl, then retry',
+      );
     }
   }
   return releases;

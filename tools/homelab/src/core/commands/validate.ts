@@ -48,12 +48,18 @@ export async function validate(ws: Workspace, request: ValidateRequest, write: (
     const findings = validateManifests(r.manifest, { release: label, kubeVersion: kubeVersions[i], crds });
     for (const finding of findings) write(`${r.masker.mask(findingText(finding))}\n`);
     const errors = findings.filter((f) => f.severity === 'error').length;
-    if (errors === 0) write(`${label}: valid for Kubernetes ${kubeVersions[i]}${findings.length > 0 ? ` (${findings.length} warning${findings.length === 1 ? '' : 's'})` : ''}\n`);
+    if (errors === 0)
+      write(
+        `${label}: valid for Kubernetes ${kubeVersions[i]}${findings.length > 0 ? ` (${findings.length} warning${findings.length === 1 ? '' : 's'})` : ''}\n`,
+      );
     all.push(...findings);
   }
   const errors = all.filter((f) => f.severity === 'error').length;
   if (errors > 0) {
-    throw new HomelabError(`validate found ${errors} error${errors === 1 ? '' : 's'} in ${request.target}`, "fix the fields named above (release resource path); an unknown kind needs its CustomResourceDefinition in a chart's crds/ or in clusters/<cluster>/crds/");
+    throw new HomelabError(
+      `validate found ${errors} error${errors === 1 ? '' : 's'} in ${request.target}`,
+      "fix the fields named above (release resource path); an unknown kind needs its CustomResourceDefinition in a chart's crds/ or in clusters/<cluster>/crds/",
+    );
   }
   return all;
 }

@@ -104,7 +104,16 @@ export function formatTail(tool: string, tail: string[]): string {
 export function errorSummary(stderr: string): string {
   const lines = stderr.split('\n');
   const start = lines.findIndex((l) => /^error:/i.test(l.trim()));
-  if (start < 0) return lines.map((l) => l.trim()).filter(Boolean).at(-1) ?? 'no error output';
+  if (start < 0)
+    return (
+      lines
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .at(-1) ?? 'no error output'
+    );
   const cause = lines.slice(start + 1).filter((l) => /^\s+\S/.test(l) || /^\*/.test(l.trim()));
-  return [lines[start], ...cause].map((l) => l.trim()).join(' ').replace(/^error:\s*/i, '');
+  return [lines[start], ...cause]
+    .map((l) => l.trim())
+    .join(' ')
+    .replace(/^error:\s*/i, '');
 }

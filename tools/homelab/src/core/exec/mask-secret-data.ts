@@ -168,7 +168,9 @@ export class SecretLines {
     const close = raw === '' ? text.length : flowEnd(text, start + 1, 0);
     // `data:` or a flow map left open on this line: the lines below are its entries.
     if (close === text.length) this.block = { field, secret, indent };
-    return raw === '' ? text : text.slice(0, start + 1) + maskFlowPairs(text.slice(start + 1, close), { field, secret, escapes: 0 }, this.marker) + text.slice(close);
+    return raw === ''
+      ? text
+      : text.slice(0, start + 1) + maskFlowPairs(text.slice(start + 1, close), { field, secret, escapes: 0 }, this.marker) + text.slice(close);
   }
 
   private isSecret(object: ObjectState, indent: number): boolean {
@@ -230,7 +232,8 @@ export function maskInlineSecrets(line: string, marker: DataMarker): string {
     const open = field.index + field[0].length;
     // The escaping level of the JSON around: a quote toggles a string only after exactly that many backslashes.
     const close = flowEnd(line, open, field[1].length);
-    out += line.slice(done, open) + maskFlowPairs(line.slice(open, close), { field: field[3] as DataEntry['field'], secret: '', escapes: field[1].length }, marker);
+    out +=
+      line.slice(done, open) + maskFlowPairs(line.slice(open, close), { field: field[3] as DataEntry['field'], secret: '', escapes: field[1].length }, marker);
     done = close;
   }
   return out + line.slice(done);

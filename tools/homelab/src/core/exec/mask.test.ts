@@ -117,7 +117,7 @@ describe('no false positives: short or name-like secrets touch only Secret data'
     });
   }
 
-  it('helm\'s own lines naming the release stay readable', () => {
+  it("helm's own lines naming the release stay readable", () => {
     const masker = createMasker({ secrets: ['monitoring', 'admin'], key });
     const report = 'Release "monitoring" has been upgraded. Happy Helming!\nNAME: monitoring\nNAMESPACE: monitoring\nSTATUS: deployed\n';
     expect(masker.mask(report)).toBe(report);
@@ -153,10 +153,16 @@ describe('no false positives: short or name-like secrets touch only Secret data'
       'apiVersion: v1\nkind: Secret\nmetadata:\n  name: grafana-admin\nstringData:\n  user: admin\n',
       '---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: chart-constant\nstringData:\n  role: admin\n',
     ].join('');
-    const markers = createMasker({ secrets: ['admin'], key }).mask(text).match(MARKER);
+    const markers = createMasker({ secrets: ['admin'], key })
+      .mask(text)
+      .match(MARKER);
     expect(markers).toHaveLength(2);
     expect(markers![0]).not.toBe(markers![1]);
-    expect(createMasker({ secrets: ['admin'], key }).mask(text).match(MARKER)).toEqual(markers);
+    expect(
+      createMasker({ secrets: ['admin'], key })
+        .mask(text)
+        .match(MARKER),
+    ).toEqual(markers);
   });
 });
 
@@ -211,7 +217,7 @@ NOTES:
 Installed.
 `;
 
-  it('helm\'s dry-run report (NAME:, HOOKS:, MANIFEST:, NOTES:), whole or streamed line by line', () => {
+  it("helm's dry-run report (NAME:, HOOKS:, MANIFEST:, NOTES:), whole or streamed line by line", () => {
     for (const masked of [masker.mask(dryRun), streamed(masker, dryRun)]) {
       expect(masked).not.toContain(basicAuth);
       expect(masked).not.toContain('Z2l0');
@@ -283,7 +289,9 @@ Installed.
       encodeURIComponent(token),
       encodeURIComponent(token).replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()),
       JSON.stringify(token).slice(1, -1),
-      JSON.stringify(token).slice(1, -1).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+      JSON.stringify(token)
+        .slice(1, -1)
+        .replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
       JSON.stringify(JSON.stringify({ token })).slice(1, -1),
     ];
     for (const form of forms) {
@@ -296,8 +304,12 @@ Installed.
   });
 
   it('a multi-line secret (a PEM key) streamed line by line', () => {
-    const pem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\nq1w2e3r4t5y6u7i8o9p0aSdFgHjKlZxCvBnM\n-----END PRIVATE KEY-----';
-    const text = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  key.pem: |\n${pem.split('\n').map((l) => `    ${l}`).join('\n')}\n`;
+    const pem =
+      '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\nq1w2e3r4t5y6u7i8o9p0aSdFgHjKlZxCvBnM\n-----END PRIVATE KEY-----';
+    const text = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  key.pem: |\n${pem
+      .split('\n')
+      .map((l) => `    ${l}`)
+      .join('\n')}\n`;
     const masked = streamed(createMasker({ secrets: [pem], key }), text);
     expect(masked).not.toContain('MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7');
     expect(masked).not.toContain('q1w2e3r4t5y6u7i8o9p0aSdFgHjKlZxCvBnM');

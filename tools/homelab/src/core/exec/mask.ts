@@ -48,7 +48,13 @@ export function createMasker(options: { secrets: Iterable<string>; key: Buffer }
   }
   // Longest first, so a secret that contains another is replaced whole.
   const pattern = literals.size
-    ? new RegExp([...literals.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g')
+    ? new RegExp(
+        [...literals.keys()]
+          .sort((a, b) => b.length - a.length)
+          .map(escapeRegExp)
+          .join('|'),
+        'g',
+      )
     : undefined;
   const maskLiterals = (text: string) => (pattern ? text.replace(pattern, (hit) => literals.get(hit) ?? hit) : text);
 
@@ -65,9 +71,16 @@ export function createMasker(options: { secrets: Iterable<string>; key: Buffer }
         // No Secret can be in a document that never says so.
         if (!doc.includes('Secret')) return doc;
         const objects = maskSecretObjects(doc, dataMarker);
-        if (objects !== undefined) return objects.split('\n').map((line) => maskInlineSecrets(line, dataMarker)).join('\n');
+        if (objects !== undefined)
+          return objects
+            .split('\n')
+            .map((line) => maskInlineSecrets(line, dataMarker))
+            .join('\n');
         const reader = new SecretLines(dataMarker);
-        return doc.split('\n').map((line) => reader.next(line)).join('\n');
+        return doc
+          .split('\n')
+          .map((line) => reader.next(line))
+          .join('\n');
       });
       return maskLiterals(masked.join(''));
     },
@@ -89,7 +102,10 @@ function printedForms(value: string): string[] {
   const rfc3986 = encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   const bytes = Buffer.from(value, 'utf8');
   const forms = [value, json(value), goJson, json(json(value)), encodeURIComponent(value), rfc3986, rfc3986.replace(/%20/g, '+')];
-  forms.push(rfc3986.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()), bytes.toString('base64'));
+  forms.push(
+    rfc3986.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()),
+    bytes.toString('base64'),
+  );
   for (const fragment of base64Fragments(bytes)) forms.push(fragment, fragment.replace(/\+/g, '-').replace(/\//g, '_'));
   return forms;
 }
@@ -100,7 +116,9 @@ function printedForms(value: string): string[] {
  */
 function base64Fragments(bytes: Buffer): string[] {
   return [0, 1, 2].map((shift) => {
-    const encoded = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64').replace(/=+$/, '');
+    const encoded = Buffer.concat([Buffer.alloc(shift), bytes])
+      .toString('base64')
+      .replace(/=+$/, '');
     return encoded.slice([0, 2, 3][shift], (shift + bytes.length) % 3 ? -1 : undefined);
   });
 }

@@ -87,7 +87,8 @@ export async function runTool(bin: string, args: string[], options: RunOptions =
   const result = await child;
   clearTimeout(timer);
   splitters.forEach((s) => s.flush());
-  if (timedOut) return { exitCode: 1, stdout: String(result.stdout ?? ''), stderr: `${String(result.stderr ?? '')}timed out after ${options.timeoutMs} ms\n`, timedOut };
+  if (timedOut)
+    return { exitCode: 1, stdout: String(result.stdout ?? ''), stderr: `${String(result.stderr ?? '')}timed out after ${options.timeoutMs} ms\n`, timedOut };
   // A binary that cannot start has no exit code: its reason goes where a tool's error would.
   const startFailure = result.exitCode === undefined && result.failed ? `${result.shortMessage}\n` : '';
   return {
@@ -147,6 +148,9 @@ function lineSplitter(onLine: (line: string) => void) {
 
 /** The most telling line of a failed tool's stderr (helm prints `Error: …`). */
 export function failureLine(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.find((l) => /^error:/i.test(l)) ?? lines.at(-1) ?? 'no error output';
 }

@@ -20,17 +20,64 @@ const flagged = createRelease({
 
 describe('helm command argv', () => {
   it('template: ArgoCD order, CRDs included unless skipped, chart path defaults to the working directory', () => {
-    expect(templateArgs({ release: plain, values })).toEqual(['template', '.', '--name-template', 'web', '--namespace', 'apps', '--values', 'values.yaml', '--set', 'a=b', '--include-crds']);
+    expect(templateArgs({ release: plain, values })).toEqual([
+      'template',
+      '.',
+      '--name-template',
+      'web',
+      '--namespace',
+      'apps',
+      '--values',
+      'values.yaml',
+      '--set',
+      'a=b',
+      '--include-crds',
+    ]);
     expect(templateArgs({ release: flagged, values, chartPath: 'charts/web' })).toEqual([
-      'template', 'charts/web', '--name-template', 'web', '--namespace', 'apps', '--kube-version', '1.31.0', '--values', 'values.yaml', '--set', 'a=b',
-      '--api-versions', 'monitoring.coreos.com/v1', '--skip-schema-validation', '--skip-tests',
+      'template',
+      'charts/web',
+      '--name-template',
+      'web',
+      '--namespace',
+      'apps',
+      '--kube-version',
+      '1.31.0',
+      '--values',
+      'values.yaml',
+      '--set',
+      'a=b',
+      '--api-versions',
+      'monitoring.coreos.com/v1',
+      '--skip-schema-validation',
+      '--skip-tests',
     ]);
   });
 
   it('lint: --strict with the template flags lint accepts', () => {
-    expect(lintArgs({ release: plain, values, chartPath: 'charts/web' })).toEqual(['lint', 'charts/web', '--strict', '--namespace', 'apps', '--values', 'values.yaml', '--set', 'a=b']);
+    expect(lintArgs({ release: plain, values, chartPath: 'charts/web' })).toEqual([
+      'lint',
+      'charts/web',
+      '--strict',
+      '--namespace',
+      'apps',
+      '--values',
+      'values.yaml',
+      '--set',
+      'a=b',
+    ]);
     expect(lintArgs({ release: flagged, values })).toEqual([
-      'lint', '.', '--strict', '--namespace', 'apps', '--kube-version', '1.31.0', '--values', 'values.yaml', '--set', 'a=b', '--skip-schema-validation',
+      'lint',
+      '.',
+      '--strict',
+      '--namespace',
+      'apps',
+      '--kube-version',
+      '1.31.0',
+      '--values',
+      'values.yaml',
+      '--set',
+      'a=b',
+      '--skip-schema-validation',
     ]);
   });
 

@@ -67,7 +67,11 @@ describe('dependencyBuilder', () => {
     const { helm, calls } = loggingHelm(root);
     const build = dependencyBuilder(root, helm);
     for (const chart of APPS) await build(await readChart(root, `charts/${chart}`));
-    expect(calls().map((c) => c.split(' ')[0]).sort()).toEqual(['arr', 'gitops', 'jellyfin']);
+    expect(
+      calls()
+        .map((c) => c.split(' ')[0])
+        .sort(),
+    ).toEqual(['arr', 'gitops', 'jellyfin']);
     expect(existsSync(path.join(root, 'charts/jellyfin/Chart.lock'))).toBe(true);
     expect(existsSync(path.join(root, 'charts/arr/charts/vendored/Chart.yaml'))).toBe(true);
   });
@@ -122,7 +126,10 @@ describe('buildDependencies with a stamp (node_modules/.cache/homelab/deps)', ()
   });
 
   it('always runs helm without node_modules, or for a chart without Chart.lock', async () => {
-    for (const [withNodeModules, removeLock] of [[false, false], [true, true]]) {
+    for (const [withNodeModules, removeLock] of [
+      [false, false],
+      [true, true],
+    ]) {
       const root = exampleCharts(withNodeModules);
       if (removeLock) rmSync(path.join(root, 'charts/arr/Chart.lock'));
       const { helm, calls } = loggingHelm(root);

@@ -26,7 +26,10 @@ export function dependencyBuilder(root: string, helm: Helm): DependencyBuilder {
     const leader = leaders.get(key);
     if (!leader) {
       const built = buildDependencies(root, helm, chart).then(() => chart.dir);
-      leaders.set(key, built.catch(() => undefined));
+      leaders.set(
+        key,
+        built.catch(() => undefined),
+      );
       return built.then(() => undefined);
     }
     const from = await leader;

@@ -105,7 +105,9 @@ function filesBelow(dir: string): string[] {
 function hashArchives(chartsDir: string): Record<string, string> {
   let names: string[];
   try {
-    names = readdirSync(chartsDir).filter((n) => n.endsWith('.tgz')).sort();
+    names = readdirSync(chartsDir)
+      .filter((n) => n.endsWith('.tgz'))
+      .sort();
   } catch {
     return {};
   }

@@ -72,7 +72,10 @@ export function helmTimeoutMs(kind: 'version' | 'render', env: NodeJS.ProcessEnv
   if (raw === undefined || raw === '') return kind === 'version' ? 30_000 : 300_000;
   const seconds = Number(raw);
   if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new HomelabError(`${HELM_TIMEOUT_ENV}=${raw} is not a number of seconds`, 'set it to e.g. 600, or unset it for the defaults (30 s for helm version, 300 s for a render)');
+    throw new HomelabError(
+      `${HELM_TIMEOUT_ENV}=${raw} is not a number of seconds`,
+      'set it to e.g. 600, or unset it for the defaults (30 s for helm version, 300 s for a render)',
+    );
   }
   return seconds * 1000;
 }
@@ -109,7 +112,9 @@ function versionCache(bin: string): { read(): string | undefined; write(version:
         mkdirSync(path.dirname(file), { recursive: true });
         const temp = `${file}.${process.pid}.tmp`;
         // The most recent binaries only: test suites create throwaway ones.
-        const entries = Object.entries(known).filter(([k]) => k !== key).slice(-15);
+        const entries = Object.entries(known)
+          .filter(([k]) => k !== key)
+          .slice(-15);
         writeFileSync(temp, JSON.stringify(Object.fromEntries([...entries, [key, version]])));
         renameSync(temp, file);
       } catch {

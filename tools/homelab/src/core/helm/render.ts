@@ -62,7 +62,10 @@ export async function buildDependencies(root: string, helm: Helm, chart: Chart):
     const summary = errorSummary(result.stderr);
     const unloadable = /cannot load ([^\s:]+):/.exec(summary)?.[1];
     if (unloadable) {
-      throw yamlError(root, chart, unloadable) ?? new HomelabError(`helm dependency build failed for ${chart.dir}: ${summary}`, `fix ${unloadable} of ${chart.dir} or of its file:// dependencies`);
+      throw (
+        yamlError(root, chart, unloadable) ??
+        new HomelabError(`helm dependency build failed for ${chart.dir}: ${summary}`, `fix ${unloadable} of ${chart.dir} or of its file:// dependencies`)
+      );
     }
     throw new HomelabError(
       `helm dependency build failed for ${chart.dir}: ${summary}`,
@@ -103,7 +106,10 @@ export async function renderAppOfApps(root: string, helm: Helm, release: Release
   await buildDependencies(root, helm, await readChart(root, release.chartDir));
   const noSecrets: SecretSource = {
     load: async (file) => {
-      throw new HomelabError(`app-of-apps chart ${release.chartDir} reads secrets file ${path.relative(root, file)}`, 'app-of-apps charts must not need secrets to render their Applications');
+      throw new HomelabError(
+        `app-of-apps chart ${release.chartDir} reads secrets file ${path.relative(root, file)}`,
+        'app-of-apps charts must not need secrets to render their Applications',
+      );
     },
   };
   const rendered = await renderRelease({ root, helm, secrets: noSecrets, maskKey: Buffer.alloc(0) }, release);

@@ -47,7 +47,10 @@ export async function buildHelmValues(root: string, release: Release, secrets: S
   const leaves: string[] = [];
   const pipe = (content: Buffer) => inputPath(inputs.push(content) - 1);
 
-  for (const [flag, forceString] of [['--set', false], ['--set-string', true]] as const) {
+  for (const [flag, forceString] of [
+    ['--set', false],
+    ['--set-string', true],
+  ] as const) {
     for (const p of lastPerName(release.parameters).filter((p) => p.forceString === forceString)) {
       args.push(flag, `${p.name}=${escapeSetValue(p.value)}`);
     }

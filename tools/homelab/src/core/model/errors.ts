@@ -23,5 +23,10 @@ export class HomelabError extends Error {
 export function errorLine(err: unknown): string {
   if (err instanceof HomelabError) return err.line();
   const text = err instanceof Error ? err.message : String(err);
-  return text.split('\n').find((l) => l.trim() !== '')?.trim() ?? 'unknown error';
+  return (
+    text
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? 'unknown error'
+  );
 }

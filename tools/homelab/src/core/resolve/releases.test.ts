@@ -235,9 +235,7 @@ describe('app-of-apps charts', () => {
       },
     });
     const root = resolve(FIXTURES, 'app-of-apps');
-    expect(calls).toEqual([
-      [`${root}/charts/apps`, 'root', 'argocd', `${root}/charts/apps/values.yaml`, `${root}/clusters/home/values/apps.yaml`],
-    ]);
+    expect(calls).toEqual([[`${root}/charts/apps`, 'root', 'argocd', `${root}/charts/apps/values.yaml`, `${root}/clusters/home/values/apps.yaml`]]);
     expect(res.releases.map((r) => [r.chart, r.name, r.namespace, r.wave, r.project, r.origin, r.definedIn])).toEqual([
       ['apps', 'root', 'argocd', -5, 'default', 'application', ['clusters/home/root.yaml']],
       ['api', 'api', 'backend', -2, 'homelab', 'app-of-apps', ['clusters/home/root.yaml']],
@@ -280,7 +278,10 @@ async function resolutionProblem(run: Promise<Resolution>): Promise<string> {
 describe('resolution errors name the file', () => {
   const cases: [string, string | RegExp, string[]?][] = [
     ['not-a-chart', 'clusters/home/app.yaml: Application app: source path "manifests/raw" is not a chart in the workspace (chart globs searched: charts/*)'],
-    ['missing-value-file', 'clusters/home/app.yaml: Application app: value file ../../clusters/home/values/app.yaml (clusters/home/values/app.yaml) does not exist'],
+    [
+      'missing-value-file',
+      'clusters/home/app.yaml: Application app: value file ../../clusters/home/values/app.yaml (clusters/home/values/app.yaml) does not exist',
+    ],
     ['no-source', 'clusters/home/app.yaml: Application app has no spec.source (or spec.sources)'],
     ['no-destination', 'clusters/home/app.yaml: Application app has no spec.destination'],
     ['yaml-syntax', /^clusters\/home\/apps\/broken\.yaml:7: YAML syntax error: /],
@@ -338,7 +339,11 @@ describe('a broken Application breaks only itself', () => {
 
   it('reports each broken object as one finding naming its file', () => {
     expect(clean.findings).toEqual([]);
-    expect(dirty.findings.map((f) => f.file).sort()).toEqual(Object.keys(broken).map((f) => `clusters/home/apps/${f}`).sort());
+    expect(dirty.findings.map((f) => f.file).sort()).toEqual(
+      Object.keys(broken)
+        .map((f) => `clusters/home/apps/${f}`)
+        .sort(),
+    );
     for (const finding of dirty.findings) expect(finding.message).not.toContain('\n');
   });
 
@@ -347,7 +352,9 @@ describe('a broken Application breaks only itself', () => {
   });
 
   it('refuses the chart of a broken Application in one line instead of rendering a subset', () => {
-    expect(() => select(dirty, 'monitoring')).toThrow(/^monitoring: an Application of this chart could not be resolved: clusters\/home\/apps\/monitoring-extra\.yaml: .*sync-wave/);
+    expect(() => select(dirty, 'monitoring')).toThrow(
+      /^monitoring: an Application of this chart could not be resolved: clusters\/home\/apps\/monitoring-extra\.yaml: .*sync-wave/,
+    );
     expect(() => select(dirty, 'ghost')).toThrow(/unknown chart or release "ghost"/);
   });
 });

@@ -183,7 +183,10 @@ export async function resolveReleases(layout: WorkspaceLayout, opts: ResolveOpti
       const appKey = `${current.cluster.name}\0${metaNamespace(current.doc)}\0${name}`;
       const other = appFiles.get(appKey);
       if (other !== undefined) {
-        throw new HomelabError(`Application ${name} is defined twice in cluster ${current.cluster.name}: ${other} and ${current.file}`, 'Application names must be unique per cluster: rename one');
+        throw new HomelabError(
+          `Application ${name} is defined twice in cluster ${current.cluster.name}: ${other} and ${current.file}`,
+          'Application names must be unique per cluster: rename one',
+        );
       }
       appFiles.set(appKey, current.file);
       return mapApplication(current, ctx);
@@ -201,8 +204,17 @@ export async function resolveReleases(layout: WorkspaceLayout, opts: ResolveOpti
   assertUniqueReleases(releases);
   // A chart a broken object points at is deployed by it, not by convention: its commands fail with the finding.
   const broken = new Set(ctx.findings.flatMap((f) => (f.chartDir ? [ctx.charts.get(f.chartDir)?.name ?? ''] : [])));
-  releases.push(...(await conventionReleases(charts.filter((c) => !broken.has(c.name)), releases, clusters, files)));
-  releases.sort((a, b) => compare(a.cluster, b.cluster) || a.wave - b.wave || compare(a.chart, b.chart) || compare(a.name, b.name) || compare(a.namespace, b.namespace));
+  releases.push(
+    ...(await conventionReleases(
+      charts.filter((c) => !broken.has(c.name)),
+      releases,
+      clusters,
+      files,
+    )),
+  );
+  releases.sort(
+    (a, b) => compare(a.cluster, b.cluster) || a.wave - b.wave || compare(a.chart, b.chart) || compare(a.name, b.name) || compare(a.namespace, b.namespace),
+  );
   external.sort((a, b) => compare(a.cluster, b.cluster) || a.wave - b.wave || compare(a.name, b.name));
   return { charts, clusters, releases, external, warnings: ctx.warnings, findings: ctx.findings };
 }
@@ -347,9 +359,7 @@ async function mapApplication(app: FoundApp, ctx: Context): Promise<{ releases: 
     if (chart.type === 'library') {
       throw new HomelabError(`${where}: chart ${chart.name} is a library chart and cannot be deployed`, 'deploy a chart that depends on it');
     }
-    pending.push(
-      buildRelease({ ...common, name: releaseName, namespace }, chart, helm, refs, app.cluster, where, ctx.files),
-    );
+    pending.push(buildRelease({ ...common, name: releaseName, namespace }, chart, helm, refs, app.cluster, where, ctx.files));
   }
   return { releases: await Promise.all(pending), external };
 }
@@ -407,7 +417,20 @@ async function buildRelease(
 }
 
 /** ArgoCD's kustomize source options that change what is rendered; kubeVersion and apiVersions are modelled. */
-const KUSTOMIZE_TRANSFORMS = ['namePrefix', 'nameSuffix', 'images', 'replicas', 'commonLabels', 'commonAnnotations', 'labelWithoutSelector', 'forceCommonLabels', 'forceCommonAnnotations', 'namespace', 'patches', 'components'];
+const KUSTOMIZE_TRANSFORMS = [
+  'namePrefix',
+  'nameSuffix',
+  'images',
+  'replicas',
+  'commonLabels',
+  'commonAnnotations',
+  'labelWithoutSelector',
+  'forceCommonLabels',
+  'forceCommonAnnotations',
+  'namespace',
+  'patches',
+  'components',
+];
 
 /** A kustomization's local `helmCharts`: one release per entry, rendered as the `helm template` kustomize runs. */
 async function kustomizeReleases(
@@ -425,7 +448,9 @@ async function kustomizeReleases(
   if (inflations.length === 0) {
     ctx.warnings.push(`${where}: ${kustomization.file} inflates no local chart (helmCharts): its manifests are not rendered by homelab`);
   } else if (inflations[0].transforms.length > 0) {
-    ctx.warnings.push(`${where}: ${kustomization.file} also has ${inflations[0].transforms.join(', ')}, not applied: renders show the helm output kustomize inflates`);
+    ctx.warnings.push(
+      `${where}: ${kustomization.file} also has ${inflations[0].transforms.join(', ')}, not applied: renders show the helm output kustomize inflates`,
+    );
   }
   const kubeVersion = optString(options.kubeVersion, `${where}: source.kustomize.kubeVersion`);
   const apiVersions = stringList(options.apiVersions, `${where}: source.kustomize.apiVersions`);
@@ -437,8 +462,10 @@ async function kustomizeReleases(
         'fix helmGlobals.chartHome or the chart name, or add the chart directory to the chartGlobs option',
       );
     }
-    if (chart.type === 'library') throw new HomelabError(`${kustomization.file}: chart ${chart.name} is a library chart and cannot be inflated`, 'inflate a chart that depends on it');
-    if (!inflation.namespace) ctx.warnings.push(`${kustomization.file}: helmCharts ${inflation.releaseName} has no namespace; rendering with "default" as helm does`);
+    if (chart.type === 'library')
+      throw new HomelabError(`${kustomization.file}: chart ${chart.name} is a library chart and cannot be inflated`, 'inflate a chart that depends on it');
+    if (!inflation.namespace)
+      ctx.warnings.push(`${kustomization.file}: helmCharts ${inflation.releaseName} has no namespace; rendering with "default" as helm does`);
     const cluster = app.cluster;
     const resolvedKubeVersion = kubeVersion || cluster.kubeVersion || inflation.kubeVersion;
     return createRelease({
@@ -535,11 +562,11 @@ function parameters(value: unknown, where: string): HelmParameter[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new HomelabError(`${where}: helm.parameters must be a list`, 'e.g. - { name: image.tag, value: "1.2" }');
   return value.map((p) => {
-    if (!isRecord(p) || typeof p.name !== 'string') throw new HomelabError(`${where}: every helm parameter needs a name`, 'e.g. - { name: image.tag, value: "1.2" }');
+    if (!isRecord(p) || typeof p.name !== 'string')
+      throw new HomelabError(`${where}: every helm parameter needs a name`, 'e.g. - { name: image.tag, value: "1.2" }');
     return { name: p.name, value: p.value === undefined || p.value === null ? '' : String(p.value), forceString: p.forceString === true };
   });
 }
-
 
 function flag(value: unknown, what: string): boolean {
   if (value === undefined || value === null) return false;
@@ -570,18 +597,19 @@ async function conventionReleases(charts: Chart[], releases: Release[], clusters
   const cluster = clusters[0];
   const undeployed = charts.filter((c) => c.type === 'application' && !deployed.has(c.name));
   return Promise.all(
-    undeployed.map(async (chart): Promise<Release> => createRelease({
-      cluster: cluster?.name ?? 'default',
-      name: chart.name,
-      chart: chart.name,
-      chartDir: chart.dir,
-      namespace: chart.name,
-      valueFiles: (await files.isFile(`${chart.dir}/values.yaml`))
-        ? [{ raw: 'values.yaml', path: `${chart.dir}/values.yaml`, secret: false }]
-        : [],
-      kubeVersion: cluster?.kubeVersion || undefined,
-      apiVersions: [...(cluster?.apiVersions ?? [])],
-    })),
+    undeployed.map(
+      async (chart): Promise<Release> =>
+        createRelease({
+          cluster: cluster?.name ?? 'default',
+          name: chart.name,
+          chart: chart.name,
+          chartDir: chart.dir,
+          namespace: chart.name,
+          valueFiles: (await files.isFile(`${chart.dir}/values.yaml`)) ? [{ raw: 'values.yaml', path: `${chart.dir}/values.yaml`, secret: false }] : [],
+          kubeVersion: cluster?.kubeVersion || undefined,
+          apiVersions: [...(cluster?.apiVersions ?? [])],
+        }),
+    ),
   );
 }
 
@@ -618,10 +646,19 @@ async function renderChildren(parent: FoundApp, release: Release, ctx: Context, 
   }
   let output: string;
   try {
-    output = await renderChart(ctx.files.abs(release.chartDir), release.name, release.namespace, release.valueFiles.map((v) => ctx.files.abs(v.path)), release);
+    output = await renderChart(
+      ctx.files.abs(release.chartDir),
+      release.name,
+      release.namespace,
+      release.valueFiles.map((v) => ctx.files.abs(v.path)),
+      release,
+    );
   } catch (err) {
     if (err instanceof HomelabError) throw err;
-    throw new HomelabError(`${parent.file}: rendering app-of-apps chart ${release.chart} failed: ${errorLine(err)}`, 'run helm template on the chart to see why');
+    throw new HomelabError(
+      `${parent.file}: rendering app-of-apps chart ${release.chart} failed: ${errorLine(err)}`,
+      'run helm template on the chart to see why',
+    );
   }
   const label = `${release.chartDir} (rendered for ${parent.file})`;
   const objects = argoObjects(parseYamlDocuments(output, label), label);

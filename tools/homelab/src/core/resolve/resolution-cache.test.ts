@@ -99,8 +99,11 @@ describe('resolution cache', () => {
     expect(r.runs).toBe(1);
     // The resolver stops reading templates at the first one that produces Applications (applications.yaml); helm
     // renders this one too, and the Application it now produces is a new release.
-    edit(root, 'charts/apps/templates/configmap.yaml', (t) =>
-      `${t}\n---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: extra\nspec:\n  source:\n    path: charts/web\n  destination:\n    namespace: extra\n`,
+    edit(
+      root,
+      'charts/apps/templates/configmap.yaml',
+      (t) =>
+        `${t}\n---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: extra\nspec:\n  source:\n    path: charts/web\n  destination:\n    namespace: extra\n`,
     );
     expect(await names()).toEqual(['api', 'extra', 'root', 'web']);
     expect(r.runs).toBe(2);

@@ -79,7 +79,11 @@ export function selectReleases(ws: Workspace, target: string, cluster?: string):
   const chartDirs = new Set([...matches.map((r) => r.chartDir), ...(chart ? [chart.dir] : [])]);
   const broken = ws.resolution.findings.find((f) => f.chartDir !== undefined && chartDirs.has(f.chartDir));
   // Rendering the releases that did resolve would silently drop the broken Application's.
-  if (broken) throw new HomelabError(`${target}: an Application of this chart could not be resolved: ${broken.message}`, broken.hint || 'fix that Application (nx run workspace:check lists every broken object)');
+  if (broken)
+    throw new HomelabError(
+      `${target}: an Application of this chart could not be resolved: ${broken.message}`,
+      broken.hint || 'fix that Application (nx run workspace:check lists every broken object)',
+    );
   if (matches.length > 0) {
     matches.forEach(assertValidNamespace);
     return matches;
@@ -88,8 +92,5 @@ export function selectReleases(ws: Workspace, target: string, cluster?: string):
     throw new HomelabError(`${target} is a library chart and has no releases`, 'template a chart that depends on it instead');
   }
   const known = [...new Set(releases.map((r) => r.chart))].sort().join(', ');
-  throw new HomelabError(
-    `unknown chart or release "${target}"${cluster ? ` in cluster ${cluster}` : ''}`,
-    `known charts: ${known || 'none'}`,
-  );
+  throw new HomelabError(`unknown chart or release "${target}"${cluster ? ` in cluster ${cluster}` : ''}`, `known charts: ${known || 'none'}`);
 }

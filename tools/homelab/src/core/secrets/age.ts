@@ -14,7 +14,11 @@ export function checkRecipient(recipient: string, file: string): 'x25519' | 'hyb
   if (r.startsWith('age1pq1')) return 'hybrid';
   if (r.startsWith('age1') && r.indexOf('1', 4) === -1) return 'x25519';
   const kind = r.startsWith('ssh-') ? 'an age SSH recipient' : r.startsWith('age1') ? 'an age plugin recipient' : 'not an age recipient';
-  throw unsupported(file, `recipient ${JSON.stringify(r)} is ${kind}`, 'the built-in SOPS backend supports age1… (X25519) and age1pq1… recipients; install sops for others');
+  throw unsupported(
+    file,
+    `recipient ${JSON.stringify(r)} is ${kind}`,
+    'the built-in SOPS backend supports age1… (X25519) and age1pq1… recipients; install sops for others',
+  );
 }
 
 /** Armored age encryption of `payload` to one recipient (sops stores the armor verbatim, final newline included). */
@@ -53,12 +57,7 @@ export interface UnwrappedKey {
 }
 
 /** Recover the data key: first age entry per group that opens, Shamir-combined across groups. */
-export async function unwrapDataKey(
-  md: SopsMetadata,
-  identities: readonly string[],
-  file: string,
-  sources: readonly string[],
-): Promise<UnwrappedKey> {
+export async function unwrapDataKey(md: SopsMetadata, identities: readonly string[], file: string, sources: readonly string[]): Promise<UnwrappedKey> {
   const parts: (Uint8Array | undefined)[] = [];
   for (const group of md.keyGroups) {
     let part: Uint8Array | undefined;

@@ -11,29 +11,12 @@ import { noKeyFound, SopsError, unsupported } from './errors.ts';
 import { formatFromPath, type SopsFormat } from './format.ts';
 import { rfc3339Now } from './go-values.ts';
 import { discoverAgeKeys, type KeyDiscovery } from './keys.ts';
-import {
-  ageRecipients,
-  DEFAULT_RULE,
-  otherKeyCount,
-  RULE_KINDS,
-  type EncryptionRule,
-  type KeyGroup,
-  type SopsMetadata,
-} from './metadata.ts';
+import { ageRecipients, DEFAULT_RULE, otherKeyCount, RULE_KINDS, type EncryptionRule, type KeyGroup, type SopsMetadata } from './metadata.ts';
 import { readSecretFile, views, type DecryptResult, type SecretsOptions } from './result.ts';
 // sops shares the data key with Vault's Shamir (GF(2^8), AES polynomial, x coordinate as the last
 // byte); this audited package uses the same layout, so shares round-trip with sops both ways.
 import { split } from 'shamir-secret-sharing';
-import {
-  DEFAULT_LAYOUT,
-  emitEncrypted,
-  emitPlain,
-  hasSopsMetadata,
-  loadEncrypted,
-  loadPlain,
-  type EncryptedDocument,
-  type Layout,
-} from './stores/index.ts';
+import { DEFAULT_LAYOUT, emitEncrypted, emitPlain, hasSopsMetadata, loadEncrypted, loadPlain, type EncryptedDocument, type Layout } from './stores/index.ts';
 import { forEachLeaf, Int, Time, type Branch } from './tree.ts';
 
 interface Opened {
@@ -49,8 +32,7 @@ async function open(file: string, opts: SecretsOptions, content?: Uint8Array): P
   const format = opts.format ?? formatFromPath(file);
   const doc = loadEncrypted(content ?? (await readSecretFile(file)), format, file);
   const recipients = ageRecipients(doc.metadata);
-  const keys =
-    opts.keys ?? (await discoverAgeKeys({ workspaceRoot: opts.workspaceRoot, env: opts.env, recipients, passphrase: opts.passphrase }));
+  const keys = opts.keys ?? (await discoverAgeKeys({ workspaceRoot: opts.workspaceRoot, env: opts.env, recipients, passphrase: opts.passphrase }));
   if (keys.identities.length === 0) throw noKeyFound(file, keys.searched);
   const key = await unwrapDataKey(doc.metadata, keys.identities, file, keys.sources);
   return { file, doc, key, keys, tree: decryptDocument(doc, key.dataKey, file) };
@@ -106,8 +88,7 @@ function versionFor(format: SopsFormat, branches: Branch[], groups: KeyGroup[], 
 }
 
 /** sops < 3.13.2 hashed clear-text JSON ints as floats: keep doing so for files recorded as such. */
-const floatInts = (format: SopsFormat, version: string): boolean =>
-  (format === 'json' || format === 'binary') && compareVersions(version, '3.13.2') < 0;
+const floatInts = (format: SopsFormat, version: string): boolean => (format === 'json' || format === 'binary') && compareVersions(version, '3.13.2') < 0;
 
 function checkRule(rule: EncryptionRule, file: string): EncryptionRule {
   if (!(RULE_KINDS as readonly string[]).includes(rule.kind) || rule.value === '') {
@@ -203,11 +184,7 @@ export interface EditResult {
  * key; every unchanged value keeps its exact ciphertext (same IV), so diffs show only real changes.
  * Nothing is written when nothing changed.
  */
-export async function editFile(
-  file: string,
-  edit: (doc: SecretsDocument) => void | Promise<void>,
-  opts: WriteOptions,
-): Promise<EditResult> {
+export async function editFile(file: string, edit: (doc: SecretsDocument) => void | Promise<void>, opts: WriteOptions): Promise<EditResult> {
   const o = await open(file, opts);
   const document = await applyEdit(o, edit);
   if (!document) return { changed: false };
@@ -244,7 +221,11 @@ async function applyEdit(o: Opened, edit: (doc: SecretsDocument) => void | Promi
 
 function onlyAge(o: Opened, what: string): void {
   if (o.doc.metadata.keyGroups.some((g) => otherKeyCount(g) > 0)) {
-    throw unsupported(o.file, `${what} needs to re-wrap the data key for its pgp/kms/… keys, which the built-in backend cannot do`, 'use the sops CLI for files with non-age master keys');
+    throw unsupported(
+      o.file,
+      `${what} needs to re-wrap the data key for its pgp/kms/… keys, which the built-in backend cannot do`,
+      'use the sops CLI for files with non-age master keys',
+    );
   }
 }
 
@@ -255,7 +236,12 @@ export async function rotateFile(file: string, opts: WriteOptions): Promise<void
   const md = o.doc.metadata;
   const dataKey = randomBytes(32);
   const threshold = md.keyGroups.length > 1 ? md.shamirThreshold || md.keyGroups.length : 0;
-  const groups = await wrapGroups(dataKey, md.keyGroups.map((g) => g.age.map((a) => a.recipient)), threshold, file);
+  const groups = await wrapGroups(
+    dataKey,
+    md.keyGroups.map((g) => g.age.map((a) => a.recipient)),
+    threshold,
+    file,
+  );
   await rewrite(o, o.tree.branches, dataKey, groups, false, opts);
 }
 

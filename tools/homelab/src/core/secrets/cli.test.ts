@@ -25,10 +25,7 @@ const record = join(tmp, 'record');
 /** A stand-in sops: records argv and the key env, then prints `output` (or exits with `code`). */
 function fakeSops(behaviour: { code: number } | { output: string }): void {
   mkdirSync(fakeBin, { recursive: true });
-  const body =
-    'code' in behaviour
-      ? `exit ${behaviour.code}`
-      : `cat <<'SOPS_OUT'\n${behaviour.output}SOPS_OUT`;
+  const body = 'code' in behaviour ? `exit ${behaviour.code}` : `cat <<'SOPS_OUT'\n${behaviour.output}SOPS_OUT`;
   writeFileSync(
     join(fakeBin, 'sops'),
     `#!/bin/sh\nprintf '%s\\n' "$@" > '${record}.argv'\nprintf '%s' "$SOPS_AGE_KEY" > '${record}.key'\nprintf '%s' "$SOPS_DISABLE_VERSION_CHECK" > '${record}.check'\n${body}\n`,
@@ -55,12 +52,15 @@ describe('backend selection', () => {
   });
 
   it('a forced cli backend without sops says so', async () => {
-    await expect(decryptFile(HUMPHD, { workspaceRoot: tmp, env: { PATH: join(tmp, 'none'), HOME: tmp, [BACKEND_ENV]: 'cli' } })).rejects.toThrow(/sops CLI is not on PATH/);
+    await expect(decryptFile(HUMPHD, { workspaceRoot: tmp, env: { PATH: join(tmp, 'none'), HOME: tmp, [BACKEND_ENV]: 'cli' } })).rejects.toThrow(
+      /sops CLI is not on PATH/,
+    );
   });
 });
 
 describe('cli backend with a stand-in sops', () => {
-  const plaintext = 'secret: this is a secret\nstring: string\nint: 7\nfloat: 3.14\nboolean: true\ncomplex:\n    value: this is a secret\n    array:\n        - one\n        - two\n        - three\n';
+  const plaintext =
+    'secret: this is a secret\nstring: string\nint: 7\nfloat: 3.14\nboolean: true\ncomplex:\n    value: this is a secret\n    array:\n        - one\n        - two\n        - three\n';
 
   it('runs `sops decrypt --input-type --output-type <file>` with keys in SOPS_AGE_KEY, never in argv', async () => {
     fakeSops({ output: plaintext });

@@ -28,10 +28,15 @@ describe('editContent', () => {
   it('adds a key with a comment, keeps every other line byte-identical, and writes nothing', async () => {
     const file = join(tmp, 'secrets.yaml');
     writeFileSync(file, encrypted);
-    const result = await editContent(file, Buffer.from(encrypted), (doc) => {
-      doc.documents[0].items.push(new Comment(' added'));
-      doc.set(['svc', 'env', 'KEY'], 'placeholder');
-    }, opts);
+    const result = await editContent(
+      file,
+      Buffer.from(encrypted),
+      (doc) => {
+        doc.documents[0].items.push(new Comment(' added'));
+        doc.set(['svc', 'env', 'KEY'], 'placeholder');
+      },
+      opts,
+    );
     expect(result.changed).toBe(true);
     expect(readFileSync(file, 'utf8')).toBe(encrypted);
     const before = encrypted.split('\n');

@@ -4,15 +4,7 @@
  */
 import { HomelabError } from '../model/errors.ts';
 
-export type SopsErrorCode =
-  | 'no-key'
-  | 'wrong-key'
-  | 'mac-mismatch'
-  | 'not-encrypted'
-  | 'unknown-format'
-  | 'malformed'
-  | 'unsupported'
-  | 'backend';
+export type SopsErrorCode = 'no-key' | 'wrong-key' | 'mac-mismatch' | 'not-encrypted' | 'unknown-format' | 'malformed' | 'unsupported' | 'backend';
 
 export class SopsError extends HomelabError {
   readonly code: SopsErrorCode;

@@ -61,9 +61,11 @@ describe('sops fixtures (data key injected)', () => {
     expect(fixtures.length).toBe(17);
   });
 
-  it('the PGP fixtures\' data keys (DATAKEYS.txt, from gpg) match the oracles', () => {
+  it("the PGP fixtures' data keys (DATAKEYS.txt, from gpg) match the oracles", () => {
     const dir = 'getsops-sops-pgp-supplementary';
-    const lines = readFileSync(join(FIXTURES, dir, 'DATAKEYS.txt'), 'utf8').trim().split('\n');
+    const lines = readFileSync(join(FIXTURES, dir, 'DATAKEYS.txt'), 'utf8')
+      .trim()
+      .split('\n');
     expect(lines).toHaveLength(12);
     for (const line of lines) {
       const [name, hex] = line.split(' ');
@@ -154,7 +156,9 @@ describe('sops fixtures (real age keys)', () => {
     expect(result.data).toEqual(expected.plaintext);
     expect(result.documents).toEqual([expected.plaintext]);
     expect(result.keySources).toEqual([keyFile]);
-    const secretTexts = expected.leaves.filter((l) => l.encrypted && l.mac_bytes !== '').map((l) => l.mac_bytes.replace(/^True$/, 'true').replace(/^False$/, 'false'));
+    const secretTexts = expected.leaves
+      .filter((l) => l.encrypted && l.mac_bytes !== '')
+      .map((l) => l.mac_bytes.replace(/^True$/, 'true').replace(/^False$/, 'false'));
     expect(result.leaves).toEqual(secretTexts);
   });
 });

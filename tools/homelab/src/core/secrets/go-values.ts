@@ -172,8 +172,7 @@ const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 function formatRfc3339Nano(t: ParsedTime): string {
   const frac = t.frac.replace(/0+$/, '');
   const off = t.offset ?? 0;
-  const zone =
-    off === 0 ? 'Z' : `${off < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
+  const zone = off === 0 ? 'Z' : `${off < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
   return `${pad(t.y, 4)}-${pad(t.mo)}-${pad(t.d)}T${pad(t.h)}:${pad(t.mi)}:${pad(t.s)}${frac ? `.${frac}` : ''}${zone}`;
 }
 

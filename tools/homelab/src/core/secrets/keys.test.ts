@@ -100,7 +100,10 @@ describe('discoverAgeKeys', () => {
     ];
     for (const [env, line] of cases) {
       const discover = discoverAgeKeys({ workspaceRoot: workspace, env: { PATH: process.env.PATH, ...env }, platform: 'linux', home });
-      const err = await discover.then(() => undefined, (e: unknown) => e as HomelabError);
+      const err = await discover.then(
+        () => undefined,
+        (e: unknown) => e as HomelabError,
+      );
       expect(err, line).toBeInstanceOf(HomelabError);
       expect(err!.line()).toContain(line);
       expect(err!.line()).not.toMatch(/\n|AGE-SECRET-KEY-1[0-9A-Z]{4}/);
@@ -137,7 +140,12 @@ describe('discoverAgeKeys', () => {
   });
 
   it('empty variables count as unset', async () => {
-    const r = await discoverAgeKeys({ workspaceRoot: workspace, env: { SOPS_AGE_KEY: '', SOPS_AGE_KEY_FILE: '', SOPS_AGE_KEY_CMD: '' }, platform: 'linux', home: join(tmp, 'nohome') });
+    const r = await discoverAgeKeys({
+      workspaceRoot: workspace,
+      env: { SOPS_AGE_KEY: '', SOPS_AGE_KEY_FILE: '', SOPS_AGE_KEY_CMD: '' },
+      platform: 'linux',
+      home: join(tmp, 'nohome'),
+    });
     expect(r.usedDemoKey).toBe(true);
   });
 });

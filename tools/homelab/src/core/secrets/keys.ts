@@ -40,11 +40,7 @@ export interface KeyDiscovery {
 const IDENTITY = /^AGE-SECRET-KEY-(PQ-)?1[0-9A-Z]+$/;
 
 /** Parse an identity file; age-encrypted ones (armored or binary) are unlocked with a passphrase via scrypt. */
-export async function parseIdentities(
-  content: string | Uint8Array,
-  source: string,
-  passphrase?: (source: string) => Promise<string>,
-): Promise<string[]> {
+export async function parseIdentities(content: string | Uint8Array, source: string, passphrase?: (source: string) => Promise<string>): Promise<string[]> {
   const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
   const head = bytes.subarray(0, 64).toString('latin1').trimStart();
   if (head.startsWith('age-encryption.org/') || head.startsWith('-----BEGIN AGE ENCRYPTED FILE-----')) {
@@ -71,9 +67,18 @@ export async function parseIdentities(
     if (line === '' || line.startsWith('#')) continue;
     for (const word of line.split(/\s+/)) {
       if (!/^AGE-SECRET-KEY-/i.test(word)) continue;
-      if (!IDENTITY.test(word) || !(await identityToRecipient(word).then(() => true, () => false))) {
+      if (
+        !IDENTITY.test(word) ||
+        !(await identityToRecipient(word).then(
+          () => true,
+          () => false,
+        ))
+      ) {
         // age's own message quotes the identity: say only where it is.
-        throw new HomelabError(`${source} holds an invalid age identity (AGE-SECRET-KEY-…: wrong length or checksum)`, 'copy the whole AGE-SECRET-KEY-1… line again from your keys file');
+        throw new HomelabError(
+          `${source} holds an invalid age identity (AGE-SECRET-KEY-…: wrong length or checksum)`,
+          'copy the whole AGE-SECRET-KEY-1… line again from your keys file',
+        );
       }
       out.push(word);
     }
@@ -182,7 +187,10 @@ export function shellWords(cmd: string): string[] {
 export async function keyFingerprint(identities: readonly string[]): Promise<string> {
   if (identities.length === 0) return 'none';
   const recipients = await Promise.all(identities.map((id) => identityToRecipient(id)));
-  return createHash('sha256').update([...new Set(recipients)].sort().join('\n')).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update([...new Set(recipients)].sort().join('\n'))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** How long SOPS_AGE_KEY_CMD may take (a password manager may wait for a touch or a biometric prompt). */
@@ -215,7 +223,10 @@ export async function discoverAgeKeys(opts: DiscoverOptions): Promise<KeyDiscove
     result.searched.push(`SOPS_AGE_KEY_FILE=${keyFile}`);
     const ids = await parseIdentities(readKeyFile(keyFile, `SOPS_AGE_KEY_FILE=${keyFile}`), `SOPS_AGE_KEY_FILE=${keyFile}`, passphrase);
     if (ids.length === 0) {
-      throw new HomelabError(`SOPS_AGE_KEY_FILE=${keyFile} holds no age identity`, 'point SOPS_AGE_KEY_FILE at your age keys file (AGE-SECRET-KEY-1… lines), or unset it');
+      throw new HomelabError(
+        `SOPS_AGE_KEY_FILE=${keyFile} holds no age identity`,
+        'point SOPS_AGE_KEY_FILE at your age keys file (AGE-SECRET-KEY-1… lines), or unset it',
+      );
     }
     take(ids, keyFile);
   }
@@ -255,7 +266,10 @@ function readKeyFile(file: string, name: string): Buffer {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : `cannot read the file (${code ?? 'error'})`;
-    throw new HomelabError(`${name}: ${why}`, name.startsWith('SOPS_AGE_KEY_FILE=') ? 'point SOPS_AGE_KEY_FILE at your age keys file, or unset it' : 'fix the file or its permissions');
+    throw new HomelabError(
+      `${name}: ${why}`,
+      name.startsWith('SOPS_AGE_KEY_FILE=') ? 'point SOPS_AGE_KEY_FILE at your age keys file, or unset it' : 'fix the file or its permissions',
+    );
   }
 }
 
@@ -293,7 +307,10 @@ async function runKeyCommand(
   if (done === 'timeout') {
     child.kill('SIGKILL');
     child.stdout?.destroy();
-    throw new HomelabError(`${name} timed out after ${Math.round(timeoutMs / 1000)} s`, 'make the command print the identity without waiting, or unset SOPS_AGE_KEY_CMD');
+    throw new HomelabError(
+      `${name} timed out after ${Math.round(timeoutMs / 1000)} s`,
+      'make the command print the identity without waiting, or unset SOPS_AGE_KEY_CMD',
+    );
   }
   if (done.exitCode !== 0 || typeof done.stdout !== 'string') {
     const why = done.exitCode === undefined ? `could not run (${done.code ?? 'signal'})` : `failed (exit ${done.exitCode})`;

@@ -79,7 +79,10 @@ describe('reading every metadata layout', () => {
 
   it('flattening round-trips (dotenv/INI) and is sorted', () => {
     const md: SopsMetadata = {
-      keyGroups: [{ age: [{ recipient: 'r1', enc: 'line1\nline2\n' }], others: {} }, { age: [{ recipient: 'r2', enc: 'x' }], others: {} }],
+      keyGroups: [
+        { age: [{ recipient: 'r1', enc: 'line1\nline2\n' }], others: {} },
+        { age: [{ recipient: 'r2', enc: 'x' }], others: {} },
+      ],
       shamirThreshold: 2,
       lastModified: '2024-01-01T00:00:00Z',
       mac: 'ENC[x]',

@@ -186,10 +186,13 @@ function toValue(v: unknown): Value {
 }
 
 function ageList(age: AgeKeyEntry[]): Value {
-  return age.map((a) => new Branch([
-    { key: 'recipient', value: a.recipient },
-    { key: 'enc', value: a.enc },
-  ]));
+  return age.map(
+    (a) =>
+      new Branch([
+        { key: 'recipient', value: a.recipient },
+        { key: 'enc', value: a.enc },
+      ]),
+  );
 }
 
 function groupEntries(g: KeyGroup, withPgp: boolean): Entry[] {

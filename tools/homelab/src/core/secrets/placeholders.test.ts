@@ -73,7 +73,10 @@ describe('placeholders', () => {
     expect(env.plaintext.toString()).toBe('secret=placeholder-secret\nanother_secret=placeholder-another_secret\n');
     const ini = placeholderDocument(readFileSync(join(FIXTURES, 'getsops-sops-pgp-supplementary/example.ini')), 'ini');
     expect(ini.data).toMatchObject({ 'not private': { notsecret_unencrypted: 'hi there!' }, name: { firstName: 'placeholder-name.firstName' } });
-    const time = placeholderDocument('t: ENC[AES256_GCM,data:AA==,iv:AA==,tag:AAAAAAAAAAAAAAAAAAAAAA==,type:time]\nsops:\n    age:\n        - recipient: age1x\n          enc: x\n    lastmodified: "2024-01-01T00:00:00Z"\n    mac: ""\n    version: 3.10.0\n', 'yaml');
+    const time = placeholderDocument(
+      't: ENC[AES256_GCM,data:AA==,iv:AA==,tag:AAAAAAAAAAAAAAAAAAAAAA==,type:time]\nsops:\n    age:\n        - recipient: age1x\n          enc: x\n    lastmodified: "2024-01-01T00:00:00Z"\n    mac: ""\n    version: 3.10.0\n',
+      'yaml',
+    );
     expect(time.plaintext.toString()).toBe('t: 1970-01-01T00:00:00Z\n');
   });
 

@@ -183,7 +183,10 @@ describe('YAML documents', () => {
     expect(decrypted.data).toEqual({
       app: { user: 'admin', password: 's3cr3t' },
       list: ['one', 'two'],
-      maps: [{ name: 'a', value: 1 }, { name: 'b', value: ['x', { deep: true }] }],
+      maps: [
+        { name: 'a', value: 1 },
+        { name: 'b', value: ['x', { deep: true }] },
+      ],
       nothing: null,
       tilde: null,
       blank: null,
@@ -209,14 +212,19 @@ describe('YAML documents', () => {
     swapped[ia] = `a: ${lines[ib].slice(3)}`;
     swapped[ib] = `b: ${lines[ia].slice(3)}`;
     writeFileSync(file, swapped.join('\n'));
-    await expect(decryptFile(file, { workspaceRoot: tmp, env: { HOME: tmp, SOPS_AGE_KEY: id }, backend: 'builtin' })).rejects.toMatchObject({ code: 'mac-mismatch' });
+    await expect(decryptFile(file, { workspaceRoot: tmp, env: { HOME: tmp, SOPS_AGE_KEY: id }, backend: 'builtin' })).rejects.toMatchObject({
+      code: 'mac-mismatch',
+    });
   });
 
   it('writes the sops 3.9–3.12 metadata layout with indent 4 (or as configured)', async () => {
     const now = new Date('2025-01-02T03:04:05.678Z');
     const out = await encryptDocument('a: b\n', { format: 'yaml', recipients: [recipient], now });
     const sops = out.slice(out.indexOf('sops:\n'));
-    const keys = sops.split('\n').filter((l) => /^ {4}\S/.test(l) || /^ {8}- /.test(l) || /^ {10}\S/.test(l)).map((l) => l.trim().split(':')[0]);
+    const keys = sops
+      .split('\n')
+      .filter((l) => /^ {4}\S/.test(l) || /^ {8}- /.test(l) || /^ {10}\S/.test(l))
+      .map((l) => l.trim().split(':')[0]);
     expect(keys).toEqual(['age', '- recipient', 'enc', 'lastmodified', 'mac', 'unencrypted_suffix', 'version']);
     expect(sops).toContain(`        - recipient: ${recipient}\n          enc: |\n            -----BEGIN AGE ENCRYPTED FILE-----\n`);
     expect(sops).toContain('    lastmodified: "2025-01-02T03:04:05Z"\n');
@@ -234,7 +242,8 @@ describe('YAML documents', () => {
 
 describe('JSON, dotenv, INI and binary', () => {
   it('JSON keeps key order (integer-like keys too), ints vs floats, Go escaping', async () => {
-    const plain = '{"10": "ten", "2": "two", "a": {"int": 7, "float": 7.5, "exp": 1e21, "neg": -0.0}, "list": [1, "x", null, true], "html": "<&>", "e": "", "k_unencrypted": "<b>"}';
+    const plain =
+      '{"10": "ten", "2": "two", "a": {"int": 7, "float": 7.5, "exp": 1e21, "neg": -0.0}, "list": [1, "x", null, true], "html": "<&>", "e": "", "k_unencrypted": "<b>"}';
     const { encrypted, decrypted } = await roundTrip(plain, 'json');
     expect(encrypted.match(/^\t"[^"]+"/gm)).toEqual(['\t"10"', '\t"2"', '\t"a"', '\t"list"', '\t"html"', '\t"e"', '\t"k_unencrypted"', '\t"sops"']);
     expect(await envelopeOf(encrypted, 'json', ['a', 'int'])).toEqual({ type: 'int', bytes: '7' });
@@ -339,11 +348,15 @@ describe('encryption rules', () => {
     const r = await decryptFile(file, { workspaceRoot: tmp, env: { HOME: tmp, SOPS_AGE_KEY: id }, backend: 'builtin' });
     expect(r.data).toEqual({ a: 'secret', b_unencrypted: 'changed' });
     writeFileSync(file, encrypted.replace(/^a: ENC\[AES256_GCM,data:[^,]+/m, 'a: ENC[AES256_GCM,data:AAAA'));
-    await expect(decryptFile(file, { workspaceRoot: tmp, env: { HOME: tmp, SOPS_AGE_KEY: id }, backend: 'builtin' })).rejects.toMatchObject({ code: 'mac-mismatch' });
+    await expect(decryptFile(file, { workspaceRoot: tmp, env: { HOME: tmp, SOPS_AGE_KEY: id }, backend: 'builtin' })).rejects.toMatchObject({
+      code: 'mac-mismatch',
+    });
   });
 
   it('rejects an invalid rule', async () => {
-    await expect(encryptDocument('a: b\n', { format: 'yaml', recipients: [recipient], rule: { kind: 'encrypted_regex', value: '' } })).rejects.toBeInstanceOf(SopsError);
+    await expect(encryptDocument('a: b\n', { format: 'yaml', recipients: [recipient], rule: { kind: 'encrypted_regex', value: '' } })).rejects.toBeInstanceOf(
+      SopsError,
+    );
   });
 });
 

@@ -46,7 +46,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('creation rules', () => {
   it('takes the first rule whose path_regex matches the path relative to the config directory', () => {
     const cluster = creationRuleFor(path.join(dir, 'clusters/home/secrets.yaml'), config);
-    expect(cluster).toMatchObject({ keyGroups: [[A, B]], rule: { kind: 'encrypted_regex', value: '^(data|stringData)$' }, macOnlyEncrypted: false, yamlIndent: 2 });
+    expect(cluster).toMatchObject({
+      keyGroups: [[A, B]],
+      rule: { kind: 'encrypted_regex', value: '^(data|stringData)$' },
+      macOnlyEncrypted: false,
+      yamlIndent: 2,
+    });
     const root = creationRuleFor(path.join(dir, 'secrets.yaml'), config);
     expect(root).toMatchObject({ keyGroups: [[A]], rule: undefined, macOnlyEncrypted: true });
   });

@@ -47,7 +47,10 @@ function recipientList(value: unknown, configFile: string): string[] {
   const items = Array.isArray(value) ? value : [value];
   return items.flatMap((item) => {
     if (typeof item !== 'string') throw invalid(configFile, `age recipients must be strings, got ${typeof item}`);
-    return item.split(',').map((r) => r.trim()).filter((r) => r !== '');
+    return item
+      .split(',')
+      .map((r) => r.trim())
+      .filter((r) => r !== '');
   });
 }
 

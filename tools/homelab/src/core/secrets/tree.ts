@@ -108,13 +108,7 @@ export function mapLeaves(branches: Branch[], fn: (leaf: LeafVisit) => Scalar | 
   return branches.map((b) => mapBranch(b, [], [], [], fn));
 }
 
-function mapBranch(
-  branch: Branch,
-  keys: string[],
-  path: PathSegment[],
-  stack: string[][],
-  fn: (leaf: LeafVisit) => Scalar | Comment,
-): Branch {
+function mapBranch(branch: Branch, keys: string[], path: PathSegment[], stack: string[][], fn: (leaf: LeafVisit) => Scalar | Comment): Branch {
   const level: string[] = [];
   const inner = [...stack, level];
   const items: (Entry | Comment)[] = [];
@@ -134,13 +128,7 @@ function mapBranch(
   return new Branch(items);
 }
 
-function mapValue(
-  value: Value,
-  keys: string[],
-  path: PathSegment[],
-  stack: string[][],
-  fn: (leaf: LeafVisit) => Scalar | Comment,
-): Value {
+function mapValue(value: Value, keys: string[], path: PathSegment[], stack: string[][], fn: (leaf: LeafVisit) => Scalar | Comment): Value {
   if (value instanceof Branch) return mapBranch(value, keys, path, stack, fn);
   if (Array.isArray(value)) {
     const level: string[] = [];

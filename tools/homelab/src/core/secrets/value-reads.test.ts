@@ -78,7 +78,8 @@ describe('chartValueReads', () => {
       'charts/a/Chart.yaml': 'apiVersion: v2\nname: a\nversion: 0.1.0\n',
       'charts/a/values.schema.json': '{}',
       'charts/a/templates/cm.yaml': 'x: {{ .Values.x }}\n',
-      'charts/b/Chart.yaml': 'apiVersion: v2\nname: b\nversion: 0.1.0\ndependencies:\n  - name: redis\n    version: 1.0.0\n    repository: oci://registry-1.docker.io/bitnamicharts\n',
+      'charts/b/Chart.yaml':
+        'apiVersion: v2\nname: b\nversion: 0.1.0\ndependencies:\n  - name: redis\n    version: 1.0.0\n    repository: oci://registry-1.docker.io/bitnamicharts\n',
       'charts/b/templates/cm.yaml': 'x: {{ .Values.x }}\n',
     });
     expect(await chartValueReads(new RepoFiles(root), 'charts/a')).toMatchObject({ all: true, why: 'charts/a/values.schema.json validates every value' });
@@ -95,14 +96,23 @@ describe('chartValueReads', () => {
     const helm = await resolveHelm();
     execFileSync(helm.bin, ['dependency', 'build', '--skip-refresh', '.'], { cwd: path.join(root, 'charts/app'), stdio: 'ignore' });
     const render = (...sets: string[]) =>
-      execFileSync(helm.bin, ['template', '.', '--name-template', 'r', ...sets.flatMap((s) => ['--set', s])], { cwd: path.join(root, 'charts/app') }).toString();
+      execFileSync(helm.bin, ['template', '.', '--name-template', 'r', ...sets.flatMap((s) => ['--set', s])], {
+        cwd: path.join(root, 'charts/app'),
+      }).toString();
     const reads = await chartValueReads(new RepoFiles(root), 'charts/app');
     const baseline = render('app.password=a', 'other.password=a', 'extra.k=a');
-    for (const [set, changed] of [['other.password=b', ['other', 'password']], ['app.user=b', ['app', 'user']]] as const) {
+    for (const [set, changed] of [
+      ['other.password=b', ['other', 'password']],
+      ['app.user=b', ['app', 'user']],
+    ] as const) {
       expect(readsPath(reads, [...changed])).toBe(false);
       expect(render('app.password=a', set, 'extra.k=a')).toBe(baseline);
     }
-    for (const [set, changed] of [['app.password=b', ['app', 'password']], ['extra.k=b', ['extra', 'k']], ['nameOverride=zz', ['nameOverride']]] as const) {
+    for (const [set, changed] of [
+      ['app.password=b', ['app', 'password']],
+      ['extra.k=b', ['extra', 'k']],
+      ['nameOverride=zz', ['nameOverride']],
+    ] as const) {
       expect(readsPath(reads, [...changed])).toBe(true);
       expect(render('app.password=a', 'other.password=a', 'extra.k=a', set)).not.toBe(baseline);
     }

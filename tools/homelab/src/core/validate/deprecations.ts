@@ -29,16 +29,31 @@ add('apps/v1beta2', ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'], { 
 add('extensions/v1beta1', ['NetworkPolicy'], { deprecatedIn: '1.9', removedIn: '1.16' }, 'networking.k8s.io/v1');
 add('extensions/v1beta1', ['PodSecurityPolicy'], { deprecatedIn: '1.10', removedIn: '1.16' }, 'policy/v1beta1');
 // v1.22
-add('admissionregistration.k8s.io/v1beta1', ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'], { deprecatedIn: '1.16', removedIn: '1.22' }, 'admissionregistration.k8s.io/v1');
+add(
+  'admissionregistration.k8s.io/v1beta1',
+  ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'],
+  { deprecatedIn: '1.16', removedIn: '1.22' },
+  'admissionregistration.k8s.io/v1',
+);
 add('apiextensions.k8s.io/v1beta1', ['CustomResourceDefinition'], { deprecatedIn: '1.16', removedIn: '1.22' }, 'apiextensions.k8s.io/v1');
 add('apiregistration.k8s.io/v1beta1', ['APIService'], { deprecatedIn: '1.19', removedIn: '1.22' }, 'apiregistration.k8s.io/v1');
 add('authentication.k8s.io/v1beta1', ['TokenReview'], { deprecatedIn: '1.19', removedIn: '1.22' }, 'authentication.k8s.io/v1');
-add('authorization.k8s.io/v1beta1', ['SubjectAccessReview', 'LocalSubjectAccessReview', 'SelfSubjectAccessReview'], { deprecatedIn: '1.19', removedIn: '1.22' }, 'authorization.k8s.io/v1');
+add(
+  'authorization.k8s.io/v1beta1',
+  ['SubjectAccessReview', 'LocalSubjectAccessReview', 'SelfSubjectAccessReview'],
+  { deprecatedIn: '1.19', removedIn: '1.22' },
+  'authorization.k8s.io/v1',
+);
 add('certificates.k8s.io/v1beta1', ['CertificateSigningRequest'], { deprecatedIn: '1.19', removedIn: '1.22' }, 'certificates.k8s.io/v1');
 add('coordination.k8s.io/v1beta1', ['Lease'], { deprecatedIn: '1.19', removedIn: '1.22' }, 'coordination.k8s.io/v1');
 add('extensions/v1beta1', ['Ingress'], { deprecatedIn: '1.14', removedIn: '1.22' }, 'networking.k8s.io/v1');
 add('networking.k8s.io/v1beta1', ['Ingress', 'IngressClass'], { deprecatedIn: '1.19', removedIn: '1.22' }, 'networking.k8s.io/v1');
-add('rbac.authorization.k8s.io/v1beta1', ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'], { deprecatedIn: '1.17', removedIn: '1.22' }, 'rbac.authorization.k8s.io/v1');
+add(
+  'rbac.authorization.k8s.io/v1beta1',
+  ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'],
+  { deprecatedIn: '1.17', removedIn: '1.22' },
+  'rbac.authorization.k8s.io/v1',
+);
 add('scheduling.k8s.io/v1beta1', ['PriorityClass'], { deprecatedIn: '1.14', removedIn: '1.22' }, 'scheduling.k8s.io/v1');
 add('storage.k8s.io/v1beta1', ['CSIDriver', 'StorageClass', 'VolumeAttachment'], { deprecatedIn: '1.19', removedIn: '1.22' }, 'storage.k8s.io/v1');
 add('storage.k8s.io/v1beta1', ['CSINode'], { deprecatedIn: '1.17', removedIn: '1.22' }, 'storage.k8s.io/v1');
@@ -51,14 +66,29 @@ add('policy/v1beta1', ['PodDisruptionBudget'], { deprecatedIn: '1.21', removedIn
 add('policy/v1beta1', ['PodSecurityPolicy'], { deprecatedIn: '1.21', removedIn: '1.25', note: 'use Pod Security Admission' });
 add('node.k8s.io/v1beta1', ['RuntimeClass'], { deprecatedIn: '1.22', removedIn: '1.25' }, 'node.k8s.io/v1');
 // v1.26
-add('flowcontrol.apiserver.k8s.io/v1beta1', ['FlowSchema', 'PriorityLevelConfiguration'], { deprecatedIn: '1.23', removedIn: '1.26' }, 'flowcontrol.apiserver.k8s.io/v1');
+add(
+  'flowcontrol.apiserver.k8s.io/v1beta1',
+  ['FlowSchema', 'PriorityLevelConfiguration'],
+  { deprecatedIn: '1.23', removedIn: '1.26' },
+  'flowcontrol.apiserver.k8s.io/v1',
+);
 add('autoscaling/v2beta2', ['HorizontalPodAutoscaler'], { deprecatedIn: '1.23', removedIn: '1.26' }, 'autoscaling/v2');
 // v1.27
 add('storage.k8s.io/v1beta1', ['CSIStorageCapacity'], { deprecatedIn: '1.24', removedIn: '1.27' }, 'storage.k8s.io/v1');
 // v1.29
-add('flowcontrol.apiserver.k8s.io/v1beta2', ['FlowSchema', 'PriorityLevelConfiguration'], { deprecatedIn: '1.26', removedIn: '1.29' }, 'flowcontrol.apiserver.k8s.io/v1');
+add(
+  'flowcontrol.apiserver.k8s.io/v1beta2',
+  ['FlowSchema', 'PriorityLevelConfiguration'],
+  { deprecatedIn: '1.26', removedIn: '1.29' },
+  'flowcontrol.apiserver.k8s.io/v1',
+);
 // v1.32
-add('flowcontrol.apiserver.k8s.io/v1beta3', ['FlowSchema', 'PriorityLevelConfiguration'], { deprecatedIn: '1.29', removedIn: '1.32' }, 'flowcontrol.apiserver.k8s.io/v1');
+add(
+  'flowcontrol.apiserver.k8s.io/v1beta3',
+  ['FlowSchema', 'PriorityLevelConfiguration'],
+  { deprecatedIn: '1.29', removedIn: '1.32' },
+  'flowcontrol.apiserver.k8s.io/v1',
+);
 // Deprecated, still served.
 add('v1', ['Endpoints'], { deprecatedIn: '1.33' }, 'discovery.k8s.io/v1', 'EndpointSlice');
 

@@ -16,8 +16,7 @@ export interface ManifestDocument {
  * and octal/underscore ints, but no sexagesimal numbers or timestamps, which stay strings. Parse the same way,
  * so `value: yes` fails a string field here exactly as it fails on the API server.
  */
-const kubernetesTags = (tags: { format?: string; tag: string }[]) =>
-  tags.filter((t) => t.format !== 'TIME' && t.tag !== 'tag:yaml.org,2002:timestamp');
+const kubernetesTags = (tags: { format?: string; tag: string }[]) => tags.filter((t) => t.format !== 'TIME' && t.tag !== 'tag:yaml.org,2002:timestamp');
 
 export function splitManifests(yamlText: string): ManifestDocument[] {
   // parseAllDocuments only returns an EmptyStream for input without any document; nothing to check then.

@@ -40,9 +40,7 @@ function inBranch(errors: readonly ErrorObject[], i: number, u: number): boolean
   const e = errors[i]!;
   const union = errors[u]!;
   return (
-    i < u &&
-    within(e.instancePath, union.instancePath) &&
-    (e.schemaPath.startsWith(`${union.schemaPath}/`) || /^#\/(anyOf|oneOf)$/.test(union.schemaPath))
+    i < u && within(e.instancePath, union.instancePath) && (e.schemaPath.startsWith(`${union.schemaPath}/`) || /^#\/(anyOf|oneOf)$/.test(union.schemaPath))
   );
 }
 

@@ -66,9 +66,7 @@ describe('validateManifests on a real helm render', () => {
 
 describe('validateManifests findings', () => {
   it('reports a missing required field', () => {
-    expect(validateManifests(deployment(validPodTemplate), opts)).toEqual([
-      error('Deployment/web/web', 'spec.selector', 'missing required field "selector"'),
-    ]);
+    expect(validateManifests(deployment(validPodTemplate), opts)).toEqual([error('Deployment/web/web', 'spec.selector', 'missing required field "selector"')]);
   });
 
   it('reports an unknown field at its path', () => {
@@ -88,16 +86,15 @@ describe('validateManifests findings', () => {
   });
 
   it('folds the branches of an int-or-string field into one finding', () => {
-    const yaml = deployment(
-      `  selector: {matchLabels: {app: web}}\n  strategy: {rollingUpdate: {maxSurge: true}}\n${validPodTemplate}`,
-    );
+    const yaml = deployment(`  selector: {matchLabels: {app: web}}\n  strategy: {rollingUpdate: {maxSurge: true}}\n${validPodTemplate}`);
     expect(validateManifests(yaml, opts)).toEqual([
       error('Deployment/web/web', 'spec.strategy.rollingUpdate.maxSurge', 'must be string or integer, got boolean true'),
     ]);
   });
 
   it('reports an API version removed in the declared Kubernetes version and accepts it for older ones', () => {
-    const pdb = 'apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata: {name: web}\nspec:\n  minAvailable: 1\n  selector: {matchLabels: {app: web}}\n';
+    const pdb =
+      'apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata: {name: web}\nspec:\n  minAvailable: 1\n  selector: {matchLabels: {app: web}}\n';
     expect(validateManifests(pdb, opts)).toEqual([
       error('PodDisruptionBudget/web', 'apiVersion', 'policy/v1beta1 PodDisruptionBudget removed in 1.25 — use policy/v1'),
     ]);
@@ -190,9 +187,7 @@ spec:
 
   it('checks the metadata of custom resources as ObjectMeta', () => {
     const yaml = 'apiVersion: homelab.example/v1\nkind: Backup\nmetadata: {name: b, labels: {a: 1}}\nspec: {schedule: "@daily"}\n';
-    expect(validateManifests(yaml, { ...opts, crds: [backupCrd] })).toEqual([
-      error('Backup/b', 'metadata.labels.a', 'must be string, got number 1'),
-    ]);
+    expect(validateManifests(yaml, { ...opts, crds: [backupCrd] })).toEqual([error('Backup/b', 'metadata.labels.a', 'must be string, got number 1')]);
   });
 
   it('passes valid ArgoCD AppProject and ApplicationSet documents', () => {

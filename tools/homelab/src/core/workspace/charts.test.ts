@@ -57,9 +57,7 @@ describe('discoverCharts', () => {
 
   it('names both directories when two charts share a name', async () => {
     const root = await repo({ 'charts/x/Chart.yaml': chartYaml('x'), 'apps/x/Chart.yaml': chartYaml('x') });
-    await expect(discoverCharts(normalizeLayout(root, { charts: ['charts/*', 'apps/*'] }))).rejects.toThrow(
-      'two charts are named x: apps/x and charts/x',
-    );
+    await expect(discoverCharts(normalizeLayout(root, { charts: ['charts/*', 'apps/*'] }))).rejects.toThrow('two charts are named x: apps/x and charts/x');
   });
 });
 

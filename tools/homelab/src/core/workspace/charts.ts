@@ -18,7 +18,11 @@ export async function discoverCharts(layout: WorkspaceLayout, files = new RepoFi
     }
   }
   // Look up each ancestor directory rather than comparing every pair (thousands of charts).
-  const ancestors = (dir: string) => dir.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+  const ancestors = (dir: string) =>
+    dir
+      .split('/')
+      .slice(0, -1)
+      .map((_, i, parts) => parts.slice(0, i + 1).join('/'));
   const chartDirs = [...dirs].sort().filter((dir) => !ancestors(dir).some((parent) => dirs.has(parent)));
   const charts = await Promise.all(chartDirs.map((dir) => readChart(layout.root, dir, files)));
   const byName = new Map<string, Chart>();

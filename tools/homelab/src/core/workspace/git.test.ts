@@ -13,7 +13,10 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 function repo(): { root: string; git: (...args: string[]) => string; commit: (files: Record<string, string | null>, message?: string) => string } {
   const root = mkdtempSync(path.join(tmpdir(), 'homelab-git-'));
   dirs.push(root);
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+      .toString()
+      .trim();
   git('init', '--quiet', '--initial-branch=main');
   git('config', 'user.email', 't@example.invalid');
   git('config', 'user.name', 'T');

@@ -31,7 +31,11 @@ describe('readLayoutFromNxJson', () => {
     await writeFile(
       join(root, 'nx.json'),
       JSON.stringify({
-        plugins: ['@nx/js', { plugin: '@other/x', options: { chartGlobs: ['nope/*'] } }, { plugin: '@homelab/nx', options: { chartGlobs: ['helm/*'], clusterGlobs: ['envs/*'] } }],
+        plugins: [
+          '@nx/js',
+          { plugin: '@other/x', options: { chartGlobs: ['nope/*'] } },
+          { plugin: '@homelab/nx', options: { chartGlobs: ['helm/*'], clusterGlobs: ['envs/*'] } },
+        ],
       }),
     );
     expect(await readLayoutFromNxJson(root)).toEqual({ layout: { root, charts: ['helm/*'], clusters: ['envs/*'] }, warning: undefined });
@@ -52,7 +56,10 @@ describe('readLayoutFromNxJson', () => {
     expect(broken.layout).toEqual(normalizeLayout(root));
     expect(broken.warning).toMatch(/^nx\.json unreadable \(.+\): using default globs/);
 
-    await writeFile(join(root, 'nx.json'), JSON.stringify({ plugins: [{ plugin: '@homelab/nx', options: { chartGlobs: 'charts/*', clusterGlobs: ['../x'] } }] }));
+    await writeFile(
+      join(root, 'nx.json'),
+      JSON.stringify({ plugins: [{ plugin: '@homelab/nx', options: { chartGlobs: 'charts/*', clusterGlobs: ['../x'] } }] }),
+    );
     const wrong = await readLayoutFromNxJson(root);
     expect(wrong.layout).toEqual(normalizeLayout(root));
     expect(wrong.warning).toBe('nx.json: invalid cluster glob "../x"; using the default globs');

@@ -32,10 +32,7 @@ function normalizeGlobs(globs: string[] | undefined, defaults: string[], what: s
   return globs.map((glob) => {
     const clean = glob.trim().replace(/^\.\//, '').replace(/\/+$/, '');
     if (clean === '' || isAbsolute(clean) || clean.split('/').includes('..')) {
-      throw new HomelabError(
-        `invalid ${what} glob "${glob}"`,
-        'use a workspace-relative glob such as "charts/*" (no absolute paths, no "..")',
-      );
+      throw new HomelabError(`invalid ${what} glob "${glob}"`, 'use a workspace-relative glob such as "charts/*" (no absolute paths, no "..")');
     }
     return clean;
   });

@@ -30,7 +30,9 @@ function expand(doc: Document, file: string): unknown {
     return doc.toJS({ maxAliasCount: MAX_ALIAS_NODES });
   } catch (err) {
     if (!(err instanceof ReferenceError)) throw err;
-    const what = /^Excessive alias/.test(err.message) ? `YAML aliases expand to more than ${MAX_ALIAS_NODES} nodes (an alias bomb?)` : `YAML alias error: ${err.message}`;
+    const what = /^Excessive alias/.test(err.message)
+      ? `YAML aliases expand to more than ${MAX_ALIAS_NODES} nodes (an alias bomb?)`
+      : `YAML alias error: ${err.message}`;
     throw new HomelabError(`${file}: ${what}`, 'write the values out instead of nesting aliases');
   }
 }

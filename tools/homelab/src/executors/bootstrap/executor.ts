@@ -34,7 +34,10 @@ export default async function bootstrapExecutor(options: BootstrapExecutorOption
   }
   if (options.release && !pulledBy) {
     return runShell(async () => {
-      throw new HomelabError(`--release ${options.release} does not apply to the bootstrap: it installs ArgoCD and chart ${context.projectName} whole`, 'drop --release');
+      throw new HomelabError(
+        `--release ${options.release} does not apply to the bootstrap: it installs ArgoCD and chart ${context.projectName} whole`,
+        'drop --release',
+      );
     });
   }
   return runExecutor(context, (ws) =>

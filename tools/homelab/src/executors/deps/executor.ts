@@ -18,8 +18,13 @@ export default async function depsExecutor(_options: Record<string, never>, cont
  * same local dependencies share one build (core/helm/dependency-builds.ts).
  */
 export function batch(taskGraph: TaskGraph, inputs: Record<string, Record<string, never>>, _overrides: unknown, context: ExecutorContext) {
-  return runBatch(taskGraph, inputs, async () => dependencyBuilder(context.root, await resolveHelm()), async (build, { project }) => {
-    const dir = context.projectsConfigurations.projects[project].root;
-    await build(await readChart(context.root, dir));
-  });
+  return runBatch(
+    taskGraph,
+    inputs,
+    async () => dependencyBuilder(context.root, await resolveHelm()),
+    async (build, { project }) => {
+      const dir = context.projectsConfigurations.projects[project].root;
+      await build(await readChart(context.root, dir));
+    },
+  );
 }

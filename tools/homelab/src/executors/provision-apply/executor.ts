@@ -17,8 +17,21 @@ export interface ProvisionApplyExecutorOptions {
 
 export default async function provisionApplyExecutor(options: ProvisionApplyExecutorOptions, context: ExecutorContext) {
   const provisionDir = context.projectsConfigurations?.projects[context.projectName!]?.root ?? 'provision';
-  const tags = typeof options.tags === 'string' ? options.tags.split(',').map((t) => t.trim()).filter(Boolean) : options.tags;
-  const apply: ProvisionApplyOptions = { root: context.root, provisionDir, inventory: options.inventory, check: options.check ?? false, limit: options.limit, tags };
+  const tags =
+    typeof options.tags === 'string'
+      ? options.tags
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean)
+      : options.tags;
+  const apply: ProvisionApplyOptions = {
+    root: context.root,
+    provisionDir,
+    inventory: options.inventory,
+    check: options.check ?? false,
+    limit: options.limit,
+    tags,
+  };
   return runShell(async () => {
     write(`# in ${provisionDir}/: ${describeApply(apply).join(' ')}\n`);
     // A dry run changes nothing, so it needs no confirmation; a real run changes machines.

@@ -13,11 +13,7 @@ const outputDirOf = (options: RenderExecutorOptions): string => options.outputDi
 /** The CI render: always keyless and written to files (masked), never printed. */
 export default async function renderExecutor(options: RenderExecutorOptions, context: ExecutorContext) {
   return runExecutor(context, (ws) =>
-    template(
-      ws,
-      { target: context.projectName!, outputDir: outputDirOf(options), keyless: true, skipDependencyBuild: true },
-      write,
-    ),
+    template(ws, { target: context.projectName!, outputDir: outputDirOf(options), keyless: true, skipDependencyBuild: true }, write),
   );
 }
 

@@ -12,7 +12,10 @@ export interface SecretsExecutorOptions {
 /** Reads piped stdin; a terminal is refused: Nx runs the task in a pseudo-terminal it records. */
 async function pipedValue(): Promise<string> {
   if (process.stdin.isTTY) {
-    throw new HomelabError('the Nx target reads a new value only from a pipe', 'pipe it in (… | nx run workspace:secrets -- set <path>) or use hack/secrets set for a hidden prompt');
+    throw new HomelabError(
+      'the Nx target reads a new value only from a pipe',
+      'pipe it in (… | nx run workspace:secrets -- set <path>) or use hack/secrets set for a hidden prompt',
+    );
   }
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

@@ -5,7 +5,5 @@ import { clusterRequest, runExecutor, write, type ClusterExecutorOptions } from 
 export type StatusExecutorOptions = Omit<ClusterExecutorOptions, 'dryRun'>;
 
 export default async function statusExecutor(options: StatusExecutorOptions, context: ExecutorContext) {
-  return runExecutor(context, (ws) =>
-    status(ws, clusterRequest(options, context), write),
-  );
+  return runExecutor(context, (ws) => status(ws, clusterRequest(options, context), write));
 }

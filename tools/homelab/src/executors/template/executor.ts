@@ -54,7 +54,10 @@ function insideWorkspace(outputDir: string | undefined, root: string): string | 
   if (outputDir === undefined) return undefined;
   const relative = path.relative(root, path.resolve(root, outputDir));
   if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
-    throw new HomelabError(`--outputDir ${outputDir} is outside the workspace, where Nx cannot cache the files`, 'use a directory inside the workspace (e.g. dist/template), or hack/template --output-dir');
+    throw new HomelabError(
+      `--outputDir ${outputDir} is outside the workspace, where Nx cannot cache the files`,
+      'use a directory inside the workspace (e.g. dist/template), or hack/template --output-dir',
+    );
   }
   return outputDir;
 }

@@ -14,14 +14,16 @@ function tree(files: Record<string, string>) {
 
 describe('detectLayout', () => {
   it('finds charts (not their subcharts) and turns all-chart siblings into a glob', async () => {
-    const layout = await detectLayout(tree({
-      'charts/a/Chart.yaml': CHART,
-      'charts/a/charts/sub/Chart.yaml': CHART,
-      'charts/b/Chart.yaml': CHART,
-      'clusters/home/apps/a.yaml': APP('charts/a'),
-      'clusters/home/root.yaml': APP('clusters/home/apps'),
-      'node_modules/pkg/Chart.yaml': CHART,
-    }));
+    const layout = await detectLayout(
+      tree({
+        'charts/a/Chart.yaml': CHART,
+        'charts/a/charts/sub/Chart.yaml': CHART,
+        'charts/b/Chart.yaml': CHART,
+        'clusters/home/apps/a.yaml': APP('charts/a'),
+        'clusters/home/root.yaml': APP('clusters/home/apps'),
+        'node_modules/pkg/Chart.yaml': CHART,
+      }),
+    );
     expect(layout.chartDirs).toEqual(['charts/a', 'charts/b']);
     expect(layout.chartGlobs).toEqual(['charts/*']);
     expect(layout.manifestFiles).toEqual(['clusters/home/apps/a.yaml', 'clusters/home/root.yaml']);
@@ -30,17 +32,19 @@ describe('detectLayout', () => {
   });
 
   it('merges group directories below a shared prefix, never top-level ones, and keeps a lone chart literal', async () => {
-    const layout = await detectLayout(tree({
-      'k8s/charts/media/a/Chart.yaml': CHART,
-      'k8s/charts/infra/b/Chart.yaml': CHART,
-      'apps/c/Chart.yaml': CHART,
-      'charts/d/Chart.yaml': CHART,
-      'gitops/home/apps/Chart.yaml': CHART,
-      'gitops/home/apps/templates/apps.yaml': APP('apps/c'),
-      'gitops/home/values/x.yaml': 'a: 1\n',
-      'gitops/home/cluster.yaml': 'kubeContext: home\n',
-      'gitops/home/root.yaml': APP('gitops/home/apps'),
-    }));
+    const layout = await detectLayout(
+      tree({
+        'k8s/charts/media/a/Chart.yaml': CHART,
+        'k8s/charts/infra/b/Chart.yaml': CHART,
+        'apps/c/Chart.yaml': CHART,
+        'charts/d/Chart.yaml': CHART,
+        'gitops/home/apps/Chart.yaml': CHART,
+        'gitops/home/apps/templates/apps.yaml': APP('apps/c'),
+        'gitops/home/values/x.yaml': 'a: 1\n',
+        'gitops/home/cluster.yaml': 'kubeContext: home\n',
+        'gitops/home/root.yaml': APP('gitops/home/apps'),
+      }),
+    );
     expect(layout.chartGlobs).toEqual(['apps/*', 'charts/*', 'gitops/home/apps', 'k8s/charts/*/*']);
     // A chart's templates are not manifests; the cluster is the directory declaring itself.
     expect(layout.manifestFiles).toEqual(['gitops/home/root.yaml']);
@@ -68,6 +72,8 @@ describe('commonDir and syncedAsDirectory', () => {
     const chart = { kind: 'Application', metadata: { name: 'x' }, spec: { source: { chart: 'x', path: 'clusters/home' } } };
     expect(syncedAsDirectory('clusters/home', [recurse])).toBe('root');
     expect(syncedAsDirectory('clusters/home', [exact])).toBe('home');
-    expect(syncedAsDirectory('clusters/home', [chart, { ...recurse, spec: { source: { path: 'clusters/home/apps', directory: { recurse: true } } } }])).toBeUndefined();
+    expect(
+      syncedAsDirectory('clusters/home', [chart, { ...recurse, spec: { source: { path: 'clusters/home/apps', directory: { recurse: true } } } }]),
+    ).toBeUndefined();
   });
 });

@@ -26,8 +26,13 @@ export interface DetectedLayout {
  */
 export async function detectLayout(files: RepoFiles): Promise<DetectedLayout> {
   const all = await files.walk('', 'file');
-  const chartFiles = all.filter((f) => posix.basename(f) === 'Chart.yaml').map((f) => posix.dirname(f)).map((d) => (d === '.' ? '' : d));
-  const chartDirs = chartFiles.filter((dir) => dir !== '' && !chartFiles.some((other) => other !== dir && (other === '' || dir.startsWith(`${other}/`)))).sort();
+  const chartFiles = all
+    .filter((f) => posix.basename(f) === 'Chart.yaml')
+    .map((f) => posix.dirname(f))
+    .map((d) => (d === '.' ? '' : d));
+  const chartDirs = chartFiles
+    .filter((dir) => dir !== '' && !chartFiles.some((other) => other !== dir && (other === '' || dir.startsWith(`${other}/`))))
+    .sort();
   const inChart = (file: string) => chartDirs.some((dir) => file.startsWith(`${dir}/`));
 
   const manifestFiles: string[] = [];
@@ -43,7 +48,10 @@ export async function detectLayout(files: RepoFiles): Promise<DetectedLayout> {
     if (argoObjects(docs, file).length > 0) manifestFiles.push(file);
   }
 
-  const declared = all.filter((f) => posix.basename(f) === CLUSTER_FILE && !inChart(f)).map((f) => posix.dirname(f)).filter((d) => d !== '.');
+  const declared = all
+    .filter((f) => posix.basename(f) === CLUSTER_FILE && !inChart(f))
+    .map((f) => posix.dirname(f))
+    .filter((d) => d !== '.');
   let clusterDirs: string[];
   if (declared.length > 0) {
     clusterDirs = declared.sort();
@@ -52,7 +60,7 @@ export async function detectLayout(files: RepoFiles): Promise<DetectedLayout> {
     if (ancestor === '') {
       throw new HomelabError(
         `ArgoCD manifests are spread over the repository root (${manifestFiles.slice(0, 3).join(', ')}${manifestFiles.length > 3 ? ', …' : ''})`,
-        'pass --clusterGlobs with the directory (or directories) holding one cluster\'s manifests each',
+        "pass --clusterGlobs with the directory (or directories) holding one cluster's manifests each",
       );
     }
     clusterDirs = [ancestor];

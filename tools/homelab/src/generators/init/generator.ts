@@ -56,7 +56,8 @@ async function init(tree: Tree, schema: InitGeneratorSchema) {
   const chartGlobs = schema.chartGlobs ?? (configured.chartGlobs as string[] | undefined) ?? detected.chartGlobs;
   const clusterGlobs = schema.clusterGlobs ?? (configured.clusterGlobs as string[] | undefined) ?? detected.clusterGlobs;
   if (chartGlobs.length === 0) throw new HomelabError('no Helm chart found (no directory with a Chart.yaml)', 'pass --chartGlobs, e.g. --chartGlobs=charts/*');
-  if (clusterGlobs.length === 0) throw new HomelabError('no ArgoCD Application or ApplicationSet found', 'pass --clusterGlobs with the directories holding each cluster\'s ArgoCD manifests');
+  if (clusterGlobs.length === 0)
+    throw new HomelabError('no ArgoCD Application or ApplicationSet found', "pass --clusterGlobs with the directories holding each cluster's ArgoCD manifests");
   const notes: string[] = [];
 
   const layout = normalizeLayout(tree.root, { charts: chartGlobs, clusters: clusterGlobs });
@@ -66,11 +67,16 @@ async function init(tree: Tree, schema: InitGeneratorSchema) {
   try {
     const resolution = await resolveTree(tree, layout);
     releases = resolution.releases.filter((r) => r.origin !== 'convention').length;
-    notes.push(`${resolution.charts.length} charts (${chartGlobs.join(', ')}), ${resolution.clusters.length} cluster${resolution.clusters.length === 1 ? '' : 's'} (${clusterGlobs.join(', ')}), ${releases} releases from ArgoCD manifests`);
+    notes.push(
+      `${resolution.charts.length} charts (${chartGlobs.join(', ')}), ${resolution.clusters.length} cluster${resolution.clusters.length === 1 ? '' : 's'} (${clusterGlobs.join(', ')}), ${releases} releases from ArgoCD manifests`,
+    );
     resolution.warnings.forEach((w) => notes.push(`warning: ${w}`));
   } catch (err) {
     const [message, hint] = err instanceof HomelabError ? [err.message, err.hint] : [errorLine(err), ''];
-    throw new HomelabError(`the ArgoCD manifests do not resolve with chartGlobs ${chartGlobs.join(', ')} and clusterGlobs ${clusterGlobs.join(', ')}: ${message}`, hint || 'fix the manifest, or pass --chartGlobs/--clusterGlobs');
+    throw new HomelabError(
+      `the ArgoCD manifests do not resolve with chartGlobs ${chartGlobs.join(', ')} and clusterGlobs ${clusterGlobs.join(', ')}: ${message}`,
+      hint || 'fix the manifest, or pass --chartGlobs/--clusterGlobs',
+    );
   }
 
   writeNxJson(tree, { chartGlobs, clusterGlobs }, schema.chartGlobs !== undefined || schema.clusterGlobs !== undefined);
@@ -152,7 +158,13 @@ function writeGitignore(tree: Tree): void {
  * A cluster directory without cluster.yaml gets one (kube-context = directory name; kubeVersion when given),
  * unless an Application syncs that directory as plain manifests: ArgoCD would try to apply the file.
  */
-async function writeClusterDeclarations(tree: Tree, clusterGlobs: string[], manifestFiles: string[], kubeVersion: string | undefined, notes: string[]): Promise<void> {
+async function writeClusterDeclarations(
+  tree: Tree,
+  clusterGlobs: string[],
+  manifestFiles: string[],
+  kubeVersion: string | undefined,
+  notes: string[],
+): Promise<void> {
   const manifests = manifestFiles.flatMap((file) => parseYamlDocuments(tree.read(file, 'utf-8') ?? '', file).filter(isRecord));
   const files = new TreeFiles(tree);
   const dirs = new Set<string>();
@@ -162,7 +174,9 @@ async function writeClusterDeclarations(tree: Tree, clusterGlobs: string[], mani
     if (tree.exists(file)) continue;
     const syncer = syncedAsDirectory(dir, manifests);
     if (syncer !== undefined) {
-      notes.push(`${file} not written: Application ${syncer} syncs ${dir} as plain manifests and ArgoCD would try to apply it; renders use helm's default Kubernetes version and validate needs a kubeVersion`);
+      notes.push(
+        `${file} not written: Application ${syncer} syncs ${dir} as plain manifests and ArgoCD would try to apply it; renders use helm's default Kubernetes version and validate needs a kubeVersion`,
+      );
       continue;
     }
     const name = posix.basename(dir);

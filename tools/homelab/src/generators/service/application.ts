@@ -30,7 +30,8 @@ export function applicationYaml(app: NewApplication): string {
   const spec = isRecord(doc.spec) ? doc.spec : {};
   const sources = Array.isArray(spec.sources) ? spec.sources.filter(isRecord) : isRecord(spec.source) ? [spec.source] : [];
   const source = sources.find((s) => typeof s.path === 'string' && posix.normalize(s.path.replace(/^\/+/, '')).replace(/\/+$/, '') === release.chartDir);
-  if (!source) throw new HomelabError(`Application ${release.application}: no source deploys ${release.chartDir}`, 'add the Application of the new chart by hand');
+  if (!source)
+    throw new HomelabError(`Application ${release.application}: no source deploys ${release.chartDir}`, 'add the Application of the new chart by hand');
   const destination = isRecord(spec.destination) ? spec.destination : {};
 
   const valueFiles: string[] = [];

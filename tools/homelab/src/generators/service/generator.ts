@@ -57,7 +57,8 @@ async function generate(tree: Tree, schema: ServiceGeneratorSchema) {
     throw new HomelabError(`invalid service name "${name}"`, 'use lowercase letters, digits and "-" (at most 53 characters: it is the Helm release name)');
   }
   if (!DNS_LABEL.test(namespace) || namespace.length > 63) throw new HomelabError(`invalid namespace "${namespace}"`, 'use a DNS-1123 label');
-  if (!Number.isInteger(schema.tier)) throw new HomelabError(`--tier must be a whole number (a sync wave), not "${String(schema.tier)}"`, 'e.g. --tier 20, or --tier=-1');
+  if (!Number.isInteger(schema.tier))
+    throw new HomelabError(`--tier must be a whole number (a sync wave), not "${String(schema.tier)}"`, 'e.g. --tier 20, or --tier=-1');
   const wave = schema.tier;
 
   const options = pluginOptions(tree);
@@ -72,7 +73,9 @@ async function generate(tree: Tree, schema: ServiceGeneratorSchema) {
   if (tree.exists(dir)) throw new HomelabError(`${dir} exists already`, 'choose another name or remove the directory');
 
   // Secrets first: with no key for the secrets file the cluster's Applications read, fail before any change.
-  const secretFiles = [...new Set(before.releases.filter((r) => r.cluster === cluster.name).flatMap((r) => r.valueFiles.filter((v) => v.secret).map((v) => v.path)))];
+  const secretFiles = [
+    ...new Set(before.releases.filter((r) => r.cluster === cluster.name).flatMap((r) => r.valueFiles.filter((v) => v.secret).map((v) => v.path))),
+  ];
   await assertSecretsOpen(tree, secretFiles);
 
   const namespaces = namespacesOwner(tree, before, options.bootstrapChart, cluster);
@@ -96,22 +99,37 @@ async function generate(tree: Tree, schema: ServiceGeneratorSchema) {
     notes.push(`no Application written: ${generated[0].definedIn[0]} (${generated[0].origin}) already deploys it in sync wave ${wave}`);
   } else {
     for (const release of generated) notes.push(excludeFromApplicationSet(tree, release, dir, wave));
-    const file = await writeApplication(tree, before, cluster, { name, dir, namespace, wave, files: new Set(Object.keys(files)), createNamespace: !namespaces });
+    const file = await writeApplication(tree, before, cluster, {
+      name,
+      dir,
+      namespace,
+      wave,
+      files: new Set(Object.keys(files)),
+      createNamespace: !namespaces,
+    });
     notes.push(`${file}: Application ${name} in sync wave ${wave}`);
   }
 
   const after = (await resolveTree(tree, layout)).releases.filter((r) => r.chartDir === dir && r.cluster === cluster.name && r.origin !== 'convention');
   if (after.length !== 1 || after[0].wave !== wave || after[0].namespace !== namespace) {
     const found = after.map((r) => `${r.name} (wave ${r.wave}, namespace ${r.namespace}, ${r.definedIn[0]})`).join(', ') || 'none';
-    throw new HomelabError(`the new chart would not be deployed once in sync wave ${wave} to namespace ${namespace} (found: ${found})`, 'add the Application by hand');
+    throw new HomelabError(
+      `the new chart would not be deployed once in sync wave ${wave} to namespace ${namespace} (found: ${found})`,
+      'add the Application by hand',
+    );
   }
   const release = after[0];
 
   if (namespaces && !hasEntry(tree.read(namespaces.file, 'utf-8')!, ['namespaces'], { key: namespace })) {
-    tree.write(namespaces.file, appendEntry(tree.read(namespaces.file, 'utf-8')!, namespaces.file, ['namespaces'], { key: namespace, value: { podSecurity: 'restricted' } }));
+    tree.write(
+      namespaces.file,
+      appendEntry(tree.read(namespaces.file, 'utf-8')!, namespaces.file, ['namespaces'], { key: namespace, value: { podSecurity: 'restricted' } }),
+    );
     notes.push(`${namespaces.file}: namespace ${namespace} (podSecurity restricted)`);
   } else if (!namespaces) {
-    notes.push(`namespace ${namespace}: no chart declares namespaces (values.yaml \`namespaces:\` of ${options.bootstrapChart}); the Application creates it (CreateNamespace=true) when it writes one`);
+    notes.push(
+      `namespace ${namespace}: no chart declares namespaces (values.yaml \`namespaces:\` of ${options.bootstrapChart}); the Application creates it (CreateNamespace=true) when it writes one`,
+    );
   }
 
   const secretFile = release.valueFiles.find((v) => v.secret)?.path;
@@ -119,7 +137,14 @@ async function generate(tree: Tree, schema: ServiceGeneratorSchema) {
   else notes.push(`no secrets file: release ${release.name} reads none, so ${name}: in values.yaml stays empty`);
 
   for (const note of notes) logger.info(`homelab: ${note}`);
-  const chartOf = (d: string): Chart => ({ name, dir: d, type: 'application', version: '0.1.0', localDependencies: [{ name: library.name, dir: library.dir }], hasDependencies: true });
+  const chartOf = (d: string): Chart => ({
+    name,
+    dir: d,
+    type: 'application',
+    version: '0.1.0',
+    localDependencies: [{ name: library.name, dir: library.dir }],
+    hasDependencies: true,
+  });
   // After Nx wrote the files: package the library into charts/ and write Chart.lock, so the chart renders at once.
   return async () => {
     await buildDependencies(tree.root, await resolveHelm(), chartOf(dir));
@@ -135,7 +160,10 @@ function pickCluster(resolution: Resolution, wanted: string | undefined): Cluste
     return cluster;
   }
   if (resolution.clusters.length !== 1) {
-    throw new HomelabError(`${resolution.clusters.length === 0 ? 'no cluster directory found' : `several clusters: ${names.join(', ')}`}`, 'pass --cluster <name>, or check the clusterGlobs option');
+    throw new HomelabError(
+      `${resolution.clusters.length === 0 ? 'no cluster directory found' : `several clusters: ${names.join(', ')}`}`,
+      'pass --cluster <name>, or check the clusterGlobs option',
+    );
   }
   return resolution.clusters[0];
 }
@@ -144,7 +172,10 @@ function pickLibrary(resolution: Resolution, wanted = 'common'): Chart {
   const libraries = resolution.charts.filter((c) => c.type === 'library');
   const library = libraries.find((c) => c.name === wanted) ?? (libraries.length === 1 ? libraries[0] : undefined);
   if (!library) {
-    throw new HomelabError(`no library chart ${wanted}${libraries.length > 1 ? ` (library charts: ${libraries.map((c) => c.name).join(', ')})` : ''}`, 'pass --library <chart>, or add a library chart (type: library)');
+    throw new HomelabError(
+      `no library chart ${wanted}${libraries.length > 1 ? ` (library charts: ${libraries.map((c) => c.name).join(', ')})` : ''}`,
+      'pass --library <chart>, or add a library chart (type: library)',
+    );
   }
   return library;
 }
@@ -167,7 +198,8 @@ function libraryMacros(tree: Tree, library: Chart): string {
 
 function chartDirectory(globs: string[], directory: string | undefined, name: string): string {
   const parent = directory?.replace(/^\.\//, '').replace(/\/+$/, '') ?? globs.map((g) => /^([^*?[{]+)\/\*$/.exec(g)?.[1]).find((p) => p !== undefined);
-  if (parent === undefined) throw new HomelabError(`no chart directory to put ${name} in: chart globs are ${globs.join(', ')}`, 'pass --directory <parent of the new chart>');
+  if (parent === undefined)
+    throw new HomelabError(`no chart directory to put ${name} in: chart globs are ${globs.join(', ')}`, 'pass --directory <parent of the new chart>');
   const dir = `${parent}/${name}`;
   if (!globs.some((glob) => matchGlob(glob, dir, 'doublestar'))) {
     throw new HomelabError(`${dir} is not matched by the chart globs (${globs.join(', ')})`, 'pass a --directory the chartGlobs option covers');
@@ -179,7 +211,12 @@ function chartDirectory(globs: string[], directory: string | undefined, name: st
  * Where the cluster's namespaces are declared: the bootstrap chart's values.yaml with a block `namespaces:` map
  * (the example's charts/system), and the release that creates them (its wave must be below the new one).
  */
-function namespacesOwner(tree: Tree, resolution: Resolution, bootstrapChart: string, cluster: ClusterDeclaration): { file: string; release?: Release } | undefined {
+function namespacesOwner(
+  tree: Tree,
+  resolution: Resolution,
+  bootstrapChart: string,
+  cluster: ClusterDeclaration,
+): { file: string; release?: Release } | undefined {
   const chart = chartNamed(resolution.charts, bootstrapChart);
   const file = chart && `${chart.dir}/values.yaml`;
   if (!file || !tree.exists(file)) return undefined;
@@ -192,7 +229,10 @@ function namespacesOwner(tree: Tree, resolution: Resolution, bootstrapChart: str
 function excludeFromApplicationSet(tree: Tree, release: Release, dir: string, wave: number): string {
   const file = release.definedIn[0];
   if (release.origin !== 'applicationset') {
-    throw new HomelabError(`${file} deploys ${dir} in sync wave ${release.wave} (${release.origin})`, `change it there to sync wave ${wave}, or use --tier ${release.wave}`);
+    throw new HomelabError(
+      `${file} deploys ${dir} in sync wave ${release.wave} (${release.origin})`,
+      `change it there to sync wave ${wave}, or use --tier ${release.wave}`,
+    );
   }
   const text = tree.read(file, 'utf-8')!;
   const docs = parseYamlDocuments(text, file);
@@ -200,7 +240,10 @@ function excludeFromApplicationSet(tree: Tree, release: Release, dir: string, wa
   const generators = isRecord(docs[index]) && isRecord(docs[index].spec) && Array.isArray(docs[index].spec.generators) ? docs[index].spec.generators : [];
   const at = generators.findIndex((g) => isRecord(g) && isRecord(g.git) && Array.isArray(g.git.directories));
   if (docs.length !== 1 || at < 0) {
-    throw new HomelabError(`${file}: ApplicationSet generates ${dir} in sync wave ${release.wave}, and it has no git directories generator to exclude it from`, `exclude ${dir} there by hand`);
+    throw new HomelabError(
+      `${file}: ApplicationSet generates ${dir} in sync wave ${release.wave}, and it has no git directories generator to exclude it from`,
+      `exclude ${dir} there by hand`,
+    );
   }
   tree.write(file, appendEntry(text, file, ['spec', 'generators', at, 'git', 'directories'], { value: { path: dir, exclude: true } }));
   return `${file}: ${dir} excluded (the ApplicationSet deploys in sync wave ${release.wave})`;
@@ -224,16 +267,35 @@ async function writeApplication(
     return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
   })[0];
   if (!sibling) {
-    throw new HomelabError(`cluster ${cluster.name} has no Application deploying a chart of this repository to model the new one on`, `write ${cluster.dir}/${app.name}.yaml by hand`);
+    throw new HomelabError(
+      `cluster ${cluster.name} has no Application deploying a chart of this repository to model the new one on`,
+      `write ${cluster.dir}/${app.name}.yaml by hand`,
+    );
   }
   const manifest = sibling.definedIn[0];
-  const docs = sibling.origin === 'application'
-    ? parseYamlDocuments(tree.read(manifest, 'utf-8')!, manifest).filter(isRecord)
-    : await expandApplicationSet(parseYamlDocuments(tree.read(manifest, 'utf-8')!, manifest).find((d) => isRecord(d) && d.kind === 'ApplicationSet') as Record<string, unknown>, manifest, new TreeFiles(tree));
+  const docs =
+    sibling.origin === 'application'
+      ? parseYamlDocuments(tree.read(manifest, 'utf-8')!, manifest).filter(isRecord)
+      : await expandApplicationSet(
+          parseYamlDocuments(tree.read(manifest, 'utf-8')!, manifest).find((d) => isRecord(d) && d.kind === 'ApplicationSet') as Record<string, unknown>,
+          manifest,
+          new TreeFiles(tree),
+        );
   const doc = docs.find((d) => d.kind === 'Application' && isRecord(d.metadata) && d.metadata.name === sibling.application);
   if (!doc) throw new HomelabError(`${manifest}: Application ${sibling.application} not found`, 'add the Application of the new chart by hand');
   const file = `${posix.dirname(manifest)}/${app.name}.yaml`;
   if (tree.exists(file)) throw new HomelabError(`${file} exists already`, 'remove it or choose another name');
-  tree.write(file, applicationYaml({ name: app.name, chartDir: app.dir, namespace: app.namespace, wave: app.wave, chartFiles: app.files, sibling: { doc, release: sibling }, createNamespace: app.createNamespace }));
+  tree.write(
+    file,
+    applicationYaml({
+      name: app.name,
+      chartDir: app.dir,
+      namespace: app.namespace,
+      wave: app.wave,
+      chartFiles: app.files,
+      sibling: { doc, release: sibling },
+      createNamespace: app.createNamespace,
+    }),
+  );
   return file;
 }

@@ -40,14 +40,16 @@ describe('git directory generator', () => {
   it('exposes path params under pathParamPrefix in both syntaxes', async () => {
     const git = { repoURL: 'x', directories: [{ path: 'apps/alpha' }], pathParamPrefix: 'app' };
     expect(await expand({ generators: [{ git }], template: template('{{app.path.basename}}', '{{app.path}}') })).toEqual([['alpha', 'apps/alpha', 'ns']]);
-    expect(
-      await expand({ goTemplate: true, generators: [{ git }], template: template('{{.app.path.basename}}', '{{index .app.path.segments 0}}') }),
-    ).toEqual([['alpha', 'apps', 'ns']]);
+    expect(await expand({ goTemplate: true, generators: [{ git }], template: template('{{.app.path.basename}}', '{{index .app.path.segments 0}}') })).toEqual([
+      ['alpha', 'apps', 'ns'],
+    ]);
   });
 
   it('lets a generator template override the ApplicationSet template', async () => {
     const rows = await expand({
-      generators: [{ git: { repoURL: 'x', directories: [{ path: 'apps/alpha' }], template: { spec: { destination: { namespace: 'override-{{path.basename}}' } } } } }],
+      generators: [
+        { git: { repoURL: 'x', directories: [{ path: 'apps/alpha' }], template: { spec: { destination: { namespace: 'override-{{path.basename}}' } } } } },
+      ],
       template: template('{{path.basename}}', '{{path}}'),
     });
     expect(rows).toEqual([['alpha', 'apps/alpha', 'override-alpha']]);
@@ -107,7 +109,14 @@ describe('list, matrix and merge generators', () => {
           matrix: {
             generators: [
               { git: { repoURL: 'x', directories: [{ path: 'apps/*' }] } },
-              { list: { elements: [{ env: 'dev', ns: '{{path.basename}}-dev' }, { env: 'prod', ns: '{{path.basename}}' }] } },
+              {
+                list: {
+                  elements: [
+                    { env: 'dev', ns: '{{path.basename}}-dev' },
+                    { env: 'prod', ns: '{{path.basename}}' },
+                  ],
+                },
+              },
             ],
           },
         },
@@ -129,8 +138,22 @@ describe('list, matrix and merge generators', () => {
           merge: {
             mergeKeys: ['name'],
             generators: [
-              { list: { elements: [{ name: 'a', ns: 'base-a' }, { name: 'b', ns: 'base-b' }] } },
-              { list: { elements: [{ name: 'b', ns: 'override-b' }, { name: 'c', ns: 'ignored' }] } },
+              {
+                list: {
+                  elements: [
+                    { name: 'a', ns: 'base-a' },
+                    { name: 'b', ns: 'base-b' },
+                  ],
+                },
+              },
+              {
+                list: {
+                  elements: [
+                    { name: 'b', ns: 'override-b' },
+                    { name: 'c', ns: 'ignored' },
+                  ],
+                },
+              },
             ],
           },
         },
@@ -164,13 +187,19 @@ describe('list, matrix and merge generators', () => {
 
 describe('unsupported ApplicationSets fail with the file named', () => {
   const fails = async (spec: Record<string, unknown>, message: RegExp) => {
-    const err = await expandApplicationSet(appset(spec), FILE, files).then(() => undefined, (e: unknown) => e);
+    const err = await expandApplicationSet(appset(spec), FILE, files).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(HomelabError);
     expect((err as HomelabError).message).toMatch(message);
   };
 
   it('names generators it cannot evaluate', () =>
-    fails({ generators: [{ clusters: {} }], template: template('x') }, /^clusters\/home\/appset\.yaml: ApplicationSet set: generator clusters is not supported/));
+    fails(
+      { generators: [{ clusters: {} }], template: template('x') },
+      /^clusters\/home\/appset\.yaml: ApplicationSet set: generator clusters is not supported/,
+    ));
 
   it('needs string list elements without goTemplate, as ArgoCD does', () =>
     fails({ generators: [{ list: { elements: [{ n: 1 }] } }], template: template('{{n}}') }, /list element n must be a string/));

@@ -306,9 +306,19 @@ const FUNCTIONS: Record<string, { arity: number | [number, number]; fn: (...args
   upper: { arity: 1, fn: (s) => str('upper', s).toUpperCase() },
   replace: { arity: 3, fn: (from, to, s) => str('replace', s).replaceAll(str('replace', from), str('replace', to)) },
   trimPrefix: { arity: 2, fn: (p, s) => (str('trimPrefix', s).startsWith(str('trimPrefix', p)) ? (s as string).slice((p as string).length) : s) },
-  trimSuffix: { arity: 2, fn: (p, s) => (str('trimSuffix', s).endsWith(str('trimSuffix', p)) && (p as string) !== '' ? (s as string).slice(0, -(p as string).length) : s) },
+  trimSuffix: {
+    arity: 2,
+    fn: (p, s) => (str('trimSuffix', s).endsWith(str('trimSuffix', p)) && (p as string) !== '' ? (s as string).slice(0, -(p as string).length) : s),
+  },
   trim: { arity: 1, fn: (s) => str('trim', s).trim() },
-  quote: { arity: [0, Infinity], fn: (...args) => args.filter((a) => a !== undefined && a !== null).map((a) => goQuote(formatValue(a))).join(' ') },
+  quote: {
+    arity: [0, Infinity],
+    fn: (...args) =>
+      args
+        .filter((a) => a !== undefined && a !== null)
+        .map((a) => goQuote(formatValue(a)))
+        .join(' '),
+  },
   printf: { arity: [1, Infinity], fn: (format, ...args) => sprintf(str('printf', format), args) },
   join: { arity: 2, fn: (sep, list) => (Array.isArray(list) ? list.map((x) => (x === null ? '' : formatValue(x))).join(str('join', sep)) : formatValue(list)) },
   base: { arity: 1, fn: (s) => goPathBase(str('base', s)) },
@@ -326,19 +336,21 @@ function callFunction(name: string, args: unknown[]): unknown {
 
 function sprintf(format: string, args: unknown[]): string {
   let n = 0;
-  return format.replace(/%([%svdq])/g, (_, verb: string) => {
-    if (verb === '%') return '%';
-    if (n >= args.length) return `%!${verb}(MISSING)`;
-    const arg = args[n++];
-    if (verb === 'd') {
-      if (typeof arg !== 'number' || !Number.isInteger(arg)) throw new TemplateError(`printf: %d needs an integer, got ${goType(arg)}`);
-      return String(arg);
-    }
-    if (verb === 's' && typeof arg !== 'string') throw new TemplateError(`printf: %s needs a string, got ${goType(arg)}`);
-    return verb === 'q' ? goQuote(formatValue(arg)) : formatValue(arg);
-  }).replace(/%[^%svdq]/, (m) => {
-    throw new TemplateError(`printf verb ${m} is not supported`);
-  });
+  return format
+    .replace(/%([%svdq])/g, (_, verb: string) => {
+      if (verb === '%') return '%';
+      if (n >= args.length) return `%!${verb}(MISSING)`;
+      const arg = args[n++];
+      if (verb === 'd') {
+        if (typeof arg !== 'number' || !Number.isInteger(arg)) throw new TemplateError(`printf: %d needs an integer, got ${goType(arg)}`);
+        return String(arg);
+      }
+      if (verb === 's' && typeof arg !== 'string') throw new TemplateError(`printf: %s needs a string, got ${goType(arg)}`);
+      return verb === 'q' ? goQuote(formatValue(arg)) : formatValue(arg);
+    })
+    .replace(/%[^%svdq]/, (m) => {
+      throw new TemplateError(`printf verb ${m} is not supported`);
+    });
 }
 
 function goQuote(s: string): string {
@@ -358,7 +370,11 @@ export function formatValue(v: unknown): string {
   if (typeof v === 'boolean') return String(v);
   if (typeof v === 'number') return formatFloat(v);
   if (Array.isArray(v)) return `[${v.map(formatValue).join(' ')}]`;
-  if (isRecord(v)) return `map[${Object.keys(v).sort().map((k) => `${k}:${formatValue(v[k])}`).join(' ')}]`;
+  if (isRecord(v))
+    return `map[${Object.keys(v)
+      .sort()
+      .map((k) => `${k}:${formatValue(v[k])}`)
+      .join(' ')}]`;
   return String(v);
 }
 

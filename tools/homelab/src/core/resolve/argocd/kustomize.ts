@@ -78,30 +78,43 @@ export async function helmInflations(kustomization: Kustomization, files: RepoFi
         throw new HomelabError(`${where}: ${why}`, hint);
       };
       const name = optString(entry.name, `${where}.name`) || refuse('name is missing', 'name the chart directory under the chart home');
-      if (entry.repo !== undefined) refuse(`chart ${name} is pulled from ${String(entry.repo)}, which is not modelled`, 'vendor the chart into the repository (a chart directory) and drop repo');
-      const releaseName = optString(entry.releaseName, `${where}.releaseName`) || refuse('releaseName is missing: helm would generate a random one', 'set releaseName');
+      if (entry.repo !== undefined)
+        refuse(
+          `chart ${name} is pulled from ${String(entry.repo)}, which is not modelled`,
+          'vendor the chart into the repository (a chart directory) and drop repo',
+        );
+      const releaseName =
+        optString(entry.releaseName, `${where}.releaseName`) || refuse('releaseName is missing: helm would generate a random one', 'set releaseName');
       if (entry.nameTemplate !== undefined) refuse('nameTemplate is not supported', 'use releaseName');
       if (entry.skipHooks === true) refuse('skipHooks (helm --no-hooks) is not supported', 'drop skipHooks, or move the hooks out of the chart');
       const merge = optString(entry.valuesMerge, `${where}.valuesMerge`) || 'override';
-      if (!['override', 'replace', 'merge'].includes(merge)) refuse(`valuesMerge "${merge}" is not one of override, replace, merge`, 'use override (the default)');
-      if (merge === 'merge') refuse('valuesMerge: merge (inline values under the values file) is not modelled', 'use override (the default), with the inline values winning');
+      if (!['override', 'replace', 'merge'].includes(merge))
+        refuse(`valuesMerge "${merge}" is not one of override, replace, merge`, 'use override (the default)');
+      if (merge === 'merge')
+        refuse('valuesMerge: merge (inline values under the values file) is not modelled', 'use override (the default), with the inline values winning');
       const inline = entry.valuesInline;
       if (inline !== undefined && inline !== null && !isRecord(inline)) refuse('valuesInline must be a mapping', 'write valuesInline: { key: value }');
       const additional = stringList(entry.additionalValuesFiles, `${where}.additionalValuesFiles`);
       const hasInline = isRecord(inline) && Object.keys(inline).length > 0;
       if (hasInline && additional.length > 0) {
-        refuse('valuesInline together with additionalValuesFiles is not modelled (kustomize applies the inline values before the additional files)', 'move the inline values into a values file listed last');
+        refuse(
+          'valuesInline together with additionalValuesFiles is not modelled (kustomize applies the inline values before the additional files)',
+          'move the inline values into a values file listed last',
+        );
       }
       const chartDir = inside(posix.join(chartHome, name));
-      if (posix.isAbsolute(chartHome) || chartDir === '..' || chartDir.startsWith('../../')) refuse(`chart home ${chartHome} is outside the repository`, 'keep the charts in the repository, relative to the kustomization');
-      if (!(await files.isFile(`${chartDir}/Chart.yaml`))) refuse(`no chart at ${chartDir} (${posix.join(chartHome, name)})`, 'fix helmGlobals.chartHome or the chart name');
+      if (posix.isAbsolute(chartHome) || chartDir === '..' || chartDir.startsWith('../../'))
+        refuse(`chart home ${chartHome} is outside the repository`, 'keep the charts in the repository, relative to the kustomization');
+      if (!(await files.isFile(`${chartDir}/Chart.yaml`)))
+        refuse(`no chart at ${chartDir} (${posix.join(chartHome, name)})`, 'fix helmGlobals.chartHome or the chart name');
       const valuesFile = optString(entry.valuesFile, `${where}.valuesFile`);
       // As written (relative to the kustomization root), or the default the chart brings.
       const written = [...(hasInline && merge === 'replace' ? [] : [valuesFile || posix.join(chartHome, name, 'values.yaml')]), ...additional];
       const valueFiles: ValueFile[] = [];
       for (const raw of written) {
         const path = inside(raw);
-        if (posix.isAbsolute(raw) || path === '..' || path.startsWith('../../')) refuse(`value file ${raw} is outside the repository`, 'keep value files in the repository, relative to the kustomization');
+        if (posix.isAbsolute(raw) || path === '..' || path.startsWith('../../'))
+          refuse(`value file ${raw} is outside the repository`, 'keep value files in the repository, relative to the kustomization');
         if (!(await files.isFile(path))) refuse(`value file ${raw} (${path}) does not exist`, `create it or fix the path (relative to ${dir || '.'})`);
         valueFiles.push({ raw, path, secret: false });
       }
@@ -126,4 +139,3 @@ function normalize(p: string): string {
   const n = posix.normalize(p).replace(/\/+$/, '');
   return n === '.' ? '' : n;
 }
-

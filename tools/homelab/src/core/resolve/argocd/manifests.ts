@@ -18,7 +18,10 @@ export function argoObjects(docs: unknown[], file: string): ArgoObject[] {
   for (const doc of docs) {
     // kubectl and ArgoCD reject a document that is a list; ignoring it would silently drop the Applications in it.
     if (Array.isArray(doc) && doc.some((d) => isRecord(d) && typeof d.apiVersion === 'string' && d.apiVersion.startsWith('argoproj.io/'))) {
-      throw new HomelabError(`${file}: a YAML document is a list, not an Application or ApplicationSet`, 'write each object as its own document separated by ---');
+      throw new HomelabError(
+        `${file}: a YAML document is a list, not an Application or ApplicationSet`,
+        'write each object as its own document separated by ---',
+      );
     }
     if (!isRecord(doc) || typeof doc.apiVersion !== 'string' || !doc.apiVersion.startsWith('argoproj.io/')) continue;
     if (doc.kind === 'Application' || doc.kind === 'ApplicationSet') out.push({ kind: doc.kind, doc, file });
@@ -34,9 +37,7 @@ export function argoObjects(docs: unknown[], file: string): ArgoObject[] {
 export async function clusterManifestFiles(clusterDir: string, files: RepoFiles, declarationFile: string): Promise<string[]> {
   const all = await files.walk(clusterDir, 'file');
   const chartDirs = all.filter((f) => posix.basename(f) === 'Chart.yaml').map((f) => `${posix.dirname(f)}/`);
-  const manifests = all.filter(
-    (f) => /\.(ya?ml|json)$/.test(f) && f !== `${clusterDir}/${declarationFile}` && !chartDirs.some((d) => f.startsWith(d)),
-  );
+  const manifests = all.filter((f) => /\.(ya?ml|json)$/.test(f) && f !== `${clusterDir}/${declarationFile}` && !chartDirs.some((d) => f.startsWith(d)));
   const out: string[] = [];
   for (const file of manifests) if (((await files.text(file)) ?? '').includes('argoproj.io')) out.push(file);
   return out;

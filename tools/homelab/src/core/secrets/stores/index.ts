@@ -113,7 +113,10 @@ export function emitEncrypted(doc: EncryptedDocument, file: string): string {
   switch (format) {
     case 'yaml': {
       const md = metadataBranch(metadata);
-      return emitYaml(branches.map((b) => new Branch([...b.items, { key: SOPS_KEY, value: md }])), layout.yamlIndent);
+      return emitYaml(
+        branches.map((b) => new Branch([...b.items, { key: SOPS_KEY, value: md }])),
+        layout.yamlIndent,
+      );
     }
     case 'json':
     case 'binary':

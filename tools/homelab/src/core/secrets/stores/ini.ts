@@ -111,10 +111,7 @@ function commentLines(comment: string): string[] {
 /** ini.v1 `WriteTo` with PrettyFormat: `=` aligned per section, a blank line between sections. */
 export function emitIni(branch: Branch, file: string): string {
   const sections = branch.items.filter((i): i is Entry => !(i instanceof Comment));
-  const ordered = [
-    ...sections.filter((s) => s.key === DEFAULT_SECTION),
-    ...sections.filter((s) => s.key !== DEFAULT_SECTION),
-  ];
+  const ordered = [...sections.filter((s) => s.key === DEFAULT_SECTION), ...sections.filter((s) => s.key !== DEFAULT_SECTION)];
   const parts: string[] = [];
   for (const section of ordered) {
     let out = '';
@@ -136,16 +133,21 @@ export function emitIni(branch: Branch, file: string): string {
     }
     const isDefault = section.key === DEFAULT_SECTION;
     if (isDefault && keys.length === 0) continue;
-    if (sectionComment) out += commentLines(sectionComment).map((l) => `${l}\n`).join('');
+    if (sectionComment)
+      out += commentLines(sectionComment)
+        .map((l) => `${l}\n`)
+        .join('');
     if (!isDefault) out += `[${section.key}]\n`;
-    const display = (name: string): string =>
-      name.includes('"') || name.includes('=:') ? `\`${name}\`` : name.includes('`') ? `"""${name}"""` : name;
+    const display = (name: string): string => (name.includes('"') || name.includes('=:') ? `\`${name}\`` : name.includes('`') ? `"""${name}"""` : name);
     const align = Math.max(0, ...keys.map((k) => display(k.name).length));
     for (const k of keys) {
       if (k.value instanceof Branch || Array.isArray(k.value)) {
         throw malformed(file, 'INI', `[${section.key}] ${k.name} holds a nested value, which INI cannot express`);
       }
-      if (k.comment) out += commentLines(k.comment).map((l) => `${l}\n`).join('');
+      if (k.comment)
+        out += commentLines(k.comment)
+          .map((l) => `${l}\n`)
+          .join('');
       let val = scalarToText(k.value);
       if (/[\n`]/.test(val)) val = `"""${val}"""`;
       else if (/[#;]/.test(val)) val = `\`${val}\``;

@@ -21,14 +21,7 @@ export interface YNode {
   foot?: string;
 }
 
-type EventType =
-  | 'doc-start'
-  | 'doc-end'
-  | 'map-start'
-  | 'map-end'
-  | 'seq-start'
-  | 'seq-end'
-  | 'scalar';
+type EventType = 'doc-start' | 'doc-end' | 'map-start' | 'map-end' | 'seq-start' | 'seq-end' | 'scalar';
 
 interface YEvent {
   type: EventType;
@@ -102,10 +95,7 @@ interface ScalarAnalysis {
 
 const isBreak = (c: number): boolean => c === 0x0a || c === 0x0d || c === 0x85 || c === 0x2028 || c === 0x2029;
 const isPrintable = (c: number): boolean =>
-  c === 0x0a ||
-  (c >= 0x20 && c <= 0x7e) ||
-  (c >= 0xa0 && c <= 0xd7ff) ||
-  (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff);
+  c === 0x0a || (c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff);
 
 /** yaml_emitter_analyze_scalar. */
 function analyze(value: string): ScalarAnalysis {

@@ -172,8 +172,7 @@ class Loader {
       for (const item of coll.items as unknown[]) {
         const value = this.itemValue(item);
         if (isPair(item)) {
-          const isBlockScalar =
-            isScalar(value) && (value.type === 'BLOCK_LITERAL' || value.type === 'BLOCK_FOLDED') && value.range;
+          const isBlockScalar = isScalar(value) && (value.type === 'BLOCK_LITERAL' || value.type === 'BLOCK_FOLDED') && value.range;
           if (isBlockScalar) consider(value, coll, true, (value as YamlScalar).range![0] + 1);
           const scalarValue = isScalar(value) || isAlias(value);
           if (!isBlockScalar) consider(item.key, coll, scalarValue && this.sameLine(item.key, value));
@@ -421,5 +420,8 @@ function toNode(v: Value): YNode {
 
 /** Emit branches as YAML documents exactly like sops (yaml.v3 encoder, `indent` spaces, default 4). */
 export function emitYaml(branches: Branch[], indent = 4): string {
-  return emitYamlDocuments(branches.map((b) => toNode(b)), indent);
+  return emitYamlDocuments(
+    branches.map((b) => toNode(b)),
+    indent,
+  );
 }
