@@ -113,8 +113,6 @@ export async function resolveForCheck(layout: WorkspaceLayout): Promise<CheckedR
     }
   }
 
-  // Each object the resolver could not resolve is one finding (it resolved everything else around it).
-  for (const finding of resolution.findings) report(new HomelabError(finding.message, finding.hint));
   const { applications, applicationSets } = await readApplications(manifests, files, [...rendered.values()]);
   return { charts, clusters, resolution, errors, applications, applicationSets };
 }
@@ -127,7 +125,6 @@ function merge(charts: Chart[], clusters: ClusterDeclaration[], parts: Resolutio
     releases: parts.flatMap((p) => p.releases.filter((r) => r.origin !== 'convention')),
     external: parts.flatMap((p) => p.external),
     warnings: [...new Set(parts.flatMap((p) => p.warnings))],
-    findings: parts.flatMap((p) => p.findings),
   };
 }
 

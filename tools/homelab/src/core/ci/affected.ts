@@ -182,7 +182,7 @@ function releaseRef(release: Release): ReleaseRef {
  * children, which needs real files: then the commit is checked out in a temporary worktree.
  */
 async function resolveAtCommit(layout: WorkspaceLayout, commit: string, warnings: string[]): Promise<Resolution | undefined> {
-  if (commit === EMPTY_TREE) return { charts: [], clusters: [], releases: [], external: [], warnings: [], findings: [] };
+  if (commit === EMPTY_TREE) return { charts: [], clusters: [], releases: [], external: [], warnings: [] };
   const needsCheckout = new Error('app-of-apps');
   try {
     try {

@@ -75,7 +75,7 @@ import type { Chart, ClusterDeclaration, HelmParameter, Release, ValueFile } fro
 import { createRelease } from '../model/release.ts';
 import { isRecord, optString, parseYamlDocuments, stringList } from '../workspace/yaml-docs.ts';
 import { expandApplicationSet } from './argocd/applicationset.ts';
-import { argoObjects, clusterManifestFiles, type ArgoObject } from './argocd/manifests.ts';
+import { argoObjects, readClusterObjects, type ArgoObject } from './argocd/manifests.ts';
 import { helmInflations, readKustomization, type Kustomization } from './argocd/kustomize.ts';
 
 /** An Application deploying a chart from a Helm repository or OCI registry (e.g. ArgoCD itself). */
@@ -108,21 +108,6 @@ export interface Resolution {
   releases: Release[];
   external: ExternalRelease[];
   warnings: string[];
-  /**
-   * Objects that could not be resolved, one each (ArgoCD's rule: a broken Application breaks only itself). `chart`
-   * is the chart directory the broken object points at, when it names one: that chart's commands refuse to run on
-   * a subset of its releases.
-   */
-  findings: ResolutionFinding[];
-}
-
-export interface ResolutionFinding {
-  /** The manifest file (or rendered app-of-apps label) holding the broken object. */
-  file: string;
-  chartDir?: string;
-  /** One line naming the file and the problem, and what to do (a HomelabError's two halves). */
-  message: string;
-  hint: string;
 }
 
 /**
@@ -157,88 +142,48 @@ interface Context {
   charts: Map<string, Chart>;
   clusters: ClusterDeclaration[];
   warnings: string[];
-  findings: ResolutionFinding[];
 }
 
 export async function resolveReleases(layout: WorkspaceLayout, opts: ResolveOptions = {}): Promise<Resolution> {
   const files = opts.files ?? new RepoFiles(layout.root);
   const [charts, clusters] = await Promise.all([discoverCharts(layout, files), discoverClusters(layout, files)]);
-  const ctx: Context = { layout, files, charts: new Map(charts.map((c) => [c.dir, c])), clusters, warnings: [], findings: [] };
+  const ctx: Context = { layout, files, charts: new Map(charts.map((c) => [c.dir, c])), clusters, warnings: [] };
 
   const queue: FoundApp[] = [];
   for (const cluster of clusters) {
-    for (const file of await clusterManifestFiles(cluster.dir, files, CLUSTER_FILE)) {
-      const objects = await isolated(ctx, file, undefined, async () => argoObjects(parseYamlDocuments((await files.text(file)) ?? '', file), file));
-      queue.push(...(await expandObjects(objects ?? [], cluster, 'application', undefined, [], ctx)));
-    }
+    const objects = await readClusterObjects(cluster.dir, files, CLUSTER_FILE);
+    queue.push(...(await expandObjects(objects, cluster, 'application', undefined, [], files)));
   }
 
   const releases: Release[] = [];
   const external: ExternalRelease[] = [];
   const appFiles = new Map<string, string>();
   for (let app = queue.shift(); app; app = queue.shift()) {
-    const current = app;
-    const mapped = await isolated(ctx, app.file, sourceChartDir(app.doc, ctx), async () => {
-      const name = appName(current);
-      const appKey = `${current.cluster.name}\0${metaNamespace(current.doc)}\0${name}`;
-      const other = appFiles.get(appKey);
-      if (other !== undefined) {
-        throw new HomelabError(
-          `Application ${name} is defined twice in cluster ${current.cluster.name}: ${other} and ${current.file}`,
-          'Application names must be unique per cluster: rename one',
-        );
-      }
-      appFiles.set(appKey, current.file);
-      return mapApplication(current, ctx);
-    });
-    if (!mapped) continue;
+    const name = appName(app);
+    const appKey = `${app.cluster.name}\0${metaNamespace(app.doc)}\0${name}`;
+    const other = appFiles.get(appKey);
+    if (other !== undefined) {
+      throw new HomelabError(
+        `Application ${name} is defined twice in cluster ${app.cluster.name}: ${other} and ${app.file}`,
+        'Application names must be unique per cluster: rename one',
+      );
+    }
+    appFiles.set(appKey, app.file);
+    const mapped = await mapApplication(app, ctx);
     external.push(...mapped.external);
     for (const release of mapped.releases) {
       releases.push(release);
-      if (await isAppOfAppsChart(release.chartDir, files)) {
-        queue.push(...((await isolated(ctx, app.file, release.chartDir, () => renderChildren(current, release, ctx, opts.renderChart))) ?? []));
-      }
+      if (await isAppOfAppsChart(release.chartDir, files)) queue.push(...(await renderChildren(app, release, ctx, opts.renderChart)));
     }
   }
 
   assertUniqueReleases(releases);
-  // A chart a broken object points at is deployed by it, not by convention: its commands fail with the finding.
-  const broken = new Set(ctx.findings.flatMap((f) => (f.chartDir ? [ctx.charts.get(f.chartDir)?.name ?? ''] : [])));
-  releases.push(
-    ...(await conventionReleases(
-      charts.filter((c) => !broken.has(c.name)),
-      releases,
-      clusters,
-      files,
-    )),
-  );
+  releases.push(...(await conventionReleases(charts, releases, clusters, files)));
   releases.sort(
     (a, b) => compare(a.cluster, b.cluster) || a.wave - b.wave || compare(a.chart, b.chart) || compare(a.name, b.name) || compare(a.namespace, b.namespace),
   );
   external.sort((a, b) => compare(a.cluster, b.cluster) || a.wave - b.wave || compare(a.name, b.name));
-  return { charts, clusters, releases, external, warnings: ctx.warnings, findings: ctx.findings };
-}
-
-/** Runs one object's resolution; its error becomes that object's finding (undefined) instead of the run's. */
-async function isolated<T>(ctx: Context, file: string, chartDir: string | undefined, resolve: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await resolve();
-  } catch (err) {
-    const { message, hint } = err instanceof HomelabError ? err : new HomelabError(`${file}: ${errorLine(err)}`);
-    if (!ctx.findings.some((f) => f.message === message)) ctx.findings.push({ file, chartDir, message, hint });
-    return undefined;
-  }
-}
-
-/** The workspace chart an Application's (first) source path names, read without validating anything else. */
-function sourceChartDir(doc: Record<string, unknown>, ctx: Context): string | undefined {
-  const spec = isRecord(doc.spec) ? doc.spec : {};
-  const sources = [spec.source, ...(Array.isArray(spec.sources) ? spec.sources : [])];
-  for (const source of sources) {
-    const path = isRecord(source) && typeof source.path === 'string' ? posix.normalize(source.path).replace(/\/$/, '') : undefined;
-    if (path && ctx.charts.has(path)) return path;
-  }
-  return undefined;
+  return { charts, clusters, releases, external, warnings: ctx.warnings };
 }
 
 async function expandObjects(
@@ -247,7 +192,7 @@ async function expandObjects(
   origin: Release['origin'],
   parent: FoundApp | undefined,
   ancestors: string[],
-  ctx: Context,
+  files: RepoFiles,
 ): Promise<FoundApp[]> {
   const apps: FoundApp[] = [];
   for (const object of objects) {
@@ -257,7 +202,7 @@ async function expandObjects(
       apps.push({ doc: object.doc, file, cluster, origin, definedIn, ancestors });
     } else {
       const setWave = annotations(object.doc)[SYNC_WAVE];
-      for (const doc of (await isolated(ctx, file, undefined, () => expandApplicationSet(object.doc, object.file, ctx.files))) ?? []) {
+      for (const doc of await expandApplicationSet(object.doc, object.file, files)) {
         // Generated Applications are not part of the parent sync that applied the ApplicationSet:
         // the ApplicationSet's wave is what orders them, unless the template sets its own.
         if (setWave !== undefined && annotations(doc)[SYNC_WAVE] === undefined) {
@@ -662,5 +607,5 @@ async function renderChildren(parent: FoundApp, release: Release, ctx: Context, 
   }
   const label = `${release.chartDir} (rendered for ${parent.file})`;
   const objects = argoObjects(parseYamlDocuments(output, label), label);
-  return expandObjects(objects, parent.cluster, 'app-of-apps', parent, [...parent.ancestors, key], ctx);
+  return expandObjects(objects, parent.cluster, 'app-of-apps', parent, [...parent.ancestors, key], ctx.files);
 }

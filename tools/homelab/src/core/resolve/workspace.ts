@@ -75,19 +75,11 @@ export function selectReleases(ws: Workspace, target: string, cluster?: string):
       : inCluster.filter((r) => r.chart === target).length > 0
         ? inCluster.filter((r) => r.chart === target)
         : inCluster.filter((r) => r.name === target);
-  const chart = chartNamed(charts, target);
-  const chartDirs = new Set([...matches.map((r) => r.chartDir), ...(chart ? [chart.dir] : [])]);
-  const broken = ws.resolution.findings.find((f) => f.chartDir !== undefined && chartDirs.has(f.chartDir));
-  // Rendering the releases that did resolve would silently drop the broken Application's.
-  if (broken)
-    throw new HomelabError(
-      `${target}: an Application of this chart could not be resolved: ${broken.message}`,
-      broken.hint || 'fix that Application (nx run workspace:check lists every broken object)',
-    );
   if (matches.length > 0) {
     matches.forEach(assertValidNamespace);
     return matches;
   }
+  const chart = chartNamed(charts, target);
   if (chart?.type === 'library') {
     throw new HomelabError(`${target} is a library chart and has no releases`, 'template a chart that depends on it instead');
   }

@@ -99,16 +99,14 @@ describe('resolveReleases with a kustomization source', () => {
   it('names a missing chart, and a chart outside the chart globs', async () => {
     const kustomization = 'helmCharts:\n  - {name: web, releaseName: w}\n';
     const missing = workspace({ 'clusters/home/web.yaml': APP, 'k/kustomization.yaml': kustomization });
-    expect((await resolveReleases(normalizeLayout(missing))).findings[0].message).toContain(
-      'k/kustomization.yaml: helmCharts[0]: no chart at k/charts/web (charts/web)',
-    );
+    await expect(resolveReleases(normalizeLayout(missing))).rejects.toThrow('k/kustomization.yaml: helmCharts[0]: no chart at k/charts/web (charts/web)');
     const outside = workspace({
       'clusters/home/web.yaml': APP,
       'k/kustomization.yaml': kustomization,
       'k/charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
       'k/charts/web/values.yaml': '',
     });
-    expect((await resolveReleases(normalizeLayout(outside))).findings[0].message).toContain(
+    await expect(resolveReleases(normalizeLayout(outside))).rejects.toThrow(
       'k/kustomization.yaml: helmCharts chart k/charts/web is not a chart in the workspace (chart globs searched: charts/*)',
     );
   });
