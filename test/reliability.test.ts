@@ -60,7 +60,7 @@ const made: Record<string, { setup?: () => void; env?: () => Promise<Record<stri
   'Node older than 22.18': { env: () => ({ NODE_OPTIONS: '--no-experimental-strip-types' }) },
   'A broken nx.json (hack scripts keep working, one warning)': { setup: () => repo.write('nx.json', '{ "plugins": [ this is not json') },
   '`--context` pointing at another server than cluster.yaml declares': {
-    setup: () => repo.write('kube-other.yaml', kubeconfig('other', 'https://10.0.0.1:6443')),
+    setup: () => repo.write('kube-other.yaml', kubeconfig('other', 'https://work.example.invalid:6443')),
   },
   '`KUBECONFIG` at a missing file': { env: () => ({ KUBECONFIG: 'missing-kubeconfig.yaml' }) },
   'An unreachable cluster': {

@@ -8,7 +8,7 @@ import { describeTarget, guardCluster, probeCluster, resolveKubectl, sameServer 
 import type { ClusterDeclaration } from '../model/types.ts';
 import { writeKubeconfig } from '../../../../../test/helpers/kubeconfig.ts';
 
-const home: ClusterDeclaration = { name: 'home', dir: 'clusters/home', kubeContext: 'home', server: 'https://192.168.1.10:6443', apiVersions: [] };
+const home: ClusterDeclaration = { name: 'home', dir: 'clusters/home', kubeContext: 'home', server: 'https://home.example.invalid:6443', apiVersions: [] };
 
 async function failure(promise: Promise<unknown>): Promise<string> {
   const error = await promise.then(
@@ -41,15 +41,15 @@ describe('resolveKubectl', () => {
 
 describe('guardCluster', () => {
   it('accepts the declared context when it points at the declared server', async () => {
-    const kubeconfig = await writeKubeconfig([{ name: 'home', server: 'https://192.168.1.10:6443/' }]);
+    const kubeconfig = await writeKubeconfig([{ name: 'home', server: 'https://home.example.invalid:6443/' }]);
     const target = await guardCluster(home, { kubeconfig });
-    expect(target).toMatchObject({ context: 'home', server: 'https://192.168.1.10:6443/', env: { KUBECONFIG: kubeconfig } });
+    expect(target).toMatchObject({ context: 'home', server: 'https://home.example.invalid:6443/', env: { KUBECONFIG: kubeconfig } });
     expect(target.override).toBeUndefined();
-    expect(describeTarget(target)).toBe('Cluster home: kube-context home (https://192.168.1.10:6443/)\n');
+    expect(describeTarget(target)).toBe('Cluster home: kube-context home (https://home.example.invalid:6443/)\n');
   });
 
   it('never falls back to the current context when none is declared', async () => {
-    const kubeconfig = await writeKubeconfig([{ name: 'home', server: 'https://192.168.1.10:6443' }], 'home');
+    const kubeconfig = await writeKubeconfig([{ name: 'home', server: 'https://home.example.invalid:6443' }], 'home');
     expect(await failure(guardCluster({ ...home, kubeContext: '' }, { kubeconfig }))).toBe(
       'clusters/home/cluster.yaml declares no kubeContext: refusing to act on cluster home — add "kubeContext: <name from kubectl config get-contexts>" (the current context is never used)',
     );
@@ -57,7 +57,7 @@ describe('guardCluster', () => {
 
   it('refuses a declared context missing from the kubeconfig, naming the ones there', async () => {
     const kubeconfig = await writeKubeconfig([
-      { name: 'work', server: 'https://10.0.0.1:6443' },
+      { name: 'work', server: 'https://work.example.invalid:6443' },
       { name: 'kind-lab', server: 'https://127.0.0.1:40000' },
     ]);
     expect(await failure(guardCluster(home, { kubeconfig }))).toBe(
@@ -66,29 +66,29 @@ describe('guardCluster', () => {
   });
 
   it('refuses a context that points at another API server', async () => {
-    const kubeconfig = await writeKubeconfig([{ name: 'home', server: 'https://10.9.9.9:6443' }]);
+    const kubeconfig = await writeKubeconfig([{ name: 'home', server: 'https://other.example.invalid:6443' }]);
     expect(await failure(guardCluster(home, { kubeconfig }))).toBe(
-      'kube-context "home" points at https://10.9.9.9:6443, but clusters/home/cluster.yaml declares server https://192.168.1.10:6443: refusing to act on another cluster — use the context of the declared cluster, or correct server in cluster.yaml if its address really changed',
+      'kube-context "home" points at https://other.example.invalid:6443, but clusters/home/cluster.yaml declares server https://home.example.invalid:6443: refusing to act on another cluster — use the context of the declared cluster, or correct server in cluster.yaml if its address really changed',
     );
   });
 
   it('reads KUBECONFIG lists the way kubectl merges them', async () => {
-    const first = await writeKubeconfig([{ name: 'work', server: 'https://10.0.0.1:6443' }]);
-    const second = await writeKubeconfig([{ name: 'home', server: 'https://192.168.1.10:6443' }]);
+    const first = await writeKubeconfig([{ name: 'work', server: 'https://work.example.invalid:6443' }]);
+    const second = await writeKubeconfig([{ name: 'home', server: 'https://home.example.invalid:6443' }]);
     const target = await guardCluster(home, { kubeconfig: [first, second].join(path.delimiter) });
-    expect(target.server).toBe('https://192.168.1.10:6443');
+    expect(target.server).toBe('https://home.example.invalid:6443');
   });
 
   it('prints an override loudly and still checks the declared server', async () => {
     const kubeconfig = await writeKubeconfig([
-      { name: 'home', server: 'https://10.9.9.9:6443' },
-      { name: 'admin@home', server: 'https://192.168.1.10:6443', cluster: 'k3s' },
+      { name: 'home', server: 'https://other.example.invalid:6443' },
+      { name: 'admin@home', server: 'https://home.example.invalid:6443', cluster: 'k3s' },
     ]);
     const target = await guardCluster(home, { kubeconfig, context: 'admin@home' });
     expect(target.override).toEqual({ declared: 'home' });
     expect(describeTarget(target)).toBe(
-      '!!! --context admin@home OVERRIDES kubeContext "home" declared in clusters/home/cluster.yaml: acting on https://192.168.1.10:6443 !!!\n' +
-        'Cluster home: kube-context admin@home (https://192.168.1.10:6443)\n',
+      '!!! --context admin@home OVERRIDES kubeContext "home" declared in clusters/home/cluster.yaml: acting on https://home.example.invalid:6443 !!!\n' +
+        'Cluster home: kube-context admin@home (https://home.example.invalid:6443)\n',
     );
     expect(await failure(guardCluster(home, { kubeconfig, context: 'nope' }))).toMatch(/^kube-context "nope" \(--context\) is not in the kubeconfig/);
     const other = await writeKubeconfig([{ name: 'kind-x', server: 'https://127.0.0.1:40000' }]);
@@ -98,9 +98,9 @@ describe('guardCluster', () => {
   });
 
   it('accepts any server when the declaration names none', async () => {
-    const kubeconfig = await writeKubeconfig([{ name: 'home', server: 'https://10.9.9.9:6443' }]);
+    const kubeconfig = await writeKubeconfig([{ name: 'home', server: 'https://other.example.invalid:6443' }]);
     const { server: _ignored, ...undeclared } = home;
-    expect((await guardCluster(undeclared, { kubeconfig })).server).toBe('https://10.9.9.9:6443');
+    expect((await guardCluster(undeclared, { kubeconfig })).server).toBe('https://other.example.invalid:6443');
   });
 
   it('reports a broken kubeconfig in one line', async () => {
@@ -136,7 +136,7 @@ describe('guardCluster', () => {
         `Cluster home: OFFLINE PREVIEW: kube-context home is not in the kubeconfig (${path.join(emptyHome, '.kube', 'config')}): no context check, no server-side dry run, the commands below name the declared context\n`,
       );
     });
-    const work = await writeKubeconfig([{ name: 'work', server: 'https://10.0.0.1:6443' }]);
+    const work = await writeKubeconfig([{ name: 'work', server: 'https://work.example.invalid:6443' }]);
     expect(await guardCluster(home, { kubeconfig: work, dryRun: true })).toMatchObject({ context: 'home', offline: true, env: { KUBECONFIG: work } });
     expect(await failure(guardCluster(home, { kubeconfig: work, dryRun: true, context: 'hom' }))).toMatch(
       /^kube-context "hom" \(--context\) is not in the kubeconfig/,

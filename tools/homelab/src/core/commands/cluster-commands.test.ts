@@ -150,9 +150,9 @@ describe('the context guard refuses before anything touches a cluster', () => {
     expect((await failure(install(ws, { target: 'demo', kubeconfig: other }, () => {}))).line()).toMatch(
       /^kube-context "home" \(declared in clusters\/home\/cluster.yaml\) is not in the kubeconfig/,
     );
-    const elsewhere = await writeKubeconfig([{ name: 'home', server: 'https://10.9.9.9:6443' }]);
+    const elsewhere = await writeKubeconfig([{ name: 'home', server: 'https://other.example.invalid:6443' }]);
     expect((await failure(uninstall(ws, { target: 'demo', kubeconfig: elsewhere, yes: true }, () => {}))).line()).toMatch(
-      /points at https:\/\/10\.9\.9\.9:6443, but clusters\/home\/cluster.yaml declares server http/,
+      /points at https:\/\/other\.example\.invalid:6443, but clusters\/home\/cluster.yaml declares server http/,
     );
     const diffError = await failure(diff(ws, { target: 'demo', kubeconfig: other, context: 'nope' }, () => {}));
     expect(diffError.line()).toMatch(/^kube-context "nope" \(--context\) is not in the kubeconfig/);

@@ -45,7 +45,7 @@ describe('resolveReleases on a two-cluster repository', () => {
         name: 'home',
         dir: 'clusters/home',
         kubeContext: 'home-admin',
-        server: 'https://192.168.1.10:6443',
+        server: 'https://home.example.invalid:6443',
         kubeVersion: '1.31.0',
         apiVersions: ['monitoring.coreos.com/v1'],
       },
