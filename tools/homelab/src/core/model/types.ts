@@ -62,7 +62,21 @@ export interface Release {
   /** `argocd.argoproj.io/sync-wave` (0 when absent). */
   wave: number;
   syncPolicy: { automated: boolean; selfHeal: boolean; prune: boolean };
+  /**
+   * Where the manifests come from when they are not a chart of this workspace (absent: the local chart at
+   * `chartDir`). Every kind gets the targets that make sense for it; each renders as ArgoCD's repo-server does.
+   */
+  source?: ReleaseSource;
 }
+
+/** An Application source that is not a local chart. */
+export type ReleaseSource =
+  /** A chart from a Helm repository (`repoURL` + `chart`) or an OCI registry (`oci://…`), fetched into the chart cache. */
+  | { kind: 'upstream'; repoURL: string; chart: string; targetRevision: string; chartValueFiles: string[] }
+  /** Plain manifests: ArgoCD's directory source. */
+  | { kind: 'directory'; path: string; recurse: boolean; include: string; exclude: string }
+  /** A kustomization ArgoCD builds with `kustomize build`, with the Application's `source.kustomize` options. */
+  | { kind: 'kustomize'; path: string; options: Record<string, unknown> };
 
 /** `clusters/<name>/cluster.yaml`: where a cluster directory deploys to. */
 export interface ClusterDeclaration {
