@@ -11,6 +11,8 @@ export interface HomelabPluginOptions {
   validateTargetName?: string;
   /** Target of the root-level `workspace` project checking the wiring between charts and clusters. */
   checkTargetName?: string;
+  /** Target of the `workspace` project comparing every release's render with the helm command ArgoCD runs. */
+  verifyTargetName?: string;
   /** Target of the `workspace` project viewing and changing SOPS secrets. */
   secretsTargetName?: string;
   installTargetName?: string;
@@ -38,6 +40,7 @@ export function normalizeOptions(options: HomelabPluginOptions | undefined): Nor
     lintTargetName: options?.lintTargetName ?? 'lint',
     validateTargetName: options?.validateTargetName ?? 'validate',
     checkTargetName: options?.checkTargetName ?? 'check',
+    verifyTargetName: options?.verifyTargetName ?? 'verify',
     secretsTargetName: options?.secretsTargetName ?? 'secrets',
     installTargetName: options?.installTargetName ?? 'install',
     uninstallTargetName: options?.uninstallTargetName ?? 'uninstall',

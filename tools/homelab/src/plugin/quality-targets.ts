@@ -97,6 +97,17 @@ export function workspaceProject(resolution: Resolution, options: NormalizedOpti
           description: 'Check the wiring between charts/ and clusters/ (deployed charts, paths, namespaces, sync-wave tiers, SOPS files, secret keys)',
         },
       },
+      [options.verifyTargetName]: {
+        executor: '@homelab/nx:verify',
+        cache: true,
+        dependsOn: withDeps.length > 0 ? [{ target: options.depsTargetName, projects: withDeps }] : [],
+        inputs,
+        metadata: {
+          technologies: ['helm', 'argocd'],
+          description: "Per release: the helm command ArgoCD's repo-server runs, run in a scratch copy and compared with the toolkit's render (keyless)",
+          help: { command: 'node hack/verify --help', example: { options: { cluster: 'home' } } },
+        },
+      },
       [options.secretsTargetName]: secretsTarget(),
     },
   };

@@ -259,4 +259,7 @@ export const commandOptions = {
     },
     cluster,
   },
+  verify: {
+    cluster,
+  },
 } as const satisfies Record<string, Record<string, OptionSpec>>;

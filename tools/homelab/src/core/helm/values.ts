@@ -3,7 +3,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { HomelabError } from '../model/errors.ts';
 import { inputPath } from '../exec/process.ts';
-import type { Release } from '../model/types.ts';
+import type { Release, ValueFile } from '../model/types.ts';
 
 /** Decrypted (or placeholder) content of one SOPS value file, held only in memory. */
 export interface SecretValues {
@@ -37,15 +37,22 @@ export interface HelmValues {
 }
 
 /**
+ * Where content held in memory (a `secrets://` file's values, inline values) is handed to helm: its path argument.
+ * `file` is the value file it came from, undefined for `values`/`valuesObject`.
+ */
+export type PlaceContent = (content: Buffer, file: ValueFile | undefined) => string;
+
+/**
  * ArgoCD's helm flag order (util/helm/cmd.go `template`): --set, --set-string, --set-file, then the value files
  * in order, then `values`/`valuesObject` as one last values file. Helm applies --set after every -f whatever
- * the argv order, so precedence matches ArgoCD exactly.
+ * the argv order, so precedence matches ArgoCD exactly. In-memory content goes through pipes unless `place` puts it
+ * elsewhere (verify writes keyless placeholders into a scratch copy, where ArgoCD would read files).
  */
-export async function buildHelmValues(root: string, release: Release, secrets: SecretSource): Promise<HelmValues> {
+export async function buildHelmValues(root: string, release: Release, secrets: SecretSource, place?: PlaceContent): Promise<HelmValues> {
   const args: string[] = [];
   const inputs: Buffer[] = [];
   const leaves: string[] = [];
-  const pipe = (content: Buffer) => inputPath(inputs.push(content) - 1);
+  const pipe: PlaceContent = place ?? ((content) => inputPath(inputs.push(content) - 1));
 
   for (const [flag, forceString] of [
     ['--set', false],
@@ -67,13 +74,13 @@ export async function buildHelmValues(root: string, release: Release, secrets: S
       usesSecrets = true;
       const decrypted = await secrets.load(absolute, file.path === SHARED_SECRETS ? release.chart : undefined);
       leaves.push(...decrypted.leaves);
-      args.push('--values', pipe(decrypted.plaintext));
+      args.push('--values', pipe(decrypted.plaintext, file));
     } else {
       args.push('--values', absolute);
     }
   }
   const extra = extraValues(release);
-  if (extra !== undefined) args.push('--values', pipe(Buffer.from(extra)));
+  if (extra !== undefined) args.push('--values', pipe(Buffer.from(extra), undefined));
   return { args, inputs, secrets: leaves, usesSecrets };
 }
 

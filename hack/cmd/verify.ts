@@ -1,0 +1,34 @@
+// hack/verify: for every release, the helm command ArgoCD's repo-server runs, run for real, against the toolkit's render.
+import { verifyReleases } from '../../tools/homelab/src/core/commands/verify.ts';
+import { HomelabError } from '../../tools/homelab/src/core/model/errors.ts';
+import { openWorkspace } from '../../tools/homelab/src/core/resolve/workspace.ts';
+import { main, warn, workspaceRoot, write } from '../lib/main.ts';
+
+await main({
+  usage: `
+Usage: hack/verify [options]
+
+Fidelity check. For every release ArgoCD deploys, prints the helm template command ArgoCD's repo-server
+runs ($REPO is its checkout, $TMP its temp dir for helm.values), runs it in a scratch copy of the charts and
+value files, and compares its output with the toolkit's render: equal, differs (with the first differing line),
+failed or skipped. Both sides are keyless (secrets:// files become placeholders) and compared unmasked.
+Exits 1 when any release differs or fails.
+
+Options:
+  --cluster <name>     only releases of this cluster directory
+  -h, --help           this help
+
+Example:
+  hack/verify --cluster home
+`,
+  options: {
+    cluster: { type: 'string' },
+  } as const,
+  async run({ values, positionals }) {
+    if (positionals.length > 0) throw new HomelabError('hack/verify takes no arguments', 'e.g. hack/verify --cluster home');
+    const ws = await openWorkspace(workspaceRoot);
+    ws.warnings.forEach(warn);
+    const { counts } = await verifyReleases(ws, { cluster: values.cluster }, write);
+    return counts.differs + counts.failed > 0 ? 1 : 0;
+  },
+});
