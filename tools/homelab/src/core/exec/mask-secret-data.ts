@@ -54,13 +54,19 @@ export function maskSecretObjects(doc: string, marker: DataMarker): string | und
     },
   });
   if (objects === 0) return undefined;
-  let out = doc;
-  for (const edit of edits.sort((a, b) => b.start - a.start)) {
+  // Pieces joined once: splicing each value into the whole text would copy it once per value (quadratic).
+  const parts: string[] = [];
+  let done = 0;
+  for (const edit of edits.sort((a, b) => a.start - b.start)) {
+    // A Secret nested in another's data is already masked whole with it.
+    if (edit.start < done) continue;
     // A block scalar's range ends after its final line break: keep that break.
-    const trailing = /\s*$/.exec(out.slice(edit.start, edit.end))?.[0] ?? '';
-    out = out.slice(0, edit.start) + edit.text + trailing + out.slice(edit.end);
+    const trailing = /\s*$/.exec(doc.slice(edit.start, edit.end))?.[0] ?? '';
+    parts.push(doc.slice(done, edit.start), edit.text, trailing);
+    done = edit.end;
   }
-  return out;
+  parts.push(doc.slice(done));
+  return parts.join('');
 }
 
 /** `key: value`, `"key": "value",`, `- key: value`: indentation, list dashes, key, raw value. */

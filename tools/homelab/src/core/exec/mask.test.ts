@@ -280,6 +280,19 @@ Installed.
     expect(JSON.parse(masker.mask(JSON.stringify(secret))).data.user).toMatch(/^REDACTED[0-9a-f]{8}$/);
   });
 
+  it("a Secret nested in another Secret's data is masked whole with it; every key of a large Secret is masked", () => {
+    const nested =
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: outer\nstringData:\n  inner:\n    kind: Secret\n    data:\n      token: dG9rZW4tdmFsdWUgdGhhdCBpcyBsb25nZXI=\n  plain: visible-text\n';
+    const outer = parseAllDocuments(masker.mask(nested))[0].toJS();
+    expect(outer.stringData.inner).toMatch(/^REDACTED[0-9a-f]{8}$/);
+    expect(outer.stringData.plain).toMatch(/^REDACTED[0-9a-f]{8}$/);
+    const keys = Array.from({ length: 2000 }, (_, i) => `key${i}`);
+    const large = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: large\ndata:\n${keys.map((k) => `  ${k}: ${Buffer.from(`value of ${k}`).toString('base64')}\n`).join('')}`;
+    const data = parseAllDocuments(masker.mask(large))[0].toJS().data;
+    expect(Object.keys(data)).toEqual(keys);
+    for (const k of keys) expect(data[k]).toMatch(/^REDACTED[0-9a-f]{8}$/);
+  });
+
   it('a long secret in base64 inside a longer base64 (each byte alignment), base64url, URL-encoded and JSON-escaped', () => {
     const bytes = Buffer.from(token);
     expect(bytes.toString('base64url')).not.toBe(bytes.toString('base64').replace(/=+$/, ''));
