@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inputPath, runTool } from './process.ts';
+import { inputPath, runTool, startTool } from './process.ts';
 
 describe('runTool', () => {
   it('hands several in-memory inputs to the child as readable paths, in order, whatever their size', async () => {
@@ -25,6 +25,26 @@ describe('runTool', () => {
 
   it('reports a binary that cannot start as a failed run with its reason, not a thrown error', async () => {
     const result = await runTool('/nonexistent/helm', ['version']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('ENOENT');
+  });
+});
+
+describe('startTool', () => {
+  it('keeps a tool running for several requests, its answers streamed back in order, until stdin ends', async () => {
+    const chunks: Buffer[] = [];
+    const session = startTool('sh', ['-c', 'while read -r line; do echo "got $line"; done; echo bye >&2; exit 4'], { onStdout: (c) => chunks.push(c) });
+    session.write('one\n');
+    session.write('two\n');
+    session.end();
+    expect(await session.exited).toEqual({ exitCode: 4, stdout: '', stderr: 'bye\n' });
+    expect(Buffer.concat(chunks).toString()).toBe('got one\ngot two\n');
+  });
+
+  it('reports a binary that cannot start as an exit with its reason', async () => {
+    const session = startTool('/nonexistent/git', ['cat-file', '--batch'], { onStdout: () => {} });
+    session.write('HEAD\n');
+    const result = await session.exited;
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('ENOENT');
   });

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 
@@ -96,6 +97,33 @@ export async function runTool(bin: string, args: string[], options: RunOptions =
     stdout: String(result.stdout ?? ''),
     stderr: String(result.stderr ?? '') + startFailure,
   };
+}
+
+/** A CLI kept running to answer many requests written to its stdin (`git cat-file --batch`). */
+export interface ToolSession {
+  write(text: string): void;
+  /** Closes its stdin: the tool finishes what it was asked and exits. */
+  end(): void;
+  /** Its exit (stdout went to `onStdout`); a binary that cannot start exits 1 with its reason. */
+  exited: Promise<RunResult>;
+}
+
+/**
+ * Starts a CLI that reads requests from stdin and answers on stdout as it goes: one process instead of one per
+ * request. Spawned directly (no execa): raw stdout chunks go to `onStdout` in order, nothing is buffered twice.
+ */
+export function startTool(bin: string, args: string[], options: { cwd?: string; onStdout: (chunk: Buffer) => void }): ToolSession {
+  const child = spawn(bin, args, { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  // The tool may exit before reading all it was sent: its exit says why, not an EPIPE.
+  child.stdin.on('error', () => {});
+  child.stdout.on('data', options.onStdout);
+  const stderr: Buffer[] = [];
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  const exited = new Promise<RunResult>((resolve) => {
+    child.on('error', (err) => resolve({ exitCode: 1, stdout: '', stderr: `${err.message}\n` }));
+    child.on('close', (code) => resolve({ exitCode: code ?? 1, stdout: '', stderr: Buffer.concat(stderr).toString('utf8') }));
+  });
+  return { write: (text) => void child.stdin.write(text), end: () => void child.stdin.end(), exited };
 }
 
 /** Process ids below `pid` (Linux /proc; elsewhere none: only the child itself is killed). */

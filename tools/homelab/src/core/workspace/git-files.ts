@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { GitBlobs } from './git-blobs.ts';
 import { git } from './git.ts';
 import { RepoFiles, type DirEntry } from './repo-files.ts';
 
@@ -11,12 +12,14 @@ export class GitRevisionFiles extends RepoFiles {
   readonly #dirs: Map<string, DirEntry[]>;
   readonly #blobs: Map<string, string>;
   readonly #texts = new Map<string, Promise<string | undefined>>();
+  readonly #objects: GitBlobs;
 
   private constructor(root: string, rev: string, dirs: Map<string, DirEntry[]>, blobs: Map<string, string>) {
     super(root);
     this.rev = rev;
     this.#dirs = dirs;
     this.#blobs = blobs;
+    this.#objects = new GitBlobs(root);
   }
 
   static async open(root: string, rev: string): Promise<GitRevisionFiles> {
@@ -44,7 +47,7 @@ export class GitRevisionFiles extends RepoFiles {
     let text = this.#texts.get(rel);
     if (!text) {
       const sha = this.#blobs.get(rel);
-      text = sha ? git(this.root, ['cat-file', 'blob', sha]) : Promise.resolve(undefined);
+      text = sha ? this.#objects.read(sha) : Promise.resolve(undefined);
       this.#texts.set(rel, text);
     }
     return text;

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HomelabError } from '../model/errors.ts';
+import { GitBlobs } from './git-blobs.ts';
 import { GitRevisionFiles } from './git-files.ts';
 import { changedFiles, EMPTY_TREE, readAt, resolveRange, withWorktree } from './git.ts';
 
@@ -165,5 +166,63 @@ describe('changed files and revisions', () => {
     ).rejects.toThrow('boom');
     expect(existsSync(seen)).toBe(false);
     expect(r.git('worktree', 'list')).not.toContain(seen);
+  });
+});
+
+/** Runs `fn` with a `git` first on PATH that logs each start and runs the real git: the starts it caused. */
+async function gitStarts(fn: () => Promise<void>): Promise<string[]> {
+  const bin = mkdtempSync(path.join(tmpdir(), 'homelab-gitlog-'));
+  dirs.push(bin);
+  const real = execFileSync('sh', ['-c', 'command -v git']).toString().trim();
+  writeFileSync(path.join(bin, 'git'), `#!/bin/sh\necho "$*" >> "${bin}/log"\nexec "${real}" "$@"\n`);
+  chmodSync(path.join(bin, 'git'), 0o755);
+  const saved = process.env.PATH;
+  process.env.PATH = `${bin}${path.delimiter}${saved}`;
+  try {
+    await fn();
+  } finally {
+    process.env.PATH = saved;
+  }
+  return existsSync(path.join(bin, 'log')) ? readFileSync(path.join(bin, 'log'), 'utf8').trim().split('\n') : [];
+}
+
+describe('reading a revision through one git cat-file --batch process', () => {
+  const r = repo();
+  const files = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`charts/c${i}/values.yaml`, `replicas: ${i}\nname: c${i}\n`]));
+  // Larger than a pipe's buffer, multi-byte characters across chunk boundaries, and an empty file.
+  const large = 'é…✓ line of a large CRD\n'.repeat(100_000);
+  const rev = r.commit({ ...files, 'crds/large.yaml': large, 'empty.txt': '' });
+  r.commit({ 'charts/c0/values.yaml': 'changed\n' });
+
+  it('reads 200 files asked for at once, a large and an empty one, all through one process', async () => {
+    const starts = await gitStarts(async () => {
+      const at = await GitRevisionFiles.open(r.root, rev);
+      const texts = await Promise.all(Object.keys(files).map((f) => at.text(f)));
+      expect(texts).toEqual(Object.values(files));
+      expect(await at.text('crds/large.yaml')).toBe(large);
+      expect(await at.text('empty.txt')).toBe('');
+      expect(await at.text('charts/none.yaml')).toBeUndefined();
+    });
+    expect(starts.filter((s) => s.startsWith('cat-file'))).toEqual(['cat-file --batch']);
+  });
+
+  it('keeps one process for reads that follow each other, and starts a new one after it ended', async () => {
+    const blobs = new GitBlobs(r.root);
+    const starts = await gitStarts(async () => {
+      for (const [file, text] of Object.entries(files).slice(0, 20)) expect(await blobs.read(`${rev}:${file}`)).toBe(text);
+      expect(await blobs.read(`${rev}:charts/missing.yaml`)).toBeUndefined();
+      // Once the reads of the moment have settled and nothing asked for more, the process is ended.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await blobs.read('HEAD:charts/c0/values.yaml')).toBe('changed\n');
+    });
+    expect(starts).toEqual(['cat-file --batch', 'cat-file --batch']);
+  });
+
+  it('fails in one line naming the directory when git cannot read objects there', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'homelab-nogit-'));
+    dirs.push(dir);
+    const err = await new GitBlobs(dir).read('HEAD:x').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HomelabError);
+    expect((err as HomelabError).message).toMatch(new RegExp(`git cat-file failed in ${dir}: .*not a git repository`));
   });
 });
