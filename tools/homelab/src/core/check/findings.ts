@@ -1,4 +1,3 @@
-import type { HomelabError } from '../model/errors.ts';
 import { normalizePath } from '../resolve/releases.ts';
 import type { Release } from '../model/types.ts';
 import { isRecord } from '../workspace/yaml-docs.ts';
@@ -16,10 +15,6 @@ export interface CheckFinding {
 
 export function findingLine(finding: CheckFinding): string {
   return `[${finding.rule}] ${finding.message}${finding.hint ? ` — ${finding.hint}` : ''}`;
-}
-
-export function fromError(err: HomelabError): CheckFinding {
-  return { rule: 'resolve', message: err.message, hint: err.hint };
 }
 
 /** Collects findings, dropping exact repeats (one Application may yield several releases). */

@@ -56,6 +56,26 @@ describe('computeAffected beyond Nx', () => {
   });
 });
 
+describe('computeAffected with a broken Application', () => {
+  it('selects the chart it deploys, with the finding as the reason, and still answers for the rest', async () => {
+    git('checkout', '--quiet', '-b', 'broken', 'main');
+    const app =
+      'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: api-extra\n  namespace: argocd\n' +
+      '  annotations:\n    argocd.argoproj.io/sync-wave: soon\nspec:\n  project: default\n  source:\n    repoURL: https://git.example.invalid/homelab.git\n' +
+      '    path: charts/api\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: api-extra\n';
+    writeFileSync(path.join(root, 'clusters/home/api-extra.yaml'), app);
+    git('add', '--all');
+    git('commit', '--quiet', '-m', 'a second api Application with a broken wave');
+    const { nx } = recorder([]);
+    const result = await computeAffected(root, { base: 'main', nx });
+    expect(result.projects).toEqual(['api']);
+    expect(result.reasons.api).toEqual([
+      expect.stringMatching(/^head: could not be resolved \(clusters\/home\/api-extra\.yaml: Application api-extra: annotation/),
+    ]);
+    git('checkout', '--quiet', 'main');
+  });
+});
+
 describe('computeAffected on a secrets.yaml change', () => {
   let ws: string;
   const run = (...args: string[]) =>

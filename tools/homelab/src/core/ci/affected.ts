@@ -35,7 +35,7 @@ import { secretFileChange, type Decrypt, type SecretFileChange } from './secret-
 import type { Release } from '../model/types.ts';
 import { chartValueReads, readsPath } from '../secrets/value-reads.ts';
 import { isRecord } from '../workspace/yaml-docs.ts';
-import { requireChartAt } from '../model/lookup.ts';
+import { chartAt, requireChartAt } from '../model/lookup.ts';
 
 /** Nx's file-level answer: the projects owning a task of `targets` that `files` reach. */
 export type NxAffected = (root: string, files: string[], targets: string[]) => Promise<string[]>;
@@ -142,6 +142,16 @@ export async function computeAffected(root: string, options: AffectedOptions = {
     }
   }
 
+  // What could not be resolved on either side may have changed in any way: its charts are selected, with the reason.
+  for (const [side, resolution] of [['head', head] as const, ['base', base] as const]) {
+    for (const finding of resolution?.findings ?? []) {
+      for (const dir of finding.chartDirs) {
+        const chart = chartAt(head.charts, dir);
+        if (chart && runnable.has(chart.name)) add(chart.name, `${side}: could not be resolved (${finding.message})`);
+      }
+    }
+  }
+
   if (base) {
     for (const [chart, why] of releaseChanges(base, head)) if (runnable.has(chart)) add(chart, why);
     result.removedCharts = base.charts
@@ -182,16 +192,20 @@ function releaseRef(release: Release): ReleaseRef {
  * children, which needs real files: then the commit is checked out in a temporary worktree.
  */
 async function resolveAtCommit(layout: WorkspaceLayout, commit: string, warnings: string[]): Promise<Resolution | undefined> {
-  if (commit === EMPTY_TREE) return { charts: [], clusters: [], releases: [], external: [], warnings: [] };
-  const needsCheckout = new Error('app-of-apps');
+  if (commit === EMPTY_TREE) return { charts: [], clusters: [], releases: [], external: [], warnings: [], findings: [] };
   try {
-    try {
-      const files = await GitRevisionFiles.open(layout.root, commit);
-      return await resolveReleases(layout, { files, renderChart: () => Promise.reject(needsCheckout) });
-    } catch (err) {
-      if (err !== needsCheckout && !(err instanceof HomelabError && err.message.includes('app-of-apps'))) throw err;
-      return await withWorktree(layout.root, commit, (dir) => resolveWorkspace(normalizeLayout(dir, layout)));
-    }
+    // Git objects are enough unless an app-of-apps chart must be rendered to find its children: that needs real files.
+    let needsCheckout = false;
+    const files = await GitRevisionFiles.open(layout.root, commit);
+    const resolution = await resolveReleases(layout, {
+      files,
+      renderChart: () => {
+        needsCheckout = true;
+        return Promise.reject(new HomelabError('app-of-apps chart needs a checkout'));
+      },
+    });
+    if (!needsCheckout) return resolution;
+    return await withWorktree(layout.root, commit, (dir) => resolveWorkspace(normalizeLayout(dir, layout)));
   } catch (err) {
     warnings.push(
       `releases at the base commit ${commit.slice(0, 12)} could not be resolved (${err instanceof HomelabError ? err.line() : (err as Error).message}): every chart counts as affected`,

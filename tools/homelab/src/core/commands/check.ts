@@ -5,7 +5,7 @@ import { buildDependencies, renderRelease } from '../helm/render.ts';
 import { RepoFiles } from '../workspace/repo-files.ts';
 import { openSecrets } from '../secrets/secret-source.ts';
 import type { Release } from '../model/types.ts';
-import { findingLine, Findings, fromError, whereDeclared, type CheckFinding } from '../check/findings.ts';
+import { findingLine, Findings, whereDeclared, type CheckFinding } from '../check/findings.ts';
 import { resolveForCheck, type CheckedResolution } from '../check/resolution.ts';
 import { checkSecretFiles, checkSecretKeys } from '../check/secrets.ts';
 import { checkTiers, tierSummary } from '../check/tiers.ts';
@@ -41,7 +41,6 @@ export async function checkWorkspace(root: string, request: CheckRequest = {}): 
     if (fromNx.warning) warnings.push(fromNx.warning);
   }
   const state = await resolveForCheck(layout);
-  if (state instanceof HomelabError) return { findings: [fromError(state)], tiers: [], warnings };
   warnings.push(...state.resolution.warnings);
 
   const files = new RepoFiles(layout.root);

@@ -245,7 +245,7 @@ describe('app-of-apps charts', () => {
   });
 
   it('refuses to guess the children when no renderer is given', async () => {
-    await expect(resolveReleases(layoutOf('app-of-apps'))).rejects.toThrow(
+    expect(await resolutionProblem(resolveReleases(layoutOf('app-of-apps')))).toContain(
       'clusters/home/root.yaml: Application root deploys app-of-apps chart apps, but no chart renderer was given',
     );
   });
@@ -264,6 +264,29 @@ describe('namespaces', () => {
   });
 });
 
+/** A whole-run error (discovery, releases colliding) or the one finding a broken object became. */
+async function resolutionProblem(run: Promise<Resolution>): Promise<string> {
+  const res = await run.catch((e: unknown) => {
+    expect(e).toBeInstanceOf(HomelabError);
+    return (e as HomelabError).line();
+  });
+  if (typeof res === 'string') return res;
+  expect(res.findings).toHaveLength(1);
+  return new HomelabError(res.findings[0].message, res.findings[0].hint).line();
+}
+
+describe('chart names', () => {
+  it('names charts whose directory basenames clash by the shortest path suffix that tells them apart', async () => {
+    const res = await resolveReleases(layoutOf('duplicate-chart-names', ['charts/*', 'more/*']));
+    expect(res.findings).toEqual([]);
+    expect(res.charts.map((c) => [c.name, c.dir])).toEqual([
+      ['charts-app', 'charts/app'],
+      ['more-app', 'more/app'],
+    ]);
+    expect(res.releases.map((r) => r.chart).sort()).toEqual(['charts-app', 'more-app']);
+  });
+});
+
 describe('resolution errors name the file', () => {
   const cases: [string, string | RegExp, string[]?][] = [
     ['not-a-chart', 'clusters/home/app.yaml: Application app: source path "manifests/raw" is not a chart in the workspace (chart globs searched: charts/*)'],
@@ -279,7 +302,6 @@ describe('resolution errors name the file', () => {
       'release app in namespace apps of cluster home is deployed twice: by Application first (clusters/home/one.yaml) and Application second (clusters/home/two.yaml)',
     ],
     ['bad-wave', 'clusters/home/app.yaml: Application app: annotation argocd.argoproj.io/sync-wave is "early", not an integer'],
-    ['duplicate-chart-names', 'two charts are named app: charts/app and more/app', ['charts/*', 'more/*']],
     ['unsupported-template', /^clusters\/home\/appset\.yaml: ApplicationSet apps: \{\{if\}\} is not supported/],
     ['unresolved-fasttemplate', 'clusters/home/appset.yaml: ApplicationSet apps: metadata.name renders to "{{.path.basename}}"'],
     ['unknown-ref', 'clusters/home/app.yaml: Application app: value file $vals/clusters/home/app-values.yaml: no source has ref: vals'],
@@ -287,15 +309,65 @@ describe('resolution errors name the file', () => {
     ['duplicate-application', 'Application app is defined twice in cluster home: clusters/home/a.yaml and clusters/home/b.yaml'],
   ];
   it.each(cases)('%s', async (name, message, charts) => {
-    const err = await resolveReleases(layoutOf(`errors/${name}`, charts)).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(HomelabError);
-    const { message: actual, hint } = err as HomelabError;
-    expect(actual).not.toContain('\n');
-    expect(hint).not.toBe('');
+    const line = await resolutionProblem(resolveReleases(layoutOf(`errors/${name}`, charts)));
+    expect(line).not.toContain('\n');
+    const [actual, hint] = line.split(' — ');
+    expect(hint).toBeTruthy();
     if (typeof message === 'string') expect(actual).toBe(message);
     else expect(actual).toMatch(message);
+  });
+});
+
+describe('a broken Application breaks only itself', () => {
+  const app = (name: string, path: string, extra = '') =>
+    `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ${name}\n  namespace: argocd\n${extra}spec:\n  project: default\n` +
+    `  source:\n    repoURL: https://github.com/example/homelab.git\n    path: ${path}\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: ${name}\n`;
+  const broken: Record<string, string> = {
+    'bad-yaml.yaml': 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: [\n',
+    'list.yaml': `- ${app('listed', 'charts/arr').replaceAll('\n', '\n  ')}`,
+    'unsupported-generator.yaml':
+      'apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: fleet\nspec:\n  generators:\n    - clusters: {}\n  template:\n    metadata: {name: x}\n    spec: {}\n',
+    'missing-chart.yaml': app('ghost', 'charts/ghost'),
+    'monitoring-extra.yaml': app('monitoring-extra', 'charts/monitoring', '  annotations:\n    argocd.argoproj.io/sync-wave: early\n'),
+  };
+  let clean: Resolution;
+  let dirty: Resolution;
+  beforeAll(async () => {
+    const { mkdtempSync, cpSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const repo = resolve(import.meta.dirname, '../../../../..');
+    const copy = () => {
+      const root = mkdtempSync(resolve(tmpdir(), 'homelab-isolation-'));
+      for (const dir of ['charts', 'clusters', 'secrets.yaml']) cpSync(resolve(repo, dir), resolve(root, dir), { recursive: true });
+      return root;
+    };
+    const cleanRoot = copy();
+    const dirtyRoot = copy();
+    for (const [file, text] of Object.entries(broken)) writeFileSync(resolve(dirtyRoot, 'clusters/home/apps', file), text);
+    clean = await resolveReleases(normalizeLayout(cleanRoot), { renderChart: helmTemplate });
+    dirty = await resolveReleases(normalizeLayout(dirtyRoot), { renderChart: helmTemplate });
+  });
+
+  it('reports each broken object as one finding naming its file', () => {
+    expect(clean.findings).toEqual([]);
+    expect(dirty.findings.map((f) => f.file).sort()).toEqual(
+      Object.keys(broken)
+        .map((f) => `clusters/home/apps/${f}`)
+        .sort(),
+    );
+    for (const finding of dirty.findings) expect(finding.message).not.toContain('\n');
+  });
+
+  it('resolves every other chart exactly as the clean repo does', () => {
+    for (const chart of ['jellyfin', 'networking']) expect(select(dirty, chart)).toEqual(select(clean, chart));
+  });
+
+  it('refuses a chart that a manifest it could not read names, since that manifest may deploy it', () => {
+    expect(() => select(dirty, 'arr')).toThrow(/^clusters\/home\/apps\/list\.yaml: a YAML document is a list/);
+  });
+
+  it('refuses the chart of a broken Application in one line instead of rendering a subset', () => {
+    expect(() => select(dirty, 'monitoring')).toThrow(/^clusters\/home\/apps\/monitoring-extra\.yaml: Application monitoring-extra: .*sync-wave/);
+    expect(() => select(dirty, 'ghost')).toThrow(/unknown chart or release "ghost"/);
   });
 });

@@ -75,7 +75,7 @@ import type { Chart, ClusterDeclaration, HelmParameter, Release, ValueFile } fro
 import { createRelease } from '../model/release.ts';
 import { isRecord, optString, parseYamlDocuments, stringList } from '../workspace/yaml-docs.ts';
 import { expandApplicationSet } from './argocd/applicationset.ts';
-import { argoObjects, readClusterObjects, type ArgoObject } from './argocd/manifests.ts';
+import { argoObjects, clusterManifestFiles, type ArgoObject } from './argocd/manifests.ts';
 import { helmInflations, readKustomization, type Kustomization } from './argocd/kustomize.ts';
 
 /** An Application deploying a chart from a Helm repository or OCI registry (e.g. ArgoCD itself). */
@@ -108,6 +108,25 @@ export interface Resolution {
   releases: Release[];
   external: ExternalRelease[];
   warnings: string[];
+  /**
+   * What could not be resolved, one finding per broken object (ArgoCD's rule: a broken Application breaks only
+   * itself): a manifest file, an Application, an ApplicationSet, a chart, a cluster directory. Everything else is
+   * resolved as if the broken object were not there.
+   */
+  findings: ResolutionFinding[];
+}
+
+export interface ResolutionFinding {
+  /** The file holding the broken object (manifest, Chart.yaml, cluster.yaml, or a rendered app-of-apps label). */
+  file: string;
+  /**
+   * Chart directories the broken object deploys, or mentions when it could not be read that far: their commands
+   * refuse to run, since rendering the releases that did resolve would silently drop the broken one's.
+   */
+  chartDirs: string[];
+  /** One line naming the file and the problem, and what to do (a HomelabError's two halves). */
+  message: string;
+  hint: string;
 }
 
 /**
@@ -142,48 +161,111 @@ interface Context {
   charts: Map<string, Chart>;
   clusters: ClusterDeclaration[];
   warnings: string[];
+  findings: ResolutionFinding[];
 }
 
 export async function resolveReleases(layout: WorkspaceLayout, opts: ResolveOptions = {}): Promise<Resolution> {
   const files = opts.files ?? new RepoFiles(layout.root);
-  const [charts, clusters] = await Promise.all([discoverCharts(layout, files), discoverClusters(layout, files)]);
-  const ctx: Context = { layout, files, charts: new Map(charts.map((c) => [c.dir, c])), clusters, warnings: [] };
+  const findings: ResolutionFinding[] = [];
+  const broken = (file: string) => (dir: string, err: unknown) => addFinding(findings, `${dir}/${file}`, [dir], err);
+  const [charts, clusters] = await Promise.all([discoverCharts(layout, files, broken('Chart.yaml')), discoverClusters(layout, files, broken(CLUSTER_FILE))]);
+  const ctx: Context = { layout, files, charts: new Map(charts.map((c) => [c.dir, c])), clusters, warnings: [], findings };
 
   const queue: FoundApp[] = [];
   for (const cluster of clusters) {
-    const objects = await readClusterObjects(cluster.dir, files, CLUSTER_FILE);
-    queue.push(...(await expandObjects(objects, cluster, 'application', undefined, [], files)));
+    for (const file of await clusterManifestFiles(cluster.dir, files, CLUSTER_FILE)) {
+      const text = (await files.text(file)) ?? '';
+      const objects = await isolated(
+        ctx,
+        file,
+        () => mentionedCharts(text, ctx),
+        async () => argoObjects(parseYamlDocuments(text, file), file),
+      );
+      queue.push(...(await expandObjects(objects ?? [], cluster, 'application', undefined, [], ctx)));
+    }
   }
 
   const releases: Release[] = [];
   const external: ExternalRelease[] = [];
   const appFiles = new Map<string, string>();
   for (let app = queue.shift(); app; app = queue.shift()) {
-    const name = appName(app);
-    const appKey = `${app.cluster.name}\0${metaNamespace(app.doc)}\0${name}`;
-    const other = appFiles.get(appKey);
-    if (other !== undefined) {
-      throw new HomelabError(
-        `Application ${name} is defined twice in cluster ${app.cluster.name}: ${other} and ${app.file}`,
-        'Application names must be unique per cluster: rename one',
-      );
-    }
-    appFiles.set(appKey, app.file);
-    const mapped = await mapApplication(app, ctx);
+    const current = app;
+    const mapped = await isolated(
+      ctx,
+      app.file,
+      () => applicationCharts(current.doc, ctx),
+      async () => {
+        const name = appName(current);
+        const appKey = `${current.cluster.name}\0${metaNamespace(current.doc)}\0${name}`;
+        const other = appFiles.get(appKey);
+        if (other !== undefined) {
+          throw new HomelabError(
+            `Application ${name} is defined twice in cluster ${current.cluster.name}: ${other} and ${current.file}`,
+            'Application names must be unique per cluster: rename one',
+          );
+        }
+        appFiles.set(appKey, current.file);
+        return mapApplication(current, ctx);
+      },
+    );
+    if (!mapped) continue;
     external.push(...mapped.external);
     for (const release of mapped.releases) {
       releases.push(release);
-      if (await isAppOfAppsChart(release.chartDir, files)) queue.push(...(await renderChildren(app, release, ctx, opts.renderChart)));
+      if (await isAppOfAppsChart(release.chartDir, files)) {
+        const children = await isolated(
+          ctx,
+          app.file,
+          () => [release.chartDir],
+          () => renderChildren(current, release, ctx, opts.renderChart),
+        );
+        queue.push(...(children ?? []));
+      }
     }
   }
 
-  assertUniqueReleases(releases);
-  releases.push(...(await conventionReleases(charts, releases, clusters, files)));
+  collidingReleases(releases, findings);
+  // A chart a broken object deploys gets no convention release: its commands fail with the finding instead.
+  const brokenDirs = new Set(findings.flatMap((f) => f.chartDirs));
+  const undeployed = charts.filter((c) => !brokenDirs.has(c.dir));
+  releases.push(...(await conventionReleases(undeployed, releases, clusters, files)));
   releases.sort(
     (a, b) => compare(a.cluster, b.cluster) || a.wave - b.wave || compare(a.chart, b.chart) || compare(a.name, b.name) || compare(a.namespace, b.namespace),
   );
   external.sort((a, b) => compare(a.cluster, b.cluster) || a.wave - b.wave || compare(a.name, b.name));
-  return { charts, clusters, releases, external, warnings: ctx.warnings };
+  return { charts, clusters, releases, external, warnings: ctx.warnings, findings };
+}
+
+function addFinding(findings: ResolutionFinding[], file: string, chartDirs: string[], err: unknown): void {
+  const { message, hint } = err instanceof HomelabError ? err : new HomelabError(`${file}: ${errorLine(err)}`, 'fix this file');
+  const same = findings.find((f) => f.message === message);
+  if (same) same.chartDirs = [...new Set([...same.chartDirs, ...chartDirs])];
+  else findings.push({ file, chartDirs, message, hint });
+}
+
+/** Runs one object's resolution; its error becomes that object's finding (undefined) instead of the run's. */
+async function isolated<T>(ctx: Context, file: string, charts: () => string[], resolve: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await resolve();
+  } catch (err) {
+    addFinding(ctx.findings, file, charts(), err);
+    return undefined;
+  }
+}
+
+/** Chart directories a text names as a path (a manifest that could not be parsed). */
+function mentionedCharts(text: string, ctx: Context): string[] {
+  return [...ctx.charts.keys()].filter((dir) => new RegExp(`(?<![\\w./-])\\.?/?${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/?(?![\\w.-])`).test(text));
+}
+
+/**
+ * The charts a broken Application would deploy: the chart directories its sources (or, for an ApplicationSet, its
+ * template) name, and a chart named like the Application (a typo in the path still belongs to that chart).
+ */
+function applicationCharts(doc: Record<string, unknown>, ctx: Context): string[] {
+  const named = isRecord(doc.metadata) && typeof doc.metadata.name === 'string' ? doc.metadata.name : undefined;
+  const sameName = [...ctx.charts.values()].filter((c) => c.name === named).map((c) => c.dir);
+  return [...new Set([...mentionedCharts(JSON.stringify(doc), ctx), ...sameName])];
 }
 
 async function expandObjects(
@@ -192,7 +274,7 @@ async function expandObjects(
   origin: Release['origin'],
   parent: FoundApp | undefined,
   ancestors: string[],
-  files: RepoFiles,
+  ctx: Context,
 ): Promise<FoundApp[]> {
   const apps: FoundApp[] = [];
   for (const object of objects) {
@@ -202,7 +284,13 @@ async function expandObjects(
       apps.push({ doc: object.doc, file, cluster, origin, definedIn, ancestors });
     } else {
       const setWave = annotations(object.doc)[SYNC_WAVE];
-      for (const doc of await expandApplicationSet(object.doc, object.file, files)) {
+      const generated = await isolated(
+        ctx,
+        file,
+        () => applicationCharts(object.doc, ctx),
+        () => expandApplicationSet(object.doc, object.file, ctx.files),
+      );
+      for (const doc of generated ?? []) {
         // Generated Applications are not part of the parent sync that applied the ApplicationSet:
         // the ApplicationSet's wave is what orders them, unless the template sets its own.
         if (setWave !== undefined && annotations(doc)[SYNC_WAVE] === undefined) {
@@ -519,18 +607,19 @@ function flag(value: unknown, what: string): boolean {
   return value;
 }
 
-/** Two Applications rendering the same release name into one namespace of one cluster collide. */
-function assertUniqueReleases(releases: Release[]): void {
+/** Two Applications rendering the same release name into one namespace of one cluster collide: a finding on both charts. */
+function collidingReleases(releases: Release[], findings: ResolutionFinding[]): void {
   const seen = new Map<string, Release>();
   for (const release of releases) {
     const key = `${release.cluster}\0${release.namespace}\0${release.name}`;
     const other = seen.get(key);
     if (other && other.application !== release.application) {
-      throw new HomelabError(
+      const err = new HomelabError(
         `release ${release.name} in namespace ${release.namespace} of cluster ${release.cluster} is deployed twice: ` +
           `by Application ${other.application} (${other.definedIn.join(', ')}) and Application ${release.application} (${release.definedIn.join(', ')})`,
         'give one of them another helm.releaseName or destination.namespace, or delete one',
       );
+      addFinding(findings, release.definedIn[0] ?? '', [other.chartDir, release.chartDir], err);
     }
     seen.set(key, release);
   }
@@ -607,5 +696,5 @@ async function renderChildren(parent: FoundApp, release: Release, ctx: Context, 
   }
   const label = `${release.chartDir} (rendered for ${parent.file})`;
   const objects = argoObjects(parseYamlDocuments(output, label), label);
-  return expandObjects(objects, parent.cluster, 'app-of-apps', parent, [...parent.ancestors, key], ctx.files);
+  return expandObjects(objects, parent.cluster, 'app-of-apps', parent, [...parent.ancestors, key], ctx);
 }

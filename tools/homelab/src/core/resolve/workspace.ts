@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { HomelabError } from '../model/errors.ts';
 import { resolveHelm, type Helm } from '../helm/helm.ts';
 import { readLayoutFromNxJson, type WorkspaceLayout } from '../workspace/layout.ts';
@@ -75,11 +76,17 @@ export function selectReleases(ws: Workspace, target: string, cluster?: string):
       : inCluster.filter((r) => r.chart === target).length > 0
         ? inCluster.filter((r) => r.chart === target)
         : inCluster.filter((r) => r.name === target);
+  const chart = chartNamed(charts, target);
+  const chartDirs = new Set([...matches.map((r) => r.chartDir), ...(chart ? [chart.dir] : [])]);
+  // Rendering the releases that did resolve would silently drop the broken Application's: the finding is the answer.
+  // A chart whose own Chart.yaml is broken is not a chart of the resolution, but its finding still names it.
+  const isTarget = (dir: string) => chartDirs.has(dir) || (matches.length === 0 && !chart && posix.basename(dir) === target);
+  const broken = ws.resolution.findings.find((f) => f.chartDirs.some(isTarget));
+  if (broken) throw new HomelabError(broken.message, broken.hint);
   if (matches.length > 0) {
     matches.forEach(assertValidNamespace);
     return matches;
   }
-  const chart = chartNamed(charts, target);
   if (chart?.type === 'library') {
     throw new HomelabError(`${target} is a library chart and has no releases`, 'template a chart that depends on it instead');
   }

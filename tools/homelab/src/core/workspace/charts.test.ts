@@ -55,9 +55,25 @@ describe('discoverCharts', () => {
     ]);
   });
 
-  it('names both directories when two charts share a name', async () => {
-    const root = await repo({ 'charts/x/Chart.yaml': chartYaml('x'), 'apps/x/Chart.yaml': chartYaml('x') });
-    await expect(discoverCharts(normalizeLayout(root, { charts: ['charts/*', 'apps/*'] }))).rejects.toThrow('two charts are named x: apps/x and charts/x');
+  it('names charts whose directory names clash after the path that tells them apart', async () => {
+    const root = await repo({
+      'charts/x/Chart.yaml': chartYaml('x'),
+      'apps/x/Chart.yaml': chartYaml('x'),
+      'k8s/a/root/Chart.yaml': chartYaml('root'),
+      'k8s/b/root/Chart.yaml': chartYaml('root'),
+      'charts/y/Chart.yaml': chartYaml('y'),
+    });
+    const charts = await discoverCharts(normalizeLayout(root, { charts: ['charts/*', 'apps/*', 'k8s/*/*'] }));
+    expect(charts.map((c) => `${c.name}=${c.dir}`)).toEqual(['a-root=k8s/a/root', 'apps-x=apps/x', 'b-root=k8s/b/root', 'charts-x=charts/x', 'y=charts/y']);
+  });
+
+  it('hands a broken Chart.yaml to onBroken and discovers the others', async () => {
+    const root = await repo({ 'charts/good/Chart.yaml': chartYaml('good'), 'charts/bad/Chart.yaml': 'apiVersion: v2\nname: [bad\n' });
+    const broken: string[] = [];
+    const charts = await discoverCharts(normalizeLayout(root), undefined, (dir, err) => broken.push(`${dir}: ${(err as Error).message}`));
+    expect(charts.map((c) => c.name)).toEqual(['good']);
+    expect(broken).toEqual([expect.stringMatching(/^charts\/bad: charts\/bad\/Chart\.yaml:\d+: YAML syntax error/)]);
+    await expect(discoverCharts(normalizeLayout(root))).rejects.toThrow('charts/bad/Chart.yaml');
   });
 });
 

@@ -5,12 +5,26 @@ import { RepoFiles } from './repo-files.ts';
 import type { Chart } from '../model/types.ts';
 import { isRecord, parseYamlDocument } from './yaml-docs.ts';
 
+/** A chart or cluster directory that could not be read; discovery goes on without it. */
+export type OnBroken = (dir: string, error: unknown) => void;
+
+/** `read`'s value, or undefined after handing its error to `onBroken` (rethrown when there is none). */
+export function unlessBroken<T>(dir: string, read: Promise<T>, onBroken: OnBroken | undefined): Promise<T | undefined> {
+  return read.catch((err: unknown) => {
+    if (!onBroken) throw err;
+    onBroken(dir, err);
+    return undefined;
+  });
+}
+
 /**
  * Every chart of the workspace: a directory matching a chart glob that holds a Chart.yaml.
  * A chart nested in another chart's directory is that chart's subchart, not a workspace chart.
- * Names are directory basenames and must be unique (they are Nx project names).
+ * Names (Nx project names) are directory basenames; charts whose basenames clash are named by the shortest path
+ * suffix that tells them apart (`apps/root`, `shared/root` → `apps-root`, `shared-root`).
+ * A chart whose Chart.yaml is broken is passed to `onBroken` and left out; without `onBroken` it is an error.
  */
-export async function discoverCharts(layout: WorkspaceLayout, files = new RepoFiles(layout.root)): Promise<Chart[]> {
+export async function discoverCharts(layout: WorkspaceLayout, files = new RepoFiles(layout.root), onBroken?: OnBroken): Promise<Chart[]> {
   const dirs = new Set<string>();
   for (const glob of layout.charts) {
     for (const dir of await files.glob(glob, 'doublestar', 'dir')) {
@@ -24,19 +38,27 @@ export async function discoverCharts(layout: WorkspaceLayout, files = new RepoFi
       .slice(0, -1)
       .map((_, i, parts) => parts.slice(0, i + 1).join('/'));
   const chartDirs = [...dirs].sort().filter((dir) => !ancestors(dir).some((parent) => dirs.has(parent)));
-  const charts = await Promise.all(chartDirs.map((dir) => readChart(layout.root, dir, files)));
-  const byName = new Map<string, Chart>();
-  for (const chart of charts) {
-    const other = byName.get(chart.name);
-    if (other) {
-      throw new HomelabError(
-        `two charts are named ${chart.name}: ${other.dir} and ${chart.dir}`,
-        'chart names are directory names and must be unique: rename one directory',
-      );
-    }
-    byName.set(chart.name, chart);
-  }
+  const read = await Promise.all(chartDirs.map((dir) => unlessBroken(dir, readChart(layout.root, dir, files), onBroken)));
+  const charts = read.filter((c): c is Chart => c !== undefined);
+  const names = projectNames(charts.map((c) => c.dir));
+  for (const chart of charts) chart.name = names.get(chart.dir) ?? chart.name;
   return charts.sort((a, b) => compare(a.name, b.name));
+}
+
+/** Directory basename, or the shortest `-`-joined path suffix that no other directory with that basename shares. */
+function projectNames(dirs: string[]): Map<string, string> {
+  const suffix = (dir: string, n: number) => dir.split('/').slice(-n).join('-');
+  const names = new Map<string, string>();
+  const groups = new Map<string, string[]>();
+  for (const dir of dirs) groups.set(posix.basename(dir), [...(groups.get(posix.basename(dir)) ?? []), dir]);
+  for (const group of groups.values()) {
+    for (const dir of group) {
+      let n = 1;
+      while (n < dir.split('/').length && group.some((other) => other !== dir && suffix(other, n) === suffix(dir, n))) n++;
+      names.set(dir, suffix(dir, n));
+    }
+  }
+  return names;
 }
 
 /** Read `<dir>/Chart.yaml` (dir workspace-relative). */

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { compare } from './charts.ts';
+import { compare, type OnBroken, unlessBroken } from './charts.ts';
 import { HomelabError } from '../model/errors.ts';
 import type { WorkspaceLayout } from './layout.ts';
 import { RepoFiles } from './repo-files.ts';
@@ -8,11 +8,15 @@ import { isRecord, parseYamlDocument } from './yaml-docs.ts';
 
 export const CLUSTER_FILE = 'cluster.yaml';
 
-/** Every directory matching a cluster glob, with its `cluster.yaml` (kubeContext '' when absent). */
-export async function discoverClusters(layout: WorkspaceLayout, files = new RepoFiles(layout.root)): Promise<ClusterDeclaration[]> {
+/**
+ * Every directory matching a cluster glob, with its `cluster.yaml` (kubeContext '' when absent). A directory whose
+ * cluster.yaml is broken is passed to `onBroken` and left out; without `onBroken` it is an error.
+ */
+export async function discoverClusters(layout: WorkspaceLayout, files = new RepoFiles(layout.root), onBroken?: OnBroken): Promise<ClusterDeclaration[]> {
   const dirs = new Set<string>();
   for (const glob of layout.clusters) for (const dir of await files.glob(glob, 'doublestar', 'dir')) dirs.add(dir);
-  const clusters = await Promise.all([...dirs].sort().map((dir) => readClusterDeclaration(dir, files)));
+  const read = await Promise.all([...dirs].sort().map((dir) => unlessBroken(dir, readClusterDeclaration(dir, files), onBroken)));
+  const clusters = read.filter((c): c is ClusterDeclaration => c !== undefined);
   const seen = new Map<string, string>();
   for (const cluster of clusters) {
     const other = seen.get(cluster.name);

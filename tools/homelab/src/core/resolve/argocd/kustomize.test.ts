@@ -99,14 +99,16 @@ describe('resolveReleases with a kustomization source', () => {
   it('names a missing chart, and a chart outside the chart globs', async () => {
     const kustomization = 'helmCharts:\n  - {name: web, releaseName: w}\n';
     const missing = workspace({ 'clusters/home/web.yaml': APP, 'k/kustomization.yaml': kustomization });
-    await expect(resolveReleases(normalizeLayout(missing))).rejects.toThrow('k/kustomization.yaml: helmCharts[0]: no chart at k/charts/web (charts/web)');
+    expect((await resolveReleases(normalizeLayout(missing))).findings[0].message).toContain(
+      'k/kustomization.yaml: helmCharts[0]: no chart at k/charts/web (charts/web)',
+    );
     const outside = workspace({
       'clusters/home/web.yaml': APP,
       'k/kustomization.yaml': kustomization,
       'k/charts/web/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
       'k/charts/web/values.yaml': '',
     });
-    await expect(resolveReleases(normalizeLayout(outside))).rejects.toThrow(
+    expect((await resolveReleases(normalizeLayout(outside))).findings[0].message).toContain(
       'k/kustomization.yaml: helmCharts chart k/charts/web is not a chart in the workspace (chart globs searched: charts/*)',
     );
   });

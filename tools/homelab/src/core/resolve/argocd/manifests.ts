@@ -1,3 +1,4 @@
+import { HomelabError } from '../../model/errors.ts';
 import { posix } from 'node:path';
 import type { RepoFiles } from '../../workspace/repo-files.ts';
 import { isRecord, parseYamlDocuments } from '../../workspace/yaml-docs.ts';
@@ -15,6 +16,13 @@ export interface ArgoObject {
 export function argoObjects(docs: unknown[], file: string): ArgoObject[] {
   const out: ArgoObject[] = [];
   for (const doc of docs) {
+    // kubectl and ArgoCD reject a document that is a list; ignoring it would silently drop the Applications in it.
+    if (Array.isArray(doc) && doc.some((d) => isRecord(d) && typeof d.apiVersion === 'string' && d.apiVersion.startsWith('argoproj.io/'))) {
+      throw new HomelabError(
+        `${file}: a YAML document is a list, not an Application or ApplicationSet`,
+        'write each object as its own document separated by ---',
+      );
+    }
     if (!isRecord(doc) || typeof doc.apiVersion !== 'string' || !doc.apiVersion.startsWith('argoproj.io/')) continue;
     if (doc.kind === 'Application' || doc.kind === 'ApplicationSet') out.push({ kind: doc.kind, doc, file });
   }
