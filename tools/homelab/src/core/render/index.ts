@@ -1,0 +1,26 @@
+import { createMasker } from '../exec/mask.ts';
+import { renderRelease, type RenderContext, type Rendered } from '../helm/render.ts';
+import type { Release } from '../model/types.ts';
+import { resolveKubectl } from '../cluster/kube.ts';
+import { renderDirectory } from './directory.ts';
+import { renderKustomize } from './kustomize.ts';
+
+/** Whether a release renders without helm's chart machinery (no dependency build, no value files). */
+export function isManifestSource(release: Release): boolean {
+  return release.source?.kind === 'directory' || release.source?.kind === 'kustomize';
+}
+
+/**
+ * Any release rendered as ArgoCD's repo-server renders its source: a chart with helm (helm/render.ts), a directory
+ * by reading its files (directory.ts), a kustomization with kubectl kustomize (kustomize.ts). Their output carries no
+ * decrypted value, yet Secret data in it is masked like every render's.
+ */
+export async function renderAnyRelease(ctx: RenderContext, release: Release): Promise<Rendered> {
+  const source = release.source;
+  if (source?.kind !== 'directory' && source?.kind !== 'kustomize') return renderRelease(ctx, release);
+  const manifest =
+    source.kind === 'directory'
+      ? renderDirectory(ctx.root, source)
+      : await renderKustomize(ctx.root, release, source, { kubectl: await resolveKubectl(), helm: ctx.helm });
+  return { release, manifest, masker: createMasker({ secrets: [], key: ctx.maskKey }) };
+}

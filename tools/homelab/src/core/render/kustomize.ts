@@ -1,0 +1,156 @@
+import { copyFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { HomelabError } from '../model/errors.ts';
+import type { Release, ReleaseSource } from '../model/types.ts';
+import { errorSummary } from '../exec/invocation.ts';
+import { runTool } from '../exec/process.ts';
+import { helmTimedOut, helmTimeoutMs, kustomizeHelm, type Helm } from '../helm/helm.ts';
+import { isRecord } from '../workspace/yaml-docs.ts';
+import { KUSTOMIZATION_FILES } from '../resolve/argocd/kustomize.ts';
+import { editKustomization, hasEdits, type BuildEnv } from './kustomize-edit.ts';
+
+export type KustomizeSource = Extract<ReleaseSource, { kind: 'kustomize' }>;
+
+export interface KustomizeTools {
+  kubectl: string;
+  helm: Helm;
+}
+
+/** The kustomization file of a directory (absolute), undefined when there is none. */
+export function kustomizationFile(dir: string): string | undefined {
+  return KUSTOMIZATION_FILES.map((name) => path.join(dir, name)).find((file) => statSync(file, { throwIfNoEntry: false })?.isFile());
+}
+
+/**
+ * The argv after `kubectl`: ArgoCD's `kustomize build <path> <kustomize.buildOptions>`, plus, when the build options
+ * enable helm, the Application's (else the cluster's) kube version and API versions as ArgoCD adds them, and the helm
+ * kustomize must run.
+ */
+export function kustomizeArgs(dir: string, source: KustomizeSource, release: Release, helmCommand: string | undefined): string[] {
+  const options = source.buildOptions.split(/\s+/).filter(Boolean);
+  const args = ['kustomize', dir, ...options];
+  if (!source.buildOptions.includes('--enable-helm')) return args;
+  const kubeVersion = /^v?(\d+(?:\.\d+)*)/.exec(release.kubeVersion ?? '')?.[1];
+  if (kubeVersion) args.push('--helm-kube-version', kubeVersion);
+  for (const apiVersion of release.apiVersions) args.push('--helm-api-versions', apiVersion);
+  if (helmCommand && !options.some((o) => o.startsWith('--helm-command'))) args.push('--helm-command', helmCommand);
+  return args;
+}
+
+/**
+ * `kubectl kustomize` run as ArgoCD's repo-server runs `kustomize build` for the Application: its `source.kustomize`
+ * edits applied to the kustomization first (kustomize-edit.ts). The user's repository is never written: with edits,
+ * the build runs in a temporary tree of links to the repository where only the edited kustomization file is new
+ * (symlinkTree), removed afterwards. Returns kustomize's output as it prints it.
+ */
+export async function renderKustomize(root: string, release: Release, source: KustomizeSource, tools: KustomizeTools): Promise<string> {
+  const dir = path.resolve(root, source.path);
+  const where = `${release.cluster}/${release.name} (${source.path})`;
+  const file = kustomizationFile(dir);
+  if (!file) throw new HomelabError(`${where}: no kustomization.yaml in ${source.path}`, 'point source.path at a directory with a kustomization.yaml');
+  const helmCommand = source.buildOptions.includes('--enable-helm') ? await kustomizeHelm(tools.helm, await kustomizeVersion(tools.kubectl)) : undefined;
+  const edited = hasEdits(source.options) ? editedKustomization(file, source, release, where) : undefined;
+  const tree = edited === undefined ? undefined : symlinkTree(root, path.relative(root, file), edited);
+  const buildDir = tree ? path.join(tree, source.path) : dir;
+  try {
+    const timeoutMs = helmTimeoutMs('render');
+    const result = await runTool(tools.kubectl, kustomizeArgs(buildDir, source, release, helmCommand), { cwd: tree ?? root, timeoutMs });
+    if (result.timedOut) throw helmTimedOut(`kubectl kustomize ${source.path}`, timeoutMs);
+    if (result.exitCode !== 0) {
+      const summary = errorSummary(result.stderr)
+        .split(tree ?? '\0')
+        .join(root);
+      throw new HomelabError(
+        `kubectl kustomize failed for ${where}: ${summary}`,
+        `fix the kustomization, then run kubectl kustomize ${source.path} to see the full error`,
+      );
+    }
+    return result.stdout;
+  } finally {
+    if (tree) rmSync(tree, { recursive: true, force: true });
+  }
+}
+
+/** The kustomization with the Application's edits, as the text the build reads. */
+function editedKustomization(file: string, source: KustomizeSource, release: Release, where: string): string {
+  const doc: unknown = parse(readFileSync(file, 'utf8'), { version: '1.1' }) ?? {};
+  if (!isRecord(doc)) throw new HomelabError(`${file}: expected a mapping`, 'fix the kustomization');
+  const env: BuildEnv = {
+    ARGOCD_APP_NAME: release.application,
+    ARGOCD_APP_NAMESPACE: release.namespace,
+    ARGOCD_APP_PROJECT_NAME: release.project,
+    ARGOCD_APP_SOURCE_REPO_URL: source.repoURL,
+    ARGOCD_APP_SOURCE_PATH: source.path,
+    ARGOCD_APP_SOURCE_TARGET_REVISION: source.targetRevision,
+  };
+  return stringify(editKustomization(doc, source.options, env, path.dirname(file), where));
+}
+
+/**
+ * A temporary directory that looks like the repository: along the path to the kustomization, real directories whose
+ * other entries are symlinks to the originals; the kustomization's own directory mirrored with real subdirectories
+ * and hard links to its files (kustomize's root-only load restrictor resolves symlinks and would find a linked file
+ * outside the root; a hard link is the same file, not a copy; across filesystems the file is copied). The
+ * kustomization file is the edited text.
+ */
+function symlinkTree(root: string, kustomizationFile: string, text: string): string {
+  const tree = mkdtempSync(path.join(tmpdir(), 'homelab-kustomize-'));
+  const segments = path
+    .dirname(kustomizationFile)
+    .split(path.sep)
+    .filter((s) => s !== '.');
+  const mirror = (from: string, to: string, depth: number): void => {
+    for (const entry of readdirSync(from, { withFileTypes: true })) {
+      const source = path.join(from, entry.name);
+      const target = path.join(to, entry.name);
+      const inside = depth >= segments.length;
+      if (entry.isDirectory() && (inside ? entry.name !== 'node_modules' && !entry.name.startsWith('.') : entry.name === segments[depth])) {
+        mkdirSync(target);
+        mirror(source, target, depth + 1);
+      } else if (!inside || entry.isDirectory()) {
+        symlinkSync(source, target);
+      } else if (!(depth === segments.length && entry.name === path.basename(kustomizationFile))) {
+        sameFile(source, target);
+      }
+    }
+  };
+  try {
+    mirror(root, tree, 0);
+    writeFileSync(path.join(tree, kustomizationFile), text);
+  } catch (err) {
+    rmSync(tree, { recursive: true, force: true });
+    throw err;
+  }
+  return tree;
+}
+
+function sameFile(source: string, target: string): void {
+  try {
+    linkSync(source, target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EXDEV' && code !== 'EPERM') throw err;
+    copyFileSync(source, target);
+  }
+}
+
+const kustomizeVersions = new Map<string, Promise<string>>();
+
+/** The kustomize built into a kubectl (`kubectl version --client -o json`), '' when it does not say. */
+export function kustomizeVersion(kubectl: string): Promise<string> {
+  let version = kustomizeVersions.get(kubectl);
+  if (!version) {
+    version = runTool(kubectl, ['version', '--client', '-o', 'json'], { timeoutMs: helmTimeoutMs('version') }).then((result) => {
+      try {
+        const parsed: unknown = JSON.parse(result.stdout);
+        return isRecord(parsed) && typeof parsed.kustomizeVersion === 'string' ? parsed.kustomizeVersion : '';
+      } catch {
+        return '';
+      }
+    });
+    kustomizeVersions.set(kubectl, version);
+  }
+  return version;
+}
