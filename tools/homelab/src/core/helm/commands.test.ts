@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRelease } from '../model/release.ts';
-import { dependencyBuildArgs, lintArgs, templateArgs, versionArgs } from './commands.ts';
+import { dependencyBuildArgs, lintArgs, packageArgs, pullArgs, templateArgs, versionArgs } from './commands.ts';
 import type { HelmValues } from './values.ts';
 
 const values: HelmValues = { args: ['--values', 'values.yaml', '--set', 'a=b'], inputs: [], secrets: [], usesSecrets: false };
@@ -81,8 +81,31 @@ describe('helm command argv', () => {
     ]);
   });
 
-  it('dependency build: offline, inside the chart', () => {
+  it('dependency build: offline, inside the chart; refreshing only when asked', () => {
     expect(dependencyBuildArgs()).toEqual(['dependency', 'build', '--skip-refresh', '.']);
+    expect(dependencyBuildArgs({ refresh: true })).toEqual(['dependency', 'build', '.']);
+  });
+
+  it('pull: an OCI reference into a folder, the revision as --version, plain HTTP only when asked', () => {
+    expect(pullArgs({ reference: 'oci://ghcr.io/org/app', version: '^1.2', destination: '/tmp/x' })).toEqual([
+      'pull',
+      'oci://ghcr.io/org/app',
+      '--destination',
+      '/tmp/x',
+      '--version',
+      '^1.2',
+    ]);
+    expect(pullArgs({ reference: 'oci://127.0.0.1:5000/app', version: '', destination: '/tmp/x', plainHttp: true })).toEqual([
+      'pull',
+      'oci://127.0.0.1:5000/app',
+      '--destination',
+      '/tmp/x',
+      '--plain-http',
+    ]);
+  });
+
+  it('package: a file:// dependency into charts/', () => {
+    expect(packageArgs('/repo/charts/lib', '/repo/charts/web/charts')).toEqual(['package', '/repo/charts/lib', '--destination', '/repo/charts/web/charts']);
   });
 
   it('version: only the version string', () => {

@@ -2,7 +2,7 @@ import type { Release } from '../model/types.ts';
 import type { HelmValues } from './values.ts';
 
 /**
- * helm's argv for the offline commands (version, template, lint, dependency build), built from named options the way
+ * helm's argv for the commands run outside a cluster (version, template, lint, dependency build, pull, package), built from named options the way
  * ArgoCD's repo-server builds them from TemplateOpts, so template and lint cannot drift apart. One convention:
  * `chartPath` is the chart as seen from helm's working directory (`.` when helm runs in the chart's folder).
  */
@@ -40,9 +40,25 @@ export function lintArgs(options: ReleaseCommandOptions): string[] {
   return args;
 }
 
-/** `helm dependency build` offline (`--skip-refresh`: no repository index download), run inside the chart. */
-export function dependencyBuildArgs(): string[] {
-  return ['dependency', 'build', '--skip-refresh', '.'];
+/**
+ * `helm dependency build`, run inside the chart: offline (`--skip-refresh`: no repository index download) unless
+ * `refresh` is set for a chart whose remote dependencies are not in the chart cache yet.
+ */
+export function dependencyBuildArgs(options: { refresh?: boolean } = {}): string[] {
+  return options.refresh ? ['dependency', 'build', '.'] : ['dependency', 'build', '--skip-refresh', '.'];
+}
+
+/** `helm pull` of an OCI chart into `destination`; `plainHttp` for registries on loopback (no TLS). */
+export function pullArgs(options: { reference: string; version: string; destination: string; plainHttp?: boolean }): string[] {
+  const args = ['pull', options.reference, '--destination', options.destination];
+  if (options.version) args.push('--version', options.version);
+  if (options.plainHttp) args.push('--plain-http');
+  return args;
+}
+
+/** `helm package` of a `file://` dependency into a chart's charts/ folder (what dependency build does for it). */
+export function packageArgs(chartDir: string, destination: string): string[] {
+  return ['package', chartDir, '--destination', destination];
 }
 
 /** `helm version` printing only the version string (e.g. `v3.17.2`), which the major and the flag choices come from. */

@@ -11,6 +11,9 @@ import type { Chart, Release } from '../model/types.ts';
 import { parseYamlDocuments } from '../workspace/yaml-docs.ts';
 import { buildHelmValues, type SecretSource } from './values.ts';
 import { dependencyBuildArgs, templateArgs } from './commands.ts';
+import { extractedChart } from './chart-cache.ts';
+import { fetchChart } from './chart-fetch.ts';
+import { buildRemoteDependencies, remoteDependencies } from './remote-dependencies.ts';
 
 export interface RenderContext {
   root: string;
@@ -28,31 +31,58 @@ export interface Rendered {
 }
 
 export async function renderRelease(ctx: RenderContext, release: Release): Promise<Rendered> {
-  const values = await buildHelmValues(ctx.root, release, ctx.secrets);
+  const chartRoot = await chartDirectory(ctx.root, ctx.helm, release);
+  const values = await buildHelmValues(ctx.root, release, ctx.secrets, undefined, chartRoot);
   const masker = createMasker({ secrets: values.secrets, key: ctx.maskKey });
   const timeoutMs = helmTimeoutMs('render');
   const result = await runTool(ctx.helm.bin, templateArgs({ release, values }), {
-    cwd: path.resolve(ctx.root, release.chartDir),
+    cwd: chartRoot,
     inputs: values.inputs,
     timeoutMs,
   });
-  if (result.timedOut) throw helmTimedOut(`helm template of ${release.cluster}/${release.name} (${release.chartDir})`, timeoutMs);
+  if (result.timedOut) throw helmTimedOut(`helm template of ${release.cluster}/${release.name} (${chartLabel(release)})`, timeoutMs);
   if (result.exitCode !== 0) {
     throw new HomelabError(
-      `helm template failed for ${release.cluster}/${release.name} (${release.chartDir}): ${masker.mask(errorSummary(result.stderr))}`,
+      `helm template failed for ${release.cluster}/${release.name} (${chartLabel(release)}): ${masker.mask(errorSummary(result.stderr))}`,
       'fix the chart or its values, then run `hack/template` again to see the full render',
     );
   }
   return { release, manifest: result.stdout, masker };
 }
 
+/** How errors name a release's chart: its folder, or the upstream chart and revision. */
+export function chartLabel(release: Release): string {
+  const source = release.source;
+  return source?.kind === 'upstream' ? `${source.chart} ${source.targetRevision} from ${source.repoURL}` : release.chartDir;
+}
+
+/**
+ * Where helm template runs for a release, as ArgoCD's repo-server does: the chart's folder in this repository, or
+ * for an upstream chart its extracted archive from the chart cache (fetched on a miss).
+ */
+export async function chartDirectory(root: string, helm: Helm, release: Release): Promise<string> {
+  const source = release.source;
+  if (source?.kind !== 'upstream') return path.resolve(root, release.chartDir);
+  return extractedChart(await fetchChart(helm, { repoURL: source.repoURL, chart: source.chart, revision: source.targetRevision }));
+}
+
+/**
+ * The chart argument of helm commands run from the repository root (lint, upgrade --install): a local chart's folder
+ * as written (relative), an upstream chart's extracted folder in the chart cache.
+ */
+export async function chartArgument(root: string, helm: Helm, release: Release): Promise<string> {
+  return release.source?.kind === 'upstream' ? chartDirectory(root, helm, release) : release.chartDir;
+}
+
 /**
  * `helm dependency build --skip-refresh`: packages `file://` dependencies into the chart's charts/ folder,
  * offline. Charts with dependencies do not render without it. Skipped while the archives there are still what
- * the last build made from the same inputs (dependency-stamp.ts).
+ * the last build made from the same inputs (dependency-stamp.ts). Charts with remote dependencies are built from
+ * the chart cache (remote-dependencies.ts).
  */
 export async function buildDependencies(root: string, helm: Helm, chart: Chart): Promise<void> {
   if (!chart.hasDependencies) return;
+  if (remoteDependencies(root, chart).length > 0) return buildRemoteDependencies(root, helm, chart);
   const stamp = dependencyStamp(root, helm, chart);
   if (stamp?.fresh()) return;
   const timeoutMs = helmTimeoutMs('render');

@@ -48,7 +48,7 @@ export type PlaceContent = (content: Buffer, file: ValueFile | undefined) => str
  * the argv order, so precedence matches ArgoCD exactly. In-memory content goes through pipes unless `place` puts it
  * elsewhere (verify writes keyless placeholders into a scratch copy, where ArgoCD would read files).
  */
-export async function buildHelmValues(root: string, release: Release, secrets: SecretSource, place?: PlaceContent): Promise<HelmValues> {
+export async function buildHelmValues(root: string, release: Release, secrets: SecretSource, place?: PlaceContent, chartRoot?: string): Promise<HelmValues> {
   const args: string[] = [];
   const inputs: Buffer[] = [];
   const leaves: string[] = [];
@@ -67,6 +67,12 @@ export async function buildHelmValues(root: string, release: Release, secrets: S
   }
   let usesSecrets = false;
   for (const file of release.valueFiles) {
+    // A value file inside an upstream chart is read from the fetched chart (`chartRoot`), as ArgoCD reads the pulled one.
+    if (file.inChart) {
+      const inChart = path.join(chartRoot ?? '.', file.path);
+      if (!release.ignoreMissingValueFiles || existsSync(inChart)) args.push('--values', inChart);
+      continue;
+    }
     const absolute = path.resolve(root, file.path);
     if (release.ignoreMissingValueFiles && !existsSync(absolute)) continue;
     insideRepository(root, release, file.path, `value file ${file.raw}`);
