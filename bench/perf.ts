@@ -1,11 +1,13 @@
 // Performance benchmark (`npm run bench`, the default of bench/run.ts): generated workspaces of N charts, our commands
 // against the raw helm equivalents and Nx's own floor, written to bench/results.md.
 //
-//   npm run bench [-- --sizes 30,100] [--quick | --full] [--runs 5] [--affected-commits 20] [--keep] [--out bench/results.md]
+//   npm run bench [-- --sizes 30,100] [--quick | --full] [--runs 5] [--affected-commits 20] [--keep] [--out FILE]
 //
 // Default: N = 30, 100, 300, 1000; run-many only up to N = 100 (--full: at every N). --quick: N = 30, 100, fewer runs.
 // --affected-commits: length of the synthetic history of bench/affected.ts (0 skips it).
-// --only hack,nx-run,run-many,inference,affected: just those scenarios.
+// --only example,diff,hack,nx-run,run-many,inference,affected: just those scenarios.
+// Only a complete run (none of --sizes, --quick, --runs, --affected-commits, --only) writes the committed
+// bench/results.md; any other run writes to the temporary directory unless --out names another file.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,8 +15,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveHelm } from '../tools/homelab/src/core/helm/helm.ts';
 import { createBaselineWorkspace } from './perf/env.ts';
-import { describeMachine, renderReport, type SizeResult } from './perf/report.ts';
-import { affectedAtScale, createContext, hackVsRaw, inference, nxRun, runMany } from './perf/scenarios.ts';
+import { describeMachine, renderReport, type ReportExtras, type SizeResult } from './perf/report.ts';
+import { affectedAtScale, createContext, diffMemory, exampleHackVsRaw, hackVsRaw, inference, nxRun, runMany } from './perf/scenarios.ts';
 import { generateWorkspace, repoRoot } from './perf/workspace.ts';
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
@@ -30,14 +32,23 @@ export default async function main(args: string[]): Promise<void> {
       'affected-commits': { type: 'string' },
       only: { type: 'string' },
       keep: { type: 'boolean' },
-      out: { type: 'string', default: path.join(repoRoot, 'bench', 'results.md') },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     process.stdout.write(
-      'usage: npm run bench [-- --sizes 30,100] [--quick | --full] [--runs N] [--affected-commits N] [--only hack,nx-run,run-many,inference,affected] [--keep] [--out FILE]\n       npm run bench -- <name> [options]   (other benchmarks: affected)\n',
+      'usage: npm run bench [-- --sizes 30,100] [--quick | --full] [--runs N] [--affected-commits N] [--only example,diff,hack,nx-run,run-many,inference,affected] [--keep] [--out FILE]\n       npm run bench -- <name> [options]   (other benchmarks: affected)\n',
     );
+    return;
+  }
+  // The committed results are a complete run's: a narrowed one would replace them with fewer, less certain figures.
+  const committed = path.join(repoRoot, 'bench', 'results.md');
+  const complete = [values.sizes, values.quick, values.runs, values['affected-commits'], values.only].every((v) => v === undefined);
+  const out = path.resolve(values.out ?? (complete ? committed : path.join(os.tmpdir(), 'homelab-bench-results.md')));
+  if (!complete && out === committed) {
+    process.stderr.write(`${path.relative(process.cwd(), committed)} holds a complete run's figures: write this partial run elsewhere (--out FILE)\n`);
+    process.exitCode = 1;
     return;
   }
   const quick = values.quick ?? false;
@@ -47,12 +58,21 @@ export default async function main(args: string[]): Promise<void> {
   // Whole-workspace runs are the expensive part: fewer rounds, and only up to N = 100 unless --full.
   const manyRuns = quick ? 1 : Math.max(1, Math.min(runs, 3));
   const manyMax = values.full ? Infinity : 100;
-  const scenarios = new Set((values.only ?? 'hack,nx-run,run-many,inference,affected').split(','));
+  const scenarios = new Set((values.only ?? 'example,diff,hack,nx-run,run-many,inference,affected').split(','));
   const wanted = (name: string) => scenarios.has(name);
 
   const helm = (await resolveHelm()).bin;
   const machine = describeMachine(helm);
   log(`machine: ${machine.cpus} CPUs, load ${machine.load.start.map((l) => l.toFixed(1)).join(' ')}; sizes ${sizes.join(', ')}; ${runs} runs`);
+  const extras: Omit<ReportExtras, 'runs' | 'command'> = {};
+  if (wanted('example')) {
+    log('P1: hack/template monitoring vs raw helm on the example');
+    extras.example = await exampleHackVsRaw(helm, runs);
+  }
+  if (wanted('diff')) {
+    log('line diff memory, 10,000-line added resource');
+    extras.diff = await diffMemory(10_000, Math.max(2, Math.min(runs, 3)));
+  }
   const baseline = createBaselineWorkspace();
   const results: SizeResult[] = [];
   try {
@@ -61,7 +81,7 @@ export default async function main(args: string[]): Promise<void> {
       const ws = await generateWorkspace(n);
       try {
         const ctx = await createContext(ws, helm, runs);
-        const result: SizeResult = { n, runMany: [] };
+        const result: SizeResult = { n, load: os.loadavg(), runMany: [] };
         results.push(result);
         if (wanted('hack')) {
           log(`N = ${n}: hack/template vs raw helm`);
@@ -107,8 +127,8 @@ export default async function main(args: string[]): Promise<void> {
 
   machine.load.end = os.loadavg();
   const command = ['npm run bench', ...(args.length ? ['--', ...args] : [])].join(' ');
-  const report = renderReport(machine, results, { runs, command, affectedBench });
-  writeFileSync(values.out, report);
+  const report = renderReport(machine, results, { runs, command, affectedBench, ...extras });
+  writeFileSync(out, report);
   process.stdout.write(report);
-  log(`written to ${path.relative(process.cwd(), values.out) || values.out}`);
+  log(`written to ${path.relative(process.cwd(), out) || out}`);
 }

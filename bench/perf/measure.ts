@@ -88,6 +88,14 @@ export function stats(values: number[]): Stats {
 export interface Measured {
   wall: Stats;
   cpu: Stats;
+  /** Every run in order: run i of each variant of one `interleave` was measured back to back (a pair). */
+  samples: Timing[];
+}
+
+/** Median over the pairs (run i of `a` and run i of `b`, measured back to back) of a's CPU time over b's. */
+export function pairedCpuRatio(a: Measured, b: Measured): number {
+  const ratios = a.samples.map((t, i) => t.cpuMs / b.samples[i].cpuMs).filter((r) => Number.isFinite(r));
+  return stats(ratios).median;
 }
 
 /**
@@ -106,7 +114,10 @@ export async function interleave<K extends string>(
     }
   }
   return Object.fromEntries(
-    (Object.keys(variants) as K[]).map((k) => [k, { wall: stats(samples[k].map((t) => t.wallMs)), cpu: stats(samples[k].map((t) => t.cpuMs)) }]),
+    (Object.keys(variants) as K[]).map((k) => [
+      k,
+      { wall: stats(samples[k].map((t) => t.wallMs)), cpu: stats(samples[k].map((t) => t.cpuMs)), samples: samples[k] },
+    ]),
   ) as Record<K, Measured>;
 }
 

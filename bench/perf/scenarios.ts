@@ -2,11 +2,12 @@
 // equivalent a person would type (hand-written here from the generator's description of the workspace, not derived
 // from our resolver), measured round-robin in the same run.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { decryptFile, editFile } from '../../tools/homelab/src/core/secrets/index.ts';
 import { cleanEnv, nx, stopDaemon } from './env.ts';
 import { interleave, run, sequence, stats, type Measured, type Stats, type Timing } from './measure.ts';
-import type { BenchWorkspace, GeneratedChart } from './workspace.ts';
+import { repoRoot, type BenchWorkspace, type GeneratedChart } from './workspace.ts';
 
 export interface Context {
   ws: BenchWorkspace;
@@ -83,6 +84,34 @@ export async function hackVsRaw(ctx: Context): Promise<HackResult> {
     rawFresh: { setup: fresh, run: () => sequence([() => rawDependencyBuild(ctx, chart), () => rawTemplate(ctx, chart)]) },
   });
   return { chart: chart.name, built: { hack: m.hackBuilt, raw: m.rawBuilt }, fresh: { hack: m.hackFresh, raw: m.rawFresh }, identical };
+}
+
+export interface ExampleResult {
+  chart: string;
+  hack: Measured;
+  raw: Measured;
+}
+
+/**
+ * P1 on this repository's own example: `hack/template monitoring` against the `helm template` a person would type
+ * from clusters/home/apps/monitoring.yaml, with secrets.yaml decrypted once up front and piped on stdin. Dependencies
+ * are built first, so both sides only render.
+ */
+export async function exampleHackVsRaw(helm: string, runs: number): Promise<ExampleResult> {
+  const { plaintext } = await decryptFile(path.join(repoRoot, 'secrets.yaml'), { workspaceRoot: repoRoot, env: {} });
+  const cwd = path.join(repoRoot, 'charts', 'monitoring');
+  const env = cleanEnv(helm);
+  // kubeVersion from clusters/home/cluster.yaml.
+  const args = ['template', '.', '--name-template', 'monitoring', '--namespace', 'monitoring', '--kube-version', '1.33.0'];
+  args.push('--set', 'prometheus.retention=30d', '--set-string', 'grafana.env.GF_USERS_ALLOW_SIGN_UP=false');
+  args.push('--values', 'values.yaml', '--values', '../../clusters/home/values/global.yaml', '--values', '-', '--include-crds');
+  const raw = () => run(helm, args, { cwd, env, input: Buffer.from(plaintext) });
+  const hack = () => run(process.execPath, [path.join(repoRoot, 'hack', 'template'), 'monitoring'], { cwd: repoRoot, env });
+  await run(helm, ['dependency', 'build', '--skip-refresh', '.'], { cwd, env });
+  await hack(); // warm-up: file system caches, the resolution cache
+  await raw();
+  const m = await interleave(runs, { hack: { run: hack }, raw: { run: raw } });
+  return { chart: 'monitoring', ...m };
 }
 
 export interface NxRunResult {
@@ -167,6 +196,8 @@ export interface InferenceResult {
   cold: Measured;
   /** nx reset, our resolution cache kept. */
   resolutionCached: Measured;
+  /** The same workspace with `plugins: []` in nx.json, after nx reset: what Nx costs without our plugin. */
+  noPlugin: Measured;
   projects: number;
 }
 
@@ -174,14 +205,50 @@ export interface InferenceResult {
 export async function inference(ctx: Context, runs: number): Promise<InferenceResult> {
   const root = ctx.ws.root;
   const env = cleanEnv(ctx.helm, false);
-  const reset = () => nx(root, ['reset'], env).then(() => undefined);
+  const nxJson = path.join(root, 'nx.json');
+  const withPlugin = readFileSync(nxJson, 'utf8');
+  const withoutPlugin = `${JSON.stringify({ ...JSON.parse(withPlugin), plugins: [] }, null, 2)}\n`;
+  const reset = (config: string) => (writeFileSync(nxJson, config), nx(root, ['reset'], env).then(() => undefined));
   const show = () => nx(root, ['show', 'projects', '--json'], env, true);
   const projects = (JSON.parse((await show()).stdout) as string[]).length;
-  const m = await interleave(runs, {
-    cold: { setup: async () => (await reset(), removeToolCaches(ctx)), run: show },
-    resolutionCached: { setup: async () => (await show(), await reset()), run: show },
-  });
-  return { ...m, projects };
+  try {
+    const m = await interleave(runs, {
+      cold: { setup: async () => (await reset(withPlugin), removeToolCaches(ctx)), run: show },
+      resolutionCached: { setup: async () => (await reset(withPlugin), await show(), await reset(withPlugin)), run: show },
+      noPlugin: { setup: () => reset(withoutPlugin), run: show },
+    });
+    return { ...m, projects };
+  } finally {
+    writeFileSync(nxJson, withPlugin);
+  }
+}
+
+export interface DiffMemoryResult {
+  lines: number;
+  /** Peak resident memory of a node process that diffs, and of the same process that only builds the text. */
+  rssMiB: { diff: number; without: number };
+  diff: Measured;
+  without: Measured;
+}
+
+/** Memory of the line diff for an added resource of `lines` lines (CRDs are rendered by default). */
+export async function diffMemory(lines: number, runs: number): Promise<DiffMemoryResult> {
+  const module = pathToFileURL(path.join(repoRoot, 'tools', 'homelab', 'src', 'core', 'exec', 'line-diff.ts')).href;
+  const script = (diff: boolean) =>
+    [
+      `const { unifiedDiff } = await import(${JSON.stringify(module)});`,
+      `const text = Array.from({ length: ${lines} }, (_, i) => \`      field\${i}: {type: string, description: value \${i}}\`).join('\\n') + '\\n';`,
+      diff ? `if (!unifiedDiff('', text, { from: '/dev/null', to: 'b/crd' }).includes('@@ -0,0 +1,${lines} @@')) process.exit(1);` : '',
+      'process.stdout.write(String(process.resourceUsage().maxRSS));',
+    ].join('\n');
+  const rss: Record<'diff' | 'without', number[]> = { diff: [], without: [] };
+  const measure = (key: 'diff' | 'without') => async () => {
+    const out = await run(process.execPath, ['--input-type=module', '-e', script(key === 'diff')], { cwd: repoRoot, env: process.env, capture: true });
+    rss[key].push(Number(out.stdout) / 1024);
+    return out;
+  };
+  const m = await interleave(runs, { diff: { run: measure('diff') }, without: { run: measure('without') } });
+  return { lines, rssMiB: { diff: stats(rss.diff).median, without: stats(rss.without).median }, ...m };
 }
 
 export interface AffectedCase {
