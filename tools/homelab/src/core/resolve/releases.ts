@@ -66,6 +66,8 @@
  * git files generator's --enable-new-git-file-globbing (default pathspec globbing is modelled).
  */
 import { posix } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { gitRemoteURLs, normalizeRepoURL } from '../workspace/git-remotes.ts';
 import { discoverCharts, compare } from '../workspace/charts.ts';
 import { CLUSTER_FILE, discoverClusters } from '../workspace/clusters.ts';
 import { errorLine, HomelabError } from '../model/errors.ts';
@@ -151,7 +153,7 @@ interface FoundApp {
   cluster: ClusterDeclaration;
   origin: Release['origin'];
   definedIn: string[];
-  /** app-of-apps charts already rendered on the way here (cycle guard). */
+  /** app-of-apps releases rendered on the way here (cycle guard), and the Applications that deployed them. */
   ancestors: string[];
 }
 
@@ -162,6 +164,8 @@ interface Context {
   clusters: ClusterDeclaration[];
   warnings: string[];
   findings: ResolutionFinding[];
+  /** This repository's remote URLs (normalized); undefined: every git source is this repository. */
+  thisRepo?: Set<string>;
 }
 
 export async function resolveReleases(layout: WorkspaceLayout, opts: ResolveOptions = {}): Promise<Resolution> {
@@ -185,9 +189,11 @@ export async function resolveReleases(layout: WorkspaceLayout, opts: ResolveOpti
     }
   }
 
+  ctx.thisRepo = thisRepository(gitRemoteURLs(layout.root), queue);
   const releases: Release[] = [];
   const external: ExternalRelease[] = [];
   const appFiles = new Map<string, string>();
+  const appSpecs = new Map<string, unknown>();
   for (let app = queue.shift(); app; app = queue.shift()) {
     const current = app;
     const mapped = await isolated(
@@ -196,8 +202,15 @@ export async function resolveReleases(layout: WorkspaceLayout, opts: ResolveOpti
       () => applicationCharts(current.doc, ctx),
       async () => {
         const name = appName(current);
-        const appKey = `${current.cluster.name}\0${metaNamespace(current.doc)}\0${name}`;
+        const appKey = appKeyOf(current);
         const other = appFiles.get(appKey);
+        // An app-of-apps chart that renders the very Application deploying it (ArgoCD manages its own root): one object.
+        if (other !== undefined && current.ancestors.includes(appKey)) {
+          if (!isDeepStrictEqual(current.doc.spec, appSpecs.get(appKey))) {
+            ctx.warnings.push(`${other}: Application ${name} differs from the copy its own chart renders; ArgoCD converges to the rendered one`);
+          }
+          return { releases: [], external: [] };
+        }
         if (other !== undefined) {
           throw new HomelabError(
             `Application ${name} is defined twice in cluster ${current.cluster.name}: ${other} and ${current.file}`,
@@ -205,6 +218,7 @@ export async function resolveReleases(layout: WorkspaceLayout, opts: ResolveOpti
           );
         }
         appFiles.set(appKey, current.file);
+        appSpecs.set(appKey, current.doc.spec);
         return mapApplication(current, ctx);
       },
     );
@@ -311,6 +325,26 @@ function appName(app: FoundApp): string {
   return meta.name;
 }
 
+/**
+ * The checkout's remotes, once some top-level Application names one of them: then a git source with another URL is
+ * another repository's and is never read as a local path. A checkout with no remote, or whose remote no Application
+ * names (a mirror, a fork), keeps the plain reading: every git source is this repository.
+ */
+function thisRepository(remotes: string[], apps: FoundApp[]): Set<string> | undefined {
+  const known = new Set(remotes);
+  const names = (doc: Record<string, unknown>) => {
+    const spec = isRecord(doc.spec) ? doc.spec : {};
+    const sources = [spec.source, ...(Array.isArray(spec.sources) ? spec.sources : [])];
+    return sources.some((source) => isRecord(source) && typeof source.repoURL === 'string' && known.has(normalizeRepoURL(source.repoURL)));
+  };
+  return apps.some((app) => names(app.doc)) ? known : undefined;
+}
+
+/** Identity of an Application object in its cluster (`app\0` keeps it apart from the release keys in `ancestors`). */
+function appKeyOf(app: FoundApp): string {
+  return `app\0${app.cluster.name}\0${metaNamespace(app.doc)}\0${appName(app)}`;
+}
+
 function metaNamespace(doc: Record<string, unknown>): string {
   return isRecord(doc.metadata) && typeof doc.metadata.namespace === 'string' ? doc.metadata.namespace : '';
 }
@@ -375,6 +409,10 @@ async function mapApplication(app: FoundApp, ctx: Context): Promise<{ releases: 
       continue;
     }
     if (isRefOnly(source)) continue;
+    if (ctx.thisRepo && !ctx.thisRepo.has(normalizeRepoURL(repoURL))) {
+      ctx.warnings.push(`${where}: source ${repoURL} is another repository (not a remote of this checkout): its ${String(source.path ?? '.')} is not rendered`);
+      continue;
+    }
     const path = normalizePath(optString(source.path, `${where}: source.path`));
     const chart = ctx.charts.get(path);
     const kustomization = chart ? undefined : await readKustomization(path, ctx.files);
@@ -696,5 +734,5 @@ async function renderChildren(parent: FoundApp, release: Release, ctx: Context, 
   }
   const label = `${release.chartDir} (rendered for ${parent.file})`;
   const objects = argoObjects(parseYamlDocuments(output, label), label);
-  return expandObjects(objects, parent.cluster, 'app-of-apps', parent, [...parent.ancestors, key], ctx);
+  return expandObjects(objects, parent.cluster, 'app-of-apps', parent, [...parent.ancestors, key, appKeyOf(parent)], ctx);
 }

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import type { WorkspaceLayout } from '../workspace/layout.ts';
+import { gitRemoteURLs } from '../workspace/git-remotes.ts';
 import type { Resolution } from './releases.ts';
 import { RepoFiles } from '../workspace/repo-files.ts';
 import type { Release } from '../model/types.ts';
@@ -53,7 +54,8 @@ export async function cachedResolution(
 ): Promise<Resolution> {
   const dir = path.join(layout.root, 'node_modules', '.cache', 'homelab');
   const useCache = existsSync(path.join(layout.root, 'node_modules'));
-  const key = sha256(JSON.stringify([layout.charts, layout.clusters, resolverFingerprint()]));
+  // The checkout's remotes decide which git sources are this repository's (they are read outside RepoFiles).
+  const key = sha256(JSON.stringify([layout.charts, layout.clusters, gitRemoteURLs(layout.root), resolverFingerprint()]));
   const file = path.join(dir, `resolution-${sha256(JSON.stringify([layout.charts, layout.clusters])).slice(0, 16)}.json`);
   if (useCache) {
     const entry = readEntry(file);
