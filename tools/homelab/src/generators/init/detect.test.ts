@@ -51,12 +51,37 @@ describe('detectLayout', () => {
     expect(layout.clusterGlobs).toEqual(['gitops/*']);
   });
 
-  it('keeps a cluster directory literal when its siblings hold no manifests, and refuses manifests spread over the root', async () => {
+  it('keeps a cluster directory literal when its siblings hold no manifests, and names manifests spread over the root', async () => {
     const one = await detectLayout(tree({ 'charts/a/Chart.yaml': CHART, 'deploy/argocd/a.yaml': APP('charts/a'), 'deploy/scripts/run.sh': 'true\n' }));
     expect(one.clusterGlobs).toEqual(['deploy/argocd']);
-    await expect(detectLayout(tree({ 'charts/a/Chart.yaml': CHART, 'a.yaml': APP('charts/a'), 'b/b.yaml': APP('charts/a') }))).rejects.toThrow(
-      'ArgoCD manifests are spread over the repository root (a.yaml, b/b.yaml)',
+    // Not thrown here: --clusterGlobs or --root may make it moot (init throws it only when it needs the directory).
+    const spread = await detectLayout(tree({ 'charts/a/Chart.yaml': CHART, 'a.yaml': APP('charts/a'), 'b/b.yaml': APP('charts/a') }));
+    expect(spread.clusterGlobs).toEqual([]);
+    expect(spread.clusterProblem?.message).toBe('ArgoCD manifests are spread over the repository root (a.yaml, b/b.yaml)');
+  });
+
+  it('finds the way in: a script applying the root, argocd-apps values of helmfile, an app-of-apps chart deploying itself', async () => {
+    const layout = await detectLayout(
+      tree({
+        'bootstrap.sh': 'set -e\nhelm install cilium charts/cni\nkubectl apply -f "$ROOT/boot/root.yaml" # once\n',
+        'boot/root.yaml': APP('charts/a'),
+        'charts/a/Chart.yaml': CHART,
+        'charts/cni/Chart.yaml': CHART,
+        'charts/cni/templates/ds.yaml': 'kind: DaemonSet\n',
+        'helmfile.yaml':
+          'releases:\n  - name: apps\n    chart: argo/argocd-apps\n    values: [argo/apps.yaml]\n  - name: cd\n    chart: argo/argo-cd\n    values: [argo/cd.yaml]\n',
+        'argo/apps.yaml': 'applications:\n  a: {project: default, source: {path: charts/a}, destination: {namespace: a}}\n',
+        'argo/cd.yaml': 'server: {insecure: true}\n',
+        'gitops/Chart.yaml': CHART,
+        'gitops/values.yaml': 'apps:\n  self: {path: gitops}\n',
+        'gitops/templates/apps.yaml': '{{- range .Values.apps }}\napiVersion: argoproj.io/v1alpha1\nkind: Application\n{{- end }}\n',
+      }),
     );
+    expect(layout.entryPoints).toEqual([
+      { path: 'boot/root.yaml', reason: 'bootstrap.sh:3' },
+      { path: 'argo/apps.yaml', reason: 'helmfile.yaml (argocd-apps release)' },
+      { path: 'gitops', reason: 'app-of-apps chart deploying itself' },
+    ]);
   });
 });
 

@@ -4,6 +4,7 @@ import { CLUSTER_FILE } from '../../core/workspace/clusters.ts';
 import { HomelabError } from '../../core/model/errors.ts';
 import type { RepoFiles } from '../../core/workspace/repo-files.ts';
 import { isRecord, parseYamlDocuments } from '../../core/workspace/yaml-docs.ts';
+import { findEntryPoints, type EntryPoint } from './entry-points.ts';
 
 /** Where an existing GitOps repository keeps its charts and its ArgoCD manifests. */
 export interface DetectedLayout {
@@ -15,13 +16,18 @@ export interface DetectedLayout {
   clusterDirs: string[];
   chartGlobs: string[];
   clusterGlobs: string[];
+  /** Why no cluster directory could be picked (manifests spread over the root): thrown only when init needs one. */
+  clusterProblem?: HomelabError;
+  /** Where ArgoCD starts when that is not a manifest inside the tree (entry-points.ts). */
+  entryPoints: EntryPoint[];
 }
 
 /**
  * Charts are directories holding a Chart.yaml (subcharts and vendored charts inside a chart do not count);
  * ArgoCD manifests are YAML files outside charts with argoproj.io Applications or ApplicationSets. A cluster
  * directory is a directory with a cluster.yaml declaration, else the deepest directory holding every manifest
- * (one cluster). Globs generalise sibling directories: `charts/a` + `charts/b` → `charts/*`,
+ * (one cluster). Entry points outside that tree (install scripts, argocd-apps values, self-deploying app-of-apps
+ * charts) are listed too. Globs generalise sibling directories: `charts/a` + `charts/b` → `charts/*`,
  * `k8s/charts/media/a` + `k8s/charts/infra/b` → `k8s/charts/*\/*`.
  */
 export async function detectLayout(files: RepoFiles): Promise<DetectedLayout> {
@@ -52,25 +58,27 @@ export async function detectLayout(files: RepoFiles): Promise<DetectedLayout> {
     .filter((f) => posix.basename(f) === CLUSTER_FILE && !inChart(f))
     .map((f) => posix.dirname(f))
     .filter((d) => d !== '.');
-  let clusterDirs: string[];
+  let clusterDirs: string[] = [];
+  let clusterProblem: HomelabError | undefined;
   if (declared.length > 0) {
     clusterDirs = declared.sort();
   } else if (manifestFiles.length > 0) {
     const ancestor = commonDir(manifestFiles.map((f) => posix.dirname(f)));
     if (ancestor === '') {
-      throw new HomelabError(
+      clusterProblem = new HomelabError(
         `ArgoCD manifests are spread over the repository root (${manifestFiles.slice(0, 3).join(', ')}${manifestFiles.length > 3 ? ', …' : ''})`,
-        "pass --clusterGlobs with the directory (or directories) holding one cluster's manifests each",
+        "pass --root with the file ArgoCD starts from, or --clusterGlobs with the directory (or directories) holding one cluster's manifests each",
       );
+    } else {
+      clusterDirs = [ancestor];
     }
-    clusterDirs = [ancestor];
-  } else {
-    clusterDirs = [];
   }
   return {
     chartDirs,
     manifestFiles,
     clusterDirs,
+    clusterProblem,
+    entryPoints: await findEntryPoints(files, all, chartDirs, manifestFiles),
     chartGlobs: await generalize(chartDirs, files, (dir) => chartDirs.includes(dir)),
     clusterGlobs: await generalize(clusterDirs, files, (dir) => clusterDirs.includes(dir) || manifestFiles.some((f) => f.startsWith(`${dir}/`))),
   };
