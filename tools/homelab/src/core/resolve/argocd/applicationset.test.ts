@@ -185,6 +185,121 @@ describe('list, matrix and merge generators', () => {
   });
 });
 
+describe('templatePatch (strategic merge as ArgoCD applies it)', () => {
+  const base = {
+    goTemplate: true,
+    goTemplateOptions: ['missingkey=error'],
+    template: {
+      metadata: { name: '{{.name}}' },
+      spec: {
+        project: 'default',
+        source: {
+          repoURL: 'https://git.example.invalid/r.git',
+          path: 'charts/{{.name}}',
+          helm: { valueFiles: ['values.yaml'], valuesObject: { a: { b: 1 }, keep: true } },
+        },
+        destination: { namespace: '{{.name}}' },
+      },
+    },
+  };
+  const patched = async (templatePatch: string, elements: unknown[] = [{ name: 'web' }]) =>
+    expandApplicationSet(appset({ ...base, generators: [{ list: { elements } }], templatePatch }), FILE, files);
+
+  it('merges maps, replaces lists, keeps the project, and takes JSON or YAML', async () => {
+    const yaml = await patched(
+      'metadata:\n  annotations:\n    annotation-some-key: annotation-some-value\nspec:\n  project: other\n  source:\n    helm:\n      valueFiles:\n        - values.test.yaml\n        - values.big.yaml\n  syncPolicy:\n    automated:\n      prune: true\n',
+    );
+    const json = await patched(
+      '{"metadata": {"annotations": {"annotation-some-key": "annotation-some-value"}}, "spec": {"project": "other", "source": {"helm": {"valueFiles": ["values.test.yaml", "values.big.yaml"]}}, "syncPolicy": {"automated": {"prune": true}}}}',
+    );
+    for (const [app] of [yaml, json]) {
+      expect(app.metadata).toEqual({ name: 'web', annotations: { 'annotation-some-key': 'annotation-some-value' } });
+      expect(app.spec).toEqual({
+        project: 'default',
+        source: {
+          repoURL: 'https://git.example.invalid/r.git',
+          path: 'charts/web',
+          helm: { valueFiles: ['values.test.yaml', 'values.big.yaml'], valuesObject: { a: { b: 1 }, keep: true } },
+        },
+        destination: { namespace: 'web' },
+        syncPolicy: { automated: { prune: true } },
+      });
+    }
+  });
+
+  it('renders control flow per element: sources from a range, values with toJson, null deletes', async () => {
+    const patch = `spec:
+  source: null
+  sources:
+    - repoURL: https://git.example.invalid/r.git
+      ref: values
+  {{- range $i, $src := .sources }}
+    - repoURL: {{ $src.repo }}
+      path: {{ $src.path }}
+      {{- with index $src "values" }}
+      helm:
+        valuesObject: {{ toJson . }}
+      {{- end }}
+  {{- end }}
+`;
+    const [app] = await patched(patch, [
+      {
+        name: 'web',
+        sources: [
+          { repo: 'https://git.example.invalid/r.git', path: 'charts/web', values: { replicas: 2 } },
+          { repo: 'https://git.example.invalid/r.git', path: 'charts/db' },
+        ],
+      },
+    ]);
+    expect(app.spec).toMatchObject({
+      sources: [
+        { repoURL: 'https://git.example.invalid/r.git', ref: 'values' },
+        { repoURL: 'https://git.example.invalid/r.git', path: 'charts/web', helm: { valuesObject: { replicas: 2 } } },
+        { repoURL: 'https://git.example.invalid/r.git', path: 'charts/db' },
+      ],
+    });
+    expect((app.spec as Record<string, unknown>).source).toBeUndefined();
+  });
+
+  it('merges only top-level keys of valuesObject, as ArgoCD (a nested map on both sides is its error)', async () => {
+    const [app] = await patched('spec:\n  source:\n    helm:\n      valuesObject:\n        keep: false\n        extra: {x: 1}\n');
+    expect((app.spec as { source: { helm: unknown } }).source.helm).toEqual({
+      valueFiles: ['values.yaml'],
+      valuesObject: { a: { b: 1 }, keep: false, extra: { x: 1 } },
+    });
+    await expect(patched('spec:\n  source:\n    helm:\n      valuesObject:\n        a: {c: 2}\n')).rejects.toThrow(
+      /unable to find api field in struct RawExtension for the json field "a"/,
+    );
+  });
+
+  it('patches an Application of an empty parameter set, whose template stays unrendered', async () => {
+    const apps = await expandApplicationSet(
+      appset({
+        goTemplate: true,
+        generators: [{ list: { elements: [{}] } }],
+        template: template('fixed'),
+        templatePatch: '{{ if not .name }}spec:\n  destination:\n    namespace: patched{{ end }}',
+      }),
+      FILE,
+      files,
+    );
+    expect(apps[0].spec).toMatchObject({ destination: { namespace: 'patched' } });
+  });
+
+  it('templates map keys as ArgoCD does', async () => {
+    const [app] = await expandApplicationSet(
+      appset({
+        goTemplate: true,
+        generators: [{ list: { elements: [{ name: 'a', key: 'team' }] } }],
+        template: { ...template('{{.name}}'), metadata: { name: '{{.name}}', labels: { '{{ .key }}': 'x' } } },
+      }),
+      FILE,
+      files,
+    );
+    expect(app.metadata).toEqual({ name: 'a', labels: { team: 'x' } });
+  });
+});
+
 describe('unsupported ApplicationSets fail with the file named', () => {
   const fails = async (spec: Record<string, unknown>, message: RegExp) => {
     const err = await expandApplicationSet(appset(spec), FILE, files).then(
@@ -203,6 +318,12 @@ describe('unsupported ApplicationSets fail with the file named', () => {
 
   it('needs string list elements without goTemplate, as ArgoCD does', () =>
     fails({ generators: [{ list: { elements: [{ n: 1 }] } }], template: template('{{n}}') }, /list element n must be a string/));
+
+  it('names a Go template function it does not render, even in a branch not taken', () =>
+    fails(
+      { goTemplate: true, generators: [{ list: { elements: [{ a: 'x' }] } }], template: template('{{ if false }}{{ now }}{{ end }}{{ .a }}') },
+      /^clusters\/home\/appset\.yaml: ApplicationSet set: function "now" is not supported by homelab/,
+    ));
 
   it('refuses a rendered <no value> in the deployed fields', () =>
     fails({ goTemplate: true, generators: [{ list: { elements: [{ a: 'x' }] } }], template: template('{{.b}}') }, /metadata\.name renders to "<no value>"/));

@@ -1,9 +1,10 @@
 import { HomelabError } from '../../model/errors.ts';
 import type { RepoFiles } from '../../workspace/repo-files.ts';
-import { isRecord, parseYamlDocument } from '../../workspace/yaml-docs.ts';
+import { isRecord } from '../../workspace/yaml-docs.ts';
 import { generateParams, generatorType } from './generators.ts';
 import { TemplateError } from './gotemplate.ts';
 import { deepMerge, renderObject, renderString, syntaxOf } from './template.ts';
+import { applyTemplatePatch } from './template-patch.ts';
 
 /**
  * The Applications an ApplicationSet generates: for each generator, for each parameter set,
@@ -31,18 +32,19 @@ export async function expandApplicationSet(appset: Record<string, unknown>, file
       const own = generator[generatorType(generator)];
       const template = isRecord(own) && isRecord(own.template) ? deepMerge(spec.template, own.template) : spec.template;
       for (const params of await generateParams(generator, syntax, files)) {
-        // ArgoCD leaves the template untouched for an empty parameter set.
-        if (Object.keys(params).length === 0) {
-          apps.push(toApplication(template));
-          continue;
-        }
-        let app = renderObject(template, params, syntax);
-        if (patch !== undefined) app = deepMerge(app, parseYamlDocument(renderString(patch, params, syntax), `${file} (templatePatch)`));
-        apps.push(toApplication(app));
+        // ArgoCD leaves the template untouched for an empty parameter set, but still renders and applies the patch.
+        let app = toApplication(Object.keys(params).length === 0 ? template : renderObject(template, params, syntax));
+        if (patch !== undefined) app = toApplication(applyTemplatePatch(app, renderString(patch, params, syntax)));
+        apps.push(app);
       }
     }
   } catch (err) {
-    if (err instanceof TemplateError) return fail(err.message, syntax.goTemplate ? 'use the supported Go template subset' : 'use fasttemplate {{param}} tags');
+    if (err instanceof TemplateError) {
+      return fail(
+        err.message,
+        syntax.goTemplate ? 'fix the Go template (docs/generators-adoption.md lists what homelab renders)' : 'use fasttemplate {{param}} tags',
+      );
+    }
     throw err;
   }
   for (const app of apps) assertRendered(app, syntax.goTemplate, fail);

@@ -1,412 +1,474 @@
 /**
- * A small, honest subset of Go's text/template with the sprig functions ArgoCD ApplicationSets use
- * most (`goTemplate: true`). Supported: text, `{{ pipeline }}` with `{{-`/`-}}` trim markers and
- * comments; operands `.`, `.a.b`, `$`, `$.a`, string/raw/number/bool/nil literals, `( … )`; pipes `|`;
- * functions index, default, lower, upper, replace, trimPrefix, trimSuffix, trim, quote, printf
- * (%s %v %d %q), join, base, dir, normalize. Everything else (if/range/with, variables, other
- * functions) throws TemplateError saying so, rather than rendering something ArgoCD would not.
- * Printing follows Go: a missing key prints `<no value>`, numbers are float64 (`1e+06`).
+ * Go's text/template as ArgoCD runs it for ApplicationSets (`goTemplate: true`): every template string is parsed
+ * and executed on its own against the parameter set, with sprig's functions and ArgoCD's additions (sprig.ts) and
+ * Go's builtins (and, or, not, len, index, print, printf, println, eq, ne, lt, le, gt, ge, html, urlquery).
+ * Semantics follow Go, not JavaScript: a missing key is "no value" (`<no value>` when printed) unless
+ * `missingkey=error`; `if`/`with`/`and`/`or` use Go's truth; numbers from the parameters are float64 while literals
+ * and integer functions give int, and comparing the two is an error; functions check their parameter types; a
+ * function that exists in ArgoCD but not here is refused when the template is parsed.
  */
 
-import { isRecord } from '../../workspace/yaml-docs.ts';
+import { sprint, sprintf, sprintln } from './go-fmt.ts';
+import { formatValue, goType, isMap, isTrue, printValue, TemplateError } from './go-values.ts';
+import { type Arg, type Command, type Node, type Parsed, type Pipe, parseTemplate } from './gotemplate-parse.ts';
+import { type GoFunc, type Param, SPRIG, UNSUPPORTED } from './sprig.ts';
 
-export class TemplateError extends Error {}
+export { formatValue, TemplateError } from './go-values.ts';
+export { sanitizeName } from './sprig.ts';
 
 export interface GoTemplateOptions {
-  /** `goTemplateOptions: ["missingkey=error"]` */
-  missingKeyError: boolean;
+  /** `goTemplateOptions: ["missingkey=error"]` (also `zero`, `invalid`/`default`, the default). */
+  missingKey: 'invalid' | 'zero' | 'error';
+  /** Options Go's template.Option refuses (ArgoCD fails the ApplicationSet on them). */
+  unknown?: string[];
 }
 
-type Operand =
-  | { kind: 'dot'; fields: string[] }
-  | { kind: 'root'; fields: string[] }
-  | { kind: 'literal'; value: unknown }
-  | { kind: 'func'; name: string }
-  | { kind: 'group'; pipe: Command[]; fields: string[] };
-type Command = Operand[];
-type Node = string | Command[];
-
-type Token =
-  | { t: 'pipe' | 'open' | 'close' }
-  | { t: 'field'; name: string; glued: boolean }
-  | { t: 'dot' | 'root' }
-  | { t: 'literal'; value: unknown }
-  | { t: 'ident'; name: string };
-
-const CONTROL = new Set(['if', 'else', 'end', 'range', 'with', 'define', 'template', 'block', 'break', 'continue']);
-const SPACE = /[ \t\r\n]/;
-
-const parsed = new Map<string, Node[]>();
-
-export function renderGoTemplate(source: string, data: unknown, options: GoTemplateOptions): string {
-  if (!source.includes('{{')) return source;
-  let nodes = parsed.get(source);
-  if (!nodes) {
-    nodes = parseTemplate(source);
-    parsed.set(source, nodes);
+/** `spec.goTemplateOptions` as template.Option reads them; the last missingkey wins. */
+export function goTemplateOptions(list: unknown[]): GoTemplateOptions {
+  const options: GoTemplateOptions = { missingKey: 'invalid' };
+  for (const option of list) {
+    const m = typeof option === 'string' ? /^missingkey=(default|invalid|zero|error)$/.exec(option) : null;
+    if (m) options.missingKey = m[1] === 'default' ? 'invalid' : (m[1] as GoTemplateOptions['missingKey']);
+    else (options.unknown ??= []).push(String(option));
   }
-  let out = '';
-  for (const node of nodes) {
-    out += typeof node === 'string' ? node : printValue(evalPipe(node, { dot: data, options }, NO_INPUT));
-  }
-  return out;
+  return options;
 }
 
-function parseTemplate(src: string): Node[] {
-  const nodes: Node[] = [];
-  let i = 0;
-  for (;;) {
-    const open = src.indexOf('{{', i);
-    if (open < 0) {
-      if (i < src.length) nodes.push(src.slice(i));
-      return nodes;
-    }
-    let text = src.slice(i, open);
-    let j = open + 2;
-    if (src[j] === '-' && SPACE.test(src[j + 1] ?? '')) {
-      text = text.replace(/[ \t\r\n]+$/, '');
-      j += 2;
-    }
-    if (text) nodes.push(text);
-    const end = findActionEnd(src, j);
-    let inner = src.slice(j, end);
-    let trimRight = false;
-    if (inner.endsWith('-') && SPACE.test(inner[inner.length - 2] ?? '')) {
-      inner = inner.slice(0, -1);
-      trimRight = true;
-    }
-    const body = inner.trim();
-    if (!(body.startsWith('/*') && body.endsWith('*/'))) nodes.push(parseAction(body));
-    i = end + 2;
-    if (trimRight) while (i < src.length && SPACE.test(src[i])) i++;
-  }
-}
+const MISSING = Symbol('missing');
+const MAX_DEPTH = 1000;
 
-function findActionEnd(src: string, from: number): number {
-  const comment = src.slice(from).trimStart().startsWith('/*');
-  if (comment) {
-    const close = src.indexOf('*/', from);
-    const end = close < 0 ? -1 : src.indexOf('}}', close);
-    if (end < 0) throw new TemplateError('unclosed comment');
-    return end;
-  }
-  for (let k = from; k < src.length; k++) {
-    const c = src[k];
-    if (c === '"' || c === "'") {
-      for (k++; k < src.length && src[k] !== c; k++) if (src[k] === '\\') k++;
-    } else if (c === '`') {
-      k = src.indexOf('`', k + 1);
-      if (k < 0) break;
-    } else if (c === '}' && src[k + 1] === '}') {
-      return k;
-    }
-  }
-  throw new TemplateError('unclosed action: missing "}}"');
-}
+const fn = (params: Param[], f: GoFunc['fn'], variadic?: Param): GoFunc => ({ params, fn: f, variadic });
 
-function lex(body: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  let glued = false;
-  while (i < body.length) {
-    const c = body[i];
-    if (SPACE.test(c)) {
-      i++;
-      glued = false;
-      continue;
-    }
-    const rest = body.slice(i);
-    let m: RegExpMatchArray | null;
-    if (c === '|') tokens.push({ t: 'pipe' }), i++;
-    else if (c === '(') tokens.push({ t: 'open' }), i++;
-    else if (c === ')') tokens.push({ t: 'close' }), i++;
-    else if ((m = rest.match(/^\.([A-Za-z_][A-Za-z0-9_]*)/))) tokens.push({ t: 'field', name: m[1], glued }), (i += m[0].length);
-    else if (c === '.') tokens.push({ t: 'dot' }), i++;
-    else if (c === '$') {
-      if (/^\$[A-Za-z_]/.test(rest)) throw new TemplateError(`template variables (${rest.split(/[\s.|()]/)[0]}) are not supported`);
-      tokens.push({ t: 'root' });
-      i++;
-    } else if ((m = rest.match(/^"(?:[^"\\]|\\.)*"/))) {
-      try {
-        tokens.push({ t: 'literal', value: JSON.parse(m[0]) });
-      } catch {
-        throw new TemplateError(`unsupported escape in string ${m[0]}`);
-      }
-      i += m[0].length;
-    } else if ((m = rest.match(/^`([^`]*)`/))) tokens.push({ t: 'literal', value: m[1] }), (i += m[0].length);
-    else if ((m = rest.match(/^-?\d+(?:\.\d+)?(?![A-Za-z0-9_.])/))) tokens.push({ t: 'literal', value: Number(m[0]) }), (i += m[0].length);
-    else if ((m = rest.match(/^[A-Za-z_][A-Za-z0-9_]*/))) {
-      const name = m[0];
-      if (CONTROL.has(name)) throw new TemplateError(`{{${name}}} is not supported (only single pipelines, no control structures)`);
-      if (name === 'true' || name === 'false') tokens.push({ t: 'literal', value: name === 'true' });
-      else if (name === 'nil') tokens.push({ t: 'literal', value: null });
-      else tokens.push({ t: 'ident', name });
-      i += name.length;
-    } else {
-      throw new TemplateError(`unsupported syntax "${rest.slice(0, 12)}" in {{${body}}}`);
-    }
-    glued = true;
-  }
-  return tokens;
-}
-
-function parseAction(body: string): Command[] {
-  if (body === '') throw new TemplateError('empty action {{}}');
-  const tokens = lex(body);
-  let pos = 0;
-
-  const fieldsAfter = (): string[] => {
-    const fields: string[] = [];
-    for (let tok = tokens[pos]; tok?.t === 'field' && tok.glued; tok = tokens[pos]) fields.push(tok.name), pos++;
-    return fields;
-  };
-  const operand = (): Operand => {
-    const tok = tokens[pos++];
-    switch (tok.t) {
-      case 'field':
-        return { kind: 'dot', fields: [tok.name, ...fieldsAfter()] };
-      case 'dot':
-        return { kind: 'dot', fields: [] };
-      case 'root':
-        return { kind: 'root', fields: fieldsAfter() };
-      case 'literal':
-        return { kind: 'literal', value: tok.value };
-      case 'ident':
-        return { kind: 'func', name: tok.name };
-      case 'open': {
-        const pipe = pipeline();
-        if (tokens[pos++]?.t !== 'close') throw new TemplateError(`unclosed "(" in {{${body}}}`);
-        return { kind: 'group', pipe, fields: fieldsAfter() };
-      }
-      default:
-        throw new TemplateError(`unexpected "${tok.t === 'pipe' ? '|' : ')'}" in {{${body}}}`);
-    }
-  };
-  const pipeline = (): Command[] => {
-    const commands: Command[] = [];
-    for (;;) {
-      const command: Command = [];
-      while (pos < tokens.length && tokens[pos].t !== 'pipe' && tokens[pos].t !== 'close') command.push(operand());
-      if (command.length === 0) throw new TemplateError(`missing value for command in {{${body}}}`);
-      commands.push(command);
-      if (tokens[pos]?.t !== 'pipe') return commands;
-      pos++;
-    }
-  };
-  const pipe = pipeline();
-  if (pos < tokens.length) throw new TemplateError(`unexpected ")" in {{${body}}}`);
-  return pipe;
-}
-
-interface Scope {
-  dot: unknown;
-  options: GoTemplateOptions;
-}
-
-const NO_INPUT = Symbol('no input');
-
-function evalPipe(pipe: Command[], scope: Scope, input: unknown): unknown {
-  let value = input;
-  for (const command of pipe) value = evalCommand(command, scope, value);
-  return value;
-}
-
-function evalCommand(command: Command, scope: Scope, input: unknown): unknown {
-  const [head, ...args] = command;
-  if (head.kind === 'func') {
-    const values = args.map((arg) => evalOperand(arg, scope));
-    if (input !== NO_INPUT) values.push(input);
-    return callFunction(head.name, values);
-  }
-  if (args.length > 0 || input !== NO_INPUT) throw new TemplateError(`can't give argument to non-function ${describe(head)}`);
-  return evalOperand(head, scope);
-}
-
-function evalOperand(operand: Operand, scope: Scope): unknown {
-  switch (operand.kind) {
-    case 'literal':
-      return operand.value;
-    case 'func':
-      return callFunction(operand.name, []);
-    case 'dot':
-    case 'root':
-      // Without range/with, `.` is always the root.
-      return fields(scope.dot, operand.fields, scope);
-    case 'group':
-      return fields(evalPipe(operand.pipe, scope, NO_INPUT), operand.fields, scope);
-  }
-}
-
-function fields(value: unknown, names: string[], scope: Scope): unknown {
-  let v = value;
-  for (const name of names) {
-    if (v === undefined) {
-      // A missing key stays "no value" down the chain (text/template's invalid value).
-      if (scope.options.missingKeyError) throw new TemplateError(`nil data; no entry for key "${name}"`);
-      continue;
-    }
-    if (v === null) throw new TemplateError(`nil pointer evaluating interface {}.${name}`);
-    if (!isRecord(v)) throw new TemplateError(`can't evaluate field ${name} in type ${goType(v)}`);
-    if (Object.hasOwn(v, name)) v = v[name];
-    else if (scope.options.missingKeyError) throw new TemplateError(`map has no entry for key "${name}"`);
-    else v = undefined;
-  }
-  return v;
-}
-
-function describe(operand: Operand): string {
-  if (operand.kind === 'literal') return JSON.stringify(operand.value);
-  if (operand.kind === 'dot') return `.${operand.fields.join('.')}`;
-  return operand.kind;
-}
-
-function goType(v: unknown): string {
-  if (typeof v === 'string') return 'string';
+/** Go's eq/lt on basic kinds: int with int, float64 with float64, string with string; nil equals only nil. */
+function basic(v: unknown): string {
+  if (typeof v === 'bigint') return 'int';
   if (typeof v === 'number') return 'float64';
-  if (typeof v === 'boolean') return 'bool';
-  if (Array.isArray(v)) return '[]interface {}';
-  if (isRecord(v)) return 'map[string]interface {}';
-  return 'interface {}';
+  if (typeof v === 'string' || typeof v === 'boolean') return typeof v === 'string' ? 'string' : 'bool';
+  return v === undefined || v === null ? 'invalid' : 'other';
 }
 
-function str(fn: string, v: unknown): string {
-  if (typeof v !== 'string') throw new TemplateError(`${fn}: wrong type for value; expected string; got ${v === undefined ? 'no value' : goType(v)}`);
-  return v;
-}
-
-/** Sprig's notion of empty, used by `default`. */
-function empty(v: unknown): boolean {
-  if (v === undefined || v === null || v === '' || v === 0 || v === false) return true;
-  if (Array.isArray(v)) return v.length === 0;
-  if (isRecord(v)) return Object.keys(v).length === 0;
+function eq(a: unknown, ...bs: unknown[]): boolean {
+  if (bs.length === 0) throw new TemplateError('missing argument for comparison');
+  const ka = basic(a);
+  for (const b of bs) {
+    const kb = basic(b);
+    if (ka !== kb) {
+      if (ka !== 'invalid' && kb !== 'invalid') throw new TemplateError(`incompatible types for comparison: ${goType(a)} and ${goType(b)}`);
+      continue;
+    }
+    if (ka === 'other') throw new TemplateError(`non-comparable type ${formatValue(b)}: ${goType(b)}`);
+    if (ka === 'invalid' || a === b) return true;
+  }
   return false;
 }
 
-const FUNCTIONS: Record<string, { arity: number | [number, number]; fn: (...args: unknown[]) => unknown }> = {
-  index: {
-    arity: [1, Infinity],
-    fn: (coll, ...keys) => {
-      let v = coll;
-      for (const key of keys) {
-        if (Array.isArray(v)) {
-          if (typeof key !== 'number' || !Number.isInteger(key)) throw new TemplateError(`index: cannot index slice with ${goType(key)}`);
-          if (key < 0 || key >= v.length) throw new TemplateError(`index: index out of range: ${key}`);
-          v = v[key];
-        } else if (isRecord(v)) {
-          v = Object.hasOwn(v, str('index', key)) ? v[key as string] : undefined;
-        } else {
-          throw new TemplateError(`index: can't index item of type ${v === undefined || v === null ? 'nil' : goType(v)}`);
-        }
-      }
-      return v;
-    },
-  },
-  default: { arity: [1, 2], fn: (fallback, ...given) => (given.length === 0 || empty(given[0]) ? fallback : given[0]) },
-  lower: { arity: 1, fn: (s) => str('lower', s).toLowerCase() },
-  upper: { arity: 1, fn: (s) => str('upper', s).toUpperCase() },
-  replace: { arity: 3, fn: (from, to, s) => str('replace', s).replaceAll(str('replace', from), str('replace', to)) },
-  trimPrefix: { arity: 2, fn: (p, s) => (str('trimPrefix', s).startsWith(str('trimPrefix', p)) ? (s as string).slice((p as string).length) : s) },
-  trimSuffix: {
-    arity: 2,
-    fn: (p, s) => (str('trimSuffix', s).endsWith(str('trimSuffix', p)) && (p as string) !== '' ? (s as string).slice(0, -(p as string).length) : s),
-  },
-  trim: { arity: 1, fn: (s) => str('trim', s).trim() },
-  quote: {
-    arity: [0, Infinity],
-    fn: (...args) =>
-      args
-        .filter((a) => a !== undefined && a !== null)
-        .map((a) => goQuote(formatValue(a)))
-        .join(' '),
-  },
-  printf: { arity: [1, Infinity], fn: (format, ...args) => sprintf(str('printf', format), args) },
-  join: { arity: 2, fn: (sep, list) => (Array.isArray(list) ? list.map((x) => (x === null ? '' : formatValue(x))).join(str('join', sep)) : formatValue(list)) },
-  base: { arity: 1, fn: (s) => goPathBase(str('base', s)) },
-  dir: { arity: 1, fn: (s) => goPathDir(str('dir', s)) },
-  normalize: { arity: 1, fn: (s) => sanitizeName(str('normalize', s)) },
+function lt(a: unknown, b: unknown): boolean {
+  const ka = basic(a);
+  const kb = basic(b);
+  if (!['int', 'float64', 'string', 'bool'].includes(ka) || !['int', 'float64', 'string', 'bool'].includes(kb))
+    throw new TemplateError('invalid type for comparison');
+  if (ka !== kb) throw new TemplateError(`incompatible types for comparison: ${goType(a)} and ${goType(b)}`);
+  if (ka === 'bool') throw new TemplateError('invalid type for comparison');
+  return (a as string | number | bigint) < (b as string | number | bigint);
+}
+
+function index(item: unknown, ...keys: unknown[]): unknown {
+  if (item === undefined || item === null) throw new TemplateError('index of untyped nil');
+  let v: unknown = item;
+  for (const key of keys) {
+    if (v === null || v === undefined) throw new TemplateError('index of nil pointer');
+    if (Array.isArray(v) || typeof v === 'string') {
+      if (key === null || key === undefined) throw new TemplateError('cannot index slice/array with nil');
+      if (typeof key !== 'bigint') throw new TemplateError(`cannot index slice/array with type ${goType(key)}`);
+      const length = typeof v === 'string' ? Buffer.byteLength(v) : v.length;
+      if (key < 0n || key >= BigInt(length)) throw new TemplateError(`index out of range: ${key}`);
+      v = typeof v === 'string' ? BigInt(Buffer.from(v)[Number(key)]) : v[Number(key)];
+    } else if (isMap(v)) {
+      if (typeof key !== 'string')
+        throw new TemplateError(
+          key === null || key === undefined ? 'value is nil; should be of type string' : `value has type ${goType(key)}; should be string`,
+        );
+      // A missing key is the map's zero value: a nil interface.
+      v = Object.hasOwn(v, key) ? v[key] : null;
+    } else {
+      throw new TemplateError(`can't index item of type ${goType(v)}`);
+    }
+  }
+  return v;
+}
+
+function len(v: unknown): bigint {
+  if (typeof v === 'string') return BigInt(Buffer.byteLength(v));
+  if (Array.isArray(v)) return BigInt(v.length);
+  if (isMap(v)) return BigInt(Object.keys(v).length);
+  if (v === undefined || v === null) throw new TemplateError('len of nil pointer');
+  throw new TemplateError(`len of type ${goType(v)}`);
+}
+
+const HTML: Record<string, string> = { '"': '&#34;', "'": '&#39;', '&': '&amp;', '<': '&lt;', '>': '&gt;', '\0': '\uFFFD' };
+
+/** html/urlquery print their arguments as text/template does (a missing value is `<no value>`). */
+function evalArgs(args: unknown[]): string {
+  if (args.length === 1 && typeof args[0] === 'string') return args[0];
+  return sprint(args.map((a) => (a === undefined || a === null ? '<no value>' : a)));
+}
+
+const BUILTINS: Record<string, GoFunc> = {
+  and: fn(['value'], () => undefined, 'value'),
+  or: fn(['value'], () => undefined, 'value'),
+  not: fn(['value'], (v: unknown) => !isTrue(v)),
+  len: fn(['value'], len),
+  index: fn(['value'], index, 'value'),
+  print: fn([], (...args: unknown[]) => sprint(args), 'any'),
+  println: fn([], (...args: unknown[]) => sprintln(args), 'any'),
+  printf: fn(['string'], (format: string, ...args: unknown[]) => sprintf(format, args), 'any'),
+  eq: fn(['value'], eq, 'value'),
+  ne: fn(['value', 'value'], (a: unknown, b: unknown) => !eq(a, b)),
+  lt: fn(['value', 'value'], lt),
+  le: fn(['value', 'value'], (a: unknown, b: unknown) => lt(a, b) || eq(a, b)),
+  gt: fn(['value', 'value'], (a: unknown, b: unknown) => !(lt(a, b) || eq(a, b))),
+  ge: fn(['value', 'value'], (a: unknown, b: unknown) => !lt(a, b)),
+  html: fn([], (...args: unknown[]) => evalArgs(args).replace(/["'&<>\0]/g, (c) => HTML[c]), 'value'),
+  urlquery: fn(
+    [],
+    (...args: unknown[]) =>
+      encodeURIComponent(evalArgs(args))
+        .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+        .replaceAll('%20', '+'),
+    'value',
+  ),
 };
 
-function callFunction(name: string, args: unknown[]): unknown {
-  const f = FUNCTIONS[name];
-  if (!f) throw new TemplateError(`function "${name}" is not supported (supported: ${Object.keys(FUNCTIONS).join(', ')})`);
-  const [min, max] = typeof f.arity === 'number' ? [f.arity, f.arity] : f.arity;
-  if (args.length < min || args.length > max) throw new TemplateError(`wrong number of args for ${name}: got ${args.length}`);
-  return f.fn(...args.map((a) => (a === undefined ? null : a)));
+/** Sprig's functions win over Go's builtins of the same name (`slice`), as template.Funcs does. */
+const FUNCTIONS: Record<string, GoFunc> = { ...BUILTINS, ...SPRIG };
+
+function isFunction(name: string): boolean {
+  if (Object.hasOwn(FUNCTIONS, name)) return true;
+  if (UNSUPPORTED.has(name)) {
+    throw new TemplateError(`function "${name}" is not supported by homelab (its output would differ between renders, or it is not implemented)`);
+  }
+  return false;
 }
 
-function sprintf(format: string, args: unknown[]): string {
-  let n = 0;
-  return format
-    .replace(/%([%svdq])/g, (_, verb: string) => {
-      if (verb === '%') return '%';
-      if (n >= args.length) return `%!${verb}(MISSING)`;
-      const arg = args[n++];
-      if (verb === 'd') {
-        if (typeof arg !== 'number' || !Number.isInteger(arg)) throw new TemplateError(`printf: %d needs an integer, got ${goType(arg)}`);
-        return String(arg);
+const TYPE_NAMES: Record<Param, string> = {
+  any: 'interface {}',
+  value: 'reflect.Value',
+  string: 'string',
+  int: 'int',
+  float: 'float64',
+  bool: 'bool',
+  map: 'map[string]interface {}',
+};
+
+/** Thrown by {{break}} and {{continue}}, caught by the enclosing range. */
+class Control {
+  readonly kind: 'break' | 'continue';
+  constructor(kind: 'break' | 'continue') {
+    this.kind = kind;
+  }
+}
+
+interface State {
+  vars: { name: string; value: unknown }[];
+  options: GoTemplateOptions;
+  defines: Map<string, Node[]>;
+  depth: number;
+}
+
+const cache = new Map<string, Parsed>();
+
+export function renderGoTemplate(source: string, data: unknown, options: GoTemplateOptions): string {
+  if (options.unknown?.length)
+    throw new TemplateError(`unrecognized goTemplateOptions: ${options.unknown.join(', ')} (Go accepts missingkey=default|invalid|zero|error)`);
+  if (!source.includes('{{')) return source;
+  let parsed = cache.get(source);
+  if (!parsed) {
+    parsed = parseTemplate(source, isFunction);
+    cache.set(source, parsed);
+  }
+  const out: string[] = [];
+  walk({ vars: [{ name: '$', value: data }], options, defines: parsed.defines, depth: 0 }, data, parsed.root, out);
+  return out.join('');
+}
+
+function walk(state: State, dot: unknown, nodes: Node[], out: string[]): void {
+  for (const node of nodes) {
+    switch (node.t) {
+      case 'text':
+        out.push(node.text);
+        break;
+      case 'action': {
+        const value = pipeline(state, dot, node.pipe);
+        if (node.pipe.decl.length === 0) out.push(printValue(value));
+        break;
       }
-      if (verb === 's' && typeof arg !== 'string') throw new TemplateError(`printf: %s needs a string, got ${goType(arg)}`);
-      return verb === 'q' ? goQuote(formatValue(arg)) : formatValue(arg);
-    })
-    .replace(/%[^%svdq]/, (m) => {
-      throw new TemplateError(`printf verb ${m} is not supported`);
-    });
+      case 'if':
+      case 'with': {
+        const mark = state.vars.length;
+        const value = pipeline(state, dot, node.pipe);
+        if (isTrue(value)) walk(state, node.t === 'with' ? value : dot, node.list, out);
+        else if (node.else) walk(state, dot, node.else, out);
+        state.vars.length = mark;
+        break;
+      }
+      case 'range':
+        walkRange(state, dot, node, out);
+        break;
+      case 'break':
+      case 'continue':
+        throw new Control(node.t);
+      case 'template': {
+        const body = state.defines.get(node.name);
+        if (!body) throw new TemplateError(`no such template "${node.name}"`);
+        if (state.depth >= MAX_DEPTH) throw new TemplateError(`exceeded maximum template depth (${MAX_DEPTH})`);
+        const value = node.pipe ? pipeline(state, dot, node.pipe) : undefined;
+        walk({ ...state, vars: [{ name: '$', value }], depth: state.depth + 1 }, value, body, out);
+        break;
+      }
+    }
+  }
 }
 
-function goQuote(s: string): string {
-  if (/[^\x20-\x7e]/.test(s)) throw new TemplateError('quote: non-ASCII text is not supported');
-  return JSON.stringify(s);
+function walkRange(state: State, dot: unknown, node: Extract<Node, { t: 'range' }>, out: string[]): void {
+  const mark = state.vars.length;
+  const value = pipeline(state, dot, node.pipe);
+  const decl = node.pipe.decl;
+  const inner = state.vars.length;
+  let ran = false;
+  const once = (key: unknown, elem: unknown): boolean => {
+    ran = true;
+    if (node.pipe.assign) {
+      // One variable gets the element; with two, the first gets the index or key.
+      if (decl.length > 1) setVar(state, decl[0], key);
+      setVar(state, decl[decl.length - 1], elem);
+    } else if (decl.length > 0) {
+      state.vars[inner - 1].value = elem;
+      if (decl.length > 1) state.vars[inner - 2].value = key;
+    }
+    try {
+      walk(state, elem, node.list, out);
+    } catch (err) {
+      if (!(err instanceof Control)) throw err;
+      if (err.kind === 'break') return false;
+    } finally {
+      state.vars.length = inner;
+    }
+    return true;
+  };
+  if (Array.isArray(value)) {
+    for (const [i, elem] of value.entries()) if (!once(BigInt(i), elem)) break;
+  } else if (isMap(value)) {
+    for (const key of Object.keys(value).sort()) if (!once(key, value[key])) break;
+  } else if (typeof value === 'bigint') {
+    if (decl.length > 1) throw new TemplateError(`can't use ${value} to iterate over more than one variable`);
+    for (let i = 0n; i < value; i++) if (!once(i, i)) break;
+  } else if (value !== undefined && value !== null) {
+    throw new TemplateError(`range can't iterate over ${formatValue(value)}`);
+  }
+  if (!ran && node.else) walk(state, dot, node.else, out);
+  state.vars.length = mark;
 }
 
-/** What `{{ x }}` prints. */
-function printValue(v: unknown): string {
-  return v === undefined || v === null ? '<no value>' : formatValue(v);
+function setVar(state: State, name: string, value: unknown): void {
+  for (let i = state.vars.length - 1; i >= 0; i--) {
+    if (state.vars[i].name === name) {
+      state.vars[i].value = value;
+      return;
+    }
+  }
+  throw new TemplateError(`undefined variable: ${name}`);
 }
 
-/** Go's %v for the values JSON unmarshalling yields. */
-export function formatValue(v: unknown): string {
-  if (v === undefined || v === null) return '<nil>';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'boolean') return String(v);
-  if (typeof v === 'number') return formatFloat(v);
-  if (Array.isArray(v)) return `[${v.map(formatValue).join(' ')}]`;
-  if (isRecord(v))
-    return `map[${Object.keys(v)
-      .sort()
-      .map((k) => `${k}:${formatValue(v[k])}`)
-      .join(' ')}]`;
-  return String(v);
+function varValue(state: State, name: string): unknown {
+  for (let i = state.vars.length - 1; i >= 0; i--) if (state.vars[i].name === name) return state.vars[i].value;
+  throw new TemplateError(`undefined variable: ${name}`);
 }
 
-/** Go's %v of a float64 (%g, shortest digits): exponent form when the decimal exponent is < -4 or >= 6. */
-function formatFloat(x: number): string {
-  if (Number.isNaN(x)) return 'NaN';
-  if (!Number.isFinite(x)) return x > 0 ? '+Inf' : '-Inf';
-  if (x === 0) return '0';
-  const [mantissa, exponent] = x.toExponential().split('e');
-  const exp = Number(exponent);
-  if (exp < -4 || exp >= 6) return `${mantissa}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  return String(x);
+/** Evaluates an action's pipeline; errors name the action. */
+function pipeline(state: State, dot: unknown, pipe: Pipe): unknown {
+  try {
+    return evalPipeline(state, dot, pipe);
+  } catch (err) {
+    if (err instanceof TemplateError && !err.message.startsWith('at {{')) throw new TemplateError(`at {{${pipe.text}}}: ${err.message}`);
+    throw err;
+  }
 }
 
-function goPathBase(p: string): string {
-  if (p === '') return '.';
-  const trimmed = p.replace(/\/+$/, '');
-  if (trimmed === '') return '/';
-  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
+function evalPipeline(state: State, dot: unknown, pipe: Pipe): unknown {
+  let value: unknown = MISSING;
+  for (const command of pipe.cmds) {
+    value = evalCommand(state, dot, command, value);
+    // Go digs a value out of its interface{} after each command: a nil interface becomes no value.
+    if (value === null) value = undefined;
+  }
+  for (const name of pipe.decl) {
+    if (pipe.assign) setVar(state, name, value);
+    else state.vars.push({ name, value });
+  }
+  return value;
 }
 
-function goPathDir(p: string): string {
-  const i = p.lastIndexOf('/');
-  const dir = p.slice(0, i + 1).replace(/\/+$/, '') || (p.startsWith('/') ? '/' : '.');
-  return dir;
+function notAFunction(command: Command, final: unknown): void {
+  if (command.length > 1 || final !== MISSING) throw new TemplateError(`can't give argument to non-function ${describe(command[0])}`);
 }
 
-/** ArgoCD's SanitizeName (`basenameNormalized`, `normalize`): lowercase DNS-1123-ish name. */
-export function sanitizeName(name: string): string {
-  return name
-    .toLowerCase()
-    .replace(/[^-a-z0-9.]/g, '-')
-    .slice(0, 253)
-    .replace(/^[-.]+|[-.]+$/g, '');
+function describe(arg: Arg): string {
+  switch (arg.t) {
+    case 'field':
+      return `.${arg.fields.join('.')}`;
+    case 'var':
+      return [arg.name, ...arg.fields].join('.');
+    case 'lit':
+      return arg.text;
+    case 'ident':
+      return arg.name;
+    case 'nil':
+      return 'nil';
+    case 'dot':
+      return '.';
+    case 'pipe':
+      return '(…)';
+  }
+}
+
+function evalCommand(state: State, dot: unknown, command: Command, final: unknown): unknown {
+  const first = command[0];
+  switch (first.t) {
+    case 'field':
+      return fieldChain(state, dot, first.fields, command.length > 1 || final !== MISSING);
+    case 'var':
+      if (first.fields.length === 0) {
+        notAFunction(command, final);
+        return varValue(state, first.name);
+      }
+      return fieldChain(state, varValue(state, first.name), first.fields, command.length > 1 || final !== MISSING);
+    case 'pipe':
+      if (first.fields.length === 0) {
+        notAFunction(command, final);
+        return evalPipeline(state, dot, first.pipe);
+      }
+      return fieldChain(state, evalPipeline(state, dot, first.pipe), first.fields, command.length > 1 || final !== MISSING);
+    case 'ident':
+      return call(state, dot, first.name, command.slice(1), final);
+    case 'nil':
+      throw new TemplateError('nil is not a command');
+    case 'dot':
+      notAFunction(command, final);
+      return dot;
+    case 'lit':
+      notAFunction(command, final);
+      return first.value;
+  }
+}
+
+function fieldChain(state: State, receiver: unknown, fields: string[], hasArgs: boolean): unknown {
+  let v = receiver;
+  fields.forEach((name, i) => {
+    v = field(state, v, name, hasArgs && i === fields.length - 1);
+  });
+  return v;
+}
+
+function field(state: State, receiver: unknown, name: string, hasArgs: boolean): unknown {
+  if (receiver === undefined) {
+    if (state.options.missingKey === 'error') throw new TemplateError(`nil data; no entry for key "${name}"`);
+    return undefined;
+  }
+  if (receiver === null) throw new TemplateError(`nil pointer evaluating interface {}.${name}`);
+  if (!isMap(receiver)) throw new TemplateError(`can't evaluate field ${name} in type ${goType(receiver)}`);
+  if (hasArgs) throw new TemplateError(`${name} is not a method but has arguments`);
+  if (Object.hasOwn(receiver, name)) return receiver[name];
+  if (state.options.missingKey === 'error') throw new TemplateError(`map has no entry for key "${name}"`);
+  return state.options.missingKey === 'zero' ? null : undefined;
+}
+
+function call(state: State, dot: unknown, name: string, args: Arg[], final: unknown): unknown {
+  const f = FUNCTIONS[name];
+  const count = args.length + (final === MISSING ? 0 : 1);
+  if (f.variadic ? count < f.params.length : count !== f.params.length) {
+    throw new TemplateError(`wrong number of args for ${name}: want ${f.variadic ? 'at least ' : ''}${f.params.length} got ${count}`);
+  }
+  const paramOf = (i: number): Param => (i < f.params.length ? f.params[i] : f.variadic!);
+  if (name === 'and' || name === 'or') {
+    // and/or stop at the first argument that decides the result and return that argument.
+    let value: unknown;
+    for (let i = 0; i < count; i++) {
+      value = i < args.length ? evalArg(state, dot, 'value', args[i]) : final;
+      if (isTrue(value) === (name === 'or')) return value;
+    }
+    return value;
+  }
+  const argv = args.map((arg, i) => evalArg(state, dot, paramOf(i), arg));
+  if (final !== MISSING) argv.push(checkType(final, paramOf(count - 1)));
+  try {
+    return f.fn(...argv);
+  } catch (err) {
+    if (err instanceof TemplateError) throw new TemplateError(`error calling ${name}: ${err.message}`);
+    throw err;
+  }
+}
+
+function evalArg(state: State, dot: unknown, param: Param, arg: Arg): unknown {
+  switch (arg.t) {
+    case 'dot':
+      return checkType(dot, param);
+    case 'nil':
+      if (param === 'any' || param === 'value' || param === 'map') return null;
+      throw new TemplateError(`cannot assign nil to ${TYPE_NAMES[param]}`);
+    case 'field':
+      return checkType(fieldChain(state, dot, arg.fields, false), param);
+    case 'var':
+      return checkType(fieldChain(state, varValue(state, arg.name), arg.fields, false), param);
+    case 'pipe':
+      return checkType(fieldChain(state, evalPipeline(state, dot, arg.pipe), arg.fields, false), param);
+    case 'ident':
+      return checkType(call(state, dot, arg.name, [], MISSING), param);
+    case 'lit':
+      return literal(arg, param);
+  }
+}
+
+/** A literal given to a typed parameter: Go converts number constants, and refuses other mismatches. */
+function literal(arg: Extract<Arg, { t: 'lit' }>, param: Param): unknown {
+  const v = arg.value;
+  switch (param) {
+    case 'any':
+    case 'value':
+      return v;
+    case 'int':
+      if (typeof v === 'bigint') return v;
+      if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
+      throw new TemplateError(`expected integer; found ${arg.text}`);
+    case 'float':
+      if (typeof v === 'bigint' || typeof v === 'number') return Number(v);
+      throw new TemplateError(`expected float; found ${arg.text}`);
+    case 'string':
+      if (typeof v === 'string') return v;
+      throw new TemplateError(`expected string; found ${arg.text}`);
+    case 'bool':
+      if (typeof v === 'boolean') return v;
+      throw new TemplateError(`expected bool; found ${arg.text}`);
+    case 'map':
+      throw new TemplateError(`can't handle ${arg.text} for arg of type ${TYPE_NAMES.map}`);
+  }
+}
+
+/** Go's validateType: a computed value must already have the parameter's type. */
+function checkType(v: unknown, param: Param): unknown {
+  if (param === 'value') return v;
+  if (v === undefined || v === null) {
+    if (param === 'any' || param === 'map') return null;
+    throw new TemplateError(
+      v === undefined ? `invalid value; expected ${TYPE_NAMES[param]}` : `wrong type for value; expected ${TYPE_NAMES[param]}; got interface {}`,
+    );
+  }
+  const ok =
+    param === 'any' ||
+    (param === 'string' && typeof v === 'string') ||
+    (param === 'int' && typeof v === 'bigint') ||
+    (param === 'float' && typeof v === 'number') ||
+    (param === 'bool' && typeof v === 'boolean') ||
+    (param === 'map' && isMap(v));
+  if (!ok) throw new TemplateError(`wrong type for value; expected ${TYPE_NAMES[param]}; got ${goType(v)}`);
+  return v;
 }

@@ -1,5 +1,5 @@
 import { isRecord } from '../../workspace/yaml-docs.ts';
-import { renderGoTemplate, type GoTemplateOptions } from './gotemplate.ts';
+import { goTemplateOptions, renderGoTemplate, type GoTemplateOptions } from './gotemplate.ts';
 
 /** Parameters of one generated Application: flat strings (fasttemplate) or nested data (goTemplate). */
 export type Params = Record<string, unknown>;
@@ -10,8 +10,7 @@ export interface TemplateSyntax {
 }
 
 export function syntaxOf(spec: Record<string, unknown>): TemplateSyntax {
-  const options = Array.isArray(spec.goTemplateOptions) ? spec.goTemplateOptions : [];
-  return { goTemplate: spec.goTemplate === true, options: { missingKeyError: options.includes('missingkey=error') } };
+  return { goTemplate: spec.goTemplate === true, options: goTemplateOptions(Array.isArray(spec.goTemplateOptions) ? spec.goTemplateOptions : []) };
 }
 
 /**
@@ -37,12 +36,12 @@ export function renderString(text: string, params: Params, syntax: TemplateSynta
   return syntax.goTemplate ? renderGoTemplate(text, params, syntax.options) : renderFastTemplate(text, params);
 }
 
-/** Template every string value of a structure (map keys stay as written, as in ArgoCD). */
+/** Template every string of a structure, map keys included (ArgoCD templates keys too: labels, annotations, values). */
 export function renderObject(value: unknown, params: Params, syntax: TemplateSyntax): unknown {
   if (typeof value === 'string') return renderString(value, params, syntax);
   if (Array.isArray(value)) return value.map((v) => renderObject(v, params, syntax));
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderObject(v, params, syntax)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [renderString(k, params, syntax), renderObject(v, params, syntax)]));
   }
   return value;
 }
