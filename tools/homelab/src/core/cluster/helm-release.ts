@@ -1,52 +1,33 @@
+/**
+ * Releases on a cluster: which helm command runs where, with what it reads on its pipes, and what helm's answers
+ * mean (history, pending releases). helm runs at the workspace root; its argv comes from helm/commands.ts.
+ */
 import { HomelabError } from '../model/errors.ts';
 import type { Helm } from '../helm/helm.ts';
 import { invocation, relativeToRoot, type Invocation } from '../exec/invocation.ts';
 import type { KubeTarget } from './kube.ts';
+import type { KubeScope } from '../model/kube-scope.ts';
 import type { Release } from '../model/types.ts';
 import type { HelmValues } from '../helm/values.ts';
+import {
+  getManifestArgs,
+  historyArgs,
+  rollbackArgs,
+  serverDryRunArgs,
+  uninstallArgs,
+  upgradeInstallArgs,
+  type ChartRef,
+  type InstallFlags,
+  type UpgradeInstallArgsOptions,
+  type WaitFlags,
+} from '../helm/commands.ts';
 
-/**
- * helm's argv for the cluster-changing actions, per Helm major. Every call names the release's namespace
- * and `--kube-context` explicitly. Flag differences (checked against helm 3.17 and 4.1):
- *
- * | intent                 | Helm 4                          | Helm 3                 |
- * |------------------------|---------------------------------|------------------------|
- * | undo a failed change   | --rollback-on-failure           | --atomic               |
- * | wait for readiness     | --wait=watcher (or legacy)      | --wait                 |
- * | simulate               | --dry-run=client / server       | --dry-run=client / server (3.13+) |
- */
-export type WaitStrategy = 'watcher' | 'legacy';
+/** The flags of the cluster commands are declared with the argv they become. */
+export { assertTimeout, DEFAULT_TIMEOUT, type ChartRef, type InstallFlags, type WaitStrategy } from '../helm/commands.ts';
 
-export interface InstallFlags {
-  wait: WaitStrategy;
-  /** Go duration, e.g. `5m`, `90s`. */
-  timeout: string;
-  /** Let helm simulate the change (server: validated by the API server, nothing persisted). */
-  helmDryRun?: 'client' | 'server';
-}
-
-/** A local chart directory (workspace-relative) or a chart in a Helm repository / OCI registry. */
-export interface ChartRef {
-  chart: string;
-  repo?: string;
-  version?: string;
-}
-
-export const DEFAULT_TIMEOUT = '5m';
-
-export function assertTimeout(timeout: string): string {
-  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(timeout)) {
-    throw new HomelabError(`invalid timeout "${timeout}"`, 'use a Go duration such as 90s, 5m or 1h30m');
-  }
-  return timeout;
-}
-
-function waitFlag(helm: Helm, wait: WaitStrategy): string {
-  return helm.major === 4 ? `--wait=${wait}` : '--wait';
-}
-
-function where(release: Pick<Release, 'namespace'>, target: KubeTarget): string[] {
-  return ['--namespace', release.namespace, '--kube-context', target.context];
+/** Where a release lives on the guarded cluster. */
+function kubeScope(release: Release, target: KubeTarget): KubeScope {
+  return { context: target.context, namespace: release.namespace };
 }
 
 /** What each helm input pipe carries, in buildHelmValues' order (secret value files, then inline values). */
@@ -73,34 +54,34 @@ export interface UpgradeInstallOptions {
   flags: InstallFlags;
 }
 
-/**
- * `helm upgrade --install` of a release exactly as resolved: its name and namespace, ArgoCD's value flags
- * (secrets on pipes), `--take-ownership` to adopt what ArgoCD applied, wait + timeout, rollback on failure.
- * Renders use `--kube-version`/`--api-versions` offline; a real install asks the cluster instead.
- */
-export function upgradeInstall({ helm, root, release, chart, target, values, inputLabels, flags }: UpgradeInstallOptions): Invocation {
+/** A change of a release (upgrade --install, server dry run) as an invocation run from the workspace root. */
+function helmChange(options: UpgradeInstallOptions, args: (argv: UpgradeInstallArgsOptions) => string[]): Invocation {
+  const { helm, root, release, chart, target, values, inputLabels, flags } = options;
   if (helm.major === 3 && Number(/^v3\.(\d+)\./.exec(helm.version)?.[1]) < 17) {
     throw new HomelabError(
       `helm ${helm.version} cannot adopt what ArgoCD applied (--take-ownership needs Helm 3.17 or later)`,
       'upgrade helm, or set HELM_BIN to Helm 3.17+ or Helm 4',
     );
   }
-  const args = ['upgrade', release.name, chart.chart, '--install', ...where(release, target), '--create-namespace'];
-  if (chart.repo) args.push('--repo', chart.repo);
-  if (chart.version) args.push('--version', chart.version);
-  args.push(...relativeToRoot(root, values.args), '--take-ownership');
-  if (release.skipCrds) args.push('--skip-crds');
-  if (release.skipSchemaValidation) args.push('--skip-schema-validation');
-  args.push(helm.major === 4 ? '--rollback-on-failure' : '--atomic', waitFlag(helm, flags.wait), '--timeout', assertTimeout(flags.timeout));
-  if (flags.helmDryRun) args.push(`--dry-run=${flags.helmDryRun}`);
-  return invocation('helm', helm.bin, args, root, { inputs: values.inputs, inputLabels, env: target.env });
+  const argv = args({
+    major: helm.major,
+    release,
+    kube: kubeScope(release, target),
+    chart,
+    values: { ...values, args: relativeToRoot(root, values.args) },
+    flags,
+  });
+  return invocation('helm', helm.bin, argv, root, { inputs: values.inputs, inputLabels, env: target.env });
+}
+
+/** `helm upgrade --install` of a release exactly as resolved (helm/commands.ts upgradeInstallArgs). */
+export function upgradeInstall(options: UpgradeInstallOptions): Invocation {
+  return helmChange(options, upgradeInstallArgs);
 }
 
 /** The release as helm would store it, rendered against the cluster and stored nowhere (`-o json` on stdout). */
 export function serverDryRun(options: UpgradeInstallOptions): Invocation {
-  const call = upgradeInstall({ ...options, flags: { ...options.flags, helmDryRun: 'server' } });
-  call.args.push('-o', 'json');
-  return call;
+  return helmChange(options, serverDryRunArgs);
 }
 
 /** Which release on which cluster a helm command acts on, and the helm and workspace root it runs with. */
@@ -111,22 +92,24 @@ export interface ReleaseAt {
   target: KubeTarget;
 }
 
-export function history({ helm, root, release, target }: ReleaseAt): Invocation {
-  return invocation('helm', helm.bin, ['history', release.name, ...where(release, target), '--max', '20', '-o', 'json'], root, { env: target.env });
-}
-
-export function rollback({ helm, root, release, target }: ReleaseAt, revision: number | string, flags: Pick<InstallFlags, 'wait' | 'timeout'>): Invocation {
-  const args = ['rollback', release.name, String(revision), ...where(release, target), waitFlag(helm, flags.wait), '--timeout', assertTimeout(flags.timeout)];
+function atCluster({ helm, root, target }: ReleaseAt, args: string[]): Invocation {
   return invocation('helm', helm.bin, args, root, { env: target.env });
 }
 
-export function getManifest({ helm, root, release, target }: ReleaseAt): Invocation {
-  return invocation('helm', helm.bin, ['get', 'manifest', release.name, ...where(release, target)], root, { env: target.env });
+export function history(at: ReleaseAt): Invocation {
+  return atCluster(at, historyArgs({ release: at.release, kube: kubeScope(at.release, at.target) }));
 }
 
-export function uninstall({ helm, root, release, target }: ReleaseAt, flags: Pick<InstallFlags, 'wait' | 'timeout'>): Invocation {
-  const args = ['uninstall', release.name, ...where(release, target), waitFlag(helm, flags.wait), '--timeout', assertTimeout(flags.timeout)];
-  return invocation('helm', helm.bin, args, root, { env: target.env });
+export function rollback(at: ReleaseAt, revision: number | string, flags: WaitFlags): Invocation {
+  return atCluster(at, rollbackArgs({ release: at.release, kube: kubeScope(at.release, at.target), major: at.helm.major, flags, revision }));
+}
+
+export function getManifest(at: ReleaseAt): Invocation {
+  return atCluster(at, getManifestArgs({ release: at.release, kube: kubeScope(at.release, at.target) }));
+}
+
+export function uninstall(at: ReleaseAt, flags: WaitFlags): Invocation {
+  return atCluster(at, uninstallArgs({ release: at.release, kube: kubeScope(at.release, at.target), major: at.helm.major, flags }));
 }
 
 /** One line of `helm history -o json` (same shape in Helm 3 and 4). */

@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { createRelease } from '../model/release.ts';
-import { dependencyBuildArgs, lintArgs, packageArgs, pullArgs, templateArgs, versionArgs } from './commands.ts';
+import {
+  dependencyBuildArgs,
+  getManifestArgs,
+  historyArgs,
+  lintArgs,
+  packageArgs,
+  pullArgs,
+  rollbackArgs,
+  serverDryRunArgs,
+  templateArgs,
+  uninstallArgs,
+  upgradeInstallArgs,
+  versionArgs,
+} from './commands.ts';
 import type { HelmValues } from './values.ts';
 
 const values: HelmValues = { args: ['--values', 'values.yaml', '--set', 'a=b'], inputs: [], secrets: [], usesSecrets: false };
@@ -110,5 +123,45 @@ describe('helm command argv', () => {
 
   it('version: only the version string', () => {
     expect(versionArgs()).toEqual(['version', '--template', '{{.Version}}']);
+  });
+});
+
+describe('helm cluster command argv', () => {
+  const kube = { context: 'home', namespace: 'apps' };
+  const wait = { wait: 'watcher', timeout: '90s' } as const;
+  const argv = (line: string) => line.split(' ');
+
+  it('upgrade --install: namespace and context named, a chart from a repository, adoption, Helm 4 flags; a server dry run prints JSON', () => {
+    const chart = { chart: 'argo-cd', repo: 'https://charts.example.invalid', version: '8.5.8' };
+    const options = { release: flagged, kube, major: 4, chart, values, flags: wait };
+    expect(upgradeInstallArgs(options)).toEqual(
+      argv(
+        'upgrade web argo-cd --install --namespace apps --kube-context home --create-namespace --repo https://charts.example.invalid --version 8.5.8 --values values.yaml --set a=b --take-ownership --skip-crds --skip-schema-validation --rollback-on-failure --wait=watcher --timeout 90s',
+      ),
+    );
+    expect(serverDryRunArgs(options)).toEqual([...upgradeInstallArgs(options), '--dry-run=server', '-o', 'json']);
+  });
+
+  it('Helm 3 spells rollback-on-failure --atomic and waits without a strategy', () => {
+    const options = { release: plain, kube, major: 3, chart: { chart: 'charts/web' }, values, flags: { ...wait, helmDryRun: 'client' as const } };
+    expect(upgradeInstallArgs(options)).toEqual(
+      argv(
+        'upgrade web charts/web --install --namespace apps --kube-context home --create-namespace --values values.yaml --set a=b --take-ownership --atomic --wait --timeout 90s --dry-run=client',
+      ),
+    );
+  });
+
+  it('history, get manifest, rollback and uninstall name the release, its namespace and the context', () => {
+    expect(historyArgs({ release: plain, kube })).toEqual(argv('history web --namespace apps --kube-context home --max 20 -o json'));
+    expect(getManifestArgs({ release: plain, kube })).toEqual(argv('get manifest web --namespace apps --kube-context home'));
+    const rollback = { release: plain, kube, major: 4, flags: { wait: 'legacy', timeout: '5m' } as const, revision: 3 };
+    expect(rollbackArgs(rollback)).toEqual(argv('rollback web 3 --namespace apps --kube-context home --wait=legacy --timeout 5m'));
+    expect(uninstallArgs({ release: plain, kube, major: 3, flags: wait })).toEqual(
+      argv('uninstall web --namespace apps --kube-context home --wait --timeout 90s'),
+    );
+  });
+
+  it('refuses a timeout that is not a Go duration, naming it', () => {
+    expect(() => uninstallArgs({ release: plain, kube, major: 4, flags: { wait: 'watcher', timeout: '5 minutes' } })).toThrow(/invalid timeout "5 minutes"/);
   });
 });
