@@ -80,9 +80,18 @@ export type ReleaseSource =
   /**
    * A kustomization ArgoCD builds with `kustomize build <path> <buildOptions>`, after applying the Application's
    * `source.kustomize` options; `buildOptions` is the cluster's `kustomizeBuildOptions` (argocd-cm
-   * `kustomize.buildOptions`); repoURL and targetRevision are what `${ARGOCD_APP_SOURCE_…}` expand to.
+   * `kustomize.buildOptions`); repoURL and targetRevision are what `${ARGOCD_APP_SOURCE_…}` expand to; `reads` are the
+   * workspace-relative directories the build reads besides `path` (local bases, components, inflated charts).
    */
-  | { kind: 'kustomize'; path: string; options: Record<string, unknown>; buildOptions: string; repoURL: string; targetRevision: string };
+  | {
+      kind: 'kustomize';
+      path: string;
+      options: Record<string, unknown>;
+      buildOptions: string;
+      repoURL: string;
+      targetRevision: string;
+      reads: string[];
+    };
 
 /** `clusters/<name>/cluster.yaml`: where a cluster directory deploys to. */
 export interface ClusterDeclaration {
@@ -93,6 +102,8 @@ export interface ClusterDeclaration {
   server?: string;
   kubeVersion?: string;
   apiVersions: string[];
+  /** The options this cluster's ArgoCD adds to every `kustomize build` (argocd-cm `kustomize.buildOptions`, e.g. `--enable-helm`). */
+  kustomizeBuildOptions?: string;
   /**
    * Where ArgoCD starts for this cluster when it is not a manifest in the directory (workspace-relative): the resolver
    * then reads these only and follows what they deploy. Absent: every manifest below the directory is read.

@@ -100,6 +100,7 @@ function release(source: Partial<KustomizeSource>, fields: Partial<Release> = {}
     buildOptions: '',
     repoURL: 'https://git.example.invalid/homelab.git',
     targetRevision: 'main',
+    reads: [],
     ...source,
   };
   return {

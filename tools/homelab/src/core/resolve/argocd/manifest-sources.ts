@@ -1,0 +1,153 @@
+import { posix } from 'node:path';
+import { HomelabError } from '../../model/errors.ts';
+import { createRelease } from '../../model/release.ts';
+import type { Chart, ClusterDeclaration, Release } from '../../model/types.ts';
+import type { RepoFiles } from '../../workspace/repo-files.ts';
+import { isRecord, optString, stringList } from '../../workspace/yaml-docs.ts';
+import { readKustomization, type Kustomization } from './kustomize.ts';
+
+/** The Release fields an Application gives every source, whatever its kind. */
+export type SourceBase = Pick<Release, 'cluster' | 'application' | 'origin' | 'definedIn' | 'project' | 'wave' | 'syncPolicy' | 'name' | 'namespace'>;
+
+/**
+ * ArgoCD's source type for a path of this repository that is not a workspace chart: an explicit `directory:` wins,
+ * else a kustomization file makes it Kustomize, else an existing directory is plain manifests. A directory holding a
+ * Chart.yaml that is no workspace chart is left to the caller (a chart outside the chart globs, not manifests).
+ */
+export async function manifestSourceKind(
+  path: string,
+  source: Record<string, unknown>,
+  files: RepoFiles,
+): Promise<{ kind: 'kustomize'; kustomization: Kustomization } | { kind: 'directory' } | undefined> {
+  if (!(await files.isDir(path)) || (await files.isFile(posix.join(path, 'Chart.yaml')))) return undefined;
+  if (isRecord(source.directory) && source.kustomize === undefined) return { kind: 'directory' };
+  const kustomization = await readKustomization(path, files);
+  return kustomization ? { kind: 'kustomize', kustomization } : { kind: 'directory' };
+}
+
+/**
+ * A plain-directory source as one release: ArgoCD applies the manifests it reads (render/directory.ts). The release
+ * is named after the Application (there is no helm release name); `chart` is set by `nameSourceProjects`.
+ */
+export function directoryRelease(base: SourceBase, path: string, source: Record<string, unknown>, cluster: ClusterDeclaration, where: string): Release {
+  const directory = isRecord(source.directory) ? source.directory : {};
+  if (directory.recurse !== undefined && typeof directory.recurse !== 'boolean') {
+    throw new HomelabError(`${where}: source.directory.recurse must be true or false`, 'write recurse: true');
+  }
+  return createRelease({
+    ...base,
+    chart: path,
+    chartDir: path,
+    kubeVersion: cluster.kubeVersion || undefined,
+    apiVersions: [...cluster.apiVersions],
+    source: {
+      kind: 'directory',
+      path,
+      recurse: directory.recurse === true,
+      include: optString(directory.include, `${where}: source.directory.include`),
+      exclude: optString(directory.exclude, `${where}: source.directory.exclude`),
+    },
+  });
+}
+
+/**
+ * A Kustomize source as one release: the whole `kustomize build` ArgoCD runs, with the Application's
+ * `source.kustomize` options and the cluster's build options (render/kustomize.ts). Local charts its `helmCharts`
+ * inflate are rendered inside it, transforms applied, and get no release of their own.
+ */
+export async function kustomizeRelease(
+  base: SourceBase,
+  kustomization: Kustomization,
+  source: Record<string, unknown>,
+  cluster: ClusterDeclaration,
+  where: string,
+  files: RepoFiles,
+): Promise<Release> {
+  if (source.kustomize !== undefined && source.kustomize !== null && !isRecord(source.kustomize)) {
+    throw new HomelabError(`${where}: source.kustomize must be a mapping`, 'e.g. kustomize: { namePrefix: home- }');
+  }
+  const options = isRecord(source.kustomize) ? source.kustomize : {};
+  const kubeVersion = optString(options.kubeVersion, `${where}: source.kustomize.kubeVersion`) || cluster.kubeVersion;
+  const apiVersions = stringList(options.apiVersions, `${where}: source.kustomize.apiVersions`);
+  return createRelease({
+    ...base,
+    chart: kustomization.dir,
+    chartDir: kustomization.dir,
+    kubeVersion: kubeVersion || undefined,
+    apiVersions: apiVersions.length > 0 ? apiVersions : [...cluster.apiVersions],
+    source: {
+      kind: 'kustomize',
+      path: kustomization.dir,
+      options,
+      buildOptions: cluster.kustomizeBuildOptions ?? '',
+      repoURL: optString(source.repoURL, `${where}: source.repoURL`),
+      targetRevision: optString(source.targetRevision, `${where}: source.targetRevision`),
+      reads: (await kustomizeReads(kustomization, files)).filter((dir) => dir !== kustomization.dir),
+    },
+  });
+}
+
+const REMOTE = /^[a-z][a-z0-9+.-]*:\/\/|^(github\.com|gitlab\.com|bitbucket\.org)\//i;
+
+/**
+ * The directories a build reads, found by following the local `resources`, `components` and `bases` that are
+ * kustomizations, and each `helmCharts` chart under its chart home. A chart kustomize would pull (`repo:` with no
+ * copy in the chart home) is refused: kustomize would download it into the repository.
+ */
+export async function kustomizeReads(kustomization: Kustomization, files: RepoFiles, seen = new Set<string>()): Promise<string[]> {
+  if (seen.has(kustomization.dir)) return [];
+  seen.add(kustomization.dir);
+  const { doc, dir, file } = kustomization;
+  const out = [dir];
+  for (const key of ['resources', 'components', 'bases']) {
+    const entries = Array.isArray(doc[key]) ? doc[key] : [];
+    for (const entry of entries) {
+      if (typeof entry !== 'string' || REMOTE.test(entry)) continue;
+      const target = posix.normalize(posix.join(dir, entry)).replace(/\/+$/, '');
+      if (target === '..' || target.startsWith('../')) continue;
+      const nested = (await files.isDir(target)) ? await readKustomization(target === '.' ? '' : target, files) : undefined;
+      if (nested) out.push(...(await kustomizeReads(nested, files, seen)));
+    }
+  }
+  const globals = isRecord(doc.helmGlobals) ? doc.helmGlobals : {};
+  const chartHome = optString(globals.chartHome, `${file}: helmGlobals.chartHome`) || 'charts';
+  const charts = Array.isArray(doc.helmCharts) ? doc.helmCharts : [];
+  for (const [index, entry] of charts.entries()) {
+    if (!isRecord(entry) || typeof entry.name !== 'string') {
+      throw new HomelabError(`${file}: helmCharts[${index}] needs a name`, 'name the chart directory under the chart home');
+    }
+    const chartDir = posix.normalize(posix.join(dir, chartHome, entry.name));
+    const version = typeof entry.version === 'string' ? entry.version : '';
+    const pulled = entry.repo && version ? posix.join(posix.dirname(chartDir), `${entry.name}-${version}`, entry.name) : chartDir;
+    if (await files.isFile(`${pulled}/Chart.yaml`)) out.push(pulled);
+    else if (entry.repo) {
+      throw new HomelabError(
+        `${file}: helmCharts[${index}] pulls ${entry.name} from ${String(entry.repo)}, which kustomize would download into ${pulled}`,
+        `vendor the chart there (helm pull --untar --untardir ${posix.dirname(pulled)}), or deploy it with its own Application`,
+      );
+    } else {
+      throw new HomelabError(`${file}: helmCharts[${index}]: no chart at ${chartDir}`, 'fix helmGlobals.chartHome or the chart name');
+    }
+  }
+  return [...new Set(out)];
+}
+
+/**
+ * Nx project names for directory and Kustomize sources, one project per source directory: the name of the
+ * Application that deploys it (`root`, `whoami`), or the whole path joined with `-` (`kustomize-whoami-home`) when
+ * several Applications deploy it under different names or a chart or another such directory has that name.
+ */
+export function nameSourceProjects(releases: Release[], charts: Chart[]): void {
+  const sourced = releases.filter((r) => r.source?.kind === 'directory' || r.source?.kind === 'kustomize');
+  const apps = new Map<string, Set<string>>();
+  for (const r of sourced) apps.set(r.chartDir, (apps.get(r.chartDir) ?? new Set()).add(r.application));
+  const wanted = new Map([...apps].map(([dir, names]) => [dir, names.size === 1 ? [...names][0] : undefined]));
+  const taken = new Set(charts.map((c) => c.name));
+  const uses = new Map<string, number>();
+  for (const name of wanted.values()) if (name) uses.set(name, (uses.get(name) ?? 0) + 1);
+  const name = (dir: string) => {
+    const app = wanted.get(dir);
+    return app && !taken.has(app) && uses.get(app) === 1 ? app : dir.split('/').join('-') || 'root';
+  };
+  for (const release of sourced) release.chart = name(release.chartDir);
+}

@@ -1,0 +1,65 @@
+import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
+import type { Resolution } from '../core/resolve/releases.ts';
+import type { Chart, Release } from '../core/model/types.ts';
+import type { NormalizedOptions } from './options.ts';
+import { renderTarget } from './ci-targets.ts';
+import { clusterTargets } from './cluster-targets.ts';
+import { validateTarget } from './quality-targets.ts';
+import { templateTarget } from './targets.ts';
+import { targetGroups } from './target-groups.ts';
+
+/**
+ * One Nx project per directory a directory or Kustomize Application deploys, rooted there and named as the resolver
+ * names it (the Application's name, or the path joined with `-` when that is taken). Its targets are a chart's
+ * minus what needs helm's chart machinery (deps, lint, status): template, render, validate, install (kubectl apply
+ * --server-side), uninstall (kubectl delete) and diff. Its inputs are the directory and every directory the build
+ * reads (Kustomize bases, components, inflated charts).
+ */
+export function sourceProjects(resolution: Resolution, options: NormalizedOptions, workspaceRoot: string): Record<string, ProjectConfiguration> {
+  const byDir = new Map<string, Release[]>();
+  for (const release of resolution.releases) {
+    if (release.source?.kind !== 'directory' && release.source?.kind !== 'kustomize') continue;
+    byDir.set(release.chartDir, [...(byDir.get(release.chartDir) ?? []), release]);
+  }
+  const projects: Record<string, ProjectConfiguration> = {};
+  for (const [dir, releases] of byDir) {
+    const name = releases[0].chart;
+    // The target builders take a chart: this directory stands in for one, with nothing for helm to build.
+    const chart: Chart = { name, dir, type: 'application', version: '', localDependencies: [], hasDependencies: false };
+    const reads = [...new Set(releases.flatMap((r) => (r.source?.kind === 'kustomize' ? r.source.reads : [])))].sort();
+    const targets: Record<string, TargetConfiguration> = {
+      [options.templateTargetName]: templateTarget(chart, releases, resolution.clusters, options, workspaceRoot),
+      [options.renderTargetName]: renderTarget(chart, releases, resolution.clusters, options, workspaceRoot),
+      [options.validateTargetName]: validateTarget(chart, releases, resolution.clusters, options, workspaceRoot),
+      ...clusterTargets(chart, releases, resolution, options, workspaceRoot),
+    };
+    delete targets[options.statusTargetName];
+    for (const target of Object.values(targets)) {
+      const kinds = [...new Set(releases.map((r) => r.source!.kind))];
+      target.metadata = { ...target.metadata, technologies: kinds.includes('kustomize') ? ['kustomize', 'kubernetes', 'argocd'] : ['kubernetes', 'argocd'] };
+      if (typeof target.metadata.description === 'string') target.metadata.description = describe(target.metadata.description, releases);
+    }
+    projects[dir] = {
+      root: dir,
+      name,
+      projectType: 'application',
+      tags: [...new Set(releases.map((r) => `source:${r.source!.kind}`)), ...new Set(releases.map((r) => `wave:${r.wave}`))],
+      namedInputs: { chart: ['{projectRoot}/**/*', ...reads.map((read) => `{workspaceRoot}/${read}/**/*`)] },
+      targets,
+      metadata: { targetGroups: targetGroups(targets, options) },
+    };
+  }
+  return projects;
+}
+
+/** The chart targets' descriptions speak of helm; for these releases the tool is kubectl. */
+function describe(description: string, releases: Release[]): string {
+  const tool = releases.some((r) => r.source?.kind === 'kustomize') ? 'kubectl kustomize' : 'its files';
+  return description
+    .replace(/^helm upgrade --install (.*) exactly as ArgoCD deploys it/, 'kubectl apply --server-side $1 exactly as ArgoCD renders it')
+    .replace(
+      /^helm uninstall (.*) \(asks first; keeps PVCs unless --delete-data; tier 0 needs --force\)/,
+      'kubectl delete of $1 (asks first; keeps PVCs and Namespaces unless --delete-data; tier 0 needs --force)',
+    )
+    .replace(/^Render (.*) exactly as ArgoCD would/, `Render $1 from ${tool} exactly as ArgoCD's repo-server would`);
+}
