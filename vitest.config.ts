@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['tools/**/*.test.ts', 'test/**/*.test.ts'],
     // Loopback only, for the tests and every process they start (the fake API server, the cache server).
     setupFiles: ['test/support/private-caches.ts', 'test/support/loopback-only.ts'],
+    // Nx and the hack launchers the tests start run tools/homelab/dist: built from the current sources first.
+    globalSetup: ['test/support/build-package.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     // helm and nx are real processes; two workers fit the 2-core CI machines.

@@ -44,18 +44,19 @@ describe('one declaration per option', () => {
     }
   });
 
-  const hackScripts = readdirSync(path.join(root, 'hack/cmd'))
+  const commandsDir = path.join(root, 'tools/homelab/src/bin/commands');
+  const hackScripts = readdirSync(commandsDir)
     .map((f) => f.replace(/\.ts$/, ''))
     .filter((name) => name in specs && name !== 'secrets');
-  const { 'dry-run': dryRun, ...sharedReadOnly } = hackFlags(readFileSync(path.join(root, 'hack/lib/cluster.ts'), 'utf8'));
+  const { 'dry-run': dryRun, ...sharedReadOnly } = hackFlags(readFileSync(path.join(root, 'tools/homelab/src/bin/cluster-shell.ts'), 'utf8'));
   // Flags only a terminal can use: --reveal prints decrypted secrets and the Nx target never does.
   const hackOnly: Record<string, string[]> = { template: ['reveal'] };
 
   it.each(hackScripts)('hack/%s: every flag is an option of the core command, of the same type', (name) => {
-    const source = readFileSync(path.join(root, `hack/cmd/${name}.ts`), 'utf8');
-    // A read-only cluster script refuses --dry-run (clusterScript's readOnly).
+    const source = readFileSync(path.join(commandsDir, `${name}.ts`), 'utf8');
+    // A read-only cluster command refuses --dry-run (clusterCommand's readOnly).
     const shared = source.includes('readOnly: true') ? sharedReadOnly : { ...sharedReadOnly, 'dry-run': dryRun };
-    const flags = { ...(source.includes('clusterScript(') ? shared : {}), ...hackFlags(source) };
+    const flags = { ...(source.includes('clusterCommand(') ? shared : {}), ...hackFlags(source) };
     for (const flag of hackOnly[name] ?? []) delete flags[flag];
     expect(Object.keys(flags).length).toBeGreaterThan(0);
     for (const [flag, type] of Object.entries(flags)) {

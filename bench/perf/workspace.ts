@@ -184,6 +184,8 @@ export async function generateWorkspace(n: number): Promise<BenchWorkspace> {
     symlinkSync(path.join(modules, entry), path.join(root, 'node_modules', entry));
   }
   symlinkSync('../../tools/homelab', path.join(root, 'node_modules', '@homelab', 'nx'));
+  // The package's build (gitignored): what Nx, its runtime inputs and the hack launchers run.
+  cpSync(path.join(repoRoot, 'tools/homelab/dist'), path.join(root, 'tools/homelab/dist'), { recursive: true });
 
   const lock = readFileSync(path.join(repoRoot, 'charts/jellyfin/Chart.lock'), 'utf8');
   const charts: GeneratedChart[] = [];

@@ -31,8 +31,8 @@ export interface ExampleRepo {
 
 /**
  * Copies every file git would see in this workspace (tracked and untracked-but-not-ignored, so work in
- * progress is tested too), links node_modules entry by entry except `@homelab/nx`, which points at the
- * copy's own tools/homelab (tooling changes made in the copy are then what Nx and the tasks see).
+ * progress is tested too) and the package's build, links node_modules entry by entry except `@homelab/nx`, which
+ * points at the copy's own tools/homelab (its source files are then what Nx hashes as tooling inputs).
  */
 export function createExampleRepo(): ExampleRepo {
   const root = mkdtempSync(path.join(tmpdir(), 'homelab-affected-'));
@@ -51,6 +51,8 @@ export function createExampleRepo(): ExampleRepo {
     symlinkSync(path.join(modules, entry), path.join(root, 'node_modules', entry));
   }
   symlinkSync('../../tools/homelab', path.join(root, 'node_modules', '@homelab', 'nx'));
+  // The package's build (gitignored, made by test/support/build-package.ts): what Nx and the hack launchers run.
+  cpSync(path.join(workspaceRoot, 'tools/homelab/dist'), path.join(root, 'tools/homelab/dist'), { recursive: true });
 
   const git = (...args: string[]) =>
     execFileSync('git', args, { cwd: root, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' }, stdio: ['ignore', 'pipe', 'pipe'] }).toString('utf8');

@@ -31,7 +31,8 @@ describe('render target', () => {
     expect(files).toContain('{workspaceRoot}/secrets.yaml');
     expect(files).toContain('{workspaceRoot}/clusters/home/apps/monitoring.yaml');
     expect(files.filter((i) => /README|docs\/|provision\//.test(i))).toEqual([]);
-    expect(target.inputs).toContainEqual({ runtime: 'node tools/homelab/src/cli/helm-version.ts' });
+    // The built JavaScript of the runtime input, never TypeScript.
+    expect(target.inputs).toContainEqual({ runtime: 'node tools/homelab/dist/src/cli/helm-version.js' });
   });
 
   it('groups the targets and gives the hack-backed ones a help command, as first-party plugins do for the project view', () => {

@@ -110,7 +110,7 @@ describe('a helm that hangs is killed after HOMELAB_HELM_TIMEOUT, and the line s
     const fresh = path.join(scratch, 'helm-never-probed-by-nx');
     copyFileSync(shim, fresh);
     chmodSync(fresh, 0o755);
-    const result = await execa(process.execPath, [path.join(repo.root, 'tools/homelab/src/cli/helm-version.ts')], {
+    const result = await execa(process.execPath, [path.join(repo.root, 'tools/homelab/dist/src/cli/helm-version.js')], {
       cwd: repo.root,
       env: childEnv({ HELM_BIN: fresh, HANG: 'version', HOMELAB_HELM_TIMEOUT: '1', XDG_CACHE_HOME: path.join(scratch, 'cache') }),
       reject: false,

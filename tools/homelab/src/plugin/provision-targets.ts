@@ -1,12 +1,9 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ProjectConfiguration } from '@nx/devkit';
 import type { NormalizedOptions } from './options.ts';
+import { cliInput } from './targets.ts';
 
 /** Name of the project the plugin infers from `<provisionDir>/site.yaml`. */
 export const PROVISION_PROJECT = 'provision';
-
-const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
  * The Ansible of `<provisionDir>/` as a project: `check` (syntax check of every playbook + ansible-lint when
@@ -15,8 +12,6 @@ const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
  * `--check --diff` dry run).
  */
 export function provisionProject(dir: string, options: NormalizedOptions, workspaceRoot: string): ProjectConfiguration {
-  const relative = path.relative(workspaceRoot, packageDir).split(path.sep).join('/');
-  const versions = `node ${relative.startsWith('..') || relative.includes('node_modules') ? packageDir : relative}/src/cli/ansible-version.ts`;
   return {
     root: dir,
     name: PROVISION_PROJECT,
@@ -27,7 +22,7 @@ export function provisionProject(dir: string, options: NormalizedOptions, worksp
         executor: '@homelab/nx:provision-check',
         cache: true,
         // The local inventory is the apply's business; the check uses the example inventory.
-        inputs: ['{projectRoot}/**/*', '!{projectRoot}/inventory.yaml', { runtime: versions }],
+        inputs: ['{projectRoot}/**/*', '!{projectRoot}/inventory.yaml', cliInput(workspaceRoot, 'ansible-version')],
         options: {},
         metadata: {
           technologies: ['ansible'],

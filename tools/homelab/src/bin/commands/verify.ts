@@ -1,12 +1,12 @@
-// hack/verify: for every release, the helm command ArgoCD's repo-server runs, run for real, against the toolkit's render.
-import { verifyReleases } from '../../tools/homelab/src/core/commands/verify.ts';
-import { HomelabError } from '../../tools/homelab/src/core/model/errors.ts';
-import { openWorkspace } from '../../tools/homelab/src/core/resolve/workspace.ts';
-import { main, warn, workspaceRoot, write } from '../lib/main.ts';
+// verify: for every release, the helm command ArgoCD's repo-server runs, run for real, against the toolkit's render.
+import { verifyReleases } from '../../core/commands/verify.ts';
+import { HomelabError } from '../../core/model/errors.ts';
+import { openWorkspace } from '../../core/resolve/workspace.ts';
+import { command, warn, write } from '../shell.ts';
 
-await main({
+export default command({
   usage: `
-Usage: hack/verify [options]
+Usage: {cmd} [options]
 
 Fidelity check. For every release ArgoCD deploys, prints the helm template command ArgoCD's repo-server
 runs ($REPO is its checkout, $TMP its temp dir for helm.values), runs it in a scratch copy of the charts and
@@ -19,14 +19,14 @@ Options:
   -h, --help           this help
 
 Example:
-  hack/verify --cluster home
+  {cmd} --cluster home
 `,
   options: {
     cluster: { type: 'string' },
   } as const,
-  async run({ values, positionals }) {
-    if (positionals.length > 0) throw new HomelabError('hack/verify takes no arguments', 'e.g. hack/verify --cluster home');
-    const ws = await openWorkspace(workspaceRoot);
+  async run({ values, positionals, root, cmd }) {
+    if (positionals.length > 0) throw new HomelabError(`${cmd} takes no arguments`, `e.g. ${cmd} --cluster home`);
+    const ws = await openWorkspace(root);
     ws.warnings.forEach(warn);
     const { counts } = await verifyReleases(ws, { cluster: values.cluster }, write);
     return counts.differs + counts.failed > 0 ? 1 : 0;

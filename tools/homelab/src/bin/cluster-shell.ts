@@ -1,9 +1,9 @@
-// The shell every cluster hack script shares: the common options, one chart or release, the workspace.
+// The shell every cluster command shares: the common options, one chart or release, the workspace.
 import type { ParseArgsOptionsConfig } from 'node:util';
-import type { ClusterRequest } from '../../tools/homelab/src/core/commands/cluster.ts';
-import { HomelabError } from '../../tools/homelab/src/core/model/errors.ts';
-import { openWorkspace, type Workspace } from '../../tools/homelab/src/core/resolve/workspace.ts';
-import { main, warn, workspaceRoot, type Values } from './main.ts';
+import type { ClusterRequest } from '../core/commands/cluster.ts';
+import { HomelabError } from '../core/model/errors.ts';
+import { openWorkspace, type Workspace } from '../core/resolve/workspace.ts';
+import { command, type Command, type CommandArgs, type Values, warn } from './shell.ts';
 
 const clusterOptions = {
   cluster: { type: 'string' },
@@ -20,36 +20,32 @@ const clusterHelp = `  --cluster <name>       only releases of this cluster dire
   -h, --help             this help`;
 
 /**
- * Runs a cluster script: `usage` holds `{options}` where the shared options are described; `run` gets the
- * opened workspace, the shared ClusterRequest and the script's own option values.
+ * A cluster command: `usage` holds `{options}` where the shared options are described; `run` gets the opened
+ * workspace, the shared ClusterRequest and the command's own option values.
  */
-export function clusterScript<O extends ParseArgsOptionsConfig>(script: {
-  name: string;
+export function clusterCommand<O extends ParseArgsOptionsConfig>(spec: {
   /** Reads the cluster only: no --dry-run. */
   readOnly?: boolean;
   usage: string;
   options: O;
-  run(ws: Workspace, request: ClusterRequest, values: Values<O & typeof clusterOptions>): Promise<number | void>;
-}): Promise<void> {
-  return main({
-    usage: script.usage.replace('{options}', script.readOnly ? clusterHelp.replace(/^ {2}--dry-run.*\n/m, '') : clusterHelp),
-    options: { ...clusterOptions, ...script.options },
-    async run({ values: parsed, positionals }) {
+  run(ws: Workspace, request: ClusterRequest, args: CommandArgs<O & typeof clusterOptions>): Promise<number | void>;
+}): Command<O & typeof clusterOptions> {
+  return command({
+    usage: spec.usage.replace('{options}', spec.readOnly ? clusterHelp.replace(/^ {2}--dry-run.*\n/m, '') : clusterHelp),
+    options: { ...clusterOptions, ...spec.options },
+    async run(args) {
       // parseArgs types generic options loosely: the shared ones are known to be there.
-      const values = parsed as Values<O & typeof clusterOptions>;
-      const shared = parsed as Values<typeof clusterOptions>;
-      const ws = await openWorkspace(workspaceRoot);
+      const shared = args.values as Values<typeof clusterOptions>;
+      const ws = await openWorkspace(args.root);
       ws.warnings.forEach(warn);
-      if (script.readOnly && shared['dry-run']) throw new HomelabError(`hack/${script.name} only reads the cluster and has no --dry-run`, 'drop --dry-run');
-      return script.run(ws, clusterRequest(requireTarget(script.name, positionals), shared), values);
+      if (spec.readOnly && shared['dry-run']) throw new HomelabError(`${args.cmd} only reads the cluster and has no --dry-run`, 'drop --dry-run');
+      return spec.run(ws, clusterRequest(requireTarget(args.cmd, args.positionals), shared), args);
     },
   });
 }
 
-function requireTarget(script: string, positionals: string[]): string {
-  if (positionals.length !== 1) {
-    throw new HomelabError(`hack/${script} takes exactly one chart or release`, `e.g. hack/${script} monitoring`);
-  }
+function requireTarget(cmd: string, positionals: string[]): string {
+  if (positionals.length !== 1) throw new HomelabError(`${cmd} takes exactly one chart or release`, `e.g. ${cmd} monitoring`);
   return positionals[0];
 }
 
@@ -60,10 +56,10 @@ function clusterRequest(target: string, values: { cluster?: string; context?: st
 /**
  * Ctrl-C reaches helm too (the terminal signals the whole foreground process group) and helm answers it by undoing
  * its change (--rollback-on-failure / --atomic). Exiting at once would leave that running unseen: SIGINT and SIGTERM
- * only abort here (no further release starts), the script waits for helm, then fails in one line saying what state
- * `states` finds the releases in.
+ * only abort here (no further release starts), the command waits for helm, then fails in one line saying what state
+ * `states` finds the releases in; `statusCommand` is how to look again.
  */
-export async function waitingForHelm<T>(body: (abort: AbortSignal) => Promise<T>, states: () => Promise<string>): Promise<T> {
+export async function waitingForHelm<T>(body: (abort: AbortSignal) => Promise<T>, states: () => Promise<string>, statusCommand: string): Promise<T> {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (!controller.signal.aborted) warn(`${signal}: waiting for helm to finish (it undoes an unfinished change)…`);
@@ -85,7 +81,7 @@ export async function waitingForHelm<T>(body: (abort: AbortSignal) => Promise<T>
   if (signal) {
     throw new HomelabError(
       `interrupted by ${signal}; helm has finished: ${await states()}`,
-      'check it with hack/status, then run the install again',
+      `check it with ${statusCommand}, then run the install again`,
       signal === 'SIGINT' ? 130 : 143,
     );
   }

@@ -1,13 +1,12 @@
-// hack/install <chart|release>: helm upgrade --install exactly as ArgoCD deploys it, bypassing ArgoCD and Nx.
-import { install, releaseStates } from '../../tools/homelab/src/core/commands/install.ts';
-import { commandOptions } from '../../tools/homelab/src/core/commands/options.ts';
-import { clusterScript, oneOf, waitingForHelm } from '../lib/cluster.ts';
-import { write } from '../lib/main.ts';
+// install <chart|release>: helm upgrade --install exactly as ArgoCD deploys it, bypassing ArgoCD and Nx.
+import { install, releaseStates } from '../../core/commands/install.ts';
+import { commandOptions } from '../../core/commands/options.ts';
+import { clusterCommand, oneOf, waitingForHelm } from '../cluster-shell.ts';
+import { write } from '../shell.ts';
 
-await clusterScript({
-  name: 'install',
+export default clusterCommand({
   usage: `
-Usage: hack/install <chart|release|cluster/release> [options]
+Usage: {cmd} <chart|release|cluster/release> [options]
 
 helm upgrade --install of the release exactly as ArgoCD deploys it (release name, namespace, value files,
 values, parameters; secrets decrypted in memory and piped on stdin), with --take-ownership, a wait and
@@ -22,7 +21,7 @@ Options:
   --recover                roll back a release stuck in pending-* to its last good revision first
 
 Example:
-  hack/install monitoring --dry-run && hack/install monitoring
+  {cmd} monitoring --dry-run && {cmd} monitoring
 `,
   options: {
     wait: { type: 'string' },
@@ -30,7 +29,7 @@ Example:
     'helm-dry-run': { type: 'string' },
     recover: { type: 'boolean' },
   } as const,
-  async run(ws, request, values) {
+  async run(ws, request, { values, prefix }) {
     const flags = {
       wait: oneOf('wait', values.wait, ['watcher', 'legacy']),
       timeout: values.timeout,
@@ -43,6 +42,7 @@ Example:
       await waitingForHelm(
         (abort) => install(ws, { ...request, ...flags, abort }, write),
         () => releaseStates(ws, request),
+        `${prefix}status`,
       );
   },
 });

@@ -1,16 +1,16 @@
-// hack/render-diff: what a change does to the rendered manifests of the affected releases, as markdown
-// (base rendered in a temporary worktree, head from the checkout, both keyless and masked; no cluster).
+// render-diff: what a change does to the rendered manifests of the affected releases, as markdown (base rendered in
+// a temporary worktree, head from the checkout, both keyless and masked; no cluster).
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { computeAffected } from '../../tools/homelab/src/core/ci/affected.ts';
-import { HomelabError } from '../../tools/homelab/src/core/model/errors.ts';
-import { renderDiff, renderDiffMarkdown } from '../../tools/homelab/src/core/ci/render-diff.ts';
-import { secretsDecrypter } from '../../tools/homelab/src/core/ci/secret-changes.ts';
-import { main, warn, workspaceRoot } from '../lib/main.ts';
+import { computeAffected } from '../../core/ci/affected.ts';
+import { renderDiff, renderDiffMarkdown } from '../../core/ci/render-diff.ts';
+import { secretsDecrypter } from '../../core/ci/secret-changes.ts';
+import { HomelabError } from '../../core/model/errors.ts';
+import { command, warn } from '../shell.ts';
 
-await main({
+export default command({
   usage: `
-Usage: hack/render-diff [options]
+Usage: {cmd} [options]
 
 Renders the releases affected between --base and --head on both sides and prints a markdown report:
 changed, added and removed resources per release (kind/namespace/name) with unified diffs.
@@ -25,7 +25,7 @@ Options:
   -h, --help            this help
 
 Example:
-  hack/render-diff --base origin/main --output dist/render-diff.md
+  {cmd} --base origin/main --output dist/render-diff.md
 `,
   options: {
     base: { type: 'string' },
@@ -34,17 +34,17 @@ Example:
     summary: { type: 'string' },
     'max-diff-lines': { type: 'string' },
   } as const,
-  async run({ values, positionals }) {
-    if (positionals.length > 0) throw new HomelabError(`unexpected argument ${positionals[0]}`, 'see hack/render-diff --help');
+  async run({ values, positionals, root, cmd }) {
+    if (positionals.length > 0) throw new HomelabError(`unexpected argument ${positionals[0]}`, `see ${cmd} --help`);
     const maxDiffLines = values['max-diff-lines'] === undefined ? 4000 : Number(values['max-diff-lines']);
     if (!Number.isInteger(maxDiffLines) || maxDiffLines < 0) throw new HomelabError('--max-diff-lines takes a whole number', 'e.g. --max-diff-lines 2000');
-    const affected = await computeAffected(workspaceRoot, {
+    const affected = await computeAffected(root, {
       base: values.base ?? process.env.NX_BASE,
       head: values.head ?? process.env.NX_HEAD,
-      decrypt: await secretsDecrypter(workspaceRoot),
+      decrypt: await secretsDecrypter(root),
     });
     affected.warnings.forEach(warn);
-    const report = await renderDiff(workspaceRoot, affected);
+    const report = await renderDiff(root, affected);
     const cut = renderDiffMarkdown(report, { maxDiffLines });
     if (values.output) {
       await mkdir(path.dirname(path.resolve(values.output)), { recursive: true });

@@ -1,14 +1,14 @@
-// hack/affected: the chart tasks a change between two commits can alter (Nx's file-level answer, refined for
-// SOPS files and deleted charts; see docs/ci.md). CI runs exactly this, then `nx run-many` on the result.
+// affected: the chart tasks a change between two commits can alter (Nx's file-level answer, refined for SOPS files
+// and deleted charts; see docs/ci.md). CI runs exactly this, then `nx run-many` on the result.
 import { appendFile } from 'node:fs/promises';
-import { computeAffected } from '../../tools/homelab/src/core/ci/affected.ts';
-import { HomelabError } from '../../tools/homelab/src/core/model/errors.ts';
-import { secretsDecrypter } from '../../tools/homelab/src/core/ci/secret-changes.ts';
-import { main, warn, workspaceRoot } from '../lib/main.ts';
+import { computeAffected } from '../../core/ci/affected.ts';
+import { secretsDecrypter } from '../../core/ci/secret-changes.ts';
+import { HomelabError } from '../../core/model/errors.ts';
+import { command, warn } from '../shell.ts';
 
-await main({
+export default command({
   usage: `
-Usage: hack/affected [options]
+Usage: {cmd} [options]
 
 Prints the Nx projects whose tasks a change can alter, and why. The range is --base..--head; a push to main
 (base contains head) compares with the previous commit; a shallow clone is deepened (git fetch --deepen).
@@ -24,9 +24,9 @@ Options:
   -h, --help          this help
 
 Examples:
-  hack/affected --base origin/main
-  hack/affected --base "$BASE_SHA" --head "$HEAD_SHA" -t lint,render --env "$GITHUB_ENV"
-  npx nx run-many -t lint render --projects="$(hack/affected --base origin/main --json | jq -r '.projects|join(",")')"
+  {cmd} --base origin/main
+  {cmd} --base "$BASE_SHA" --head "$HEAD_SHA" -t lint,render --env "$GITHUB_ENV"
+  npx nx run-many -t lint render --projects="$({cmd} --base origin/main --json | jq -r '.projects|join(",")')"
 `,
   options: {
     base: { type: 'string' },
@@ -37,18 +37,18 @@ Examples:
     env: { type: 'string' },
     json: { type: 'boolean' },
   } as const,
-  async run({ values, positionals }) {
-    if (positionals.length > 0) throw new HomelabError(`unexpected argument ${positionals[0]}`, 'see hack/affected --help');
+  async run({ values, positionals, root, cmd }) {
+    if (positionals.length > 0) throw new HomelabError(`unexpected argument ${positionals[0]}`, `see ${cmd} --help`);
     const targets = (values.target ?? 'render')
       .split(',')
       .map((t) => t.trim())
       .filter(Boolean);
-    const result = await computeAffected(workspaceRoot, {
+    const result = await computeAffected(root, {
       base: values.base ?? process.env.NX_BASE,
       head: values.head ?? process.env.NX_HEAD,
       deepen: !values['no-deepen'],
       targets,
-      decrypt: values.keyless ? undefined : await secretsDecrypter(workspaceRoot),
+      decrypt: values.keyless ? undefined : await secretsDecrypter(root),
     });
     result.warnings.forEach(warn);
     if (values.env) {

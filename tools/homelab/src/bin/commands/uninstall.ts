@@ -1,13 +1,12 @@
-// hack/uninstall <chart|release>: helm uninstall, safely (confirmation, tier 0 refused, data kept).
-import { uninstall } from '../../tools/homelab/src/core/commands/uninstall.ts';
-import { terminalConfirm } from '../../tools/homelab/src/core/exec/terminal.ts';
-import { clusterScript, oneOf } from '../lib/cluster.ts';
-import { write } from '../lib/main.ts';
+// uninstall <chart|release>: helm uninstall, safely (confirmation, tier 0 refused, data kept).
+import { uninstall } from '../../core/commands/uninstall.ts';
+import { terminalConfirm } from '../../core/exec/terminal.ts';
+import { clusterCommand, oneOf } from '../cluster-shell.ts';
+import { write } from '../shell.ts';
 
-await clusterScript({
-  name: 'uninstall',
+export default clusterCommand({
   usage: `
-Usage: hack/uninstall <chart|release|cluster/release> [options]
+Usage: {cmd} <chart|release|cluster/release> [options]
 
 helm uninstall of the release on its declared kube-context. Asks for confirmation on a terminal, refuses
 tier 0 (the system chart, sync waves <= 0) without --force, and keeps PersistentVolumeClaims and other
@@ -23,7 +22,7 @@ Options:
   --timeout <duration>     e.g. 90s, 10m
 
 Example:
-  hack/uninstall jellyfin --dry-run && hack/uninstall jellyfin
+  {cmd} jellyfin --dry-run && {cmd} jellyfin
 `,
   options: {
     yes: { type: 'boolean' },
@@ -32,7 +31,7 @@ Example:
     wait: { type: 'string' },
     timeout: { type: 'string' },
   } as const,
-  async run(ws, request, values) {
+  async run(ws, request, { values }) {
     await uninstall(
       ws,
       {

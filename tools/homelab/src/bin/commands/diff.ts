@@ -1,12 +1,11 @@
-// hack/diff <chart|release>: the render against the live cluster (as kubectl diff --server-side shows it), masked.
-import { diff } from '../../tools/homelab/src/core/commands/diff.ts';
-import { clusterScript } from '../lib/cluster.ts';
-import { write } from '../lib/main.ts';
+// diff <chart|release>: the render against the live cluster (as kubectl diff --server-side shows it), masked.
+import { diff } from '../../core/commands/diff.ts';
+import { clusterCommand } from '../cluster-shell.ts';
+import { write } from '../shell.ts';
 
-await clusterScript({
-  name: 'diff',
+export default clusterCommand({
   usage: `
-Usage: hack/diff <chart|release|cluster/release> [options]
+Usage: {cmd} <chart|release|cluster/release> [options]
 
 Renders the release as ArgoCD would and compares it with the live cluster on the declared
 kube-context, as kubectl diff --server-side would, in memory: kubectl reads the render on stdin
@@ -17,7 +16,7 @@ Options:
 {options}
 
 Example:
-  hack/diff monitoring
+  {cmd} monitoring
 `,
   options: {},
   async run(ws, request) {

@@ -1,0 +1,37 @@
+// Second step of `npm run build`, after tsc: executors.json and generators.json stay the one source (next to the .ts
+// they name); dist/ gets copies naming the emitted .js, each schema.json beside its module, and build-id.json, the hash
+// of the emitted core the resolution cache keys on.
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const root = import.meta.dirname;
+const dist = path.join(root, 'dist');
+
+type Manifest = Record<string, Record<string, Record<string, string>>>;
+const manifests = [
+  { file: 'executors.json', collection: 'executors', modules: ['implementation', 'batchImplementation'] },
+  { file: 'generators.json', collection: 'generators', modules: ['factory'] },
+];
+
+for (const { file, collection, modules } of manifests) {
+  const manifest = JSON.parse(readFileSync(path.join(root, file), 'utf8')) as Manifest;
+  for (const [name, entry] of Object.entries(manifest[collection])) {
+    for (const field of modules) {
+      if (entry[field] === undefined) continue;
+      entry[field] = entry[field].replace(/\.ts(#|$)/, '.js$1');
+      const emitted = path.join(dist, entry[field].split('#')[0]);
+      if (!existsSync(emitted)) throw new Error(`${file}: ${name}.${field} names ${entry[field]}, which tsc did not emit (is the .ts under src/?)`);
+    }
+    mkdirSync(path.dirname(path.join(dist, entry.schema)), { recursive: true });
+    copyFileSync(path.join(root, entry.schema), path.join(dist, entry.schema));
+  }
+  writeFileSync(path.join(dist, file), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+const core = path.join(dist, 'src', 'core');
+const hash = createHash('sha256');
+for (const rel of (readdirSync(core, { recursive: true }) as string[]).filter((f) => f.endsWith('.js')).sort()) {
+  hash.update(`${rel}\0`).update(readFileSync(path.join(core, rel)));
+}
+writeFileSync(path.join(dist, 'build-id.json'), `${JSON.stringify({ core: hash.digest('hex') })}\n`);

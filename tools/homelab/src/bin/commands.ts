@@ -1,0 +1,21 @@
+// The escape hatch's commands: `homelab <name>` and this repository's `hack/<name>` run the same module. Adding one
+// is one line here (and a hack/<name> launcher); each module loads only when its command runs.
+import type { ParseArgsOptionsConfig } from 'node:util';
+import type { Command } from './shell.ts';
+
+type Module = Promise<{ default: Command<ParseArgsOptionsConfig> }>;
+
+export const COMMANDS: Record<string, { summary: string; load: () => Module }> = {
+  template: { summary: 'render a chart or release exactly as ArgoCD would (secrets masked)', load: () => import('./commands/template.ts') as Module },
+  install: { summary: 'helm upgrade --install a release as ArgoCD deploys it, bypassing ArgoCD', load: () => import('./commands/install.ts') as Module },
+  uninstall: { summary: 'helm uninstall a release safely (confirmation, data kept)', load: () => import('./commands/uninstall.ts') as Module },
+  diff: { summary: 'the render against the live cluster, as kubectl diff --server-side shows it', load: () => import('./commands/diff.ts') as Module },
+  status: { summary: 'Helm release state and ArgoCD sync/health per release', load: () => import('./commands/status.ts') as Module },
+  secrets: { summary: 'view and change SOPS files in memory', load: () => import('./commands/secrets.ts') as Module },
+  affected: { summary: 'the chart tasks a change between two commits can alter', load: () => import('./commands/affected.ts') as Module },
+  'render-diff': { summary: 'the rendered-manifest diff of a change, as markdown', load: () => import('./commands/render-diff.ts') as Module },
+  verify: {
+    summary: "per release, ArgoCD's own helm command run and compared with the toolkit's render",
+    load: () => import('./commands/verify.ts') as Module,
+  },
+};

@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// `homelab <command>` (npx homelab template monitoring): the escape hatch of @homelab/nx, without Nx, on the
+// repository around the current directory.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { commandList, runNamed } from './run.ts';
+
+/** The repository root: the nearest directory up from `dir` with an nx.json, else with a .git, else `dir` itself. */
+function repositoryRoot(dir: string): string {
+  const up = (marker: string): string | undefined => {
+    for (let current = dir; ; current = path.dirname(current)) {
+      if (existsSync(path.join(current, marker))) return current;
+      if (path.dirname(current) === current) return undefined;
+    }
+  };
+  return up('nx.json') ?? up('.git') ?? dir;
+}
+
+const [name, ...args] = process.argv.slice(2);
+if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) process.exitCode = 1;
+  process.stdout.write(
+    `Usage: homelab <command> [options]   (homelab <command> --help for its options)\n\nRuns on the repository around the current directory (nearest nx.json, else .git), without Nx.\n\nCommands:\n${commandList()}\n`,
+  );
+} else {
+  await runNamed(name, args, { root: repositoryRoot(process.cwd()), prefix: 'homelab ' });
+}
