@@ -19,10 +19,11 @@ import { isRecord } from '../workspace/yaml-docs.ts';
 import { chartCacheDir, lookupChart, storeChart, type CachedChart, type ChartCoordinates } from './chart-cache.ts';
 import { pullArgs } from './commands.ts';
 import { helmTimeoutMs, type Helm } from './helm.ts';
+import { fetchFailure, isOffline, OFFLINE_ENV } from './network.ts';
 import { privateHelmHome, repositoryCredentials, userHelmConfig } from './helm-home.ts';
 import { resolveRevision } from './semver.ts';
 
-export const OFFLINE_ENV = 'HOMELAB_OFFLINE';
+export { OFFLINE_ENV } from './network.ts';
 
 /** The command that fills the cache, named in every miss. */
 export const PULL_COMMAND = 'hack/charts pull';
@@ -59,7 +60,7 @@ export async function fetchChart(helm: Helm, c: ChartCoordinates, options: Fetch
     if (cached) return cached;
   }
   const what = `chart ${chartName(c)} ${c.revision || '(latest)'} from ${c.repoURL}`;
-  if (env[OFFLINE_ENV] === '1' || env[OFFLINE_ENV] === 'true') {
+  if (isOffline(env)) {
     throw new HomelabError(
       `${what} is not in the chart cache (${chartCacheDir(env)}) and ${OFFLINE_ENV} is set`,
       `run ${PULL_COMMAND} where the repository is reachable, then render again`,
@@ -82,7 +83,7 @@ async function fetchFromRepository(c: ChartCoordinates, url: string, what: strin
     try {
       response = await fetch(target, { headers, signal: AbortSignal.timeout(helmTimeoutMs('render', env)) });
     } catch (err) {
-      throw unreachable(what, `${label}: ${causeLine(err)}`, env);
+      throw unreachable(what, `${label}: ${fetchFailure(err)}`, env);
     }
     if (response.status === 401 || response.status === 403) throw refused(what, url, `${response.status} ${response.statusText}`, credentials?.name, env);
     if (!response.ok) {
@@ -155,11 +156,6 @@ async function pullOci(
 function isLoopback(host: string): boolean {
   const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   return name === 'localhost' || name === '::1' || /^127\./.test(name);
-}
-
-function causeLine(err: unknown): string {
-  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-  return errorLine(cause);
 }
 
 function unreachable(what: string, reason: string, env: NodeJS.ProcessEnv): HomelabError {

