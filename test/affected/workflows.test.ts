@@ -1,10 +1,12 @@
 // The CI workflows: GitHub and Gitea run the same commands, docs/ci.md shows them, and the steps' shell
 // commands work together when run like a runner runs them (GITHUB_ENV carried between steps).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
+import { PINNED_HELM } from '../../tools/homelab/src/core/helm/pinned-helm.ts';
 import { createExampleRepo, nxEnv, workspaceRoot, type ExampleRepo } from './example-repo.ts';
 
 interface Step {
@@ -29,7 +31,18 @@ const commands = (w: Workflow) =>
   steps(w)
     .flatMap((s) => (s.run ?? '').split('\n'))
     .map((l) => l.trim().replace('"${GITHUB_STEP_SUMMARY:-/dev/null}"', '"$GITHUB_STEP_SUMMARY"'))
-    .filter((l) => /^(hack\/|npx |npm )/.test(l));
+    .filter((l) => /^(hack\/|npx |npm |node )/.test(l));
+const PIN_HELM = 'node tools/homelab/dist/src/cli/pinned-helm.js >> "$GITHUB_ENV"';
+
+/** A runner's own helm first on PATH (GitHub's images ship a Helm 3): it logs every call, so a test sees it used. */
+function runnersHelm(dir: string): { dir: string; calls: () => string } {
+  mkdirSync(dir, { recursive: true });
+  const log = path.join(dir, 'calls.log');
+  writeFileSync(log, '');
+  writeFileSync(path.join(dir, 'helm'), `#!/bin/sh\necho "$*" >> '${log}'\necho v3.17.0\n`);
+  chmodSync(path.join(dir, 'helm'), 0o755);
+  return { dir, calls: () => readFileSync(log, 'utf8') };
+}
 
 describe('workflows', () => {
   it('run on pull requests and pushes to main, with full history and Node 22', () => {
@@ -50,12 +63,31 @@ describe('workflows', () => {
     expect(commands(gitea)).toEqual(commands(github));
     expect(commands(github)).toEqual([
       'npm ci',
+      PIN_HELM,
       'hack/affected --base "$BASE" --head HEAD -t lint,render --env "$GITHUB_ENV"',
       'npx nx run-many -t lint render --projects="$HOMELAB_AFFECTED" --outputStyle=static',
       'hack/render-diff --output dist/render-diff.md --summary "$GITHUB_STEP_SUMMARY"',
     ]);
     const docs = readFileSync(path.join(workspaceRoot, 'docs/ci.md'), 'utf8');
     for (const command of commands(github)) expect(docs).toContain(command.replace(' --outputStyle=static', ''));
+  });
+
+  it("pin the helm version the repository declares, not the runner's helm on PATH", () => {
+    for (const w of [github, gitea]) {
+      const runs = steps(w).map((s) => s.run ?? '');
+      expect(runs.indexOf(PIN_HELM)).toBeGreaterThan(runs.indexOf('npm ci'));
+      expect(runs.indexOf(PIN_HELM)).toBeLessThan(runs.findIndex((r) => r.startsWith('hack/affected')));
+    }
+    const runner = runnersHelm(mkdtempSync(path.join(tmpdir(), 'runners-helm-')));
+    const out = execFileSync('bash', ['-c', PIN_HELM.replace('>> "$GITHUB_ENV"', '')], {
+      cwd: workspaceRoot,
+      env: { ...process.env, PATH: `${runner.dir}:${process.env.PATH}`, HELM_BIN: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).toString();
+    const bin = /^HELM_BIN=(.+)$/m.exec(out)![1];
+    expect(bin).not.toBe(path.join(runner.dir, 'helm'));
+    expect(execFileSync(bin, ['version', '--template', '{{.Version}}']).toString()).toBe(PINNED_HELM.version);
+    expect(runner.calls()).toBe('');
   });
 });
 
@@ -70,8 +102,12 @@ describe('the workflow steps, run like a runner runs them', () => {
     vi.unstubAllEnvs();
   });
 
-  /** Runs every `run:` step after `npm ci` with bash; GITHUB_ENV lines become the next steps' environment. */
+  /**
+   * Runs every `run:` step after `npm ci` with bash; GITHUB_ENV lines become the next steps' environment. The
+   * runner's own helm is first on PATH, and must not be called.
+   */
   function runWorkflow(workflow: Workflow, event: 'pull_request' | 'push', base: string): { summary: string; log: string } {
+    const runner = runnersHelm(path.join(repo.root, '.runner-helm'));
     const envFile = path.join(repo.root, '.runner-env');
     const summaryFile = path.join(repo.root, '.runner-summary');
     writeFileSync(envFile, '');
@@ -92,10 +128,11 @@ describe('the workflow steps, run like a runner runs them', () => {
         BASE: base,
         GITHUB_ENV: envFile,
         GITHUB_STEP_SUMMARY: summaryFile,
-        PATH: `${path.join(repo.root, 'node_modules/.bin')}:${process.env.PATH}`,
+        PATH: `${runner.dir}:${path.join(repo.root, 'node_modules/.bin')}:${process.env.PATH}`,
       };
       log += execFileSync('bash', ['-eo', 'pipefail', '-c', step.run], { cwd: repo.root, env, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
     }
+    expect(runner.calls()).toBe('');
     return { summary: readFileSync(summaryFile, 'utf8'), log };
   }
 
