@@ -1,8 +1,8 @@
 // Second step of `npm run build`, after tsc: executors.json and generators.json stay the one source (next to the .ts
 // they name); dist/ gets copies naming the emitted .js, each schema.json beside its module, and build-id.json, the hash
-// of the emitted core the resolution cache keys on.
+// of the emitted core the resolution cache keys on; the bin becomes executable.
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = import.meta.dirname;
@@ -28,6 +28,10 @@ for (const { file, collection, modules } of manifests) {
   }
   writeFileSync(path.join(dist, file), `${JSON.stringify(manifest, null, 2)}\n`);
 }
+
+// tsc writes files without the executable bit; `npx homelab` in this workspace runs the bin through npm's link.
+const { bin } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+for (const file of Object.values(bin)) chmodSync(path.join(root, file), 0o755);
 
 const core = path.join(dist, 'src', 'core');
 const hash = createHash('sha256');
