@@ -1,7 +1,7 @@
 import { HomelabError } from '../../model/errors.ts';
 import type { RepoFiles } from '../../workspace/repo-files.ts';
 import { isRecord } from '../../workspace/yaml-docs.ts';
-import { generateParams, generatorType } from './generators.ts';
+import { excludedDirectories, generateParams, generatorType } from './generators.ts';
 import { TemplateError } from './gotemplate.ts';
 import { deepMerge, renderObject, renderString, syntaxOf } from './template.ts';
 import { applyTemplatePatch } from './template-patch.ts';
@@ -100,4 +100,15 @@ function findUnrendered(value: unknown): string | undefined {
     if (bad !== undefined) return bad;
   }
   return undefined;
+}
+
+/**
+ * The directories an ApplicationSet's git directory generators match but exclude (`exclude: true`): charts there are
+ * not deployed by it. Call after expandApplicationSet succeeded (the generators are known to be valid).
+ */
+export async function excludedByApplicationSet(appset: Record<string, unknown>, files: RepoFiles): Promise<string[]> {
+  const spec = isRecord(appset.spec) ? appset.spec : {};
+  const generators = Array.isArray(spec.generators) ? spec.generators.filter(isRecord) : [];
+  const dirs = await Promise.all(generators.map((generator) => excludedDirectories(generator, files)));
+  return [...new Set(dirs.flat())].sort();
 }

@@ -61,13 +61,42 @@ async function gitParams(spec: Record<string, unknown>, syntax: TemplateSyntax, 
 
 /** Include patterns minus exclude patterns (`exclude: true`), sorted. */
 async function selectPaths(items: unknown[], key: string, glob: (pattern: string) => Promise<string[]>): Promise<string[]> {
+  const { included, excluded } = await matchPaths(items, key, glob);
+  return [...included].filter((p) => !excluded.has(p)).sort();
+}
+
+/** What the include and the exclude patterns of a git generator match, each a set (ArgoCD's filterApps, path.Match). */
+async function matchPaths(
+  items: unknown[],
+  key: string,
+  glob: (pattern: string) => Promise<string[]>,
+): Promise<{ included: Set<string>; excluded: Set<string> }> {
   const included = new Set<string>();
   const excluded = new Set<string>();
   for (const item of items) {
     if (!isRecord(item) || typeof item.path !== 'string') throw new TemplateError(`git ${key} entries need a path`);
     for (const path of await glob(item.path.replace(/^\.?\//, ''))) (item.exclude === true ? excluded : included).add(path);
   }
-  return [...included].filter((p) => !excluded.has(p)).sort();
+  return { included, excluded };
+}
+
+/**
+ * Directories a git directory generator (also inside matrix and merge) matches and then excludes: the ones the
+ * ApplicationSet was told not to deploy, such as `apps/*.disabled`. Templated paths are skipped (they name no
+ * directory before parameters exist).
+ */
+export async function excludedDirectories(generator: Record<string, unknown>, files: RepoFiles): Promise<string[]> {
+  const type = generatorType(generator);
+  const spec = generator[type];
+  if (!isRecord(spec)) return [];
+  if (type === 'matrix' || type === 'merge') {
+    const nested = await Promise.all(children(spec, type).map((child) => excludedDirectories(child, files)));
+    return [...new Set(nested.flat())].sort();
+  }
+  if (type !== 'git' || !Array.isArray(spec.directories)) return [];
+  const literal = spec.directories.filter((item) => !(isRecord(item) && typeof item.path === 'string' && item.path.includes('{{')));
+  const { included, excluded } = await matchPaths(literal, 'directories', (p) => files.glob(p, 'go', 'dir'));
+  return [...excluded].filter((p) => included.has(p)).sort();
 }
 
 function pathParams(dir: string, filename: string | undefined, prefix: string, syntax: TemplateSyntax): Params {
