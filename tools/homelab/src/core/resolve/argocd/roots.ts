@@ -3,7 +3,7 @@ import { HomelabError } from '../../model/errors.ts';
 import { matchGlob } from '../../workspace/glob.ts';
 import type { RepoFiles } from '../../workspace/repo-files.ts';
 import { isRecord, parseYamlDocuments } from '../../workspace/yaml-docs.ts';
-import { KUSTOMIZATION_FILES } from './kustomize.ts';
+import { KUSTOMIZATION_FILES, readKustomization } from './kustomize.ts';
 import { argoObjects, type ArgoObject } from './manifests.ts';
 
 /**
@@ -30,8 +30,9 @@ export type RootKind = 'manifests' | 'argocd-apps-values' | 'chart' | 'kustomiza
  */
 export async function rootObjects(root: string, files: RepoFiles, build: RootBuilders): Promise<ArgoObject[]> {
   const kind = await rootKind(root, files);
+  // Objects built from a chart or a kustomization are named after a real file of it (errors name it, Nx hashes it).
   if (kind === 'chart') {
-    const label = `${root} (rendered as a root)`;
+    const label = (await files.isFile(`${root}/values.yaml`)) ? `${root}/values.yaml` : `${root}/Chart.yaml`;
     const objects = argoObjects(parseYamlDocuments(await build.chart(root), label), label);
     const self = objects.filter((o) => o.kind === 'Application' && sourcePaths(o.doc).includes(root));
     return self.length > 0 ? self : objects;
@@ -39,7 +40,7 @@ export async function rootObjects(root: string, files: RepoFiles, build: RootBui
   if (kind === 'kustomization') {
     // Read through `files` so a cached resolution is keyed on the kustomization (resources outside it are not).
     for (const file of await files.walk(root, 'file')) await files.text(file);
-    const label = `${root} (kustomize build)`;
+    const label = (await readKustomization(root, files))?.file ?? root;
     return argoObjects(parseYamlDocuments(await build.kustomization(root), label), label);
   }
   const docs = parseYamlDocuments((await files.text(root)) ?? '', root);
