@@ -34,6 +34,8 @@ export interface Layout {
   clusterGlobs: string[];
   projects: string[];
   releases: ExpectedRelease[];
+  /** Directory and Kustomize releases, `<name> <directory> <namespace>`: not helm renders. */
+  manifestReleases?: string[];
 }
 
 const KUBE = '1.33.0';
@@ -43,7 +45,7 @@ const GLOBAL = 'clusters/home/values/global.yaml';
 export function exampleFiles(): Files {
   const list = execFileSync(
     'git',
-    ['ls-files', '-z', '--cached', '--others', '--exclude-standard', 'charts', 'clusters', 'secrets.yaml', '.sops.yaml', 'demo-age-key.txt'],
+    ['ls-files', '-z', '--cached', '--others', '--exclude-standard', 'charts', 'clusters', 'kustomize', 'secrets.yaml', '.sops.yaml', 'demo-age-key.txt'],
     { cwd: repoRoot },
   )
     .toString('utf8')
@@ -72,6 +74,9 @@ function exampleReleases(chartDir: (chart: string) => string, global = GLOBAL): 
 }
 
 const CHARTS = ['arr', 'common', 'gitops', 'jellyfin', 'monitoring', 'networking', 'system'];
+/** The example's directory source (root.yaml: the Applications directory) and its Kustomize app, each its own project. */
+const MANIFEST_PROJECTS = ['root', 'whoami'];
+const manifestReleases = (appsDir = 'clusters/home/apps') => [`root ${appsDir} argocd`, 'whoami kustomize/whoami/home whoami'];
 
 function rename(files: Files, from: (f: string) => string): Files {
   return new Map([...files].map(([f, text]) => [from(f), text]));
@@ -98,8 +103,9 @@ function appsDir(): Layout {
     initArgs: [],
     chartGlobs: ['apps/*'],
     clusterGlobs: ['clusters/*'],
-    projects: [...CHARTS, 'workspace'],
+    projects: [...CHARTS, ...MANIFEST_PROJECTS, 'workspace'],
     releases: exampleReleases((c) => `apps/${c}`),
+    manifestReleases: manifestReleases(),
   };
 }
 
@@ -148,8 +154,9 @@ function groupedCharts(): Layout {
     initArgs: [`--kubeVersion=${KUBE}`],
     chartGlobs: ['kubernetes/charts/*/*'],
     clusterGlobs: ['kubernetes/clusters/*'],
-    projects: [...CHARTS, 'workspace'],
+    projects: [...CHARTS, ...MANIFEST_PROJECTS, 'workspace'],
     releases: exampleReleases(dir, 'kubernetes/clusters/home/values/global.yaml'),
+    manifestReleases: manifestReleases('kubernetes/clusters/home/apps'),
   };
 }
 
@@ -240,6 +247,7 @@ function appOfApps(): Layout {
       { name: 'root', chart: 'clusters/home/apps', namespace: 'argocd', valueFiles: ['clusters/home/apps/values.yaml'] },
       ...exampleReleases((c) => `charts/${c}`),
     ],
+    manifestReleases: [],
   };
 }
 
@@ -301,7 +309,8 @@ function genericChart(): Layout {
     initArgs: [],
     chartGlobs: ['charts/*'],
     clusterGlobs: ['clusters/*'],
-    projects: [...CHARTS, 'web', 'workspace'],
+    projects: [...CHARTS, 'web', ...MANIFEST_PROJECTS, 'workspace'],
+    manifestReleases: manifestReleases(),
     releases: [
       ...exampleReleases((c) => `charts/${c}`),
       { name: 'blog', chart: 'charts/web', namespace: 'blog', valueFiles: ['charts/web/values.yaml', GLOBAL, 'clusters/home/values/web/blog.yaml'] },
@@ -360,7 +369,8 @@ function sharedValues(): Layout {
     initArgs: [],
     chartGlobs: ['charts/*'],
     clusterGlobs: ['clusters/*'],
-    projects: [...CHARTS, 'workspace'],
+    projects: [...CHARTS, ...MANIFEST_PROJECTS, 'workspace'],
+    manifestReleases: manifestReleases(),
     releases: exampleReleases((c) => `charts/${c}`).map((r) =>
       r.name === 'arr' || r.name === 'jellyfin' ? { ...r, valueFiles: [...r.valueFiles, ...media] } : r,
     ),
@@ -376,6 +386,7 @@ function kustomizeHelm(): Layout {
       '          - path: charts/gitops\n            exclude: true\n          - path: charts/jellyfin\n            exclude: true\n',
     ),
   );
+  edit(files, 'clusters/home/cluster.yaml', (t) => `${t}kustomizeBuildOptions: --enable-helm --load-restrictor LoadRestrictionsNone\n`);
   files.set(
     'clusters/home/apps/jellyfin.yaml',
     [
@@ -430,19 +441,11 @@ function kustomizeHelm(): Layout {
     initArgs: [],
     chartGlobs: ['charts/*'],
     clusterGlobs: ['clusters/*'],
-    projects: [...CHARTS, 'workspace'],
-    releases: [
-      ...exampleReleases((c) => `charts/${c}`).filter((r) => r.name !== 'jellyfin'),
-      { name: 'jellyfin', chart: 'charts/jellyfin', namespace: 'jellyfin', valueFiles: ['charts/jellyfin/values.yaml', GLOBAL] },
-      {
-        name: 'jellyfin-kids',
-        chart: 'charts/jellyfin',
-        namespace: 'jellyfin-kids',
-        valueFiles: ['charts/jellyfin/values.yaml'],
-        extra: 'jellyfin:\n  persistence:\n    config:\n      size: 2Gi\n',
-        noCrds: true,
-      },
-    ],
+    // The Application is named like the chart, so its project is named after its path.
+    projects: [...CHARTS, ...MANIFEST_PROJECTS, 'clusters-home-kustomize-jellyfin', 'workspace'],
+    // jellyfin is inflated inside the Kustomize release: no helm release of its own.
+    releases: exampleReleases((c) => `charts/${c}`).filter((r) => r.name !== 'jellyfin'),
+    manifestReleases: [...manifestReleases(), 'jellyfin clusters/home/kustomize/jellyfin jellyfin'],
   };
 }
 

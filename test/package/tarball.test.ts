@@ -3,57 +3,14 @@
 // Applications under argocd/<env>/) with its own lockfile, then README's "Adopt the toolkit in an existing repo"
 // commands as written. No TypeScript may run from the package: every Nx and homelab process gets
 // --no-experimental-strip-types, so loading a .ts file would fail.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveHelm } from '../../tools/homelab/src/core/helm/helm.ts';
-import { childEnv, repoRoot } from '../support/workspace.ts';
-
-const KUBE_VERSION = '1.33.0';
-const ORIGIN = 'https://git.example.invalid/me/gitops.git';
-
-const application = (name: string, source: string, namespace: string) => `apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: ${name}
-  namespace: argocd
-spec:
-  project: default
-  source:
-    repoURL: ${ORIGIN}
-    targetRevision: main
-${source}
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: ${namespace}
-`;
-
-const FILES: Record<string, string> = {
-  '.gitignore': 'node_modules/\ndist/\n**/charts/*.tgz\n',
-  'package.json': '{ "name": "gitops", "private": true }\n',
-  'k8s/lib/base/Chart.yaml': 'apiVersion: v2\nname: base\nversion: 0.3.0\ntype: library\n',
-  'k8s/lib/base/templates/_labels.tpl':
-    '{{- define "base.labels" -}}\napp.kubernetes.io/name: {{ .Chart.Name }}\napp.kubernetes.io/instance: {{ .Release.Name }}\n{{- end -}}\n',
-  'k8s/apps/whoami/Chart.yaml':
-    'apiVersion: v2\nname: whoami\nversion: 1.2.0\ndependencies:\n  - name: base\n    version: 0.3.0\n    repository: file://../../lib/base\n',
-  'k8s/apps/whoami/values.yaml': 'replicas: 1\nmessage: hello\n',
-  'k8s/apps/whoami/values-prod.yaml': 'replicas: 2\n',
-  'k8s/apps/whoami/templates/configmap.yaml':
-    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n  labels:\n    {{- include "base.labels" . | nindent 4 }}\ndata:\n  message: {{ .Values.message | quote }}\n  replicas: {{ .Values.replicas | quote }}\n  kube: {{ .Capabilities.KubeVersion.Version | quote }}\n',
-  'k8s/apps/echo/Chart.yaml': 'apiVersion: v2\nname: echo\nversion: 0.1.0\n',
-  'k8s/apps/echo/values.yaml': 'greeting: hi\n',
-  'k8s/apps/echo/templates/service.yaml':
-    'apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n  annotations:\n    greeting: {{ .Values.greeting | quote }}\nspec:\n  ports:\n    - port: 80\n',
-  'argocd/prod/whoami.yaml': application(
-    'whoami',
-    '    path: k8s/apps/whoami\n    helm:\n      releaseName: hello\n      valueFiles:\n        - values.yaml\n        - values-prod.yaml\n      parameters:\n        - name: message\n          value: from-argocd',
-    'web',
-  ),
-  'argocd/prod/echo.yaml': application('echo', '    path: k8s/apps/echo\n    helm:\n      values: |\n        greeting: prod', 'echo'),
-  'argocd/staging/whoami.yaml': application('whoami', '    path: k8s/apps/whoami\n    helm:\n      valuesObject:\n        message: staging', 'web-staging'),
-};
+import { repoRoot } from '../support/workspace.ts';
+import { createGitopsRepo, INIT, KUBE_VERSION, npmEnv, npmInstall, userEnv } from './gitops-repo.ts';
 
 /** Each release and the helm command ArgoCD's repo-server runs for it, written out (inline values on stdin). */
 const RELEASES = [
@@ -92,44 +49,16 @@ describe('the packed @homelab/nx in a fresh repository', () => {
     scratch = mkdtempSync(path.join(tmpdir(), 'homelab-package-'));
     root = path.join(scratch, 'gitops');
     helmBin = (await resolveHelm()).bin;
-    // npm reaches the registry for what its cache lacks (its own lockfile resolves ranges): not through the tests'
-    // dead proxy. Every other process keeps it.
-    const npmEnv = Object.fromEntries(Object.entries(childEnv()).filter(([name]) => !/^(https?|all|no)_proxy$/i.test(name)));
     const pack = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], {
       cwd: path.join(repoRoot, 'tools/homelab'),
-      env: npmEnv,
+      env: npmEnv(),
     });
     const [info] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
     tarball = path.join(scratch, info.filename);
     packed = info.files.map((f) => f.path);
-
-    for (const [file, text] of Object.entries(FILES)) {
-      mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-      writeFileSync(path.join(root, file), text);
-    }
-    // Chart.lock is committed, as in any repository whose charts have dependencies (helm writes it once).
-    await execa(helmBin, ['dependency', 'update', '--skip-refresh', 'k8s/apps/whoami'], { cwd: root, env: childEnv() });
-    rmSync(path.join(root, 'k8s/apps/whoami/charts'), { recursive: true });
-    const git = (...args: string[]) =>
-      execa('git', ['-c', 'user.email=t@example.invalid', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', ...args], { cwd: root });
-    await git('init', '--quiet', '--initial-branch=main');
-    await git('remote', 'add', 'origin', ORIGIN);
-    await git('add', '--all');
-    await git('commit', '--quiet', '-m', 'gitops');
-    const { version: nxVersion } = JSON.parse(readFileSync(path.join(repoRoot, 'node_modules/nx/package.json'), 'utf8')) as { version: string };
-    await execa('npm', ['i', '-D', tarball, `nx@${nxVersion}`, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: root, env: npmEnv });
-
-    env = childEnv({
-      // The helm a user has on PATH (the package does not install the bundled one: it is an optional peer).
-      HELM_BIN: helmBin,
-      NODE_OPTIONS: '--no-experimental-strip-types',
-      NX_CACHE_DIRECTORY: path.join(root, '.nx/cache'),
-      NX_WORKSPACE_DATA_DIRECTORY: path.join(root, '.nx/workspace-data'),
-      // Before init writes nx.json, Nx takes the outermost directory with node_modules/nx as the workspace: pin it
-      // to this repository whatever the temporary directory's parents hold.
-      NX_WORKSPACE_ROOT_PATH: root,
-    });
-    delete env.NX_SKIP_NX_CACHE;
+    await createGitopsRepo(root, helmBin);
+    await npmInstall(root, tarball);
+    env = userEnv(root, helmBin);
   });
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -149,7 +78,7 @@ describe('the packed @homelab/nx in a fresh repository', () => {
 
   it('nx g @homelab/nx:init finds the charts and the Applications and writes nx.json', async () => {
     // One cluster per directory under argocd/ (detection alone would take argocd/ as one cluster).
-    const init = await npx('nx', 'g', '@homelab/nx:init', '--chartGlobs=k8s/*/*', '--clusterGlobs=argocd/*', `--kubeVersion=${KUBE_VERSION}`);
+    const init = await npx(...INIT);
     expect(init.all).toContain('3 charts (k8s/*/*), 2 clusters (argocd/*), 3 releases from ArgoCD manifests');
     const nxJson = JSON.parse(readFileSync(path.join(root, 'nx.json'), 'utf8')) as { plugins: { plugin: string; options: Record<string, string[]> }[] };
     expect(nxJson.plugins).toEqual([{ plugin: '@homelab/nx', options: { chartGlobs: ['k8s/*/*'], clusterGlobs: ['argocd/*'] } }]);

@@ -1,6 +1,7 @@
 // Second step of `npm run build`, after tsc: executors.json and generators.json stay the one source (next to the .ts
 // they name); dist/ gets copies naming the emitted .js, each schema.json beside its module, and build-id.json, the hash
-// of the emitted core the resolution cache keys on; the bin becomes executable.
+// of everything emitted (the resolution cache keys on it, and Nx when the package is linked from outside the
+// workspace); the bin becomes executable.
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,9 +34,8 @@ for (const { file, collection, modules } of manifests) {
 const { bin } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
 for (const file of Object.values(bin)) chmodSync(path.join(root, file), 0o755);
 
-const core = path.join(dist, 'src', 'core');
 const hash = createHash('sha256');
-for (const rel of (readdirSync(core, { recursive: true }) as string[]).filter((f) => f.endsWith('.js')).sort()) {
-  hash.update(`${rel}\0`).update(readFileSync(path.join(core, rel)));
+for (const rel of (readdirSync(dist, { recursive: true }) as string[]).filter((f) => f.endsWith('.js') || f.endsWith('.json')).sort()) {
+  if (rel !== 'build-id.json') hash.update(`${rel}\0`).update(readFileSync(path.join(dist, rel)));
 }
-writeFileSync(path.join(dist, 'build-id.json'), `${JSON.stringify({ core: hash.digest('hex') })}\n`);
+writeFileSync(path.join(dist, 'build-id.json'), `${JSON.stringify({ build: hash.digest('hex') })}\n`);

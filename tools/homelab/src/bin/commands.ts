@@ -14,6 +14,7 @@ export const COMMANDS: Record<string, { summary: string; load: () => Module }> =
   secrets: { summary: 'view and change SOPS files in memory', load: () => import('./commands/secrets.ts') as Module },
   affected: { summary: 'the chart tasks a change between two commits can alter', load: () => import('./commands/affected.ts') as Module },
   'render-diff': { summary: 'the rendered-manifest diff of a change, as markdown', load: () => import('./commands/render-diff.ts') as Module },
+  charts: { summary: 'pull every upstream chart the repository uses into the chart cache', load: () => import('./commands/charts.ts') as Module },
   verify: {
     summary: "per release, ArgoCD's own helm command run and compared with the toolkit's render",
     load: () => import('./commands/verify.ts') as Module,

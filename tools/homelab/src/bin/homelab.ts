@@ -3,7 +3,10 @@
 // repository around the current directory.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { completions, completionScript } from './completion.ts';
 import { commandList, runNamed } from './run.ts';
+import { fail } from './shell.ts';
 
 /** The repository root: the nearest directory up from `dir` with an nx.json, else with a .git, else `dir` itself. */
 function repositoryRoot(dir: string): string {
@@ -20,8 +23,18 @@ const [name, ...args] = process.argv.slice(2);
 if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
   if (name === undefined) process.exitCode = 1;
   process.stdout.write(
-    `Usage: homelab <command> [options]   (homelab <command> --help for its options)\n\nRuns on the repository around the current directory (nearest nx.json, else .git), without Nx.\n\nCommands:\n${commandList()}\n`,
+    `Usage: homelab <command> [options]   (homelab <command> --help for its options)\n\nRuns on the repository around the current directory (nearest nx.json, else .git), without Nx.\n\nCommands:\n${commandList()}\n  completion   print the shell completion script: bash, zsh or fish\n`,
   );
+} else if (name === 'completion') {
+  try {
+    process.stdout.write(completionScript(args[0] ?? '', { node: process.execPath, script: fileURLToPath(import.meta.url) }));
+  } catch (err) {
+    fail(err);
+  }
+} else if (name === '__complete') {
+  // The completion scripts' callback: candidates one per line, nothing (never an error) when there are none.
+  const candidates = await completions(args, repositoryRoot(process.cwd())).catch(() => []);
+  process.stdout.write(candidates.map((c) => `${c}\n`).join(''));
 } else {
   await runNamed(name, args, { root: repositoryRoot(process.cwd()), prefix: 'homelab ' });
 }

@@ -1,11 +1,16 @@
 // Secret input for the escape-hatch commands: the whole of stdin when it is piped, else a prompt on the terminal
 // that echoes nothing (zx's question() echoes what is typed, so it is not used for secrets).
 
-/** Everything piped on stdin. */
-export async function readStdin(): Promise<string> {
+/** Everything on stdin, as bytes (`secrets set --from-file -`). */
+export async function stdinBytes(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** Everything piped on stdin. */
+export async function readStdin(): Promise<string> {
+  return (await stdinBytes()).toString('utf8');
 }
 
 /** One line typed on the terminal with echo off; the question goes to stderr so stdout stays clean. */

@@ -3,6 +3,7 @@ import { readNxJson } from '@nx/devkit';
 import { resolveHelm } from '../core/helm/helm.ts';
 import { normalizeLayout, PLUGIN_NAME, type WorkspaceLayout } from '../core/workspace/layout.ts';
 import { resolveReleases, type Resolution } from '../core/resolve/releases.ts';
+import { buildRootKustomization } from '../core/resolve/workspace.ts';
 import { renderAppOfApps } from '../core/helm/render.ts';
 import { RepoFiles, type DirEntry } from '../core/workspace/repo-files.ts';
 import { isRecord } from '../core/workspace/yaml-docs.ts';
@@ -49,10 +50,11 @@ export function treeLayout(tree: Tree): WorkspaceLayout {
   return normalizeLayout(tree.root, { charts: options.chartGlobs, clusters: options.clusterGlobs });
 }
 
-/** The one resolver over the Tree; app-of-apps charts are rendered from disk with helm, as in core/resolve/workspace.ts. */
+/** The one resolver over the Tree; app-of-apps charts and root kustomizations are built from disk, as in core/resolve/workspace.ts. */
 export function resolveTree(tree: Tree, layout = treeLayout(tree)): Promise<Resolution> {
   return resolveReleases(layout, {
     files: new TreeFiles(tree),
     renderChart: async (_dir, _name, _namespace, _files, release) => renderAppOfApps(layout.root, await resolveHelm(), release),
+    buildKustomization: (dir) => buildRootKustomization(layout.root, dir),
   });
 }

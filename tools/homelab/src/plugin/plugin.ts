@@ -11,6 +11,9 @@ import { lintTarget, validateTarget, workspaceProject } from './quality-targets.
 import { provisionProject } from './provision-targets.ts';
 import { clusterTargets } from './cluster-targets.ts';
 import { requireChartAt } from '../core/model/lookup.ts';
+import { sourceProjects } from './source-projects.ts';
+import { upstreamProjects } from './upstream-projects.ts';
+import { targetGroups } from './target-groups.ts';
 
 /**
  * One Nx project per chart directory. Releases come from the ArgoCD manifests (the one resolver), so targets,
@@ -38,7 +41,14 @@ export const createNodes: CreateNodes<HomelabPluginOptions> = [
           [`${chart.dir}/Chart.yaml`, { projects: { [chart.dir]: project(chart.name, chart.dir, resolution, options, context.workspaceRoot) } }] as const,
       );
     if (!configFiles.includes('nx.json')) return [...charts, ...provision];
-    return [...charts, ['nx.json', { projects: { '.': workspaceProject(resolution, options, context.workspaceRoot) } }] as const, ...provision];
+    // Directories that directory and Kustomize Applications deploy, and upstream Applications, have no config file of
+    // their own: nx.json brings them.
+    const projects = {
+      '.': workspaceProject(resolution, options, context.workspaceRoot),
+      ...sourceProjects(resolution, options, context.workspaceRoot),
+      ...upstreamProjects(resolution, options, context.workspaceRoot),
+    };
+    return [...charts, ['nx.json', { projects }] as const, ...provision];
   },
 ];
 
@@ -66,17 +76,6 @@ function project(name: string, dir: string, resolution: Resolution, options: Nor
     targets,
     metadata: { targetGroups: targetGroups(targets, options) },
   };
-}
-
-/** Nx's project view lists targets under these headings: what renders, what checks, what touches the cluster. */
-function targetGroups(targets: Record<string, TargetConfiguration>, options: NormalizedOptions): Record<string, string[]> {
-  const groups = {
-    Render: [options.depsTargetName, options.templateTargetName, options.renderTargetName],
-    Quality: [options.lintTargetName, options.validateTargetName],
-    Cluster: [options.installTargetName, options.uninstallTargetName, options.diffTargetName, options.statusTargetName, options.bootstrapTargetName],
-  };
-  const present = Object.entries(groups).map(([group, names]) => [group, names.filter((name) => name in targets)] as const);
-  return Object.fromEntries(present.filter(([, names]) => names.length > 0));
 }
 
 /** Edges from `file://` dependencies: a library chart change affects every chart built on it. */

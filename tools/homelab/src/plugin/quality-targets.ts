@@ -69,8 +69,8 @@ export function workspaceProject(resolution: Resolution, options: NormalizedOpti
   // Value files outside the chart and cluster directories (those are inputs as a whole).
   const dirs = [...resolution.charts, ...resolution.clusters].map((d) => `${d.dir}/`);
   const files = new Set<string>();
-  for (const release of [...resolution.releases, ...resolution.external]) {
-    for (const path of [...release.valueFiles.map((v) => v.path), ...('fileParameters' in release ? release.fileParameters.map((p) => p.path) : [])]) {
+  for (const release of resolution.releases) {
+    for (const path of [...release.valueFiles.filter((v) => !v.inChart).map((v) => v.path), ...release.fileParameters.map((p) => p.path)]) {
       if (!dirs.some((dir) => path.startsWith(dir))) files.add(path);
     }
   }

@@ -4,7 +4,7 @@ import type { HomelabError } from '../core/model/errors.ts';
 import { normalizeOptions, type HomelabPluginOptions } from './options.ts';
 
 /**
- * `nx run workspace:secrets -- <view|set|rm|rotate|recipients> …`: the hack/secrets core behind Nx. Never cached
+ * `nx run workspace:secrets -- <view|set|rm|rotate|recipients|updatekeys> …`: the hack/secrets core behind Nx. Never cached
  * (it changes files and reads keys outside the workspace); it prints no decrypted value, since Nx writes every
  * task's terminal output to its cache directory.
  */
@@ -14,7 +14,8 @@ export function secretsTarget(): TargetConfiguration {
     cache: false,
     metadata: {
       technologies: ['sops'],
-      description: 'View (masked) and change SOPS secrets in memory: view, set <path> (value piped on stdin), rm, rotate, recipients',
+      description:
+        'View (masked) and change SOPS secrets in memory: view, set <path> (value piped on stdin or --from-file), rm, rotate, recipients, updatekeys --yes',
       help: { command: 'node hack/secrets --help', example: { args: ['view'] } },
     },
   };

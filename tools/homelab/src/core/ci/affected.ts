@@ -129,7 +129,9 @@ export async function computeAffected(root: string, options: AffectedOptions = {
   for (const file of changedSecrets) {
     const change = await secretFileChange(file, await readAt(root, range.base, file), await readAt(root, range.head, file), options.decrypt);
     result.secretChanges.push({ file, change });
-    const consumers = [...new Set(head.releases.filter((r) => r.valueFiles.some((v) => v.secret && v.path === file)).map((r) => r.chartDir))];
+    // Upstream charts' templates are not in the repository: their key reads cannot be narrowed.
+    const readers = head.releases.filter((r) => !r.source && r.valueFiles.some((v) => v.secret && v.path === file));
+    const consumers = [...new Set(readers.map((r) => r.chartDir))];
     for (const chartDir of consumers) {
       const chart = requireChartAt(head.charts, chartDir);
       if (change.whole) {
@@ -192,7 +194,7 @@ function releaseRef(release: Release): ReleaseRef {
  * children, which needs real files: then the commit is checked out in a temporary worktree.
  */
 async function resolveAtCommit(layout: WorkspaceLayout, commit: string, warnings: string[]): Promise<Resolution | undefined> {
-  if (commit === EMPTY_TREE) return { charts: [], clusters: [], releases: [], external: [], warnings: [], findings: [] };
+  if (commit === EMPTY_TREE) return { charts: [], clusters: [], releases: [], warnings: [], findings: [] };
   try {
     // Git objects are enough unless an app-of-apps chart must be rendered to find its children: that needs real files.
     let needsCheckout = false;

@@ -11,7 +11,8 @@ import { EMPTY_TREE, withWorktree } from '../workspace/git.ts';
 import { resolveHelm } from '../helm/helm.ts';
 import { readLayoutFromNxJson } from '../workspace/layout.ts';
 import { unifiedDiff } from '../exec/line-diff.ts';
-import { buildDependencies, renderRelease } from '../helm/render.ts';
+import { buildDependencies } from '../helm/render.ts';
+import { renderAnyRelease } from '../render/index.ts';
 import { openSecrets } from '../secrets/secret-source.ts';
 import { isRecord } from '../workspace/yaml-docs.ts';
 import { resolveWorkspace } from '../resolve/workspace.ts';
@@ -70,7 +71,7 @@ async function renderSide(dir: string, refs: ReleaseRef[], maskKey: Buffer): Pro
   const helm = await resolveHelm();
   const { secrets } = await openSecrets(dir, { keyless: true });
   const depsFailed = new Map<string, string>();
-  for (const chartDir of new Set(releases.map((r) => r.chartDir))) {
+  for (const chartDir of new Set(releases.filter((r) => !r.source).map((r) => r.chartDir))) {
     const chart = requireChartAt(resolution.charts, chartDir);
     await buildDependencies(dir, helm, chart).catch((err) => depsFailed.set(chartDir, errorLine(err)));
   }
@@ -80,7 +81,7 @@ async function renderSide(dir: string, refs: ReleaseRef[], maskKey: Buffer): Pro
       const failed = depsFailed.get(release.chartDir);
       if (failed) return void out.set(idOf(ref), { ref, error: failed });
       try {
-        const rendered = await renderRelease({ root: dir, helm, secrets, maskKey }, release);
+        const rendered = await renderAnyRelease({ root: dir, helm, secrets, maskKey }, release);
         out.set(idOf(ref), { ref, manifest: rendered.masker.mask(rendered.manifest) });
       } catch (err) {
         out.set(idOf(ref), { ref, error: errorLine(err) });

@@ -4,6 +4,7 @@ import { failureLine } from '../exec/process.ts';
 import type { Resolution } from '../resolve/releases.ts';
 import type { Release } from '../model/types.ts';
 import { isRecord } from '../workspace/yaml-docs.ts';
+import { chartName } from '../helm/chart-fetch.ts';
 
 /** What ArgoCD reports for one Application in the cluster. */
 export interface LiveApplication {
@@ -16,7 +17,7 @@ export interface LiveApplication {
 
 /** ArgoCD's namespace: the destination of the Application deploying the argo-cd chart, else `argocd`. */
 export function argocdNamespace(resolution: Resolution, cluster: string): string {
-  return resolution.external.find((e) => e.cluster === cluster && e.chart === 'argo-cd')?.namespace ?? 'argocd';
+  return resolution.releases.find((r) => r.cluster === cluster && r.source?.kind === 'upstream' && chartName(r.source) === 'argo-cd')?.namespace ?? 'argocd';
 }
 
 /** `kubectl get applications.argoproj.io`; undefined when ArgoCD (its CRD) is not installed. */

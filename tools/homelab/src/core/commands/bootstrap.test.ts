@@ -70,7 +70,7 @@ describe('bootstrap of the example repository, --dry-run', () => {
     expect(argocdChartRef(argocd)).toEqual({ chart: 'argo-cd', repo: 'https://argoproj.github.io/argo-helm', version: '8.5.8' });
     expect(argocdChartRef(argocd, 'https://charts.mirror.lan/argo/')).toEqual({ chart: 'argo-cd', repo: 'https://charts.mirror.lan/argo', version: '8.5.8' });
     expect(argocdChartRef(argocd, 'oci://registry.lan/helm')).toEqual({ chart: 'oci://registry.lan/helm/argo-cd', version: '8.5.8' });
-    expect(() => argocdChartRef({ ...argocd, targetRevision: '8.x' })).toThrow(/targets argo-cd "8.x", not a pinned version/);
+    expect(() => argocdChartRef({ ...argocd, source: { ...argocd.source, targetRevision: '8.x' } })).toThrow(/targets argo-cd "8.x", not a pinned version/);
     expect(() => ageKeySecret({ ...argocd, valuesObject: {} })).toThrow(/set no repoServer.env SOPS_AGE_KEY_FILE/);
   });
 });

@@ -11,12 +11,11 @@ import { formatInvocation, formatTail, invocation, streamInvocation, type Invoca
 import { isUnreachable, kubectlArgs, unreachable, type KubeTarget } from '../cluster/kube.ts';
 import { createMasker, type Masker } from '../exec/mask.ts';
 import { failureLine } from '../exec/process.ts';
-import type { ExternalRelease } from '../resolve/releases.ts';
 import { buildDependencies, renderRelease } from '../helm/render.ts';
+import { chartLocation, chartName } from '../helm/chart-fetch.ts';
 import { openSecrets } from '../secrets/secret-source.ts';
 import { ageRecipients, discoverAgeKeys, parseMetadata, recipientOf, type KeyDiscovery } from '../secrets/index.ts';
 import type { Release } from '../model/types.ts';
-import { createRelease } from '../model/release.ts';
 import { selectReleases, type Workspace } from '../resolve/workspace.ts';
 import { isRecord } from '../workspace/yaml-docs.ts';
 import { DRY_RUN_BANNER, openTargets, type Write } from './cluster.ts';
@@ -88,7 +87,7 @@ export async function bootstrap(ws: Workspace, request: BootstrapRequest, write:
   // The system chart is installed (and shown, dry) from the working tree: its file:// dependencies must be packaged.
   const systemChart = chartAt(ws.resolution.charts, system.chartDir);
   if (systemChart) await buildDependencies(ws.root, ws.helm, systemChart);
-  const argocdChange = await prepareChange(ws.root, externalAsRelease(argocd), chart, secrets);
+  const argocdChange = await prepareChange(ws.root, argocd, chart, secrets);
   const systemChange = await prepareChange(ws.root, system, { chart: system.chartDir }, secrets);
   const keyManifest = ageKeyManifest(secretRef, keys.identities);
   const keyMasker = createMasker({ secrets: keys.identities, key: secrets.maskKey });
@@ -205,9 +204,11 @@ async function runChecked(call: Invocation, target: KubeTarget, masker: Masker, 
   );
 }
 
-/** The Application that deploys ArgoCD itself (the argo-cd chart) in this cluster. */
-export function argocdRelease(ws: Workspace, cluster: string): ExternalRelease {
-  const found = ws.resolution.external.find((e) => e.cluster === cluster && path.posix.basename(e.chart) === 'argo-cd');
+/** The Application that deploys ArgoCD itself (the upstream argo-cd chart) in this cluster. */
+export function argocdRelease(ws: Workspace, cluster: string): UpstreamRelease {
+  const found = ws.resolution.releases.find(
+    (r): r is UpstreamRelease => r.cluster === cluster && r.source?.kind === 'upstream' && chartName(r.source) === 'argo-cd',
+  );
   if (!found) {
     throw new HomelabError(
       `no Application in cluster ${cluster} deploys the argo-cd chart`,
@@ -217,44 +218,31 @@ export function argocdRelease(ws: Workspace, cluster: string): ExternalRelease {
   return found;
 }
 
-/** The chart reference, pinned; `mirror` replaces the repository (air-gapped or cached installs). */
-export function argocdChartRef(argocd: ExternalRelease, mirror?: string): ChartRef {
-  if (!/^v?\d+\.\d+\.\d+(-[\w.]+)?$/.test(argocd.targetRevision)) {
+/** A release of an upstream chart: its source is known to be a Helm repository or OCI registry. */
+export type UpstreamRelease = Release & { source: Extract<Release['source'], { kind: 'upstream' }> };
+
+/**
+ * The chart reference, pinned; `mirror` replaces the repository (air-gapped or cached installs). helm fetches it
+ * at install time, so value files inside the chart cannot be passed: they are refused.
+ */
+export function argocdChartRef(argocd: UpstreamRelease, mirror?: string): ChartRef {
+  const { targetRevision } = argocd.source;
+  if (!/^v?\d+\.\d+\.\d+(-[\w.]+)?$/.test(targetRevision)) {
     throw new HomelabError(
-      `${argocd.definedIn.join(', ')}: Application ${argocd.application} targets argo-cd "${argocd.targetRevision}", not a pinned version`,
+      `${argocd.definedIn.join(', ')}: Application ${argocd.application} targets argo-cd "${targetRevision}", not a pinned version`,
       'set targetRevision to an exact chart version such as 8.5.8',
     );
   }
-  const repo = (mirror || argocd.repoURL).replace(/\/+$/, '');
-  if (repo.startsWith('oci://')) return { chart: `${repo}/${argocd.chart}`, version: argocd.targetRevision };
-  return { chart: argocd.chart, repo, version: argocd.targetRevision };
-}
-
-/** An external release in the shape buildHelmValues takes: ArgoCD's value flags apply to remote charts too. */
-export function externalAsRelease(e: ExternalRelease): Release {
-  if (e.chartValueFiles.length > 0) {
+  const inChart = argocd.valueFiles.filter((v) => v.inChart).map((v) => v.raw);
+  if (inChart.length > 0) {
     throw new HomelabError(
-      `${e.definedIn.join(', ')}: Application ${e.application} reads value files inside the remote chart (${e.chartValueFiles.join(', ')})`,
+      `${argocd.definedIn.join(', ')}: Application ${argocd.application} reads value files inside the remote chart (${inChart.join(', ')})`,
       'the bootstrap cannot pass those to helm: move the values into valuesObject',
     );
   }
-  return createRelease({
-    cluster: e.cluster,
-    name: e.name,
-    application: e.application,
-    origin: e.origin,
-    definedIn: e.definedIn,
-    chart: e.chart,
-    chartDir: '',
-    namespace: e.namespace,
-    project: e.project,
-    valueFiles: e.valueFiles,
-    values: e.values,
-    valuesObject: e.valuesObject,
-    parameters: e.parameters,
-    wave: e.wave,
-    syncPolicy: e.syncPolicy,
-  });
+  const name = chartName(argocd.source);
+  const location = chartLocation(mirror ? { repoURL: mirror, chart: name } : argocd.source);
+  return location.kind === 'oci' ? { chart: location.reference, version: targetRevision } : { chart: name, repo: location.url, version: targetRevision };
 }
 
 /** Where ArgoCD's repo-server reads the age key: the Secret volume mounted where SOPS_AGE_KEY_FILE points. */
@@ -264,7 +252,7 @@ export interface AgeKeySecret {
   key: string;
 }
 
-export function ageKeySecret(argocd: ExternalRelease): AgeKeySecret {
+export function ageKeySecret(argocd: Release): AgeKeySecret {
   const values: unknown = argocd.valuesObject ?? (argocd.values ? parse(argocd.values) : undefined);
   const repoServer = isRecord(values) && isRecord(values.repoServer) ? values.repoServer : {};
   const list = (key: string) => (Array.isArray(repoServer[key]) ? (repoServer[key] as unknown[]).filter(isRecord) : []);
@@ -286,7 +274,7 @@ export function ageKeySecret(argocd: ExternalRelease): AgeKeySecret {
  * The identities to hand to ArgoCD: only those that decrypt this cluster's secrets files (a personal
  * keys.txt may hold keys for other things). Found the way sops finds them (secrets/keys.ts).
  */
-async function bootstrapIdentities(ws: Workspace, cluster: string, argocd: ExternalRelease, runKeys: KeyDiscovery | undefined) {
+async function bootstrapIdentities(ws: Workspace, cluster: string, argocd: Release, runKeys: KeyDiscovery | undefined) {
   const files = new Set<string>();
   for (const r of ws.resolution.releases) if (r.cluster === cluster) r.valueFiles.filter((v) => v.secret).forEach((v) => files.add(v.path));
   argocd.valueFiles.filter((v) => v.secret).forEach((v) => files.add(v.path));

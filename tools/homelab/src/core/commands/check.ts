@@ -1,7 +1,8 @@
 import { errorLine, HomelabError } from '../model/errors.ts';
 import { resolveHelm } from '../helm/helm.ts';
 import { readLayoutFromNxJson, type WorkspaceLayout } from '../workspace/layout.ts';
-import { buildDependencies, renderRelease } from '../helm/render.ts';
+import { buildDependencies } from '../helm/render.ts';
+import { renderAnyRelease } from '../render/index.ts';
 import { RepoFiles } from '../workspace/repo-files.ts';
 import { openSecrets } from '../secrets/secret-source.ts';
 import type { Release } from '../model/types.ts';
@@ -54,9 +55,10 @@ export async function checkWorkspace(root: string, request: CheckRequest = {}): 
   await checkSecretKeys(state.charts, deployed, trees, files, findings);
   // Releases already reported as unable to render (a missing file parameter, an unusable secrets file) are
   // not rendered for the tier order: that would only repeat their finding.
-  const renderable = deployed.filter((r) => !missingFiles.has(r) && r.valueFiles.every((v) => !v.secret || trees.has(v.path)));
+  // Upstream charts are not rendered here: check stays offline, and they may not be in the chart cache.
+  const renderable = deployed.filter((r) => r.source?.kind !== 'upstream' && !missingFiles.has(r) && r.valueFiles.every((v) => !v.secret || trees.has(v.path)));
   checkTiers(await renderAll(layout.root, state, renderable, request, findings), findings);
-  return { findings: findings.list, tiers: tierSummary(deployed, state.resolution.external), warnings };
+  return { findings: findings.list, tiers: tierSummary(deployed), warnings };
 }
 
 /** Prints warnings, the tiers and every finding; throws when there is any finding (the shells exit non-zero). */
@@ -99,7 +101,7 @@ async function renderAll(
   }
   const secrets = await openSecrets(root, { keyless: true });
   const built = releases.filter((r) => !unbuilt.has(r.chartDir));
-  const results = await Promise.allSettled(built.map((release) => renderRelease({ root, helm, ...secrets }, release)));
+  const results = await Promise.allSettled(built.map((release) => renderAnyRelease({ root, helm, ...secrets }, release)));
   const rendered: { release: Release; manifest: string }[] = [];
   results.forEach((result, i) => {
     const release = built[i];

@@ -17,10 +17,12 @@ import { captureInvocation, errorSummary, formatInvocation, formatTail, streamIn
 import { createGuard, isUnreachable, unreachable, type KubeTarget } from '../cluster/kube.ts';
 import { createMasker, type Masker } from '../exec/mask.ts';
 import { failureLine } from '../exec/process.ts';
-import { buildDependencies } from '../helm/render.ts';
+import { buildDependencies, chartArgument } from '../helm/render.ts';
 import type { Release } from '../model/types.ts';
 import { buildHelmValues, type HelmValues } from '../helm/values.ts';
 import { selectReleases, type Workspace } from '../resolve/workspace.ts';
+import { isManifestSource, renderAnyRelease } from '../render/index.ts';
+import { applyCall, runManifestCall } from '../cluster/manifest-apply.ts';
 import { openSecrets, type OpenedSecrets } from '../secrets/secret-source.ts';
 import { chartAt } from '../model/lookup.ts';
 import { DRY_RUN_BANNER, openTargets, releaseHeading, type ClusterRequest, type Write } from './cluster.ts';
@@ -45,7 +47,8 @@ export interface HelmChange {
 }
 
 export async function prepareChange(root: string, release: Release, chart: ChartRef, secrets: OpenedSecrets): Promise<HelmChange> {
-  const values = await buildHelmValues(root, release, secrets.secrets);
+  // Value files inside an upstream chart are read from the fetched chart `chart.chart` points at.
+  const values = await buildHelmValues(root, release, secrets.secrets, undefined, release.source?.kind === 'upstream' ? chart.chart : undefined);
   const labels = helmRelease.valueInputLabels(release, values, (file) => existsSync(path.resolve(root, file)));
   return { release, chart, values, labels, masker: createMasker({ secrets: values.secrets, key: secrets.maskKey }) };
 }
@@ -78,12 +81,24 @@ export async function install(ws: Workspace, request: InstallRequest, write: Wri
   for (const release of releases) {
     request.abort?.throwIfAborted();
     write(releaseHeading('install', release));
-    const change = await prepareChange(ws.root, release, { chart: release.chartDir }, secrets);
-    await applyChange(ws, targetOf(release), change, { ...flags, recover: request.recover, dryRun: request.dryRun }, write);
+    if (isManifestSource(release)) {
+      await applyManifests(ws, targetOf(release), release, secrets, request.dryRun, write);
+    } else {
+      const change = await prepareChange(ws.root, release, { chart: await chartArgument(ws.root, ws.helm, release) }, secrets);
+      await applyChange(ws, targetOf(release), change, { ...flags, recover: request.recover, dryRun: request.dryRun }, write);
+    }
     // helm's own dry run changed nothing: ArgoCD has nothing to react to.
     if (!request.helmDryRun) for (const note of afterInstallNotes(release)) write(`${note}\n`);
   }
   return releases;
+}
+
+/** A directory or Kustomize release: its render, applied server-side (no Helm release exists for it). */
+async function applyManifests(ws: Workspace, target: KubeTarget, release: Release, secrets: OpenedSecrets, dryRun: boolean | undefined, write: Write) {
+  const { manifest, masker } = await renderAnyRelease({ root: ws.root, helm: ws.helm, ...secrets }, release);
+  const call = applyCall(ws.root, target, release, manifest);
+  if (dryRun) write(formatInvocation(call));
+  else await runManifestCall(target, call, release, masker, write);
 }
 
 /** The pending check, the optional recovery, then the upgrade with live masked output. */

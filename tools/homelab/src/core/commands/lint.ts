@@ -1,7 +1,7 @@
 import { HomelabError } from '../model/errors.ts';
 import { createMasker } from '../exec/mask.ts';
 import { runTool } from '../exec/process.ts';
-import { buildDependencies } from '../helm/render.ts';
+import { buildDependencies, chartArgument } from '../helm/render.ts';
 import { openSecrets } from '../secrets/secret-source.ts';
 import type { Chart, Release } from '../model/types.ts';
 import { buildHelmValues } from '../helm/values.ts';
@@ -52,9 +52,10 @@ async function lintReleases(ws: Workspace, releases: Release[], request: LintReq
   const { secrets, maskKey } = await openSecrets(ws.root, { keyless: true });
   const runs = await Promise.all(
     releases.map(async (release) => {
-      const values = await buildHelmValues(ws.root, release, secrets);
+      const chartPath = await chartArgument(ws.root, ws.helm, release);
+      const values = await buildHelmValues(ws.root, release, secrets, undefined, release.source ? chartPath : undefined);
       const masker = createMasker({ secrets: values.secrets, key: maskKey });
-      const output = await helmLint(ws, lintArgs({ release, values, chartPath: release.chartDir }), values.inputs);
+      const output = await helmLint(ws, lintArgs({ release, values, chartPath }), values.inputs);
       return { release, ok: output.ok, text: masker.mask(output.text) };
     }),
   );

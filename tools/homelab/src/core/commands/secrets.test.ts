@@ -97,7 +97,7 @@ describe('arguments', () => {
     expect(() => parseSecretsArgs({ type: 'date' }, ['set', 'a'])).toThrow(/--type takes one of/);
     expect(() => parseSecretsArgs({ format: 'toml' }, ['view'])).toThrow(/unknown SOPS file format "toml"/);
     expect(() => parseSecretsArgs({}, ['recipients', 'add'])).toThrow(/recipients takes/);
-    expect(() => parseSecretsArgs({}, ['edit'])).toThrow(/unknown secrets subcommand "edit"/);
+    expect(() => parseSecretsArgs({}, ['encrypt'])).toThrow(/unknown secrets subcommand "encrypt"/);
   });
 
   it('parses every subcommand', () => {

@@ -1,20 +1,26 @@
 /**
- * The `secrets` command: view, get, set, rm, rotate and recipients over one SOPS file (secrets.yaml by
- * default). The shared body of hack/secrets and the Nx `workspace:secrets` target; the shells only say what
+ * The `secrets` command: view, get, set, rm, edit, rotate, recipients and updatekeys over one SOPS file
+ * (secrets.yaml by default). Changes go through the sops binary when it is the backend, else the built-in one. The shared body of hack/secrets and the Nx `workspace:secrets` target; the shells only say what
  * they are (which decides what may be printed in clear) and how a new value is read.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { HomelabError } from '../model/errors.ts';
 import { redactionMarker } from '../exec/mask.ts';
 import { maskKeyFor } from '../secrets/secret-source.ts';
 import {
+  cliEdit,
+  cliRotate,
+  cliSet,
+  cliUnset,
+  cliUpdateKeys,
   createFile,
   creationRuleFor,
   decryptFile,
   discoverAgeKeys,
   editFile,
+  editInEditor,
   fileRecipients,
   findSopsConfig,
   Float,
@@ -22,13 +28,18 @@ import {
   formatPath,
   Int,
   maskedDocument,
+  memoryDirCandidates,
   parseFormat,
   rotateFile,
+  selectBackend,
+  setRecipients,
   SOPS_CONFIG_FILE,
+  supports,
   updateRecipients,
   type PathSegment,
   type SecretsDocument,
   type SopsFormat,
+  type SopsWriter,
 } from '../secrets/index.ts';
 import { readSecretFile } from '../secrets/result.ts';
 
@@ -39,6 +50,8 @@ export const SECRETS_OPTIONS = {
   reveal: { type: 'boolean' },
   output: { type: 'string', short: 'o' },
   type: { type: 'string' },
+  'from-file': { type: 'string' },
+  yes: { type: 'boolean', short: 'y' },
 } satisfies NonNullable<ParseArgsConfig['options']>;
 
 export interface SecretsArgs {
@@ -47,6 +60,8 @@ export interface SecretsArgs {
   reveal?: boolean;
   output?: string;
   type?: string;
+  'from-file'?: string;
+  yes?: boolean;
 }
 
 export const VALUE_TYPES = ['string', 'int', 'float', 'bool', 'json'] as const;
@@ -55,10 +70,12 @@ export type ValueType = (typeof VALUE_TYPES)[number];
 export type SecretsAction =
   | { kind: 'view'; reveal: boolean; json: boolean }
   | { kind: 'get'; path: PathSegment[]; json: boolean }
-  | { kind: 'set'; path: PathSegment[]; type?: ValueType }
+  | { kind: 'set'; path: PathSegment[]; type?: ValueType; fromFile?: string }
   | { kind: 'rm'; path: PathSegment[] }
+  | { kind: 'edit' }
   | { kind: 'rotate' }
-  | { kind: 'recipients'; add: string[]; remove: string[] };
+  | { kind: 'recipients'; add: string[]; remove: string[] }
+  | { kind: 'updatekeys'; yes: boolean };
 
 export interface SecretsRequest {
   action: SecretsAction;
@@ -84,10 +101,16 @@ export interface SecretsContext {
   info(line: string): void;
   /** The new value for `set` (stdin or a hidden prompt); never argv. */
   readValue(label: string): Promise<string>;
+  /** All of stdin, for `set --from-file -`. */
+  readStdin(): Promise<Buffer>;
+  /** A yes/no question on the terminal; absent without one. */
+  confirm?: (question: string) => Promise<boolean>;
+  /** Where `edit` may keep its plaintext file (default: memoryDirCandidates). */
+  memoryDirs?: readonly string[];
   env?: NodeJS.ProcessEnv;
 }
 
-const ACTIONS = ['view', 'get', 'set', 'rm', 'rotate', 'recipients'] as const;
+const ACTIONS = ['view', 'get', 'set', 'rm', 'edit', 'rotate', 'recipients', 'updatekeys'] as const;
 
 function usage(message: string, hint = 'see --help'): HomelabError {
   return new HomelabError(message, hint);
@@ -156,10 +179,18 @@ export function parseSecretsArgs(values: SecretsArgs, positionals: string[]): Se
   only('reveal', ['view']);
   only('output', ['view', 'get']);
   only('type', ['set']);
+  only('from-file', ['set']);
+  only('yes', ['updatekeys']);
   if (values.output !== undefined && values.output !== 'json') throw usage(`--output takes "json", not "${values.output}"`);
   const json = values.output === 'json';
   const format = values.format === undefined ? undefined : parseFormat(values.format);
-  const base = { file: values.file, format };
+  let base = { file: values.file, format };
+  // `secrets edit secrets.yaml`, as sops takes the file.
+  const fileArgument = () => {
+    if (rest.length > 1) throw usage(`secrets ${action} takes at most one file`);
+    if (rest.length === 1 && values.file !== undefined) throw usage(`secrets ${action}: give the file once (argument or --file)`);
+    if (rest.length === 1) base = { ...base, file: rest[0] };
+  };
   const onePath = (): PathSegment[] => {
     if (rest.length !== 1) throw usage(`secrets ${action} takes exactly one value path`, `e.g. secrets ${action} monitoring.grafana.adminPassword`);
     return parseSecretPath(rest[0]);
@@ -174,8 +205,14 @@ export function parseSecretsArgs(values: SecretsArgs, positionals: string[]): Se
       refuseValueArgument(rest);
       const type = values.type;
       if (type !== undefined && !(VALUE_TYPES as readonly string[]).includes(type)) throw usage(`--type takes one of ${VALUE_TYPES.join(', ')}`);
-      return { ...base, action: { kind: 'set', path: onePath(), type: type as ValueType | undefined } };
+      return { ...base, action: { kind: 'set', path: onePath(), type: type as ValueType | undefined, fromFile: values['from-file'] } };
     }
+    case 'edit':
+      fileArgument();
+      return { ...base, action: { kind: 'edit' } };
+    case 'updatekeys':
+      fileArgument();
+      return { ...base, action: { kind: 'updatekeys', yes: values.yes ?? false } };
     case 'rm':
       return { ...base, action: { kind: 'rm', path: onePath() } };
     case 'rotate':
@@ -194,6 +231,12 @@ export function parseSecretsArgs(values: SecretsArgs, positionals: string[]): Se
 
 /** What each shell may print in clear. */
 function refuseUnsafe(action: SecretsAction, ctx: SecretsContext): void {
+  if (action.kind === 'edit' && ctx.shell === 'nx') {
+    throw new HomelabError(
+      'the Nx target cannot run an editor on decrypted values (Nx records the task terminal in .nx/cache/terminalOutputs)',
+      'use hack/secrets edit or npx homelab secrets edit',
+    );
+  }
   const revealing = action.kind === 'get' || (action.kind === 'view' && action.reveal);
   if (!revealing) return;
   if (ctx.shell === 'nx') {
@@ -217,27 +260,67 @@ export async function secrets(request: SecretsRequest, ctx: SecretsContext): Pro
   const format = request.format ?? formatFromPath(file);
   const opts = { workspaceRoot: ctx.root, format, env: ctx.env };
   const action = request.action;
+  // The sops binary writes when it is the backend (as it reads); HOMELAB_SOPS_BACKEND=builtin keeps it out.
+  const viaSops = selectBackend(ctx.env ?? process.env).name === 'cli';
   switch (action.kind) {
     case 'view':
       return view(file, format, action, opts, ctx);
     case 'get':
       return get(file, action, opts, ctx);
     case 'set':
-      return set(file, format, action, opts, ctx);
-    case 'rm': {
-      let found = false;
-      await editFile(file, (doc) => void (found = doc.delete(action.path)), opts);
-      if (!found) throw new HomelabError(`${file}: no value at ${formatPath(action.path)}`, 'secrets view lists the keys');
-      ctx.info(`${file}: removed ${formatPath(action.path)}`);
-      return;
-    }
+      return set(file, format, action, opts, ctx, viaSops);
+    case 'rm':
+      return rm(file, format, action.path, opts, ctx, viaSops);
+    case 'edit':
+      return edit(file, format, opts, ctx, viaSops);
     case 'rotate':
-      await rotateFile(file, opts);
+      if (viaSops) await cliRotate(await writer(file, format, opts));
+      else await rotateFile(file, opts);
       ctx.info(`${file}: new data key, every value re-encrypted`);
       return;
     case 'recipients':
-      return recipients(file, format, action, opts, ctx);
+      return recipients(file, format, action, opts, ctx, viaSops);
+    case 'updatekeys':
+      return updatekeys(file, format, action.yes, opts, ctx, viaSops);
   }
+}
+
+/** What a sops write needs: the file, its format and our keys (passed to sops in its environment). */
+async function writer(file: string, format: SopsFormat, opts: Opts): Promise<SopsWriter> {
+  const env = opts.env ?? process.env;
+  const recipients = (await fileRecipients(file, format)).flat();
+  return { file, format, env, keys: await discoverAgeKeys({ workspaceRoot: opts.workspaceRoot, env, recipients }) };
+}
+
+async function rm(file: string, format: SopsFormat, valuePath: PathSegment[], opts: Opts, ctx: SecretsContext, viaSops: boolean): Promise<void> {
+  const missing = () => new HomelabError(`${file}: no value at ${formatPath(valuePath)}`, 'secrets view lists the keys');
+  if (viaSops && (await supports('unset', opts.env ?? process.env))) {
+    const w = await writer(file, format, opts);
+    if (lookup((await decryptFile(file, { ...opts, keys: w.keys })).data, valuePath) === undefined) throw missing();
+    await cliUnset(w, valuePath);
+  } else {
+    let found = false;
+    await editFile(file, (doc) => void (found = doc.delete(valuePath)), opts);
+    if (!found) throw missing();
+  }
+  ctx.info(`${file}: removed ${formatPath(valuePath)}`);
+}
+
+async function edit(file: string, format: SopsFormat, opts: Opts, ctx: SecretsContext, viaSops: boolean): Promise<void> {
+  if (!existsSync(file)) throw new HomelabError(`${file} does not exist`, 'create it with secrets set <path> --file <file>');
+  const env = opts.env ?? process.env;
+  const session = { env, memoryDirs: ctx.memoryDirs ?? memoryDirCandidates(env), confirm: ctx.confirm ?? (async () => false), info: ctx.info };
+  const w = await writer(file, format, opts);
+  if (viaSops && (await supports('edit', env))) {
+    ctx.info((await cliEdit(w, session)) ? `${file}: saved by sops edit` : `${file}: no change, nothing written`);
+    return;
+  }
+  const reencrypted = await editInEditor(file, format, { ...opts, keys: w.keys }, session);
+  ctx.info(
+    reencrypted === undefined
+      ? `${file}: no change, nothing written`
+      : `${file}: saved, ${reencrypted} value(s) re-encrypted; every other value keeps its ciphertext`,
+  );
 }
 
 type Opts = { workspaceRoot: string; format: SopsFormat; env?: NodeJS.ProcessEnv };
@@ -328,7 +411,34 @@ function typedValue(text: string, type: ValueType | undefined, current: unknown,
   }
 }
 
-async function set(file: string, format: SopsFormat, action: { path: PathSegment[]; type?: ValueType }, opts: Opts, ctx: SecretsContext): Promise<void> {
+/** The text of a new value: a file's exact bytes (UTF-8; `-` is stdin), else piped or typed (one final newline dropped). */
+async function valueText(action: { path: PathSegment[]; fromFile?: string }, ctx: SecretsContext): Promise<string> {
+  const where = formatPath(action.path);
+  if (action.fromFile === undefined) return (await ctx.readValue(where)).replace(/\r?\n$/, '');
+  let bytes: Buffer;
+  try {
+    bytes = action.fromFile === '-' ? await ctx.readStdin() : readFileSync(path.resolve(ctx.cwd, action.fromFile));
+  } catch (err) {
+    throw new HomelabError(`cannot read ${action.fromFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'check the path given to --from-file');
+  }
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+  if (!Buffer.from(text, 'utf8').equals(bytes)) {
+    throw new HomelabError(
+      `${action.fromFile} is not UTF-8 text: a SOPS value is a string`,
+      'store it base64-encoded (base64 -w0 <file> | secrets set <path>)',
+    );
+  }
+  return text;
+}
+
+async function set(
+  file: string,
+  format: SopsFormat,
+  action: { path: PathSegment[]; type?: ValueType; fromFile?: string },
+  opts: Opts,
+  ctx: SecretsContext,
+  viaSops: boolean,
+): Promise<void> {
   const where = formatPath(action.path);
   if (format === 'binary' && (action.path.length !== 1 || action.path[0] !== 'data')) {
     throw new HomelabError(`${file} is a binary SOPS file: its one value is "data"`, 'use the path data');
@@ -343,19 +453,34 @@ async function set(file: string, format: SopsFormat, action: { path: PathSegment
     );
   }
   const rule = configFile ? creationRuleFor(file, configFile) : undefined;
-  const text = (await ctx.readValue(where)).replace(/\r?\n$/, '');
-  if (text === '') throw new HomelabError(`no value given for ${where}`, 'pipe the value on stdin or type it at the prompt');
+  const text = await valueText(action, ctx);
+  if (text === '') throw new HomelabError(`no value given for ${where}`, 'pipe the value on stdin, type it at the prompt or name a non-empty --from-file');
   const apply = (doc: SecretsDocument) => doc.set(action.path, typedValue(text, action.type, doc.get(action.path), where));
   if (rule) {
+    // sops cannot create a file with set: the built-in engine encrypts it for the creation rule.
     await createFile(file, apply, { rule, format });
     ctx.info(`${file}: created, ${where} set (encrypted for ${rule.keyGroups.flat().length} recipient(s) of ${rule.configFile})`);
+    return;
+  }
+  if (viaSops && (await supports('set', opts.env ?? process.env))) {
+    const w = await writer(file, format, opts);
+    const current = lookup((await decryptFile(file, { ...opts, keys: w.keys })).data, action.path);
+    await cliSet(w, action.path, typedValue(text, action.type, current, where));
+    ctx.info(`${file}: ${where} set by sops`);
     return;
   }
   const { changed } = await editFile(file, apply, opts);
   ctx.info(changed ? `${file}: ${where} set` : `${file}: ${where} already had that value, file unchanged`);
 }
 
-async function recipients(file: string, format: SopsFormat, action: { add: string[]; remove: string[] }, opts: Opts, ctx: SecretsContext): Promise<void> {
+async function recipients(
+  file: string,
+  format: SopsFormat,
+  action: { add: string[]; remove: string[] },
+  opts: Opts,
+  ctx: SecretsContext,
+  viaSops: boolean,
+): Promise<void> {
   const groups = await fileRecipients(file, format);
   if (action.add.length === 0 && action.remove.length === 0) {
     groups.forEach((group, i) => group.forEach((r) => ctx.write(groups.length > 1 ? `${i}\t${r}\n` : `${r}\n`)));
@@ -364,6 +489,13 @@ async function recipients(file: string, format: SopsFormat, action: { add: strin
   const current = new Set(groups.flat());
   const unknown = action.remove.filter((r) => !current.has(r));
   if (unknown.length) throw new HomelabError(`${file}: ${unknown.join(', ')} is not a recipient`, 'secrets recipients lists them');
+  if (viaSops) {
+    // sops changes recipients only together with a new data key (sops rotate --add-age/--rm-age).
+    await cliRotate(await writer(file, format, opts), { add: action.add.filter((r) => !current.has(r)), remove: action.remove });
+    ctx.info(`${file}: recipients changed and a new data key made by sops rotate (every value re-encrypted)`);
+    ctx.info(`update the creation_rules of ${SOPS_CONFIG_FILE} too, so new files use the same recipients`);
+    return;
+  }
   const { changed } = await updateRecipients(file, { add: action.add, remove: action.remove }, opts);
   if (!changed) {
     ctx.info(`${file}: already encrypted for ${action.add.join(', ')}, unchanged`);
@@ -374,4 +506,43 @@ async function recipients(file: string, format: SopsFormat, action: { add: strin
     ctx.info(`${file}: ${action.remove.join(', ')} removed; it may still hold the old data key — run secrets rotate`);
   }
   ctx.info(`update the creation_rules of ${SOPS_CONFIG_FILE} too, so new files use the same recipients`);
+}
+
+/** One line per key group change, as `sops updatekeys` lists them. */
+function recipientDiff(current: string[][], wanted: string[][]): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < Math.max(current.length, wanted.length); i++) {
+    const before = current[i] ?? [];
+    const after = wanted[i] ?? [];
+    const label = current.length > 1 || wanted.length > 1 ? `group ${i}: ` : '';
+    for (const r of after.filter((r) => !before.includes(r))) lines.push(`  + ${label}${r}`);
+    for (const r of before.filter((r) => !after.includes(r))) lines.push(`  - ${label}${r}`);
+  }
+  return lines;
+}
+
+/** `sops updatekeys`: the file's recipients become those of its .sops.yaml creation rule, after confirmation. */
+async function updatekeys(file: string, format: SopsFormat, yes: boolean, opts: Opts, ctx: SecretsContext, viaSops: boolean): Promise<void> {
+  const configFile = findSopsConfig(path.dirname(path.resolve(file)));
+  if (!configFile) throw new HomelabError(`no ${SOPS_CONFIG_FILE} above ${file}`, `add one with creation_rules naming the age recipients`);
+  const rule = creationRuleFor(file, configFile);
+  const current = await fileRecipients(file, format);
+  const changes = recipientDiff(current, rule.keyGroups);
+  if (changes.length === 0) {
+    ctx.info(`${file}: already encrypted for the recipients of ${configFile}, unchanged`);
+    return;
+  }
+  ctx.info(`${file}: recipients from ${configFile}:`);
+  for (const line of changes) ctx.info(line);
+  if (!yes) {
+    if (!ctx.confirm) throw new HomelabError(`${file}: not changed, no terminal to confirm on`, 'pass --yes to confirm non-interactively');
+    if (!(await ctx.confirm('Re-wrap the data key for these recipients?'))) {
+      ctx.info(`${file}: left unchanged`);
+      return;
+    }
+  }
+  if (viaSops) await cliUpdateKeys(await writer(file, format, opts), configFile);
+  else await setRecipients(file, rule.keyGroups, opts);
+  ctx.info(`${file}: recipients synced with ${configFile}; values unchanged`);
+  if (changes.some((line) => line.startsWith('  -'))) ctx.info('removed recipients may still hold the old data key — run secrets rotate');
 }

@@ -12,6 +12,8 @@ import type { Release } from '../model/types.ts';
 import { selectReleases, type Workspace } from '../resolve/workspace.ts';
 import { DRY_RUN_BANNER, openTargets, releaseHeading, type ClusterRequest, type Write } from './cluster.ts';
 import { renderReleases } from './template.ts';
+import { isManifestSource } from '../render/index.ts';
+import { deleteCall, runManifestCall, withoutStateHolders } from '../cluster/manifest-apply.ts';
 import { commandOptions } from './options.ts';
 
 export interface UninstallRequest extends ClusterRequest {
@@ -66,6 +68,10 @@ export async function uninstall(ws: Workspace, request: UninstallRequest, write:
   for (const [index, release] of releases.entries()) {
     const target = targetOf(release);
     write(releaseHeading('uninstall', release));
+    if (isManifestSource(release)) {
+      await deleteManifests(ws, target, release, request, write);
+      continue;
+    }
     const historyCall = helmRelease.history({ helm: ws.helm, root: ws.root, release, target });
     const manifestCall = helmRelease.getManifest({ helm: ws.helm, root: ws.root, release, target });
     const uninstallCall = helmRelease.uninstall({ helm: ws.helm, root: ws.root, release, target }, flags);
@@ -118,6 +124,27 @@ export async function uninstall(ws: Workspace, request: UninstallRequest, write:
   return releases;
 }
 
+/**
+ * A directory or Kustomize release: the objects of its render from git deleted with kubectl (there is no Helm release
+ * to uninstall), those holding data left alone unless --delete-data, after the same confirmation.
+ */
+async function deleteManifests(ws: Workspace, target: KubeTarget, release: Release, request: UninstallRequest, write: Write): Promise<void> {
+  const [rendered] = await renderReleases(ws, [release], { keyless: true });
+  const { manifest: withoutData, kept } = withoutStateHolders(rendered.manifest, release.namespace);
+  const manifest = request.deleteData ? rendered.manifest : withoutData;
+  write(`# the objects of ${release.source?.kind} ${release.chartDir} as rendered from git:\n`);
+  writeDataPlan(kept, Boolean(request.deleteData), write, 'left out of the delete');
+  for (const note of afterUninstallNotes(release)) write(`${note}\n`);
+  const call = deleteCall(ws.root, target, release, manifest);
+  if (request.dryRun) return void write(formatInvocation(call));
+  if (!request.yes) {
+    const question = `Delete the objects of ${release.cluster}/${release.name} (${release.chartDir}) from kube-context ${target.context} (${target.server})?`;
+    if (!(await request.confirm!(question)))
+      throw new HomelabError(`uninstall of ${release.name} not confirmed: nothing was changed`, 'answer y to proceed, or pass --yes');
+  }
+  await runManifestCall(target, call, release, rendered.masker, write);
+}
+
 async function latestRevision(target: KubeTarget, historyCall: Invocation, release: Release): Promise<HistoryEntry> {
   const result = await captureInvocation(historyCall);
   if (result.exitCode !== 0 && isUnreachable(result.stderr)) throw unreachable(target, result.stderr);
@@ -136,7 +163,8 @@ async function latestRevision(target: KubeTarget, historyCall: Invocation, relea
   throw new HomelabError(`${where}: chart ${release.chart} is not installed there`, 'nothing to uninstall; nothing was changed');
 }
 
-function writeDataPlan(holders: StateHolder[], deleteData: boolean, write: Write): void {
+/** `kept`: how a kept object is kept (helm's path annotates it; kubectl's leaves it out of the delete). */
+function writeDataPlan(holders: StateHolder[], deleteData: boolean, write: Write, kept = `marked ${KEEP_ANNOTATION}: keep`): void {
   if (holders.length === 0) write('No PersistentVolumeClaims, PersistentVolumes, Namespaces or CRDs in the release: no data at stake.\n');
   const atRisk = holders.filter((h) => !h.keptByChart);
   for (const holder of holders.filter((h) => h.keptByChart)) write(`Kept by the chart (${KEEP_ANNOTATION}: keep): ${describeHolder(holder)}\n`);
@@ -144,7 +172,7 @@ function writeDataPlan(holders: StateHolder[], deleteData: boolean, write: Write
   if (deleteData) {
     write(`--delete-data: these are DELETED with their data: ${atRisk.map(describeHolder).join(', ')}\n`);
   } else {
-    write(`Keeping (marked ${KEEP_ANNOTATION}: keep; pass --delete-data to delete them): ${atRisk.map(describeHolder).join(', ')}\n`);
+    write(`Keeping (${kept}; pass --delete-data to delete them): ${atRisk.map(describeHolder).join(', ')}\n`);
   }
 }
 

@@ -99,6 +99,8 @@ function isKustomization(file: string): boolean {
 }
 
 function skipReason(release: Release): string {
+  if (release.source?.kind === 'upstream')
+    return 'an upstream chart, not a chart in this repository (test/upstream compares it with helm pull + helm template)';
   if (release.source) return `a ${release.source.kind} source, not a helm template of a chart in this repository`;
   return `inflated by ${release.definedIn.find(isKustomization)}: ArgoCD runs kustomize build --enable-helm (compare with kubectl kustomize --enable-helm)`;
 }
@@ -107,7 +109,7 @@ function skipReason(release: Release): string {
 async function copyInputs(ws: Workspace, releases: Release[], repo: string): Promise<void> {
   const paths = new Set<string>(ws.resolution.charts.map((c) => c.dir));
   for (const release of releases) {
-    for (const file of release.valueFiles) paths.add(file.path);
+    for (const file of release.valueFiles) if (!file.inChart) paths.add(file.path);
     for (const file of release.fileParameters) paths.add(file.path);
   }
   for (const p of paths) {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import type { Writable } from 'node:stream';
 
 export interface RunOptions {
@@ -124,6 +125,23 @@ export function startTool(bin: string, args: string[], options: { cwd?: string; 
     child.on('close', (code) => resolve({ exitCode: code ?? 1, stdout: '', stderr: Buffer.concat(stderr).toString('utf8') }));
   });
   return { write: (text) => void child.stdin.write(text), end: () => void child.stdin.end(), exited };
+}
+
+/** A program given the terminal (an editor): it inherits stdin, stdout and stderr. */
+export interface InteractiveRun {
+  /** Its exit code; a signal counts as 128 + its number, a program that cannot start as 127 with its reason. */
+  exited: Promise<{ exitCode: number; reason?: string }>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** Starts `bin` on this process's terminal, without a shell (argv as data). */
+export function runInteractive(bin: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): InteractiveRun {
+  const child = spawn(bin, args, { cwd: options.cwd, env: options.env, stdio: 'inherit' });
+  const exited = new Promise<{ exitCode: number; reason?: string }>((resolve) => {
+    child.on('error', (err) => resolve({ exitCode: 127, reason: err.message }));
+    child.on('exit', (code, signal) => resolve({ exitCode: code ?? 128 + (signal ? constants.signals[signal] : 0) }));
+  });
+  return { exited, kill: (signal) => void child.kill(signal) };
 }
 
 /** Process ids below `pid` (Linux /proc; elsewhere none: only the child itself is killed). */

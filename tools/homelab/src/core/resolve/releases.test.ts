@@ -7,6 +7,7 @@ import { normalizeLayout } from '../workspace/layout.ts';
 import { resolveReleases, type RenderChart, type Resolution } from './releases.ts';
 import { selectReleases, type Workspace } from './workspace.ts';
 import type { Release } from '../model/types.ts';
+import { createRelease } from '../model/release.ts';
 
 const FIXTURES = resolve(import.meta.dirname, '../../../../../test/fixtures/resolution');
 
@@ -171,11 +172,13 @@ describe('resolveReleases on a two-cluster repository', () => {
 
   it('sorts by cluster, wave, chart, name', () => {
     expect(res.releases.map((r) => `${r.cluster}:${r.wave}:${r.chart}:${r.name}`)).toEqual([
+      'home:-10:argocd:argocd',
       'home:-1:web:frontend',
       'home:0:api:api',
       'home:0:db:cache',
       'home:0:legacy:legacy',
       'home:0:old:old',
+      'home:0:root:root',
       'home:0:tools:tools',
       'home:1:Cert_Manager:cert-manager',
       'home:1:ingress:ingress',
@@ -187,25 +190,26 @@ describe('resolveReleases on a two-cluster repository', () => {
     ]);
   });
 
-  it('lists Applications of remote Helm charts as external releases', () => {
-    expect(res.external).toEqual([
-      {
+  it('makes an Application of a remote Helm chart an upstream release named after it: $ref value files from this repository, the others inside the chart', () => {
+    expect(res.releases.filter((r) => r.source?.kind === 'upstream')).toEqual([
+      createRelease({
         cluster: 'home',
         name: 'argocd',
         application: 'argocd',
         origin: 'application',
         definedIn: ['clusters/home/apps/argocd.yaml'],
-        repoURL: 'https://argoproj.github.io/argo-helm',
-        chart: 'argo-cd',
-        targetRevision: '7.7.0',
+        chart: 'argocd',
+        chartDir: '',
+        source: { kind: 'upstream', repoURL: 'https://argoproj.github.io/argo-helm', chart: 'argo-cd', targetRevision: '7.7.0' },
         namespace: 'argocd',
-        project: 'default',
         wave: -10,
-        valueFiles: [{ raw: '$values/clusters/home/values/argocd.yaml', path: 'clusters/home/values/argocd.yaml', secret: false }],
-        chartValueFiles: ['values-ha.yaml'],
-        parameters: [],
-        syncPolicy: { automated: false, selfHeal: false, prune: false },
-      },
+        valueFiles: [
+          { raw: 'values-ha.yaml', path: 'values-ha.yaml', secret: false, inChart: true },
+          { raw: '$values/clusters/home/values/argocd.yaml', path: 'clusters/home/values/argocd.yaml', secret: false },
+        ],
+        kubeVersion: '1.31.0',
+        apiVersions: ['monitoring.coreos.com/v1'],
+      }),
     ]);
     expect(res.warnings).toEqual([]);
   });
@@ -219,7 +223,7 @@ describe('resolveReleases on a two-cluster repository', () => {
       select(res, 'nope');
     } catch (err) {
       expect((err as HomelabError).line()).toBe(
-        'unknown chart or release "nope" — known charts: Cert_Manager, api, blog, db, ingress, legacy, old, tools, web',
+        'unknown chart or release "nope" — known charts: Cert_Manager, api, argocd, blog, db, ingress, legacy, old, root, tools, web',
       );
     }
   });
@@ -302,7 +306,7 @@ describe('resolution errors name the file', () => {
       'release app in namespace apps of cluster home is deployed twice: by Application first (clusters/home/one.yaml) and Application second (clusters/home/two.yaml)',
     ],
     ['bad-wave', 'clusters/home/app.yaml: Application app: annotation argocd.argoproj.io/sync-wave is "early", not an integer'],
-    ['unsupported-template', /^clusters\/home\/appset\.yaml: ApplicationSet apps: \{\{if\}\} is not supported/],
+    ['unsupported-template', /^clusters\/home\/appset\.yaml: ApplicationSet apps: function "randAlphaNum" is not supported by homelab/],
     ['unresolved-fasttemplate', 'clusters/home/appset.yaml: ApplicationSet apps: metadata.name renders to "{{.path.basename}}"'],
     ['unknown-ref', 'clusters/home/app.yaml: Application app: value file $vals/clusters/home/app-values.yaml: no source has ref: vals'],
     ['library-deployed', 'clusters/home/app.yaml: Application app: chart lib is a library chart and cannot be deployed'],
@@ -333,7 +337,7 @@ describe('a broken Application breaks only itself', () => {
   let clean: Resolution;
   let dirty: Resolution;
   beforeAll(async () => {
-    const { mkdtempSync, cpSync, writeFileSync } = await import('node:fs');
+    const { mkdtempSync, cpSync, rmSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const repo = resolve(import.meta.dirname, '../../../../..');
     const copy = () => {
@@ -346,6 +350,7 @@ describe('a broken Application breaks only itself', () => {
     for (const [file, text] of Object.entries(broken)) writeFileSync(resolve(dirtyRoot, 'clusters/home/apps', file), text);
     clean = await resolveReleases(normalizeLayout(cleanRoot), { renderChart: helmTemplate });
     dirty = await resolveReleases(normalizeLayout(dirtyRoot), { renderChart: helmTemplate });
+    for (const root of [cleanRoot, dirtyRoot]) rmSync(root, { recursive: true, force: true });
   });
 
   it('reports each broken object as one finding naming its file', () => {

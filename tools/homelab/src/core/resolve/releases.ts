@@ -30,40 +30,58 @@
  * | file defining it (ApplicationSet file; for app-of-apps        | definedIn                                       |
  * |   children the Application pointing at the app-of-apps chart)|                                                 |
  *
- * Kustomize sources (`path` holds a kustomization.yaml; ArgoCD runs `kustomize build --enable-helm`):
- * | kustomization `helmCharts[]` entry (argocd/kustomize.ts)      | Release                                         |
+ * Upstream sources (a chart from a Helm repository or OCI registry, fetched into the chart cache by helm/chart-fetch.ts):
+ * | ArgoCD                                                        | Release                                         |
  * |---------------------------------------------------------------|-------------------------------------------------|
- * | `<dir>/<helmGlobals.chartHome ?? charts>/<name>` (a chart of  | chart, chartDir                                 |
- * |   the workspace)                                              |                                                 |
- * | releaseName (required)                                        | name                                            |
- * | namespace, else 'default' (+ warning)                         | namespace                                       |
- * | valuesFile (default the chart's values.yaml; dropped by       | valueFiles[] (relative to the kustomization)    |
- * |   valuesMerge: replace), then additionalValuesFiles           |                                                 |
- * | valuesInline                                                  | valuesObject                                    |
- * | includeCRDs (default false)                                   | skipCrds = !includeCRDs                         |
- * | skipTests                                                     | skipTests                                       |
- * | source.kustomize.kubeVersion, else cluster.yaml kubeVersion   | kubeVersion                                     |
- * |   (ArgoCD passes --helm-kube-version), else the entry's       |                                                 |
- * | source.kustomize.apiVersions, else cluster.yaml apiVersions,  | apiVersions                                     |
- * |   else the entry's                                            |                                                 |
- * | Application file, then the kustomization file                 | definedIn                                       |
- * The render is the `helm template` kustomize runs; kustomization fields that transform its output afterwards
- * (namespace, patches, labels, resources, …) and the Application's kustomize options other than
- * kubeVersion/apiVersions are not applied: the resolver warns when a kustomization or source has them.
+ * | repoURL, chart, targetRevision                                | source {kind: 'upstream', repoURL, chart,       |
+ * |                                                               |   targetRevision}                               |
+ * | metadata.name (the Nx project; no chart directory)            | chart (chartDir '')                             |
+ * | helm.valueFiles `$ref/x` (this repository, as above)          | valueFiles[] {path repo-relative}               |
+ * | helm.valueFiles `x`: inside the pulled chart                  | valueFiles[] {path chart-relative, inChart}     |
+ * | every other helm field, namespace, wave, syncPolicy: as above | same                                            |
  *
- * Sources: `source.chart` (Helm repository) or an `oci://` repoURL → ExternalRelease; a source with
+ * Directory and Kustomize sources (a path of this repository that is no chart; argocd/manifest-sources.ts):
+ * | ArgoCD                                                        | Release                                         |
+ * |---------------------------------------------------------------|-------------------------------------------------|
+ * | path with a kustomization file (and no explicit directory:)   | source {kind: 'kustomize', path, options =      |
+ * |                                                               |   source.kustomize, buildOptions = cluster.yaml |
+ * |                                                               |   kustomizeBuildOptions, reads}                 |
+ * | any other existing directory                                  | source {kind: 'directory', path, recurse,       |
+ * |                                                               |   include, exclude}                             |
+ * | metadata.name                                                 | name                                            |
+ * | destination.namespace, else 'default'                         | namespace                                       |
+ * | source.kustomize.kubeVersion/apiVersions, else cluster.yaml   | kubeVersion, apiVersions                        |
+ * | the source directory (Nx project: the Application's name, or  | chartDir, chart                                 |
+ * |   the path joined with - when that name is taken)             |                                                 |
+ * A kustomization's local `helmCharts` are inflated by kustomize inside its release (transforms applied); those
+ * charts get no release of their own.
+ *
+ * Sources: `source.chart` (Helm repository) or an `oci://` repoURL → an upstream release (below); a source with
  * `ref` and no `path` only provides `$ref` value files; any other repoURL is taken to be this
  * repository (the workspace is what ArgoCD checks out), and its `path` must be a chart, a kustomization
- * (above; one without helmCharts renders no release), or a directory under a cluster directory
- * (manifests, read anyway: app-of-apps roots).
+ * or a directory of manifests (above; a cluster directory's manifests are read for Applications anyway).
  * An Application whose chart renders Applications (its templates mention argoproj.io and
  * `kind: Application[Set]`) is an app-of-apps: it is rendered with `renderChart` and its children
  * are resolved too (origin 'app-of-apps'). Charts with no Application anywhere get a convention
- * release (first cluster, name = namespace = chart, values.yaml). Library charts get none.
- * Every manifest file below a cluster directory is read, whatever `directory.recurse` says.
+ * release (first cluster, name = namespace = chart, values.yaml). Library charts get none, and neither do charts in a
+ * directory an ApplicationSet's git directory generator excludes (`exclude: true`, e.g. `apps/*.disabled`, path.Match):
+ * parked on purpose, they render nothing (one line saying so) and check reports them as deployed by no Application.
+ * ApplicationSets: `goTemplate` strings run Go's text/template with sprig and ArgoCD's functions (argocd/gotemplate.ts;
+ * functions whose output changes per render, or not implemented, are refused naming them), `templatePatch` is rendered
+ * per parameter set and applied as ArgoCD's strategic merge (argocd/template-patch.ts), map keys are templated too.
+ * Before a local source is mapped, `.argocd-source.yaml` then `.argocd-source-<app>.yaml` in its directory are merged
+ * into it as the repo-server does (argocd/source-overrides.ts; ArgoCD Image Updater's git write-back); they join
+ * definedIn.
+ * Every manifest file below a cluster directory is read, whatever `directory.recurse` says — unless its cluster.yaml
+ * names `roots` (argocd/roots.ts: a manifest an install script applies, argocd-apps values, an app-of-apps chart, a
+ * kustomization): then only the roots are read, and the directories their Applications sync as plain manifests are
+ * followed as ArgoCD reads them (recurse, include, exclude), so parked or excluded Applications are no releases.
  * Not modelled: destination.server/name (a cluster directory is one cluster), remote or glob value
  * files, `$VAR` substitution in value files, generators other than git/list/matrix/merge, the
- * git files generator's --enable-new-git-file-globbing (default pathspec globbing is modelled).
+ * git files generator's --enable-new-git-file-globbing (default pathspec globbing is modelled), the sprig functions
+ * argocd/sprig.ts lists as UNSUPPORTED (dates, random values, generated keys and certificates, some string casing), a
+ * control plane namespace other than `argocd` for `.argocd-source-<namespace>_<app>.yaml` names, and Go's random map
+ * order in sprig's `keys` and `values` (sorted here: one of the orders ArgoCD can produce).
  */
 import { posix } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -76,39 +94,16 @@ import { RepoFiles } from '../workspace/repo-files.ts';
 import type { Chart, ClusterDeclaration, HelmParameter, Release, ValueFile } from '../model/types.ts';
 import { createRelease } from '../model/release.ts';
 import { isRecord, optString, parseYamlDocuments, stringList } from '../workspace/yaml-docs.ts';
-import { expandApplicationSet } from './argocd/applicationset.ts';
+import { excludedByApplicationSet, expandApplicationSet } from './argocd/applicationset.ts';
+import { mergeSourceOverrides } from './argocd/source-overrides.ts';
 import { argoObjects, clusterManifestFiles, type ArgoObject } from './argocd/manifests.ts';
-import { helmInflations, readKustomization, type Kustomization } from './argocd/kustomize.ts';
-
-/** An Application deploying a chart from a Helm repository or OCI registry (e.g. ArgoCD itself). */
-export interface ExternalRelease {
-  cluster: string;
-  name: string;
-  application: string;
-  origin: Release['origin'];
-  definedIn: string[];
-  repoURL: string;
-  /** `source.chart`, or `source.path` inside an OCI artifact. */
-  chart: string;
-  targetRevision: string;
-  namespace: string;
-  project: string;
-  wave: number;
-  /** Value files in this repository (`$ref/…`, `secrets://$ref/…`). */
-  valueFiles: ValueFile[];
-  /** Value files inside the remote chart, as written. */
-  chartValueFiles: string[];
-  values?: string;
-  valuesObject?: unknown;
-  parameters: HelmParameter[];
-  syncPolicy: Release['syncPolicy'];
-}
+import { directoryRelease, kustomizeRelease, manifestSourceKind, nameSourceProjects } from './argocd/manifest-sources.ts';
+import { directoryManifestFiles, rootObjects, type RootBuilders } from './argocd/roots.ts';
 
 export interface Resolution {
   charts: Chart[];
   clusters: ClusterDeclaration[];
   releases: Release[];
-  external: ExternalRelease[];
   warnings: string[];
   /**
    * What could not be resolved, one finding per broken object (ArgoCD's rule: a broken Application breaks only
@@ -138,8 +133,10 @@ export interface ResolutionFinding {
 export type RenderChart = (chartDir: string, releaseName: string, namespace: string, valueFiles: string[], release: Release) => Promise<string>;
 
 export interface ResolveOptions {
-  /** Needed only when some Application deploys an app-of-apps chart. */
+  /** Needed only when some Application deploys an app-of-apps chart (or a cluster's root is one). */
   renderChart?: RenderChart;
+  /** `kustomize build` of a workspace directory; needed only when a cluster's root is a kustomization. */
+  buildKustomization?: (dir: string) => Promise<string>;
   /** Reuse a file view (tests, or a caller that already read the workspace). */
   files?: RepoFiles;
 }
@@ -166,6 +163,8 @@ interface Context {
   findings: ResolutionFinding[];
   /** This repository's remote URLs (normalized); undefined: every git source is this repository. */
   thisRepo?: Set<string>;
+  /** Directories an ApplicationSet's git generator excludes (`exclude: true`): no convention release there. */
+  excluded: Set<string>;
 }
 
 export async function resolveReleases(layout: WorkspaceLayout, opts: ResolveOptions = {}): Promise<Resolution> {
@@ -173,10 +172,23 @@ export async function resolveReleases(layout: WorkspaceLayout, opts: ResolveOpti
   const findings: ResolutionFinding[] = [];
   const broken = (file: string) => (dir: string, err: unknown) => addFinding(findings, `${dir}/${file}`, [dir], err);
   const [charts, clusters] = await Promise.all([discoverCharts(layout, files, broken('Chart.yaml')), discoverClusters(layout, files, broken(CLUSTER_FILE))]);
-  const ctx: Context = { layout, files, charts: new Map(charts.map((c) => [c.dir, c])), clusters, warnings: [], findings };
+  const ctx: Context = { layout, files, charts: new Map(charts.map((c) => [c.dir, c])), clusters, warnings: [], findings, excluded: new Set() };
 
   const queue: FoundApp[] = [];
   for (const cluster of clusters) {
+    if (cluster.roots) {
+      // Roots: start where ArgoCD starts and follow what it deploys (followDirectories), nothing else.
+      for (const root of cluster.roots) {
+        const objects = await isolated(
+          ctx,
+          root,
+          () => [],
+          () => rootObjects(root, files, rootBuilders(cluster, ctx, opts)),
+        );
+        queue.push(...(await expandObjects(objects ?? [], cluster, 'application', undefined, [], ctx)));
+      }
+      continue;
+    }
     for (const file of await clusterManifestFiles(cluster.dir, files, CLUSTER_FILE)) {
       const text = (await files.text(file)) ?? '';
       const objects = await isolated(
@@ -191,7 +203,6 @@ export async function resolveReleases(layout: WorkspaceLayout, opts: ResolveOpti
 
   ctx.thisRepo = thisRepository(gitRemoteURLs(layout.root), queue);
   const releases: Release[] = [];
-  const external: ExternalRelease[] = [];
   const appFiles = new Map<string, string>();
   const appSpecs = new Map<string, unknown>();
   for (let app = queue.shift(); app; app = queue.shift()) {
@@ -209,7 +220,7 @@ export async function resolveReleases(layout: WorkspaceLayout, opts: ResolveOpti
           if (!isDeepStrictEqual(current.doc.spec, appSpecs.get(appKey))) {
             ctx.warnings.push(`${other}: Application ${name} differs from the copy its own chart renders; ArgoCD converges to the rendered one`);
           }
-          return { releases: [], external: [] };
+          return { releases: [] };
         }
         if (other !== undefined) {
           throw new HomelabError(
@@ -223,10 +234,10 @@ export async function resolveReleases(layout: WorkspaceLayout, opts: ResolveOpti
       },
     );
     if (!mapped) continue;
-    external.push(...mapped.external);
+    if (current.cluster.roots) queue.push(...(await followDirectories(current, ctx)));
     for (const release of mapped.releases) {
       releases.push(release);
-      if (await isAppOfAppsChart(release.chartDir, files)) {
+      if (!release.source && (await isAppOfAppsChart(release.chartDir, files))) {
         const children = await isolated(
           ctx,
           app.file,
@@ -241,13 +252,16 @@ export async function resolveReleases(layout: WorkspaceLayout, opts: ResolveOpti
   collidingReleases(releases, findings);
   // A chart a broken object deploys gets no convention release: its commands fail with the finding instead.
   const brokenDirs = new Set(findings.flatMap((f) => f.chartDirs));
-  const undeployed = charts.filter((c) => !brokenDirs.has(c.dir));
+  // A chart a kustomization inflates is deployed inside that kustomize release.
+  const inflated = new Set(releases.flatMap((r) => (r.source?.kind === 'kustomize' ? r.source.reads : [])));
+  // A chart in a directory an ApplicationSet excludes (`apps/*.disabled`) was parked on purpose: no convention release.
+  const undeployed = charts.filter((c) => !brokenDirs.has(c.dir) && !inflated.has(c.dir) && !ctx.excluded.has(c.dir));
   releases.push(...(await conventionReleases(undeployed, releases, clusters, files)));
+  nameSourceProjects(releases, charts);
   releases.sort(
     (a, b) => compare(a.cluster, b.cluster) || a.wave - b.wave || compare(a.chart, b.chart) || compare(a.name, b.name) || compare(a.namespace, b.namespace),
   );
-  external.sort((a, b) => compare(a.cluster, b.cluster) || a.wave - b.wave || compare(a.name, b.name));
-  return { charts, clusters, releases, external, warnings: ctx.warnings, findings };
+  return { charts, clusters, releases, warnings: ctx.warnings, findings };
 }
 
 function addFinding(findings: ResolutionFinding[], file: string, chartDirs: string[], err: unknown): void {
@@ -302,7 +316,11 @@ async function expandObjects(
         ctx,
         file,
         () => applicationCharts(object.doc, ctx),
-        () => expandApplicationSet(object.doc, object.file, ctx.files),
+        async () => {
+          const generatedApps = await expandApplicationSet(object.doc, object.file, ctx.files);
+          for (const dir of await excludedByApplicationSet(object.doc, ctx.files)) ctx.excluded.add(dir);
+          return generatedApps;
+        },
       );
       for (const doc of generated ?? []) {
         // Generated Applications are not part of the parent sync that applied the ApplicationSet:
@@ -315,6 +333,62 @@ async function expandObjects(
     }
   }
   return apps;
+}
+
+/** How a cluster's roots that are not manifest files are built: its app-of-apps chart rendered, its kustomization built. */
+function rootBuilders(cluster: ClusterDeclaration, ctx: Context, opts: ResolveOptions): RootBuilders {
+  return {
+    chart: async (dir) => {
+      const chart = ctx.charts.get(dir);
+      if (!chart)
+        throw new HomelabError(`root ${dir} is not a chart matched by the chart globs (${ctx.layout.charts.join(', ')})`, 'add it to the chartGlobs option');
+      if (!opts.renderChart)
+        throw new HomelabError(`root ${dir} is an app-of-apps chart, but no chart renderer was given`, 'pass renderChart to resolveReleases');
+      // As an install script renders it: release named after the directory, in argocd, with the chart's values.yaml.
+      const release = createRelease({
+        cluster: cluster.name,
+        name: posix.basename(dir),
+        chart: chart.name,
+        chartDir: dir,
+        namespace: 'argocd',
+        definedIn: [dir],
+      });
+      return opts.renderChart(ctx.files.abs(dir), release.name, release.namespace, [], release);
+    },
+    kustomization: async (dir) => {
+      if (!opts.buildKustomization)
+        throw new HomelabError(`root ${dir} is a kustomization, but no kustomize build was given`, 'pass buildKustomization to resolveReleases');
+      return opts.buildKustomization(dir);
+    },
+  };
+}
+
+/**
+ * With roots, the ArgoCD objects in the directories an Application syncs as plain manifests: ArgoCD applies them, so
+ * they are Applications of the cluster (the files ArgoCD reads there: directoryManifestFiles). The syncing
+ * Application is their ancestor: a directory holding that very Application is one object, as for app-of-apps charts.
+ */
+async function followDirectories(app: FoundApp, ctx: Context): Promise<FoundApp[]> {
+  const spec = isRecord(app.doc.spec) ? app.doc.spec : {};
+  const sources = (Array.isArray(spec.sources) && spec.sources.length > 0 ? spec.sources : [spec.source]).filter(isRecord);
+  const found: FoundApp[] = [];
+  for (const source of sources) {
+    if (source.chart !== undefined || typeof source.path !== 'string' || String(source.repoURL ?? '').startsWith('oci://')) continue;
+    if (ctx.thisRepo && !ctx.thisRepo.has(normalizeRepoURL(String(source.repoURL ?? '')))) continue; // another repository
+    const path = normalizePath(source.path);
+    if (ctx.charts.has(path) || (await manifestSourceKind(path, source, ctx.files))?.kind !== 'directory') continue;
+    for (const file of await directoryManifestFiles(path, isRecord(source.directory) ? source.directory : {}, ctx.files)) {
+      const text = (await ctx.files.text(file)) ?? '';
+      const objects = await isolated(
+        ctx,
+        file,
+        () => mentionedCharts(text, ctx),
+        async () => argoObjects(parseYamlDocuments(text, file), file),
+      );
+      found.push(...(await expandObjects(objects ?? [], app.cluster, 'application', undefined, [...app.ancestors, appKeyOf(app)], ctx)));
+    }
+  }
+  return found;
 }
 
 function appName(app: FoundApp): string {
@@ -349,8 +423,8 @@ function metaNamespace(doc: Record<string, unknown>): string {
   return isRecord(doc.metadata) && typeof doc.metadata.namespace === 'string' ? doc.metadata.namespace : '';
 }
 
-/** One Application → its releases (one per chart source) and external releases. */
-async function mapApplication(app: FoundApp, ctx: Context): Promise<{ releases: Release[]; external: ExternalRelease[] }> {
+/** One Application → its releases (one per chart source, local or upstream). */
+async function mapApplication(app: FoundApp, ctx: Context): Promise<{ releases: Release[] }> {
   const name = appName(app);
   const where = `${app.file}: Application ${name}`;
   const spec = app.doc.spec;
@@ -376,9 +450,18 @@ async function mapApplication(app: FoundApp, ctx: Context): Promise<{ releases: 
   };
   const destinationNamespace = optString(destination.namespace, `${where}: spec.destination.namespace`);
 
-  const external: ExternalRelease[] = [];
   const pending: Promise<Release>[] = [];
-  for (const source of sources) {
+  for (const written of sources) {
+    // The repo-server merges the override files in a local source's directory (Image Updater's git write-back).
+    const local = typeof written.path === 'string' && written.chart === undefined && !String(written.repoURL ?? '').startsWith('oci://');
+    const thisRepo = !ctx.thisRepo || ctx.thisRepo.has(normalizeRepoURL(String(written.repoURL ?? '')));
+    const overrides =
+      local && thisRepo
+        ? await mergeSourceOverrides(written, normalizePath(written.path as string), { name, namespace: metaNamespace(app.doc) }, ctx.files)
+        : undefined;
+    const source = overrides?.source ?? written;
+    // Releases take a copy of `common` when they are built below, so this names the files for this source only.
+    common.definedIn = overrides?.read.length ? [...app.definedIn, ...overrides.read] : app.definedIn;
     const helm = isRecord(source.helm) ? source.helm : {};
     const releaseName = optString(helm.releaseName, `${where}: helm.releaseName`) || name;
     const namespace = optString(helm.namespace, `${where}: helm.namespace`) || destinationNamespace || 'default';
@@ -388,24 +471,11 @@ async function mapApplication(app: FoundApp, ctx: Context): Promise<{ releases: 
     const repoURL = optString(source.repoURL, `${where}: source.repoURL`);
     const chartName = optString(source.chart, `${where}: source.chart`);
     if (chartName || repoURL.startsWith('oci://')) {
-      const valueFiles: ValueFile[] = [];
-      const chartValueFiles: string[] = [];
-      for (const raw of stringList(helm.valueFiles, `${where}: helm.valueFiles`)) {
-        if (stripSecret(raw).startsWith('$')) valueFiles.push(resolveValueFile(raw, '', refs, where));
-        else chartValueFiles.push(raw);
-      }
-      external.push({
-        ...common,
-        name: releaseName,
-        repoURL,
-        chart: chartName || optString(source.path, `${where}: source.path`),
-        targetRevision: optString(source.targetRevision, `${where}: source.targetRevision`),
-        namespace,
-        valueFiles,
-        chartValueFiles,
-        ...inlineValues(helm, where),
-        parameters: parameters(helm.parameters, where),
-      });
+      const targetRevision = optString(source.targetRevision, `${where}: source.targetRevision`);
+      const upstream = { kind: 'upstream' as const, repoURL, chart: chartName, targetRevision };
+      pending.push(
+        buildRelease({ ...common, name: releaseName, namespace }, { chart: name, chartDir: '', source: upstream }, helm, refs, app.cluster, where, ctx.files),
+      );
       continue;
     }
     if (isRefOnly(source)) continue;
@@ -415,9 +485,14 @@ async function mapApplication(app: FoundApp, ctx: Context): Promise<{ releases: 
     }
     const path = normalizePath(optString(source.path, `${where}: source.path`));
     const chart = ctx.charts.get(path);
-    const kustomization = chart ? undefined : await readKustomization(path, ctx.files);
-    if (kustomization) {
-      pending.push(...(await kustomizeReleases(common, kustomization, source, app, where, ctx)));
+    const manifests = chart ? undefined : await manifestSourceKind(path, source, ctx.files);
+    if (manifests) {
+      const base = { ...common, name, namespace: destinationNamespace || 'default' };
+      pending.push(
+        manifests.kind === 'kustomize'
+          ? kustomizeRelease(base, manifests.kustomization, source, app.cluster, where, ctx.files)
+          : Promise.resolve(directoryRelease(base, path, source, app.cluster, where)),
+      );
       continue;
     }
     if (!chart) {
@@ -430,14 +505,16 @@ async function mapApplication(app: FoundApp, ctx: Context): Promise<{ releases: 
     if (chart.type === 'library') {
       throw new HomelabError(`${where}: chart ${chart.name} is a library chart and cannot be deployed`, 'deploy a chart that depends on it');
     }
-    pending.push(buildRelease({ ...common, name: releaseName, namespace }, chart, helm, refs, app.cluster, where, ctx.files));
+    pending.push(
+      buildRelease({ ...common, name: releaseName, namespace }, { chart: chart.name, chartDir: chart.dir }, helm, refs, app.cluster, where, ctx.files),
+    );
   }
-  return { releases: await Promise.all(pending), external };
+  return { releases: await Promise.all(pending) };
 }
 
 async function buildRelease(
   base: Pick<Release, 'cluster' | 'application' | 'origin' | 'definedIn' | 'project' | 'wave' | 'syncPolicy' | 'name' | 'namespace'>,
-  chart: Chart,
+  chart: Pick<Release, 'chart' | 'chartDir' | 'source'>,
   helm: Record<string, unknown>,
   refs: Map<string, Record<string, unknown>>,
   cluster: ClusterDeclaration,
@@ -447,8 +524,9 @@ async function buildRelease(
   const ignoreMissingValueFiles = flag(helm.ignoreMissingValueFiles, `${where}: helm.ignoreMissingValueFiles`);
   const valueFiles: ValueFile[] = [];
   for (const raw of stringList(helm.valueFiles, `${where}: helm.valueFiles`)) {
-    const valueFile = resolveValueFile(raw, chart.dir, refs, where);
-    if (await files.isFile(valueFile.path)) valueFiles.push(valueFile);
+    const valueFile = resolveValueFile(raw, chart, refs, where);
+    // A file inside an upstream chart exists only once the chart is fetched: helm names it if it is missing.
+    if (valueFile.inChart || (await files.isFile(valueFile.path))) valueFiles.push(valueFile);
     else if (valueFile.secret && !ignoreMissingValueFiles) {
       // A secrets file is usually shared by many Applications: the file is the problem, not whichever reads it first.
       throw new HomelabError(
@@ -458,7 +536,7 @@ async function buildRelease(
     } else if (!ignoreMissingValueFiles) {
       throw new HomelabError(
         `${where}: value file ${raw} (${valueFile.path}) does not exist`,
-        `create it, fix the path (relative to ${chart.dir}), or set helm.ignoreMissingValueFiles: true`,
+        `create it, fix the path (relative to ${chart.chartDir || 'the repository root'}), or set helm.ignoreMissingValueFiles: true`,
       );
     }
   }
@@ -466,14 +544,20 @@ async function buildRelease(
     if (!isRecord(p) || typeof p.name !== 'string' || typeof p.path !== 'string') {
       throw new HomelabError(`${where}: helm.fileParameters entries need name and path`, 'e.g. { name: config, path: files/config.json }');
     }
-    return { name: p.name, path: resolveValueFile(p.path, chart.dir, refs, where).path };
+    const file = resolveValueFile(p.path, chart, refs, where);
+    if (file.inChart) {
+      throw new HomelabError(
+        `${where}: helm.fileParameters ${p.name}: a file inside an upstream chart is not supported`,
+        `read a file of this repository ($ref/<path>)`,
+      );
+    }
+    return { name: p.name, path: file.path };
   });
   const apiVersions = stringList(helm.apiVersions, `${where}: helm.apiVersions`);
   const kubeVersion = optString(helm.kubeVersion, `${where}: helm.kubeVersion`) || cluster.kubeVersion;
   return createRelease({
     ...base,
-    chart: chart.name,
-    chartDir: chart.dir,
+    ...chart,
     valueFiles,
     ...inlineValues(helm, where),
     parameters: parameters(helm.parameters, where),
@@ -487,75 +571,6 @@ async function buildRelease(
   });
 }
 
-/** ArgoCD's kustomize source options that change what is rendered; kubeVersion and apiVersions are modelled. */
-const KUSTOMIZE_TRANSFORMS = [
-  'namePrefix',
-  'nameSuffix',
-  'images',
-  'replicas',
-  'commonLabels',
-  'commonAnnotations',
-  'labelWithoutSelector',
-  'forceCommonLabels',
-  'forceCommonAnnotations',
-  'namespace',
-  'patches',
-  'components',
-];
-
-/** A kustomization's local `helmCharts`: one release per entry, rendered as the `helm template` kustomize runs. */
-async function kustomizeReleases(
-  common: Pick<Release, 'cluster' | 'application' | 'origin' | 'definedIn' | 'project' | 'wave' | 'syncPolicy'>,
-  kustomization: Kustomization,
-  source: Record<string, unknown>,
-  app: FoundApp,
-  where: string,
-  ctx: Context,
-): Promise<Promise<Release>[]> {
-  const options = isRecord(source.kustomize) ? source.kustomize : {};
-  const ignored = KUSTOMIZE_TRANSFORMS.filter((key) => options[key] !== undefined);
-  if (ignored.length > 0) ctx.warnings.push(`${where}: source.kustomize ${ignored.join(', ')} not applied: renders show the helm output kustomize inflates`);
-  const inflations = await helmInflations(kustomization, ctx.files);
-  if (inflations.length === 0) {
-    ctx.warnings.push(`${where}: ${kustomization.file} inflates no local chart (helmCharts): its manifests are not rendered by homelab`);
-  } else if (inflations[0].transforms.length > 0) {
-    ctx.warnings.push(
-      `${where}: ${kustomization.file} also has ${inflations[0].transforms.join(', ')}, not applied: renders show the helm output kustomize inflates`,
-    );
-  }
-  const kubeVersion = optString(options.kubeVersion, `${where}: source.kustomize.kubeVersion`);
-  const apiVersions = stringList(options.apiVersions, `${where}: source.kustomize.apiVersions`);
-  return inflations.map(async (inflation): Promise<Release> => {
-    const chart = ctx.charts.get(inflation.chartDir);
-    if (!chart) {
-      throw new HomelabError(
-        `${kustomization.file}: helmCharts chart ${inflation.chartDir} is not a chart in the workspace (chart globs searched: ${ctx.layout.charts.join(', ')})`,
-        'fix helmGlobals.chartHome or the chart name, or add the chart directory to the chartGlobs option',
-      );
-    }
-    if (chart.type === 'library')
-      throw new HomelabError(`${kustomization.file}: chart ${chart.name} is a library chart and cannot be inflated`, 'inflate a chart that depends on it');
-    if (!inflation.namespace)
-      ctx.warnings.push(`${kustomization.file}: helmCharts ${inflation.releaseName} has no namespace; rendering with "default" as helm does`);
-    const cluster = app.cluster;
-    const resolvedKubeVersion = kubeVersion || cluster.kubeVersion || inflation.kubeVersion;
-    return createRelease({
-      ...common,
-      definedIn: [...common.definedIn, kustomization.file],
-      name: inflation.releaseName,
-      namespace: inflation.namespace || 'default',
-      chart: chart.name,
-      chartDir: chart.dir,
-      valueFiles: inflation.valueFiles,
-      valuesObject: inflation.valuesObject || undefined,
-      skipCrds: !inflation.includeCRDs,
-      skipTests: inflation.skipTests,
-      kubeVersion: resolvedKubeVersion || undefined,
-      apiVersions: apiVersions.length > 0 ? apiVersions : cluster.apiVersions.length > 0 ? [...cluster.apiVersions] : inflation.apiVersions,
-    });
-  });
-}
-
 function isRefOnly(source: Record<string, unknown>): boolean {
   return typeof source.ref === 'string' && source.ref !== '' && source.path === undefined && source.chart === undefined;
 }
@@ -564,8 +579,9 @@ function stripSecret(raw: string): string {
   return raw.startsWith('secrets://') ? raw.slice('secrets://'.length) : raw;
 }
 
-/** ArgoCD's value file resolution (see the table above), plus helm-secrets' `secrets://`. */
-function resolveValueFile(raw: string, chartDir: string, refs: Map<string, Record<string, unknown>>, where: string): ValueFile {
+/** ArgoCD's value file resolution (see the tables above), plus helm-secrets' `secrets://`. */
+function resolveValueFile(raw: string, chart: Pick<Release, 'chartDir' | 'source'>, refs: Map<string, Record<string, unknown>>, where: string): ValueFile {
+  const chartDir = chart.chartDir;
   const secret = raw.startsWith('secrets://');
   const rest = stripSecret(raw);
   const fail = (why: string, hint: string): never => {
@@ -585,6 +601,13 @@ function resolveValueFile(raw: string, chartDir: string, refs: Map<string, Recor
     return fail('remote value files are not supported', 'keep value files in the repository');
   } else if (rest.includes('$')) {
     return fail('environment variable substitution is not supported', 'write the path literally');
+  } else if (chart.source?.kind === 'upstream') {
+    if (secret)
+      fail('a secrets:// file inside an upstream chart cannot be decrypted here', 'keep secrets in this repository and read them as secrets://$<ref>/<path>');
+    const inChart = normalizePath(rest);
+    if (inChart === '..' || inChart.startsWith('../'))
+      fail('resolves outside the chart', 'name a file inside the chart, or one of this repository as $<ref>/<path>');
+    return { raw, path: inChart, secret, inChart: true };
   } else {
     path = normalizePath(rest.startsWith('/') ? rest : posix.join(chartDir, rest));
   }

@@ -71,8 +71,8 @@ export async function cachedResolution(
 }
 
 /**
- * The resolver's own code takes part in the key. Built (dist/src/core/…, .js): the build's hash of the emitted core
- * (dist/build-id.json). From the sources: every non-test module of the core, by size and modification time (reading
+ * The resolver's own code takes part in the key. Built (dist/src/core/…, .js): the hash of everything the build
+ * emitted (dist/build-id.json). From the sources: every non-test module of the core, by size and modification time (reading
  * them all on every call would cost more than it protects against).
  */
 function resolverFingerprint(): string {

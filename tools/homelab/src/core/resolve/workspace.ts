@@ -1,6 +1,9 @@
 import { posix } from 'node:path';
 import { HomelabError } from '../model/errors.ts';
-import { resolveHelm, type Helm } from '../helm/helm.ts';
+import { helmTimedOut, helmTimeoutMs, resolveHelm, type Helm } from '../helm/helm.ts';
+import { resolveKubectl } from '../cluster/kube.ts';
+import { errorSummary } from '../exec/invocation.ts';
+import { runTool } from '../exec/process.ts';
 import { readLayoutFromNxJson, type WorkspaceLayout } from '../workspace/layout.ts';
 import { assertValidNamespace } from '../model/namespaces.ts';
 import type { Resolution } from './releases.ts';
@@ -51,8 +54,22 @@ export async function resolveFresh(layout: WorkspaceLayout, files: RepoFiles): P
       rendered.push(release);
       return renderAppOfApps(layout.root, await resolveHelm(), release);
     },
+    buildKustomization: (dir) => buildRootKustomization(layout.root, dir),
   });
   return { resolution, rendered };
+}
+
+/**
+ * `kubectl kustomize <dir>`: what `kubectl apply -k <dir>` in an install script applies, for a cluster whose root is
+ * a kustomization building its ApplicationSets.
+ */
+export async function buildRootKustomization(root: string, dir: string): Promise<string> {
+  const timeoutMs = helmTimeoutMs('render');
+  const result = await runTool(await resolveKubectl(), ['kustomize', posix.join(root, dir)], { cwd: root, timeoutMs });
+  if (result.timedOut) throw helmTimedOut(`kubectl kustomize ${dir}`, timeoutMs);
+  if (result.exitCode !== 0)
+    throw new HomelabError(`root ${dir}: kubectl kustomize failed: ${errorSummary(result.stderr)}`, `run kubectl kustomize ${dir} to see why`);
+  return result.stdout;
 }
 
 /** The helm an app-of-apps render used, as the resolution cache records it. */
@@ -90,6 +107,8 @@ export function selectReleases(ws: Workspace, target: string, cluster?: string):
   if (chart?.type === 'library') {
     throw new HomelabError(`${target} is a library chart and has no releases`, 'template a chart that depends on it instead');
   }
+  // A chart no Application deploys (an ApplicationSet excludes its directory, e.g. apps/*.disabled): nothing to do.
+  if (chart && !releases.some((r) => r.chartDir === chart.dir)) return [];
   const known = [...new Set(releases.map((r) => r.chart))].sort().join(', ');
   throw new HomelabError(`unknown chart or release "${target}"${cluster ? ` in cluster ${cluster}` : ''}`, `known charts: ${known || 'none'}`);
 }

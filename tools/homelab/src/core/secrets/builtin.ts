@@ -38,8 +38,9 @@ async function open(file: string, opts: SecretsOptions, content?: Uint8Array): P
   return { file, doc, key, keys, tree: decryptDocument(doc, key.dataKey, file) };
 }
 
-export async function builtinDecrypt(file: string, opts: SecretsOptions): Promise<DecryptResult> {
-  const { doc, keys, tree } = await open(file, opts);
+/** Decrypt `file` (or `content`, bytes of it already read), MAC verified. */
+export async function builtinDecrypt(file: string, opts: SecretsOptions, content?: Uint8Array): Promise<DecryptResult> {
+  const { doc, keys, tree } = await open(file, opts, content);
   return {
     file,
     format: doc.format,
@@ -258,33 +259,57 @@ export interface RecipientChange {
  */
 export async function updateRecipients(file: string, change: RecipientChange, opts: WriteOptions): Promise<EditResult> {
   const o = await open(file, opts);
-  const md = o.doc.metadata;
+  const groups = o.doc.metadata.keyGroups;
   const target = change.group ?? 0;
-  if (!md.keyGroups[target]) throw unsupported(file, `there is no key group #${target}`, `use a group below ${md.keyGroups.length}`);
+  if (!groups[target]) throw unsupported(file, `there is no key group #${target}`, `use a group below ${groups.length}`);
   const remove = new Set((change.remove ?? []).map((r) => r.trim()));
-  let changed = false;
-  const groups: KeyGroup[] = [];
-  for (let i = 0; i < md.keyGroups.length; i++) {
-    const g = md.keyGroups[i];
-    const age = g.age.filter((a) => !remove.has(a.recipient));
-    changed ||= age.length !== g.age.length;
-    if (i === target) {
+  const wanted = groups.map((g, i) => {
+    const kept = g.age.map((a) => a.recipient).filter((r) => !remove.has(r));
+    return i === target ? [...kept, ...(change.add ?? []).map((r) => r.trim()).filter((r) => !kept.includes(r))] : kept;
+  });
+  return rewrapFor(o, wanted, opts);
+}
+
+/**
+ * `sops updatekeys`: the file's age recipients become `wanted` (one list per key group, e.g. a .sops.yaml creation
+ * rule's). The data key is re-wrapped, never replaced: values, MAC and lastmodified stay. Recipients kept keep their
+ * wrapped key; a new number of key groups splits the data key into new shares.
+ */
+export async function setRecipients(file: string, wanted: readonly (readonly string[])[], opts: WriteOptions): Promise<EditResult> {
+  return rewrapFor(await open(file, opts), wanted, opts);
+}
+
+async function rewrapFor(o: Opened, wanted: readonly (readonly string[])[], opts: WriteOptions): Promise<EditResult> {
+  const md = o.doc.metadata;
+  const file = o.file;
+  let groups: KeyGroup[];
+  let threshold = md.shamirThreshold;
+  if (wanted.length === md.keyGroups.length) {
+    groups = [];
+    for (let i = 0; i < wanted.length; i++) {
+      const g = md.keyGroups[i];
       const part = md.keyGroups.length === 1 ? o.key.dataKey : o.key.parts[i];
-      for (const r of change.add ?? []) {
-        const recipient = r.trim();
-        if (age.some((a) => a.recipient === recipient)) continue;
-        if (!part) throw unsupported(file, `cannot add to key group #${i}: none of your keys opens it`, 'add the recipient with a key of that group');
-        age.push({ recipient, enc: await wrapKey(part, recipient, file) });
-        changed = true;
+      const age = [];
+      for (const recipient of wanted[i].map((r) => r.trim())) {
+        const existing = g.age.find((a) => a.recipient === recipient);
+        if (existing) age.push(existing);
+        else if (!part) throw unsupported(file, `cannot add to key group #${i}: none of your keys opens it`, 'add the recipient with a key of that group');
+        else age.push({ recipient, enc: await wrapKey(part, recipient, file) });
       }
+      if (age.length + otherKeyCount(g) === 0) {
+        throw unsupported(file, `removing those recipients would leave key group #${i} without any key`, 'add another recipient first');
+      }
+      groups.push({ ...g, age });
     }
-    if (age.length + otherKeyCount(g) === 0) {
-      throw unsupported(file, `removing those recipients would leave key group #${i} without any key`, 'add another recipient first');
-    }
-    groups.push({ ...g, age });
+  } else {
+    onlyAge(o, 'changing the number of key groups');
+    threshold = wanted.length > 1 ? Math.min(md.shamirThreshold || wanted.length, wanted.length) : 0;
+    groups = await wrapGroups(o.key.dataKey, wanted, threshold, file);
   }
-  if (!changed) return { changed: false };
-  const out = emitEncrypted({ ...o.doc, metadata: { ...md, keyGroups: groups } }, file);
+  const same = (a: KeyGroup[], b: KeyGroup[]) =>
+    a.length === b.length && a.every((g, i) => g.age.length === b[i].age.length && g.age.every((x, j) => x.recipient === b[i].age[j].recipient));
+  if (same(groups, md.keyGroups) && threshold === md.shamirThreshold) return { changed: false };
+  const out = emitEncrypted({ ...o.doc, metadata: { ...md, keyGroups: groups, shamirThreshold: threshold } }, file);
   await writeFileAtomic(file, out, opts.writeHooks);
   return { changed: true };
 }

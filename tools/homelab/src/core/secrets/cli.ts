@@ -9,7 +9,7 @@ import type { EncryptOptions } from './builtin.ts';
 import { leafText } from './engine.ts';
 import { macMismatch, noKeyFound, SopsError, wrongKey } from './errors.ts';
 import { formatFromPath } from './format.ts';
-import { discoverAgeKeys } from './keys.ts';
+import { discoverAgeKeys, type KeyDiscovery } from './keys.ts';
 import { ageRecipients } from './metadata.ts';
 import { readSecretFile, views, type DecryptResult, type SecretsOptions } from './result.ts';
 import { loadEncrypted, loadPlain, type EncryptedDocument } from './stores/index.ts';
@@ -20,13 +20,12 @@ import { isEncrypted } from './cipher.ts';
 const EXIT_MAC_MISMATCH = 51;
 const EXIT_NO_KEY = 128;
 
-/** The `sops` executable on PATH, if any. */
-export function findSops(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const names = process.platform === 'win32' ? ['sops.exe', 'sops.cmd'] : ['sops'];
+/** An executable named `name` on PATH (sops, an editor), if any. */
+export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const names = process.platform === 'win32' ? [`${name}.exe`, `${name}.cmd`] : [name];
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
-    for (const name of names) {
-      const candidate = join(dir, name);
+    for (const candidate of names.map((n) => join(dir, n))) {
       try {
         accessSync(candidate, constants.X_OK);
         return candidate;
@@ -38,10 +37,22 @@ export function findSops(env: NodeJS.ProcessEnv = process.env): string | undefin
   return undefined;
 }
 
-function requireSops(env: NodeJS.ProcessEnv): string {
+/** The `sops` executable on PATH, if any. */
+export function findSops(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return findExecutable('sops', env);
+}
+
+export function requireSops(env: NodeJS.ProcessEnv): string {
   const sops = findSops(env);
   if (!sops) throw new SopsError('backend', 'the sops CLI is not on PATH', 'install sops, or unset HOMELAB_SOPS_BACKEND to use the built-in implementation');
   return sops;
+}
+
+/** sops' environment: our keys in SOPS_AGE_KEY (never argv), no version check over the network. */
+export function sopsEnv(env: NodeJS.ProcessEnv, keys: KeyDiscovery): NodeJS.ProcessEnv {
+  const childEnv: NodeJS.ProcessEnv = { ...env, SOPS_DISABLE_VERSION_CHECK: '1' };
+  if (keys.identities.length) childEnv.SOPS_AGE_KEY = keys.identities.join('\n');
+  return childEnv;
 }
 
 function scalars(branches: Branch[]): Scalar[] {
@@ -75,8 +86,7 @@ export async function cliDecrypt(file: string, opts: SecretsOptions): Promise<De
   }
   const recipients = doc ? ageRecipients(doc.metadata) : [];
   const keys = opts.keys ?? (await discoverAgeKeys({ workspaceRoot: opts.workspaceRoot, env, recipients, passphrase: opts.passphrase }));
-  const childEnv: NodeJS.ProcessEnv = { ...env, SOPS_DISABLE_VERSION_CHECK: '1' };
-  if (keys.identities.length) childEnv.SOPS_AGE_KEY = keys.identities.join('\n');
+  const childEnv = sopsEnv(env, keys);
   const { execa } = await import('execa'); // lazily: see keys.ts
   const child = await execa(sops, ['decrypt', '--input-type', format, '--output-type', format, file], {
     env: childEnv,

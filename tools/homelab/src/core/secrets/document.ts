@@ -106,6 +106,11 @@ export class SecretsDocument {
     return false;
   }
 
+  /** Replace every document at once (an edited file read back whole). */
+  replaceAll(documents: readonly Branch[]): void {
+    this.documents.splice(0, this.documents.length, ...documents);
+  }
+
   /** JS views of all documents. */
   toJs(): unknown[] {
     return this.documents.map((d) => toJs(d));

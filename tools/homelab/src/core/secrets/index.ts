@@ -1,7 +1,7 @@
 /** Public API of the SOPS layer. */
 export { decryptFile, encryptDocument, selectBackend, builtinBackend, cliBackend, BACKEND_ENV } from './backend.ts';
 export type { SecretsBackend, DecryptOptions } from './backend.ts';
-export { editContent, editFile, rotateFile, updateRecipients } from './builtin.ts';
+export { editContent, editFile, rotateFile, setRecipients, updateRecipients } from './builtin.ts';
 export type { EncryptOptions, WriteOptions, EditResult, RecipientChange } from './builtin.ts';
 export { SecretsDocument } from './document.ts';
 export { writeFileAtomic } from './atomic.ts';
@@ -27,3 +27,8 @@ export { creationRuleFor, findSopsConfig, SOPS_CONFIG_FILE } from './sops-config
 export type { CreationRule } from './sops-config.ts';
 export { formatPath } from './tree.ts';
 export type { PathSegment } from './tree.ts';
+export { editInEditor, editorCommand } from './editor.ts';
+export type { EditSession } from './editor.ts';
+export { memoryDirCandidates } from './memory-dir.ts';
+export { cliEdit, cliRotate, cliSet, cliUnset, cliUpdateKeys, supports } from './cli-writes.ts';
+export type { SopsWriter } from './cli-writes.ts';

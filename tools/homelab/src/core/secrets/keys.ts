@@ -145,8 +145,8 @@ export function defaultKeysFile(env: NodeJS.ProcessEnv, platform: NodeJS.Platfor
   return dir === undefined ? undefined : join(dir, 'sops', 'age', 'keys.txt');
 }
 
-/** Split a command line like google/shlex (no shell is involved). */
-export function shellWords(cmd: string): string[] {
+/** Split a command line like google/shlex (no shell is involved); `variable` names where it came from. */
+export function shellWords(cmd: string, variable = 'SOPS_AGE_KEY_CMD'): string[] {
   const words: string[] = [];
   let cur = '';
   let inWord = false;
@@ -175,7 +175,7 @@ export function shellWords(cmd: string): string[] {
       inWord = true;
     }
   }
-  if (quote) throw new HomelabError(`SOPS_AGE_KEY_CMD has an unclosed ${quote} quote`, 'fix the quoting of SOPS_AGE_KEY_CMD');
+  if (quote) throw new HomelabError(`${variable} has an unclosed ${quote} quote`, `fix the quoting of ${variable}`);
   if (inWord) words.push(cur);
   return words;
 }

@@ -43,8 +43,8 @@ export async function readClusterDeclaration(dir: string, files: RepoFiles): Pro
     return value;
   };
   for (const key of Object.keys(doc)) {
-    if (!['kubeContext', 'server', 'kubeVersion', 'apiVersions'].includes(key)) {
-      throw new HomelabError(`${file}: unknown key ${key}`, 'allowed keys: kubeContext, server, kubeVersion, apiVersions');
+    if (!['kubeContext', 'server', 'kubeVersion', 'apiVersions', 'roots', 'kustomizeBuildOptions'].includes(key)) {
+      throw new HomelabError(`${file}: unknown key ${key}`, 'allowed keys: kubeContext, server, kubeVersion, apiVersions, roots, kustomizeBuildOptions');
     }
   }
   const apiVersions = doc.apiVersions ?? [];
@@ -56,6 +56,23 @@ export async function readClusterDeclaration(dir: string, files: RepoFiles): Pro
   const kubeVersion = str('kubeVersion');
   if (server) declaration.server = server;
   if (kubeVersion) declaration.kubeVersion = kubeVersion;
+  const kustomizeBuildOptions = str('kustomizeBuildOptions');
+  if (kustomizeBuildOptions) declaration.kustomizeBuildOptions = kustomizeBuildOptions;
   declaration.apiVersions = apiVersions;
+  if (doc.roots !== undefined && doc.roots !== null) declaration.roots = readRoots(doc.roots, file);
   return declaration;
+}
+
+/** `roots:` — repository-relative files or directories, as ArgoCD's own paths are written. */
+function readRoots(value: unknown, file: string): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v.trim() !== '')) {
+    throw new HomelabError(`${file}: roots must be a list of paths`, 'e.g. roots: [bootstrap/root.yaml] (relative to the repository root)');
+  }
+  return value.map((root: string) => {
+    const path = posix.normalize(root.trim().replace(/^\/+/, '')).replace(/\/+$/, '');
+    if (path === '.' || path.startsWith('../') || path === '..') {
+      throw new HomelabError(`${file}: root ${root} is not a path inside the repository`, 'write it relative to the repository root, e.g. bootstrap/root.yaml');
+    }
+    return path;
+  });
 }

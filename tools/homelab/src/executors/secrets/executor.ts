@@ -10,7 +10,7 @@ export interface SecretsExecutorOptions {
 }
 
 /** Reads piped stdin; a terminal is refused: Nx runs the task in a pseudo-terminal it records. */
-async function pipedValue(): Promise<string> {
+async function pipedStdin(): Promise<Buffer> {
   if (process.stdin.isTTY) {
     throw new HomelabError(
       'the Nx target reads a new value only from a pipe',
@@ -19,7 +19,7 @@ async function pipedValue(): Promise<string> {
   }
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 export default async function secretsExecutor(options: SecretsExecutorOptions, context: ExecutorContext) {
@@ -32,7 +32,8 @@ export default async function secretsExecutor(options: SecretsExecutorOptions, c
       stdoutIsTerminal: process.stdout.isTTY === true,
       write,
       info: (line) => process.stderr.write(`${line}\n`),
-      readValue: pipedValue,
+      readValue: async () => (await pipedStdin()).toString('utf8'),
+      readStdin: pipedStdin,
     });
   });
 }

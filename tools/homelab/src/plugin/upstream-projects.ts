@@ -1,0 +1,72 @@
+import { posix } from 'node:path';
+import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
+import type { Resolution } from '../core/resolve/releases.ts';
+import type { Chart, Release } from '../core/model/types.ts';
+import type { NormalizedOptions } from './options.ts';
+import { renderTarget } from './ci-targets.ts';
+import { clusterTargets } from './cluster-targets.ts';
+import { lintTarget, validateTarget } from './quality-targets.ts';
+import { cliInput, templateTarget } from './targets.ts';
+import { targetGroups } from './target-groups.ts';
+
+type Input = NonNullable<TargetConfiguration['inputs']>[number];
+
+/**
+ * One Nx project per upstream Application (a chart from a Helm repository or OCI registry), named after the
+ * Application as its releases are (`nx run argocd:template`, `nx run cert-manager:diff`). It has no folder of its own:
+ * its root is where its Application file lives, joined with its name, and owns no file. Its targets are a chart's
+ * minus the dependency build (the pulled chart carries its dependencies): template, render, lint, validate, install,
+ * uninstall, diff, status. Their inputs are the render's (the Application file, the value files of this repository,
+ * the cluster declaration, the tooling) plus, instead of a chart folder, the exact version and digest the chart cache
+ * holds for each release's repoURL + chart + targetRevision (src/cli/chart-digest).
+ */
+export function upstreamProjects(resolution: Resolution, options: NormalizedOptions, workspaceRoot: string): Record<string, ProjectConfiguration> {
+  const byName = new Map<string, Release[]>();
+  for (const release of resolution.releases) {
+    if (release.source?.kind === 'upstream') byName.set(release.chart, [...(byName.get(release.chart) ?? []), release]);
+  }
+  const projects: Record<string, ProjectConfiguration> = {};
+  for (const [name, releases] of byName) {
+    const root = posix.join(posix.dirname(releases[0].definedIn[0] ?? '.'), name);
+    // The target builders take a chart: this stand-in has no files and nothing for helm to build.
+    const chart: Chart = { name, dir: root, type: 'application', version: '', localDependencies: [], hasDependencies: false };
+    const targets: Record<string, TargetConfiguration> = {
+      [options.templateTargetName]: templateTarget(chart, releases, resolution.clusters, options, workspaceRoot),
+      [options.renderTargetName]: renderTarget(chart, releases, resolution.clusters, options, workspaceRoot),
+      [options.lintTargetName]: lintTarget(chart, releases, resolution.clusters, options, workspaceRoot),
+      [options.validateTargetName]: validateTarget(chart, releases, resolution.clusters, options, workspaceRoot),
+      ...clusterTargets(chart, releases, resolution, options, workspaceRoot),
+    };
+    projects[root] = {
+      root,
+      name,
+      projectType: 'application',
+      tags: ['source:upstream', ...new Set(releases.map((r) => `wave:${r.wave}`))],
+      namedInputs: { chart: chartInputs(releases, workspaceRoot) },
+      targets,
+      metadata: { targetGroups: targetGroups(targets, options) },
+    };
+  }
+  return projects;
+}
+
+/** What stands in for the chart folder: the cached archive of each release's chart (version and digest). */
+function chartInputs(releases: Release[], workspaceRoot: string): Input[] {
+  const seen = new Set<string>();
+  const inputs: Input[] = [];
+  for (const release of releases) {
+    if (release.source?.kind !== 'upstream') continue;
+    const args = [release.source.repoURL, release.source.chart, release.source.targetRevision];
+    const key = args.join('\0');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const script = cliInput(workspaceRoot, 'chart-digest') as { runtime: string };
+    inputs.push({ runtime: `${script.runtime} ${args.map(shellQuote).join(' ')}` });
+  }
+  return inputs;
+}
+
+/** Runtime inputs run in a shell: every argument single-quoted. */
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
