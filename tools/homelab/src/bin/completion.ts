@@ -60,7 +60,7 @@ export function completionScript(shell: string, bin: BinPath): string {
   const call = `${quote(bin.node)} ${quote(bin.script)} __complete`;
   const hack = Object.keys(COMMANDS).flatMap((name) => [`hack/${name}`, `./hack/${name}`]);
   if (shell === 'bash') {
-    return `# homelab completion for bash: eval "$(homelab completion bash)" (in ~/.bashrc)
+    return `# homelab completion for bash: homelab completion bash > ~/.homelab.bash, then source it in ~/.bashrc
 _homelab_complete() {
   local prog="\${COMP_WORDS[0]##*/}" IFS=$'\\n'
   local -a args=("\${COMP_WORDS[@]:1:COMP_CWORD}")
@@ -71,7 +71,7 @@ complete -o default -F _homelab_complete homelab ${hack.join(' ')}
 `;
   }
   if (shell === 'zsh') {
-    return `# homelab completion for zsh: eval "$(homelab completion zsh)" (in ~/.zshrc, after compinit)
+    return `# homelab completion for zsh: homelab completion zsh > ~/.homelab.zsh, then source it in ~/.zshrc after compinit
 _homelab_complete() {
   local prog=\${words[1]:t}
   local -a args candidates
@@ -85,7 +85,7 @@ compdef _homelab_complete homelab ${hack.join(' ')}
 `;
   }
   if (shell === 'fish') {
-    return `# homelab completion for fish: homelab completion fish | source (in ~/.config/fish/config.fish)
+    return `# homelab completion for fish: homelab completion fish > ~/.homelab.fish, then source it in config.fish
 function __homelab_complete
     set -l words (commandline -opc) (commandline -ct)
     set -l prog (string replace -r '.*/' '' -- $words[1])
