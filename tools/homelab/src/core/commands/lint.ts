@@ -5,7 +5,7 @@ import { buildDependencies, chartArgument } from '../helm/render.ts';
 import { openSecrets } from '../secrets/secret-source.ts';
 import type { Chart, Release } from '../model/types.ts';
 import { buildHelmValues } from '../helm/values.ts';
-import { lintArgs } from '../helm/commands.ts';
+import { libraryLintArgs, lintArgs } from '../helm/commands.ts';
 import { selectReleases, type Workspace } from '../resolve/workspace.ts';
 import { chartNamed, chartAt } from '../model/lookup.ts';
 
@@ -68,7 +68,7 @@ async function lintReleases(ws: Workspace, releases: Release[], request: LintReq
 async function lintLibrary(ws: Workspace, chart: Chart, request: LintRequest, write: (text: string) => void): Promise<LintResult> {
   if (!request.skipDependencyBuild) await buildDependencies(ws.root, ws.helm, chart);
   const { maskKey } = await openSecrets(ws.root, { keyless: true });
-  const output = await helmLint(ws, ['lint', chart.dir, '--strict'], []);
+  const output = await helmLint(ws, libraryLintArgs(chart.dir), []);
   write(`# helm lint library chart ${chart.name}, on its own\n${createMasker({ secrets: [], key: maskKey }).mask(output.text)}`);
   return { subject: chart.dir, ok: output.ok };
 }

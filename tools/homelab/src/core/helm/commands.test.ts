@@ -4,6 +4,7 @@ import {
   dependencyBuildArgs,
   getManifestArgs,
   historyArgs,
+  libraryLintArgs,
   lintArgs,
   packageArgs,
   pullArgs,
@@ -92,6 +93,10 @@ describe('helm command argv', () => {
       'a=b',
       '--skip-schema-validation',
     ]);
+  });
+
+  it('lint of a library chart on its own: the chart path and --strict only', () => {
+    expect(libraryLintArgs('charts/common')).toEqual(['lint', 'charts/common', '--strict']);
   });
 
   it('dependency build: offline, inside the chart; refreshing only when asked', () => {

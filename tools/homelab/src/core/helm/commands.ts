@@ -40,9 +40,14 @@ export function templateArgs(options: ReleaseCommandOptions): string[] {
 
 /** `helm lint --strict` with the flags `helm template` gets that lint accepts. */
 export function lintArgs(options: ReleaseCommandOptions): string[] {
-  const args = ['lint', options.chartPath ?? '.', '--strict', ...releaseFlags(options)];
+  const args = [...libraryLintArgs(options.chartPath ?? '.'), ...releaseFlags(options)];
   if (options.release.skipSchemaValidation) args.push('--skip-schema-validation');
   return args;
+}
+
+/** `helm lint --strict` of a library chart on its own: no release, so no namespace and no values. */
+export function libraryLintArgs(chartPath: string): string[] {
+  return ['lint', chartPath, '--strict'];
 }
 
 /**
