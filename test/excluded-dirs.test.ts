@@ -18,7 +18,7 @@ describe('a chart in a directory an ApplicationSet excludes', () => {
   beforeAll(async () => {
     root = mkdtempSync(path.join(tmpdir(), 'homelab-excluded-'));
     cpSync(path.join(repoRoot, 'test/fixtures/resolution/excluded-dirs'), root, { recursive: true });
-    ws = await openWorkspace(root, normalizeLayout(root, { charts: ['apps/*'] }));
+    ws = await openWorkspace(root, normalizeLayout(root, { charts: ['apps/*', 'tools/*'] }));
   });
 
   it('renders nothing, says why in one line, and succeeds', async () => {
@@ -40,9 +40,10 @@ describe('a chart in a directory an ApplicationSet excludes', () => {
     expect(rendered.manifest).toContain('replicas: "2"');
   });
 
-  it('is reported by check as deployed by no Application, naming the exclusion', async () => {
-    const report = await checkWorkspace(root, { layout: normalizeLayout(root, { charts: ['apps/*'] }) });
+  it('is reported by check as deployed by no Application, naming the exclusion (a chart nothing mentions: without it)', async () => {
+    const report = await checkWorkspace(root, { layout: normalizeLayout(root, { charts: ['apps/*', 'tools/*'] }) });
     expect(report.findings.map((f) => f.message)).toEqual([
+      'tools/debug: chart debug is deployed by no Application in any cluster',
       'apps/legacy.disabled: chart legacy.disabled is deployed by no Application in any cluster (an ApplicationSet excludes its directory)',
     ]);
   });

@@ -8,7 +8,7 @@ const root = resolve(import.meta.dirname, '../../../../../test/fixtures/resoluti
 describe('directories an ApplicationSet git generator excludes', () => {
   let res: Resolution;
   beforeAll(async () => {
-    res = await resolveReleases(normalizeLayout(root, { charts: ['apps/*'] }));
+    res = await resolveReleases(normalizeLayout(root, { charts: ['apps/*', 'tools/*'] }));
   });
 
   it('deploy nothing: a parked chart gets no convention release', () => {
@@ -17,11 +17,19 @@ describe('directories an ApplicationSet git generator excludes', () => {
     expect(res.releases.filter((r) => r.chartDir === 'apps/legacy.disabled')).toEqual([]);
   });
 
-  it('still deploy what another Application names, and everything the generator includes', () => {
+  it('still deploy what another Application names; the generator deploys the rest, a chart nothing mentions gets the convention', () => {
     expect(res.releases.map((r) => [r.chartDir, r.name, r.origin, r.namespace])).toEqual([
       ['apps/api', 'api', 'applicationset', 'api'],
+      ['tools/debug', 'debug', 'convention', 'debug'],
       ['apps/paperless.disabled', 'paperless', 'application', 'paperless'],
       ['apps/web', 'web', 'applicationset', 'web'],
+    ]);
+    const convention = res.releases.find((r) => r.origin === 'convention')!;
+    expect([convention.application, convention.definedIn, convention.kubeVersion, convention.valueFiles]).toEqual([
+      '',
+      [],
+      '1.31.0',
+      [{ raw: 'values.yaml', path: 'tools/debug/values.yaml', secret: false }],
     ]);
     // The templatePatch's {{ if }} applies to the api element only.
     expect(res.releases.find((r) => r.name === 'api')?.parameters).toEqual([{ name: 'replicas', value: '2', forceString: false }]);

@@ -156,18 +156,10 @@ describe('resolveReleases on a two-cluster repository', () => {
     expect(select(res, 'web').map((r) => `${r.cluster}/${r.name}`)).toEqual(['home/frontend', 'lab/web']);
   });
 
-  it('gives undeployed application charts a convention release and library charts none', () => {
-    const convention = res.releases.filter((r) => r.origin === 'convention');
-    expect(convention.map((r) => [r.chart, r.cluster, r.name, r.namespace])).toEqual([
-      ['legacy', 'home', 'legacy', 'legacy'],
-      ['old', 'home', 'old', 'old'],
-      ['tools', 'home', 'tools', 'tools'],
-    ]);
-    const tools = convention[2];
-    expect(tools.valueFiles).toEqual([{ raw: 'values.yaml', path: 'charts/tools/values.yaml', secret: false }]);
-    expect(convention[0].valueFiles).toEqual([]);
-    expect([tools.application, tools.definedIn, tools.kubeVersion]).toEqual(['', [], '1.31.0']);
-    expect(res.releases.some((r) => r.chart === 'common')).toBe(false);
+  it('gives no release to charts in directories an ApplicationSet excludes (convention releases: excluded-dirs.test.ts), nor to library charts', () => {
+    expect(res.releases.filter((r) => r.origin === 'convention')).toEqual([]);
+    expect(res.charts.filter((c) => ['legacy', 'old', 'tools'].includes(c.name)).map((c) => c.dir)).toEqual(['charts/legacy', 'platform/old', 'charts/tools']);
+    expect(res.releases.some((r) => ['legacy', 'old', 'tools', 'common'].includes(r.chart))).toBe(false);
   });
 
   it('sorts by cluster, wave, chart, name', () => {
@@ -176,10 +168,7 @@ describe('resolveReleases on a two-cluster repository', () => {
       'home:-1:web:frontend',
       'home:0:api:api',
       'home:0:db:cache',
-      'home:0:legacy:legacy',
-      'home:0:old:old',
       'home:0:root:root',
-      'home:0:tools:tools',
       'home:1:Cert_Manager:cert-manager',
       'home:1:ingress:ingress',
       'home:2:blog:blog',

@@ -109,6 +109,7 @@ export function selectReleases(ws: Workspace, target: string, cluster?: string):
   }
   // A chart no Application deploys (an ApplicationSet excludes its directory, e.g. apps/*.disabled): nothing to do.
   if (chart && !releases.some((r) => r.chartDir === chart.dir)) return [];
-  const known = [...new Set(releases.map((r) => r.chart))].sort().join(', ');
+  // Parked charts (no release) are known too: selecting one is not an error.
+  const known = [...new Set([...releases.map((r) => r.chart), ...charts.filter((c) => c.type !== 'library').map((c) => c.name)])].sort().join(', ');
   throw new HomelabError(`unknown chart or release "${target}"${cluster ? ` in cluster ${cluster}` : ''}`, `known charts: ${known || 'none'}`);
 }
