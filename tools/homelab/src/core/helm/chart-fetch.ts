@@ -23,8 +23,6 @@ import { fetchFailure, isOffline, OFFLINE_ENV } from './network.ts';
 import { privateHelmHome, repositoryCredentials, userHelmConfig } from './helm-home.ts';
 import { resolveRevision } from './semver.ts';
 
-export { OFFLINE_ENV } from './network.ts';
-
 /** The command that fills the cache, named in every miss. */
 export const PULL_COMMAND = 'hack/charts pull';
 

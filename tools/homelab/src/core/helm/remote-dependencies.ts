@@ -18,10 +18,11 @@ import { HomelabError } from '../model/errors.ts';
 import type { Chart } from '../model/types.ts';
 import { isRecord, parseYamlDocument } from '../workspace/yaml-docs.ts';
 import { lookupChart, storeChart } from './chart-cache.ts';
-import { fetchChart, OFFLINE_ENV, PULL_COMMAND } from './chart-fetch.ts';
+import { fetchChart, PULL_COMMAND } from './chart-fetch.ts';
 import { dependencyBuildArgs, packageArgs } from './commands.ts';
 import { helmTimedOut, helmTimeoutMs, type Helm } from './helm.ts';
 import { privateHelmHome } from './helm-home.ts';
+import { isOffline, OFFLINE_ENV } from './network.ts';
 
 export interface RemoteDependency {
   name: string;
@@ -80,7 +81,7 @@ export async function buildRemoteDependencies(root: string, helm: Helm, chart: C
     return;
   }
   const missing = deps.remote.filter((_, i) => cached[i] === undefined);
-  if (env[OFFLINE_ENV] === '1' || env[OFFLINE_ENV] === 'true') {
+  if (isOffline(env)) {
     const d = missing[0];
     throw new HomelabError(
       `${chart.dir}: dependency ${d.name} ${d.locked ?? d.wanted} from ${d.repository} is not in the chart cache and ${OFFLINE_ENV} is set`,
