@@ -89,6 +89,14 @@ describe('workflows', () => {
     expect(execFileSync(bin, ['version', '--template', '{{.Version}}']).toString()).toBe(PINNED_HELM.version);
     expect(runner.calls()).toBe('');
   });
+
+  it('the kind end-to-end workflow sets HELM_BIN too (its matrix: the layer packages’ Helm 3 and the pinned Helm 4)', () => {
+    const e2e = load('.github/workflows/e2e-kind.yaml');
+    const runs = steps(e2e).map((s) => s.run ?? '');
+    const pick = runs.findIndex((r) => r.includes('echo "HELM_BIN=$bin" >> "$GITHUB_ENV"'));
+    expect(pick).toBeGreaterThan(runs.indexOf('npm ci'));
+    expect(pick).toBeLessThan(runs.findIndex((r) => r.includes('vitest run test/e2e/')));
+  });
 });
 
 describe('the workflow steps, run like a runner runs them', () => {
