@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkWorkspace } from '../tools/homelab/src/core/commands/check.ts';
+import { lint } from '../tools/homelab/src/core/commands/lint.ts';
 import { template } from '../tools/homelab/src/core/commands/template.ts';
+import { validate } from '../tools/homelab/src/core/commands/validate.ts';
 import { resolveHelm } from '../tools/homelab/src/core/helm/helm.ts';
 import { openWorkspace, type Workspace } from '../tools/homelab/src/core/resolve/workspace.ts';
 import { normalizeLayout } from '../tools/homelab/src/core/workspace/layout.ts';
@@ -27,6 +29,13 @@ describe('a chart in a directory an ApplicationSet excludes', () => {
     expect(rendered).toEqual([]);
     expect(printed).toBe('# legacy.disabled: deployed by no Application (an ApplicationSet excludes its directory): nothing to render\n');
     expect(existsSync(path.join(root, 'dist/rendered'))).toBe(false);
+    printed = '';
+    expect(await lint(ws, { target: 'legacy.disabled' }, (text) => (printed += text))).toEqual([]);
+    expect(await validate(ws, { target: 'legacy.disabled' }, (text) => (printed += text))).toEqual([]);
+    expect(printed).toBe(
+      '# legacy.disabled: deployed by no Application (an ApplicationSet excludes its directory): nothing to lint\n' +
+        '# legacy.disabled: deployed by no Application (an ApplicationSet excludes its directory): nothing to validate\n',
+    );
   });
 
   it('renders what the generator includes as helm template with the templatePatch parameters', async () => {

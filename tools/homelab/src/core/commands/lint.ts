@@ -6,7 +6,7 @@ import { openSecrets } from '../secrets/secret-source.ts';
 import type { Chart, Release } from '../model/types.ts';
 import { buildHelmValues } from '../helm/values.ts';
 import { libraryLintArgs, lintArgs } from '../helm/commands.ts';
-import { selectReleases, type Workspace } from '../resolve/workspace.ts';
+import { notDeployedLine, selectReleases, type Workspace } from '../resolve/workspace.ts';
 import { chartNamed, chartAt } from '../model/lookup.ts';
 
 export interface LintRequest {
@@ -32,14 +32,18 @@ export interface LintResult {
 export async function lint(ws: Workspace, request: LintRequest, write: (text: string) => void): Promise<LintResult[]> {
   const chart = chartNamed(ws.resolution.charts, request.target);
   const results =
-    chart?.type === 'library'
-      ? [await lintLibrary(ws, chart, request, write)]
-      : await lintReleases(ws, selectReleases(ws, request.target, request.cluster), request, write);
+    chart?.type === 'library' ? [await lintLibrary(ws, chart, request, write)] : await lintReleases(ws, selected(ws, request, write), request, write);
   const failed = results.filter((r) => !r.ok).map((r) => r.subject);
   if (failed.length > 0) {
     throw new HomelabError(`helm lint --strict failed for ${failed.join(', ')}`, 'fix the [ERROR] and [WARNING] lines above (--strict fails on warnings)');
   }
   return results;
+}
+
+function selected(ws: Workspace, request: LintRequest, write: (text: string) => void): Release[] {
+  const releases = selectReleases(ws, request.target, request.cluster);
+  if (releases.length === 0) write(notDeployedLine(request.target, 'lint'));
+  return releases;
 }
 
 async function lintReleases(ws: Workspace, releases: Release[], request: LintRequest, write: (text: string) => void): Promise<LintResult[]> {

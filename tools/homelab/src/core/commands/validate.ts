@@ -1,7 +1,7 @@
 import { declaredCrds } from '../workspace/crds.ts';
 import { HomelabError } from '../model/errors.ts';
 import { validateManifests, type Finding } from '../validate/index.ts';
-import { selectReleases, type Workspace } from '../resolve/workspace.ts';
+import { notDeployedLine, selectReleases, type Workspace } from '../resolve/workspace.ts';
 import { renderReleases } from './template.ts';
 import { clusterNamed } from '../model/lookup.ts';
 
@@ -27,6 +27,7 @@ export function findingText(finding: Finding): string {
  */
 export async function validate(ws: Workspace, request: ValidateRequest, write: (text: string) => void): Promise<Finding[]> {
   const releases = selectReleases(ws, request.target, request.cluster);
+  if (releases.length === 0) write(notDeployedLine(request.target, 'validate'));
   const crdsByCluster = new Map<string, Promise<string[]>>();
   const kubeVersions = releases.map((release) => {
     const cluster = clusterNamed(ws.resolution.clusters, release.cluster);

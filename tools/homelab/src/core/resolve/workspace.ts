@@ -79,6 +79,14 @@ export async function helmIdentity(): Promise<string> {
 }
 
 /**
+ * The one line a command prints for a chart selectReleases gave no release (an ApplicationSet excludes its directory):
+ * a YAML comment, so printed manifests stay a valid stream.
+ */
+export function notDeployedLine(target: string, nothingTo: 'render' | 'lint' | 'validate'): string {
+  return `# ${target}: deployed by no Application (an ApplicationSet excludes its directory): nothing to ${nothingTo}\n`;
+}
+
+/**
  * Picks releases by what a user types: a chart name (all its releases), a release name, or
  * `<cluster>/<release>`; optionally narrowed to one cluster. A release no cluster would accept is refused here, so
  * every command that renders, lints, installs or diffs it fails the same way.
