@@ -1,7 +1,7 @@
 // Upstream charts against real servers on loopback: a Helm repository and an OCI registry. Each render equals the
 // hand-written `helm pull` + `helm template` ArgoCD's repo-server runs; the second render comes from the chart cache
 // with the servers stopped; a miss offline and a registry refusing access are one line each.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -152,6 +152,8 @@ describe('upstream charts from a Helm repository', () => {
 
     await buildDependencies(ctx.root, helm, await readChart(ctx.root, 'charts/wrapper'));
     expect(readFileSync(path.join(dir, 'Chart.lock'), 'utf8')).toContain('version: 17.3.1');
+    // helm added the repository in its private home: the user's repository config was only read (here: absent).
+    expect(existsSync(path.join(work, 'no-repositories.yaml'))).toBe(false);
     expect((await renderRelease(ctx, release)).manifest).toBe(expected);
 
     // A fresh checkout (no charts/), the repository gone: the locked archive comes from the cache.
@@ -175,6 +177,25 @@ describe('upstream charts from a Helm repository', () => {
       );
     } finally {
       vi.stubEnv('HOMELAB_OFFLINE', undefined);
+    }
+  });
+});
+
+describe('a Helm repository that needs credentials', () => {
+  it('is refused in one line naming helm repo add; with the user’s repositories.yaml entry the chart is fetched', async () => {
+    const guarded = await startChartRepo({ 'vault-0.1.0': chart('vault', '0.1.0') }, { auth: { username: 'reader', password: 'repo-password' } });
+    try {
+      const release = upstream(guarded.url, 'vault', '0.1.0');
+      expect(await refusal(renderRelease(ctx, release))).toBe(
+        `chart vault 0.1.0 from ${guarded.url}: the repository refused access (401 Unauthorized) — add the repository with its credentials: helm repo add <name> ${guarded.url} --username <user> --password-stdin (read from ${path.join(work, 'no-repositories.yaml')}, never from the repository)`,
+      );
+      const config = path.join(work, 'repositories.yaml');
+      writeFileSync(config, `apiVersion: ""\nrepositories:\n  - name: private\n    url: ${guarded.url}\n    username: reader\n    password: repo-password\n`);
+      vi.stubEnv('HELM_REPOSITORY_CONFIG', config);
+      expect((await renderRelease(ctx, release)).manifest).toContain('name: web-vault');
+    } finally {
+      vi.stubEnv('HELM_REPOSITORY_CONFIG', path.join(work, 'no-repositories.yaml'));
+      await guarded.close();
     }
   });
 });

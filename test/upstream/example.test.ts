@@ -150,7 +150,8 @@ describe('the example’s upstream Applications, from the chart cache, offline',
     const hack = await execa(path.join(repoRoot, 'hack', 'template'), ['argocd'], { cwd: repoRoot, env });
     const { stdout } = await execa('npx', ['nx', 'run', 'argocd:template', '--skip-nx-cache'], { cwd: repoRoot, env });
     expect(stdout).toContain(hack.stdout);
-  });
+    // Two Nx runs on a loaded 2-core machine: more than the default per-test limit.
+  }, 600_000);
 
   it('cert-manager: the chart from its repository, the values from this repository through $values', async () => {
     const expected = await byHand('cert-manager', 'v1.18.2', [
