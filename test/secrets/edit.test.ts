@@ -208,6 +208,29 @@ describe.skipIf(!shmIsTmpfs || !hasPty)('secrets edit', () => {
     await expect.poll(() => existsSync(`/proc/${editorPid}`) && !readFileSync(`/proc/${editorPid}/stat`, 'utf8').includes(') Z ')).toBe(false);
   });
 
+  it('a directory SIGKILL left behind is removed by the next edit', async () => {
+    const file = copyOf(path.join(root, 'secrets.yaml'));
+    const pidFile = path.join(tmp, 'killed.pid');
+    const ed = editor('killed', `echo $$ > '${pidFile}'; exec sleep 120`);
+    const child = execa(process.execPath, [hack, 'edit', file], { env: env({ EDITOR: ed }), extendEnv: false, reject: false, cwd: tmp });
+    while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8').trim() === '') await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGKILL');
+    // The orphaned editor holds the command's output pipes: it goes too.
+    process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+    await child;
+    const [left] = editorLog('killed');
+    expect(existsSync(left.file)).toBe(true);
+    const run = await execa(process.execPath, [hack, 'edit', file], {
+      env: env({ EDITOR: editor('after-kill', 'true') }),
+      extendEnv: false,
+      reject: false,
+      cwd: tmp,
+    });
+    expect(run.stderr).toMatch(/no change, nothing written/);
+    expect(existsSync(path.dirname(left.file))).toBe(false);
+    expect(readdirSync(runtime)).toEqual([]);
+  });
+
   it('refuses in one line where no memory-backed directory exists, pointing at secrets set', () => {
     const disk = mkdtempSync(path.join(root, 'tmp-not-tmpfs-'));
     try {
