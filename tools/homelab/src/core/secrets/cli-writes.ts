@@ -77,13 +77,13 @@ async function run(w: SopsWriter, args: string[], what: string, stdin?: string):
 }
 
 /** `sops set --value-stdin`: the value on stdin only. */
-export function cliSet(w: SopsWriter, path: readonly PathSegment[], value: unknown): Promise<void> {
+export async function cliSet(w: SopsWriter, path: readonly PathSegment[], value: unknown): Promise<void> {
   const index = sopsIndex(path);
   if (index === undefined) throw new HomelabError(`${w.file}: sops cannot address a key holding "["`, 'use HOMELAB_SOPS_BACKEND=builtin for this key');
   return run(w, ['set', '--value-stdin', ...typeArgs(w), w.file, index], 'set', sopsJson(value));
 }
 
-export function cliUnset(w: SopsWriter, path: readonly PathSegment[]): Promise<void> {
+export async function cliUnset(w: SopsWriter, path: readonly PathSegment[]): Promise<void> {
   const index = sopsIndex(path);
   if (index === undefined) throw new HomelabError(`${w.file}: sops cannot address a key holding "["`, 'use HOMELAB_SOPS_BACKEND=builtin for this key');
   return run(w, ['unset', ...typeArgs(w), w.file, index], 'unset');
