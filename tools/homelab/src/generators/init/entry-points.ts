@@ -1,7 +1,6 @@
 import { posix } from 'node:path';
 import { argoObjects } from '../../core/resolve/argocd/manifests.ts';
-import { readKustomization } from '../../core/resolve/argocd/kustomize.ts';
-import { isArgocdAppsValues, rootKind, sourcePaths } from '../../core/resolve/argocd/roots.ts';
+import { isArgocdAppsValues, kustomizationInputs, rootKind, sourcePaths } from '../../core/resolve/argocd/roots.ts';
 import type { RepoFiles } from '../../core/workspace/repo-files.ts';
 import { isRecord, parseYamlDocuments } from '../../core/workspace/yaml-docs.ts';
 
@@ -136,15 +135,9 @@ async function rendersApplications(chartDir: string, files: RepoFiles): Promise<
   return false;
 }
 
-/** A kustomization with an ArgoCD object among its own files or its local `resources` (a directory or a file each). */
+/** A kustomization with an ArgoCD object among the files its build reads. */
 async function buildsApplications(dir: string, files: RepoFiles): Promise<boolean> {
-  const kustomization = await readKustomization(dir, files);
-  const resources = kustomization && Array.isArray(kustomization.doc.resources) ? kustomization.doc.resources : [];
-  const paths = [dir, ...resources.filter((r): r is string => typeof r === 'string' && !r.includes('://')).map((r) => posix.normalize(posix.join(dir, r)))];
-  for (const path of paths) {
-    const candidates = (await files.isDir(path)) ? await files.walk(path, 'file') : [path];
-    for (const file of candidates) if (isArgoManifest((await files.text(file)) ?? '')) return true;
-  }
+  for (const file of await kustomizationInputs(dir, files)) if (isArgoManifest((await files.text(file)) ?? '')) return true;
   return false;
 }
 

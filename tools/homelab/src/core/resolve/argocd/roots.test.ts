@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RepoFiles } from '../../workspace/repo-files.ts';
-import { argocdAppsObjects, directoryManifestFiles, rootKind, rootObjects } from './roots.ts';
+import { argocdAppsObjects, directoryManifestFiles, kustomizationInputs, rootKind, rootObjects } from './roots.ts';
 
 const APP = (name: string, p: string) =>
   `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ${name}\nspec:\n  source:\n    path: ${p}\n  destination:\n    namespace: x\n`;
@@ -93,6 +93,24 @@ describe('roots', () => {
     expect(objects.map((o) => (o.doc.metadata as { name: string }).name)).toEqual(['apps']);
     const other = await rootObjects('gitops/apps', files, { ...noBuild, chart: async () => APP('web', 'charts/web') });
     expect(other.map((o) => (o.doc.metadata as { name: string }).name)).toEqual(['web']);
+  });
+
+  it('a kustomization build reads its own files and its local resources, recursively (the cache inputs of a kustomization root)', async () => {
+    const files = repo({
+      'clusters/prod/boot/kustomization.yaml': 'resources:\n  - ../../../base/appsets\n  - extra.yaml\n  - https://example.invalid/remote.yaml\n',
+      'clusters/prod/boot/extra.yaml': APP('extra', 'x'),
+      'base/appsets/kustomization.yaml': 'resources: [apps.yaml]\ncomponents: [../../components/labels]\n',
+      'base/appsets/apps.yaml': APP('apps', 'x'),
+      'components/labels/kustomization.yaml': 'kind: Component\n',
+      'base/unrelated.yaml': APP('no', 'x'),
+    });
+    expect((await kustomizationInputs('clusters/prod/boot', files)).sort()).toEqual([
+      'base/appsets/apps.yaml',
+      'base/appsets/kustomization.yaml',
+      'clusters/prod/boot/extra.yaml',
+      'clusters/prod/boot/kustomization.yaml',
+      'components/labels/kustomization.yaml',
+    ]);
   });
 
   it('a directory source applies what ArgoCD reads: recurse, then exclude and include against the relative path', async () => {

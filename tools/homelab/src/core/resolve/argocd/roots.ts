@@ -16,6 +16,29 @@ export interface RootBuilders {
   kustomization(dir: string): Promise<string>;
 }
 
+/**
+ * The local files a `kustomize build` of a directory reads: its own files and, recursively, those of its local
+ * `resources` and `components` (a directory, or one file); remote ones are kustomize's to fetch.
+ */
+export async function kustomizationInputs(dir: string, files: RepoFiles, seen = new Set<string>()): Promise<string[]> {
+  if (seen.has(dir)) return [];
+  seen.add(dir);
+  const own = await files.walk(dir, 'file');
+  for (const file of own) await files.text(file);
+  const doc = (await readKustomization(dir, files))?.doc ?? {};
+  const refs = [doc.resources, doc.components]
+    .flatMap((list) => (Array.isArray(list) ? list : []))
+    .filter((r): r is string => typeof r === 'string' && !r.includes('://'));
+  const out = [...own];
+  for (const ref of refs) {
+    const path = posix.normalize(posix.join(dir, ref));
+    if (path.startsWith('../') || own.includes(path)) continue;
+    if (await files.isDir(path)) out.push(...(await kustomizationInputs(path, files, seen)));
+    else if ((await files.text(path)) !== undefined) out.push(path);
+  }
+  return out;
+}
+
 /** What kind of entry point a root path is. */
 export type RootKind = 'manifests' | 'argocd-apps-values' | 'chart' | 'kustomization';
 
@@ -38,8 +61,8 @@ export async function rootObjects(root: string, files: RepoFiles, build: RootBui
     return self.length > 0 ? self : objects;
   }
   if (kind === 'kustomization') {
-    // Read through `files` so a cached resolution is keyed on the kustomization (resources outside it are not).
-    for (const file of await files.walk(root, 'file')) await files.text(file);
+    // Read through `files`, so a cached resolution is keyed on everything the build reads.
+    await kustomizationInputs(root, files);
     const label = (await readKustomization(root, files))?.file ?? root;
     return argoObjects(parseYamlDocuments(await build.kustomization(root), label), label);
   }
