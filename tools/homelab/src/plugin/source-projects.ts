@@ -7,6 +7,7 @@ import { clusterTargets } from './cluster-targets.ts';
 import { validateTarget } from './quality-targets.ts';
 import { templateTarget } from './targets.ts';
 import { targetGroups } from './target-groups.ts';
+import { renderedCharts } from '../core/model/lookup.ts';
 
 /**
  * One Nx project per directory a directory or Kustomize Application deploys, rooted there and named as the resolver
@@ -34,6 +35,13 @@ export function sourceProjects(resolution: Resolution, options: NormalizedOption
       ...clusterTargets(chart, releases, resolution, options, workspaceRoot),
     };
     delete targets[options.statusTargetName];
+    // Charts a kustomization inflates render with their dependencies built, as a chart project's targets do.
+    const built = [...new Set(releases.flatMap((r) => renderedCharts(r, resolution.charts)).filter((c) => c.hasDependencies))].map((c) => c.name).sort();
+    if (built.length > 0) {
+      for (const name of [options.templateTargetName, options.renderTargetName, options.validateTargetName]) {
+        targets[name].dependsOn = [{ target: options.depsTargetName, projects: built }];
+      }
+    }
     for (const target of Object.values(targets)) {
       const kinds = [...new Set(releases.map((r) => r.source!.kind))];
       target.metadata = { ...target.metadata, technologies: kinds.includes('kustomize') ? ['kustomize', 'kubernetes', 'argocd'] : ['kubernetes', 'argocd'] };

@@ -13,10 +13,10 @@ import { readLayoutFromNxJson } from '../workspace/layout.ts';
 import { unifiedDiff } from '../exec/line-diff.ts';
 import { buildDependencies } from '../helm/render.ts';
 import { renderAnyRelease } from '../render/index.ts';
+import { renderedCharts } from '../model/lookup.ts';
 import { openSecrets } from '../secrets/secret-source.ts';
 import { isRecord } from '../workspace/yaml-docs.ts';
 import { resolveWorkspace } from '../resolve/workspace.ts';
-import { requireChartAt } from '../model/lookup.ts';
 
 export interface ResourceChange {
   change: 'added' | 'removed' | 'changed';
@@ -71,14 +71,15 @@ async function renderSide(dir: string, refs: ReleaseRef[], maskKey: Buffer): Pro
   const helm = await resolveHelm();
   const { secrets } = await openSecrets(dir, { keyless: true });
   const depsFailed = new Map<string, string>();
-  for (const chartDir of new Set(releases.filter((r) => !r.source).map((r) => r.chartDir))) {
-    const chart = requireChartAt(resolution.charts, chartDir);
-    await buildDependencies(dir, helm, chart).catch((err) => depsFailed.set(chartDir, errorLine(err)));
+  for (const chart of new Set(releases.flatMap((r) => renderedCharts(r, resolution.charts)))) {
+    await buildDependencies(dir, helm, chart).catch((err) => depsFailed.set(chart.dir, errorLine(err)));
   }
   await Promise.all(
     releases.map(async (release) => {
       const ref = { cluster: release.cluster, name: release.name, chart: release.chart };
-      const failed = depsFailed.get(release.chartDir);
+      const failed = renderedCharts(release, resolution.charts)
+        .map((chart) => depsFailed.get(chart.dir))
+        .find((line) => line !== undefined);
       if (failed) return void out.set(idOf(ref), { ref, error: failed });
       try {
         const rendered = await renderAnyRelease({ root: dir, helm, secrets, maskKey }, release);

@@ -3,6 +3,7 @@ import { resolveHelm } from '../helm/helm.ts';
 import { readLayoutFromNxJson, type WorkspaceLayout } from '../workspace/layout.ts';
 import { buildDependencies } from '../helm/render.ts';
 import { renderAnyRelease } from '../render/index.ts';
+import { renderedCharts } from '../model/lookup.ts';
 import { RepoFiles } from '../workspace/repo-files.ts';
 import { openSecrets } from '../secrets/secret-source.ts';
 import type { Release } from '../model/types.ts';
@@ -90,7 +91,7 @@ async function renderAll(
   const helm = await resolveHelm();
   const unbuilt = new Set<string>();
   if (!request.skipDependencyBuild) {
-    for (const chart of state.charts.filter((c) => releases.some((r) => r.chartDir === c.dir))) {
+    for (const chart of new Set(releases.flatMap((r) => renderedCharts(r, state.charts)))) {
       try {
         await buildDependencies(root, helm, chart);
       } catch (err) {
@@ -100,7 +101,7 @@ async function renderAll(
     }
   }
   const secrets = await openSecrets(root, { keyless: true });
-  const built = releases.filter((r) => !unbuilt.has(r.chartDir));
+  const built = releases.filter((r) => !renderedCharts(r, state.charts).some((chart) => unbuilt.has(chart.dir)));
   const results = await Promise.allSettled(built.map((release) => renderAnyRelease({ root, helm, ...secrets }, release)));
   const rendered: { release: Release; manifest: string }[] = [];
   results.forEach((result, i) => {

@@ -3,10 +3,10 @@ import path from 'node:path';
 import { errorLine, HomelabError } from '../model/errors.ts';
 import { buildDependencies, type Rendered } from '../helm/render.ts';
 import { renderAnyRelease } from '../render/index.ts';
+import { renderedCharts } from '../model/lookup.ts';
 import { openSecrets, type OpenedSecrets } from '../secrets/secret-source.ts';
 import type { Release } from '../model/types.ts';
-import { selectReleases, type Workspace } from '../resolve/workspace.ts';
-import { requireChartAt } from '../model/lookup.ts';
+import { notDeployedLine, selectReleases, type Workspace } from '../resolve/workspace.ts';
 
 export interface TemplateRequest {
   /** Chart name, release name or `<cluster>/<release>`. */
@@ -27,8 +27,7 @@ export interface TemplateRequest {
 /** Renders releases exactly as ArgoCD would and prints them masked. The shared body of the Nx target and hack/template. */
 export async function template(ws: Workspace, request: TemplateRequest, write: (text: string) => void): Promise<Rendered[]> {
   const releases = selectReleases(ws, request.target, request.cluster);
-  // A YAML comment, so printed manifests stay a valid stream.
-  if (releases.length === 0) write(`# ${request.target}: deployed by no Application (an ApplicationSet excludes its directory): nothing to render\n`);
+  if (releases.length === 0) write(notDeployedLine(request.target, 'render'));
   const { outputDir } = request;
   const files = outputDir ? releases.map((r) => path.resolve(ws.root, outputDir, r.cluster, `${r.name}.yaml`)) : [];
   // The directories exist before anything renders: a file in the way fails the command with nothing written.
@@ -81,9 +80,8 @@ export async function renderReleases(
   options: { keyless?: boolean; skipDependencyBuild?: boolean; secrets?: OpenedSecrets },
 ): Promise<Rendered[]> {
   if (!options.skipDependencyBuild) {
-    // Upstream charts come packaged with their dependencies: only this repository's charts are built.
-    for (const dir of new Set(releases.filter((r) => !r.source).map((r) => r.chartDir))) {
-      await buildDependencies(ws.root, ws.helm, requireChartAt(ws.resolution.charts, dir));
+    for (const chart of new Set(releases.flatMap((r) => renderedCharts(r, ws.resolution.charts)))) {
+      await buildDependencies(ws.root, ws.helm, chart);
     }
   }
   const secrets = options.secrets ?? (await openSecrets(ws.root, { keyless: options.keyless ?? false }));

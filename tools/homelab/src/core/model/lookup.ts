@@ -1,5 +1,5 @@
 import { HomelabError } from './errors.ts';
-import type { Chart, ClusterDeclaration } from './types.ts';
+import type { Chart, ClusterDeclaration, Release } from './types.ts';
 
 /** The chart a user or a manifest names; undefined when there is none (callers say what that means for them). */
 export function chartNamed(charts: readonly Chart[], name: string): Chart | undefined {
@@ -27,4 +27,13 @@ export function requireCluster(clusters: readonly ClusterDeclaration[], name: st
   const cluster = clusterNamed(clusters, name);
   if (!cluster) throw new HomelabError(`no cluster directory named ${name}`, 'releases belong to clusters/<name>/ directories');
   return cluster;
+}
+
+/**
+ * The workspace charts a render runs helm on, whose dependencies must be built first: a local chart release's own,
+ * and the charts a kustomization inflates with helmCharts (upstream charts come packaged with theirs).
+ */
+export function renderedCharts(release: Release, charts: readonly Chart[]): Chart[] {
+  const dirs = !release.source ? [release.chartDir] : release.source.kind === 'kustomize' ? release.source.reads : [];
+  return dirs.map((dir) => chartAt(charts, dir)).filter((chart): chart is Chart => chart !== undefined);
 }
