@@ -100,6 +100,43 @@ describe('secrets updatekeys', () => {
   });
 });
 
+describe("a sops user's first commands, in hack/secrets words", () => {
+  it('each runs on a copy of secrets.yaml with the meaning sops gives it', async () => {
+    const identity = await generateIdentity();
+    const { dir, file } = workspace([demoRecipient, await identityToRecipient(identity)]);
+    const ok = async (sops: string, args: string[], input = '') => {
+      const run = await secretsCli(args, { cwd: dir, input });
+      expect(run.exitCode, `${sops} → hack/secrets ${args.join(' ')}: ${run.stderr}`).toBe(0);
+      return String(run.stdout);
+    };
+    const data = async () => (await decryptFile(file, { workspaceRoot: root, env: env() })).data as { monitoring: { grafana: Record<string, unknown> } };
+    // sops decrypt --output-type json secrets.yaml
+    expect(JSON.parse(await ok('sops decrypt', ['view', '--reveal', '--output', 'json', '--file', 'secrets.yaml']))).toEqual(await data());
+    // sops decrypt --extract '["monitoring"]["grafana"]["adminUser"]' secrets.yaml
+    expect(
+      (await ok('sops decrypt --extract', ['get', '["monitoring"]["grafana"]["adminUser"]', '--file', 'secrets.yaml'])) ===
+        (await data()).monitoring.grafana.adminUser,
+    ).toBe(true);
+    // sops set --value-stdin secrets.yaml '["monitoring"]["grafana"]["adminPassword"]'
+    await ok('sops set', ['set', '["monitoring"]["grafana"]["adminPassword"]', '--file', 'secrets.yaml'], 'from-a-pipe\n');
+    expect((await data()).monitoring.grafana.adminPassword === 'from-a-pipe').toBe(true);
+    // sops set --value-file … (here a plain file, not JSON)
+    writeFileSync(path.join(dir, 'note.txt'), 'two\nlines\n');
+    await ok('sops set --value-file', ['set', 'monitoring.grafana.note', '--from-file', 'note.txt', '--file', 'secrets.yaml']);
+    // sops unset secrets.yaml '["monitoring"]["grafana"]["note"]'
+    await ok('sops unset', ['rm', '["monitoring"]["grafana"]["note"]', '--file', 'secrets.yaml']);
+    expect('note' in (await data()).monitoring.grafana).toBe(false);
+    // sops updatekeys -y secrets.yaml
+    await ok('sops updatekeys -y', ['updatekeys', '-y', 'secrets.yaml']);
+    expect((await fileRecipients(file))[0]).toHaveLength(2);
+    // sops rotate -i secrets.yaml
+    await ok('sops rotate -i', ['rotate', '--file', 'secrets.yaml']);
+    // who can decrypt (sops users read the file's sops.age list)
+    expect((await ok('recipients', ['recipients', '--file', 'secrets.yaml'])).trim().split('\n')).toHaveLength(2);
+    // sops edit secrets.yaml: test/secrets/edit.test.ts
+  });
+});
+
 describe('secrets set --from-file', () => {
   const pem = '-----BEGIN CERTIFICATE-----\nMIIBfakefakefakefake\nbGluZTI=\n-----END CERTIFICATE-----\n';
 
