@@ -66,15 +66,18 @@ export async function createGitopsRepo(root: string, helmBin: string): Promise<v
 }
 
 /**
- * npm's environment: it reaches the registry for what its cache lacks (the repository's own lockfile resolves
- * ranges), not through the tests' dead proxy. Every other process keeps it.
+ * The environment of a command that runs npm (npm itself, init's install): npm reaches the registry for what its cache
+ * lacks (the repository's own lockfile resolves ranges), not through the tests' dead proxy. Every other process keeps it.
+ * Passed with execa's extendEnv: false (which would add the test process's proxy variables back).
  */
-export const npmEnv = (): Record<string, string> => Object.fromEntries(Object.entries(childEnv()).filter(([name]) => !/^(https?|all|no)_proxy$/i.test(name)));
+export const withoutProxy = (env: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(env).filter(([name]) => !/^(https?|all|no)_proxy$/i.test(name)));
+export const npmEnv = (): Record<string, string> => withoutProxy(childEnv());
 
 /** `npm i -D <spec> nx@<this workspace's nx>` in `root`, from npm's cache where it can. */
 export async function npmInstall(root: string, spec: string): Promise<void> {
   const { version } = JSON.parse(readFileSync(path.join(repoRoot, 'node_modules/nx/package.json'), 'utf8')) as { version: string };
-  await execa('npm', ['i', '-D', spec, `nx@${version}`, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: root, env: npmEnv() });
+  await execa('npm', ['i', '-D', spec, `nx@${version}`, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: root, env: npmEnv(), extendEnv: false });
 }
 
 /** The environment of the user's commands: their helm, no TypeScript loading at all, Nx's files in the repository. */

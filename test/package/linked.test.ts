@@ -8,13 +8,14 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveHelm } from '../../tools/homelab/src/core/helm/helm.ts';
 import { repoRoot } from '../support/workspace.ts';
-import { cachedTasks, createGitopsRepo, INIT, npmInstall, userEnv } from './gitops-repo.ts';
+import { cachedTasks, createGitopsRepo, INIT, npmInstall, userEnv, withoutProxy } from './gitops-repo.ts';
 
 describe('@homelab/nx linked from a directory', () => {
   let scratch: string;
   let root: string;
   let env: Record<string, string>;
-  const npx = (...args: string[]) => execa('npx', args, { cwd: root, env, all: true });
+  const npx = (...args: string[]) =>
+    execa('npx', args, { cwd: root, env: args.includes('@homelab/nx:init') ? withoutProxy(env) : env, extendEnv: false, all: true });
 
   beforeAll(async () => {
     scratch = mkdtempSync(path.join(tmpdir(), 'homelab-linked-'));

@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveHelm } from '../../tools/homelab/src/core/helm/helm.ts';
 import { repoRoot } from '../support/workspace.ts';
-import { createGitopsRepo, INIT, KUBE_VERSION, npmEnv, npmInstall, userEnv } from './gitops-repo.ts';
+import { createGitopsRepo, INIT, KUBE_VERSION, npmEnv, npmInstall, userEnv, withoutProxy } from './gitops-repo.ts';
 
 /** Each release and the helm command ArgoCD's repo-server runs for it, written out (inline values on stdin). */
 const RELEASES = [
@@ -43,7 +43,8 @@ describe('the packed @homelab/nx in a fresh repository', () => {
   let env: Record<string, string>;
 
   /** The README's commands, run in the repository as a user would (npx from its node_modules). */
-  const npx = (...args: string[]) => execa('npx', args, { cwd: root, env, stripFinalNewline: false, all: true });
+  const npx = (...args: string[]) =>
+    execa('npx', args, { cwd: root, env: args.includes('@homelab/nx:init') ? withoutProxy(env) : env, extendEnv: false, stripFinalNewline: false, all: true });
 
   beforeAll(async () => {
     scratch = mkdtempSync(path.join(tmpdir(), 'homelab-package-'));
@@ -52,6 +53,7 @@ describe('the packed @homelab/nx in a fresh repository', () => {
     const pack = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], {
       cwd: path.join(repoRoot, 'tools/homelab'),
       env: npmEnv(),
+      extendEnv: false,
     });
     const [info] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
     tarball = path.join(scratch, info.filename);
