@@ -74,9 +74,17 @@ function exampleReleases(chartDir: (chart: string) => string, global = GLOBAL): 
 }
 
 const CHARTS = ['arr', 'common', 'gitops', 'jellyfin', 'monitoring', 'networking', 'system'];
-/** The example's directory source (root.yaml: the Applications directory) and its Kustomize app, each its own project. */
-const MANIFEST_PROJECTS = ['root', 'whoami'];
-const manifestReleases = (appsDir = 'clusters/home/apps') => [`root ${appsDir} argocd`, 'whoami kustomize/whoami/home whoami'];
+/**
+ * The example's releases without a chart folder, each its own project: its directory source (root.yaml: the
+ * Applications directory), its Kustomize app, and its upstream charts (ArgoCD itself, cert-manager; no chartDir).
+ */
+const MANIFEST_PROJECTS = ['root', 'whoami', 'argocd', 'cert-manager'];
+const manifestReleases = (appsDir = 'clusters/home/apps') => [
+  `root ${appsDir} argocd`,
+  'whoami kustomize/whoami/home whoami',
+  'argocd  argocd',
+  'cert-manager  cert-manager',
+];
 
 function rename(files: Files, from: (f: string) => string): Files {
   return new Map([...files].map(([f, text]) => [from(f), text]));
@@ -141,6 +149,7 @@ function groupedCharts(): Layout {
         .replace(/path: charts\/([a-z]+)$/gm, (_, c: string) => `path: kubernetes/charts/${GROUP[c]}/${c}`)
         .replace('path: clusters/home/apps', 'path: kubernetes/clusters/home/apps')
         .replaceAll('../../clusters/home/values/global.yaml', '../../../clusters/home/values/global.yaml')
+        .replaceAll('$values/clusters/home/values/', '$values/kubernetes/clusters/home/values/')
         .replaceAll('secrets://../../secrets.yaml', 'secrets://../../../../secrets.yaml'),
     );
   }
