@@ -2,8 +2,10 @@
 // render. A chart reading another chart's key of secrets.yaml renders differently (helm-secrets gives ArgoCD the
 // whole file, the toolkit gives a release its chart's key only): verify must say so, and only for that release.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyReleases } from '../tools/homelab/src/core/commands/verify.ts';
 import { openWorkspace } from '../tools/homelab/src/core/resolve/workspace.ts';
@@ -46,6 +48,30 @@ describe('verify', () => {
       /^differs home\/arr: line \d+: toolkit " {2}monitoring: \\"\\"" ≠ argocd " {2}monitoring: \\"[a-z,]+\\"" {2}\$ cd \$REPO\/charts\/arr && helm template/,
     );
   });
+
+  it('nx run workspace:verify on the example: the same lines through the executor, success', async () => {
+    const nxDirs = mkdtempSync(path.join(tmpdir(), 'verify-nx-'));
+    try {
+      const result = await execa(process.execPath, [path.join(repoRoot, 'node_modules/nx/dist/bin/nx.js'), 'run', 'workspace:verify', '--skip-nx-cache'], {
+        cwd: repoRoot,
+        reject: false,
+        all: true,
+        env: {
+          NX_DAEMON: 'false',
+          NX_NO_CLOUD: 'true',
+          NX_TUI: 'false',
+          FORCE_COLOR: '0',
+          NX_CACHE_DIRECTORY: path.join(nxDirs, 'cache'),
+          NX_WORKSPACE_DATA_DIRECTORY: path.join(nxDirs, 'data'),
+        },
+      });
+      expect(result.exitCode, result.all).toBe(0);
+      expect(result.all).toMatch(/^equal {3}home\/monitoring {2}\$ cd \$REPO\/charts\/monitoring && helm template \. --name-template monitoring /m);
+      expect(result.all).toMatch(/^verify: 6 equal, 0 differ, 0 failed, \d+ skipped \(\d+ releases\)$/m);
+    } finally {
+      rmSync(nxDirs, { recursive: true, force: true });
+    }
+  }, 300_000); // the task graph builds every chart's dependencies first
 
   it('hack/verify on the example: one line per release, a summary, exit 0', () => {
     const out = execFileSync(process.execPath, [path.join(repoRoot, 'hack/verify')], { cwd: repoRoot, env: childEnv() }).toString('utf8');
