@@ -115,6 +115,11 @@ describe('Go templates as ArgoCD renders them', () => {
       'true ppale 12 [1 2]',
     ],
     ['{{ regexReplaceAll "a*" "baaac" "-" }} {{ regexSplit "," "a,b,c" -1 | len }}', '-b-c- 3'],
+    // Go's regexp.Split documentation examples
+    [
+      '{{ regexSplit "a" "banana" -1 }}|{{ regexSplit "z+" "pizza" -1 }}|{{ regexSplit "a*" "abaabaccadaaae" 5 }}|{{ regexSplit "" "abc" -1 }}',
+      '[b n n ]|[pi a]|[ b b c cadaaae]|[a b c]',
+    ],
     ['{{ semverCompare ">=1.2.0" "1.3.0" }} {{ semverCompare "~1.2" "1.3.0" }}', 'true false'],
     ['{{ "a\\nb" | indent 2 }}|{{ "a" | nindent 4 }}', '  a\n  b|\n    a'],
     [

@@ -156,18 +156,21 @@ function replaceAll(pattern: string, s: string, repl: (m: RE2ExecArray) => strin
   return out + s.slice(last);
 }
 
+/** Go's Regexp.Split: up to n pieces; an empty match at the start splits nothing, one at the end adds no piece. */
 function regexSplit(pattern: string, s: string, n: bigint): string[] {
   if (n === 0n) return [];
   if (pattern.length > 0 && s.length === 0) return [''];
-  const matches = findAll(pattern, s, n > 0n ? n - 1n : -1);
   const out: string[] = [];
   let beg = 0;
-  for (const m of matches) {
-    if (m[0] === '' && m.index === 0) continue;
-    out.push(s.slice(beg, m.index));
-    beg = m.index + (m[0] ?? '').length;
+  let end = 0;
+  for (const m of findAll(pattern, s, n)) {
+    if (n > 0n && BigInt(out.length) === n - 1n) break;
+    end = m.index;
+    const matchEnd = m.index + (m[0] ?? '').length;
+    if (matchEnd !== 0) out.push(s.slice(beg, end));
+    beg = matchEnd;
   }
-  out.push(s.slice(beg));
+  if (end !== s.length) out.push(s.slice(beg));
   return out;
 }
 
