@@ -76,7 +76,15 @@ function wavesOf(resolution: Resolution): Map<string, number> {
   let waves = chartWaves.get(resolution);
   if (!waves) {
     waves = new Map();
-    for (const r of resolution.releases) waves.set(r.chart, Math.min(waves.get(r.chart) ?? Number.POSITIVE_INFINITY, r.wave));
+    // A directory release holding other releases' Applications (the root app) creates them rather than preceding them.
+    const parents = new Set(
+      resolution.releases
+        .filter((r) => r.source?.kind === 'directory' && resolution.releases.some((c) => c.definedIn.some((f) => f.startsWith(`${r.chartDir}/`))))
+        .map((r) => r.chart),
+    );
+    for (const r of resolution.releases) {
+      if (!parents.has(r.chart)) waves.set(r.chart, Math.min(waves.get(r.chart) ?? Number.POSITIVE_INFINITY, r.wave));
+    }
     chartWaves.set(resolution, waves);
   }
   return waves;
