@@ -1,9 +1,10 @@
 import type { TargetConfiguration } from '@nx/devkit';
 import type { Chart, ClusterDeclaration, Release } from '../core/model/types.ts';
+import { renderFile } from '../core/model/release.ts';
 import type { NormalizedOptions } from './options.ts';
 import { describeReleases, renderingTarget } from './targets.ts';
 
-/** Where the CI render writes: one masked file per release, `<dir>/<cluster>/<release>.yaml`. */
+/** Where the CI render writes: one masked file per release (`renderFile`: `<dir>/<cluster>/<release>.yaml`). */
 export const RENDER_OUTPUT_DIR = 'dist/rendered';
 
 /**
@@ -18,9 +19,10 @@ export function renderTarget(
   clusters: ClusterDeclaration[],
   options: NormalizedOptions,
   workspaceRoot: string,
+  all: readonly Release[],
 ): TargetConfiguration {
   return renderingTarget('render', chart, releases, clusters, options, workspaceRoot, {
-    outputs: releases.map((r) => `{workspaceRoot}/${RENDER_OUTPUT_DIR}/${r.cluster}/${r.name}.yaml`),
+    outputs: releases.map((r) => `{workspaceRoot}/${RENDER_OUTPUT_DIR}/${renderFile(r, all)}`),
     options: { outputDir: RENDER_OUTPUT_DIR },
     metadata: {
       technologies: ['helm', 'argocd'],

@@ -61,8 +61,8 @@ function project(name: string, dir: string, resolution: Resolution, options: Nor
   if (chart.hasDependencies) targets[options.depsTargetName] = depsTarget(chart, workspaceRoot);
   targets[options.lintTargetName] = lintTarget(chart, releases, resolution.clusters, options, workspaceRoot);
   if (chart.type !== 'library') {
-    targets[options.templateTargetName] = templateTarget(chart, releases, resolution.clusters, options, workspaceRoot);
-    targets[options.renderTargetName] = renderTarget(chart, releases, resolution.clusters, options, workspaceRoot);
+    targets[options.templateTargetName] = templateTarget(chart, releases, resolution.clusters, options, workspaceRoot, resolution.releases);
+    targets[options.renderTargetName] = renderTarget(chart, releases, resolution.clusters, options, workspaceRoot, resolution.releases);
     targets[options.validateTargetName] = validateTarget(chart, releases, resolution.clusters, options, workspaceRoot);
     Object.assign(targets, clusterTargets(chart, releases, resolution, options, workspaceRoot));
   }

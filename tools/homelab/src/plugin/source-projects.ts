@@ -29,8 +29,8 @@ export function sourceProjects(resolution: Resolution, options: NormalizedOption
     const chart: Chart = { name, dir, type: 'application', version: '', localDependencies: [], hasDependencies: false };
     const reads = [...new Set(releases.flatMap((r) => (r.source?.kind === 'kustomize' ? r.source.reads : [])))].sort();
     const targets: Record<string, TargetConfiguration> = {
-      [options.templateTargetName]: templateTarget(chart, releases, resolution.clusters, options, workspaceRoot),
-      [options.renderTargetName]: renderTarget(chart, releases, resolution.clusters, options, workspaceRoot),
+      [options.templateTargetName]: templateTarget(chart, releases, resolution.clusters, options, workspaceRoot, resolution.releases),
+      [options.renderTargetName]: renderTarget(chart, releases, resolution.clusters, options, workspaceRoot, resolution.releases),
       [options.validateTargetName]: validateTarget(chart, releases, resolution.clusters, options, workspaceRoot),
       ...clusterTargets(chart, releases, resolution, options, workspaceRoot),
     };

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { renderFile } from '../core/model/release.ts';
 import type { TargetConfiguration } from '@nx/devkit';
 import type { Chart, ClusterDeclaration, Release } from '../core/model/types.ts';
 import type { NormalizedOptions } from './options.ts';
@@ -134,11 +135,12 @@ export function templateTarget(
   clusters: ClusterDeclaration[],
   options: NormalizedOptions,
   workspaceRoot: string,
+  all: readonly Release[],
 ): TargetConfiguration {
   return renderingTarget('template', chart, releases, clusters, options, workspaceRoot, {
     options: {},
     // With --outputDir the files are the result: a cache hit must restore them, not only replay the paths printed.
-    outputs: releases.map((r) => `{options.outputDir}/${r.cluster}/${r.name}.yaml`),
+    outputs: releases.map((r) => `{options.outputDir}/${renderFile(r, all)}`),
     inputs: secretsInputs(releases).length ? keyInputs(workspaceRoot) : [],
     // `ci`: keyless placeholders, so CI renders without any age key and caches no secret.
     configurations: { ...releaseConfigurations(releases), ci: { keyless: true } },

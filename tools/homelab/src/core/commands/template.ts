@@ -1,5 +1,6 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { renderFile } from '../model/release.ts';
 import { errorLine, HomelabError } from '../model/errors.ts';
 import { buildDependencies, type Rendered } from '../helm/render.ts';
 import { renderAnyRelease } from '../render/index.ts';
@@ -29,7 +30,7 @@ export async function template(ws: Workspace, request: TemplateRequest, write: (
   const releases = selectReleases(ws, request.target, request.cluster);
   if (releases.length === 0) write(notDeployedLine(request.target, 'render'));
   const { outputDir } = request;
-  const files = outputDir ? releases.map((r) => path.resolve(ws.root, outputDir, r.cluster, `${r.name}.yaml`)) : [];
+  const files = outputDir ? releases.map((r) => path.resolve(ws.root, outputDir, renderFile(r, ws.resolution.releases))) : [];
   // The directories exist before anything renders: a file in the way fails the command with nothing written.
   for (const dir of new Set(files.map((file) => path.dirname(file)))) await makeOutputDir(ws.root, dir, outputDir!);
   const rendered = await renderReleases(ws, releases, request);

@@ -28,3 +28,13 @@ export function createRelease(fields: ReleaseFields): Release {
   for (const key of ['values', 'valuesObject', 'kubeVersion'] as const) if (release[key] === undefined) delete release[key];
   return release;
 }
+
+/**
+ * Where a release's render goes under an output directory: `<cluster>/<release>.yaml`, or
+ * `<cluster>/<namespace>/<release>.yaml` when another release of that cluster has the same name (two Applications may
+ * install one release name into two namespaces; their files must not overwrite each other).
+ */
+export function renderFile(release: Release, all: readonly Release[]): string {
+  const clash = all.some((r) => r !== release && r.cluster === release.cluster && r.name === release.name && r.namespace !== release.namespace);
+  return clash ? `${release.cluster}/${release.namespace}/${release.name}.yaml` : `${release.cluster}/${release.name}.yaml`;
+}

@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { normalizeLayout } from '../workspace/layout.ts';
 import { RepoFiles } from '../workspace/repo-files.ts';
 import { gitRemoteURLs, normalizeRepoURL } from '../workspace/git-remotes.ts';
-import { resolveFresh } from './workspace.ts';
+import { openWorkspace, resolveFresh } from './workspace.ts';
+import { template } from '../commands/template.ts';
 
 // Shapes of real repositories the example does not have, resolved with real helm for the app-of-apps renders.
 const roots: string[] = [];
@@ -112,5 +113,27 @@ describe('repository URLs', () => {
     expect(gitRemoteURLs(root)).toEqual(['git.example.invalid/me/homelab', 'mirror.example.invalid/me/homelab']);
     expect(gitRemoteURLs(worktree)).toEqual(gitRemoteURLs(root));
     expect(gitRemoteURLs(tmpdir())).toEqual([]);
+  });
+});
+
+describe('releases sharing a name', () => {
+  it('write different output files: per cluster, and per namespace when one cluster installs the name twice', async () => {
+    const web = (name: string, namespace: string) =>
+      application(name, REPO, 'charts/web')
+        .replace(`namespace: ${name}\n`, `namespace: ${namespace}\n`)
+        .replace('path: charts/web', 'path: charts/web\n    helm:\n      releaseName: web');
+    const root = repo({
+      'charts/web/Chart.yaml': chart('web'),
+      'charts/web/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n  namespace: {{ .Release.Namespace }}\n',
+      'clusters/home/blog.yaml': web('blog', 'blog'),
+      'clusters/home/docs.yaml': web('docs', 'docs'),
+      'clusters/lab/web.yaml': web('web', 'web'),
+    });
+    const ws = await openWorkspace(root);
+    const printed: string[] = [];
+    await template(ws, { target: 'web', keyless: true, outputDir: 'out' }, (line) => printed.push(line));
+    expect(printed.join('').trim().split('\n').sort()).toEqual(['out/home/blog/web.yaml', 'out/home/docs/web.yaml', 'out/lab/web.yaml']);
+    expect(readdirSync(path.join(root, 'out/home/docs'))).toEqual(['web.yaml']);
+    expect(readFileSync(path.join(root, 'out/home/docs/web.yaml'), 'utf8')).toContain('namespace: docs');
   });
 });
