@@ -74,10 +74,10 @@ export const withoutProxy = (env: Record<string, string>): Record<string, string
   Object.fromEntries(Object.entries(env).filter(([name]) => !/^(https?|all|no)_proxy$/i.test(name)));
 export const npmEnv = (): Record<string, string> => withoutProxy(childEnv());
 
-/** `npm i -D <spec> nx@<this workspace's nx>` in `root`, from npm's cache where it can. */
-export async function npmInstall(root: string, spec: string): Promise<void> {
+/** `npm i -D <specs…> nx@<this workspace's nx>` in `root`, from npm's cache where it can. */
+export async function npmInstall(root: string, ...specs: string[]): Promise<void> {
   const { version } = JSON.parse(readFileSync(path.join(repoRoot, 'node_modules/nx/package.json'), 'utf8')) as { version: string };
-  await execa('npm', ['i', '-D', spec, `nx@${version}`, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: root, env: npmEnv(), extendEnv: false });
+  await execa('npm', ['i', '-D', ...specs, `nx@${version}`, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: root, env: npmEnv(), extendEnv: false });
 }
 
 /** The environment of the user's commands: their helm, no TypeScript loading at all, Nx's files in the repository. */
