@@ -177,6 +177,27 @@ const rows: Row[] = [
     check: (result) => expect(result.removedCharts).toEqual(['jellyfin']),
   },
   {
+    change: 'an upstream chart version bump (targetRevision)',
+    apply: () =>
+      repo.write(
+        'clusters/home/apps/cert-manager.yaml',
+        repo.read('clusters/home/apps/cert-manager.yaml').replace('targetRevision: v1.18.2', 'targetRevision: v1.18.3'),
+      ),
+    // root: the app-of-apps chart's inputs include the Application files it deploys.
+    nx: () => ['cert-manager', 'root'],
+    keyless: () => ['cert-manager', 'root'],
+    check: (result) => expect(result.reasons['cert-manager'].join('\n')).toMatch(/release home\/cert-manager is defined differently/),
+  },
+  {
+    change: 'a dependency version (Chart.yaml and Chart.lock)',
+    apply: () => {
+      repo.write('charts/arr/Chart.yaml', repo.read('charts/arr/Chart.yaml').replace('version: ~0.1.0', 'version: ">=0.1.0"'));
+      repo.write('charts/arr/Chart.lock', repo.read('charts/arr/Chart.lock').replace('version: 0.1.0', 'version: 0.1.1'));
+    },
+    nx: () => ['arr'],
+    keyless: () => ['arr'],
+  },
+  {
     change: 'a deleted Application file',
     apply: () => repo.remove('clusters/home/apps/monitoring.yaml'),
     // Head's task inputs no longer name the file: Nx cannot see that monitoring's release changed.
@@ -200,6 +221,30 @@ describe('affected tasks for the table of changes (real git, real Nx)', () => {
       }
     });
   }
+});
+
+describe('the working tree as head', () => {
+  it('counts uncommitted edits and untracked files only when asked to', async () => {
+    // A committed change that affects nothing, so the range is not a push compared with its parent.
+    await onBranch('working-tree', () => repo.write('README.md', '# Homelab\n\nchanged\n'));
+    append('charts/networking/values.yaml', '\nextraNote: uncommitted\n');
+    repo.write('charts/jellyfin/templates/extra.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n');
+    try {
+      const committed = await computeAffected(repo.root, { base, head: 'HEAD' });
+      expect(committed.projects).toEqual([]);
+      const working = await computeAffected(repo.root, { base, workingTree: true });
+      expect(working.workingTree).toBe(true);
+      expect(working.files).toEqual([
+        { status: 'M', path: 'README.md' },
+        { status: 'M', path: 'charts/networking/values.yaml' },
+        { status: 'A', path: 'charts/jellyfin/templates/extra.yaml' },
+      ]);
+      expect(working.projects).toEqual(['jellyfin', 'networking']);
+    } finally {
+      repo.git('checkout', '--quiet', '--', '.');
+      repo.remove('charts/jellyfin/templates/extra.yaml');
+    }
+  });
 });
 
 describe('pushes to main', () => {

@@ -16,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { HomelabError } from '../model/errors.ts';
 import {
   changedFiles,
+  changedFilesToWorkingTree,
   commitOf,
   EMPTY_TREE,
   readAt,
@@ -48,6 +49,11 @@ export interface AffectedOptions extends Pick<RangeOptions, 'base' | 'head' | 'd
   targets?: string[];
   /** Decrypts SOPS documents for exact secrets comparison; without it ciphertexts are compared (keyless). */
   decrypt?: Decrypt;
+  /**
+   * Head is the working tree: uncommitted changes (tracked edits and untracked files that are not ignored) count as
+   * changed. Nx, the resolver and the render read the working tree anyway; this makes the file list agree.
+   */
+  workingTree?: boolean;
   /** Replaces the real `nx` CLI (tests of the core only). */
   nx?: NxAffected;
 }
@@ -62,6 +68,8 @@ export interface AffectedResult {
   range: GitRange;
   targets: string[];
   files: ChangedFile[];
+  /** Whether uncommitted changes of the working tree were counted (head is the working tree). */
+  workingTree: boolean;
   /** Projects to run, sorted. */
   projects: string[];
   /** Why each project is in `projects`. */
@@ -91,11 +99,12 @@ export async function computeAffected(root: string, options: AffectedOptions = {
       `check it out first (git checkout ${range.head}): Nx reads the project graph from the working tree`,
     );
   }
-  const files = await changedFiles(root, range.base, range.head);
+  const files = options.workingTree ? await changedFilesToWorkingTree(root, range.base) : await changedFiles(root, range.base, range.head);
   const result: AffectedResult = {
     range,
     targets,
     files,
+    workingTree: options.workingTree ?? false,
     projects: [],
     reasons: {},
     nxProjects: [],
@@ -124,10 +133,16 @@ export async function computeAffected(root: string, options: AffectedOptions = {
   const add = (project: string, why: string) => reasons.set(project, [...(reasons.get(project) ?? []), why]);
   for (const project of nxOthers) add(project, 'nx: a changed file is one of its task inputs');
 
-  const runnable = new Set(head.charts.filter((c) => c.type === 'application').map((c) => c.name));
+  // Application charts, and the projects of releases whose manifests are not a local chart (upstream, directory,
+  // kustomize sources): each is an Nx project named after its releases' `chart`.
+  const runnable = new Set([
+    ...head.charts.filter((c) => c.type === 'application').map((c) => c.name),
+    ...head.releases.filter((r) => r.source).map((r) => r.chart),
+  ]);
   const headFiles = new RepoFiles(layout.root);
   for (const file of changedSecrets) {
-    const change = await secretFileChange(file, await readAt(root, range.base, file), await readAt(root, range.head, file), options.decrypt);
+    const after = options.workingTree ? await readFile(path.join(root, file), 'utf8').catch(() => undefined) : await readAt(root, range.head, file);
+    const change = await secretFileChange(file, await readAt(root, range.base, file), after, options.decrypt);
     result.secretChanges.push({ file, change });
     // Upstream charts' templates are not in the repository: their key reads cannot be narrowed.
     const readers = head.releases.filter((r) => !r.source && r.valueFiles.some((v) => v.secret && v.path === file));
@@ -145,21 +160,23 @@ export async function computeAffected(root: string, options: AffectedOptions = {
   }
 
   // What could not be resolved on either side may have changed in any way: its charts are selected, with the reason.
+  // A chart directory only the base's findings name, and that is gone at head, is reported as removed.
+  const unresolvedGone = new Set<string>();
   for (const [side, resolution] of [['head', head] as const, ['base', base] as const]) {
     for (const finding of resolution?.findings ?? []) {
       for (const dir of finding.chartDirs) {
         const chart = chartAt(head.charts, dir);
         if (chart && runnable.has(chart.name)) add(chart.name, `${side}: could not be resolved (${finding.message})`);
+        else if (side === 'base' && !chart) unresolvedGone.add(dir);
       }
     }
   }
 
   if (base) {
     for (const [chart, why] of releaseChanges(base, head)) if (runnable.has(chart)) add(chart, why);
-    result.removedCharts = base.charts
-      .filter((c) => goneDirs.includes(c.dir))
-      .map((c) => c.name)
-      .sort();
+    const removed = base.charts.filter((c) => goneDirs.includes(c.dir)).map((c) => c.name);
+    const unnamed = [...unresolvedGone].filter((dir) => !base.charts.some((c) => c.dir === dir));
+    result.removedCharts = [...new Set([...removed, ...unnamed])].sort();
   } else {
     // The base commit cannot be resolved: what it deployed is unknown, so every chart may differ.
     for (const chart of runnable) add(chart, 'base: its releases could not be resolved at the base commit');
@@ -219,8 +236,10 @@ async function resolveAtCommit(layout: WorkspaceLayout, commit: string, warnings
 /** What `helm template` receives from a release definition (wave, sync policy and project do not render). */
 function renderedFields(release: Release): unknown {
   const { cluster, name, chartDir, namespace, valueFiles, values, valuesObject, parameters, fileParameters } = release;
-  const { ignoreMissingValueFiles, skipCrds, skipSchemaValidation, skipTests, kubeVersion, apiVersions } = release;
+  const { ignoreMissingValueFiles, skipCrds, skipSchemaValidation, skipTests, kubeVersion, apiVersions, source } = release;
   return {
+    // An upstream chart's repository, name and version (targetRevision) are read by the render like a local chart's files.
+    source,
     cluster,
     name,
     chartDir,

@@ -122,9 +122,12 @@ export interface ChangedFile {
   path: string;
 }
 
-/** Files that differ between two commits, like Nx computes them (`--no-renames`: a move is a delete plus an add). */
+/**
+ * Files that differ between two commits, like Nx computes them (`--no-renames`: a move is a delete plus an add); an
+ * empty `head` is the working tree.
+ */
 export async function changedFiles(root: string, base: string, head: string): Promise<ChangedFile[]> {
-  const out = await git(root, ['diff', '--name-status', '--no-renames', '-z', base, head]);
+  const out = await git(root, ['diff', '--name-status', '--no-renames', '-z', base, ...(head ? [head] : [])]);
   const parts = out.split('\0');
   const files: ChangedFile[] = [];
   for (let i = 0; i + 1 < parts.length; i += 2) {
@@ -132,6 +135,17 @@ export async function changedFiles(root: string, base: string, head: string): Pr
     files.push({ status: parts[i], path: parts[i + 1] });
   }
   return files;
+}
+
+/**
+ * Files that differ between a commit and the working tree: tracked files as `git diff <base>` sees them (staged or
+ * not) plus untracked files that are not ignored (added). What a local run means by "my change".
+ */
+export async function changedFilesToWorkingTree(root: string, base: string): Promise<ChangedFile[]> {
+  const tracked = await changedFiles(root, base, '');
+  const untracked = (await git(root, ['ls-files', '-z', '--others', '--exclude-standard'])).split('\0').filter(Boolean);
+  const seen = new Set(tracked.map((f) => f.path));
+  return [...tracked, ...untracked.filter((p) => !seen.has(p)).map((p) => ({ status: 'A', path: p }))];
 }
 
 /** A file's text at a revision, or undefined when it does not exist there. */
