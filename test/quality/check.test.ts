@@ -109,7 +109,7 @@ describe('check on the example workspace', () => {
     let printed = '';
     const report = await check(repoRoot, {}, (text) => (printed += text));
     expect(report.findings).toEqual([]);
-    expect(report.tiers).toEqual(['home: sync waves -10 argocd | -1 system | 0 cert-manager, networking | 10 gitops, monitoring | 20 arr, jellyfin']);
+    expect(report.tiers).toEqual(['home: sync waves -10 argocd | -1 system | 0 cert-manager, networking | 10 gitops, monitoring | 20 arr, jellyfin, whoami']);
     expect(printed).toContain('check: charts and clusters are wired correctly\n');
   });
 });

@@ -3,6 +3,7 @@ import type { Resolution } from '../core/resolve/releases.ts';
 import type { Chart, Release } from '../core/model/types.ts';
 import { FOR_CHART } from '../executors/lower-wave.ts';
 import type { NormalizedOptions } from './options.ts';
+import { createsReleases } from '../core/model/lookup.ts';
 import { describeReleases, releaseConfigurations, renderInputs, secretsInputs } from './targets.ts';
 
 /**
@@ -76,14 +77,8 @@ function wavesOf(resolution: Resolution): Map<string, number> {
   let waves = chartWaves.get(resolution);
   if (!waves) {
     waves = new Map();
-    // A directory release holding other releases' Applications (the root app) creates them rather than preceding them.
-    const parents = new Set(
-      resolution.releases
-        .filter((r) => r.source?.kind === 'directory' && resolution.releases.some((c) => c.definedIn.some((f) => f.startsWith(`${r.chartDir}/`))))
-        .map((r) => r.chart),
-    );
     for (const r of resolution.releases) {
-      if (!parents.has(r.chart)) waves.set(r.chart, Math.min(waves.get(r.chart) ?? Number.POSITIVE_INFINITY, r.wave));
+      if (!createsReleases(r, resolution.releases)) waves.set(r.chart, Math.min(waves.get(r.chart) ?? Number.POSITIVE_INFINITY, r.wave));
     }
     chartWaves.set(resolution, waves);
   }

@@ -126,8 +126,8 @@ function gitGenerators(generators: unknown): Record<string, unknown>[] {
 export function checkNamespaces(state: CheckedResolution, findings: Findings): void {
   for (const release of state.resolution.releases) {
     if (release.origin === 'convention') continue;
-    // An upstream chart has no chart name of this repository to follow: only the label rule applies.
-    if (release.source?.kind === 'upstream') {
+    // An upstream chart, a directory or a kustomization has no chart name of this repository to follow: only the label rule applies.
+    if (release.source) {
       if (!isValidNamespace(release.namespace)) {
         findings.add(
           'namespace',

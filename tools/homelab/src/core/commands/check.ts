@@ -3,7 +3,7 @@ import { resolveHelm } from '../helm/helm.ts';
 import { readLayoutFromNxJson, type WorkspaceLayout } from '../workspace/layout.ts';
 import { buildDependencies } from '../helm/render.ts';
 import { renderAnyRelease } from '../render/index.ts';
-import { renderedCharts } from '../model/lookup.ts';
+import { createsReleases, renderedCharts } from '../model/lookup.ts';
 import { RepoFiles } from '../workspace/repo-files.ts';
 import { openSecrets } from '../secrets/secret-source.ts';
 import type { Release } from '../model/types.ts';
@@ -57,9 +57,11 @@ export async function checkWorkspace(root: string, request: CheckRequest = {}): 
   // Releases already reported as unable to render (a missing file parameter, an unusable secrets file) are
   // not rendered for the tier order: that would only repeat their finding.
   // Upstream charts are not rendered here: check stays offline, and they may not be in the chart cache.
-  const renderable = deployed.filter((r) => r.source?.kind !== 'upstream' && !missingFiles.has(r) && r.valueFiles.every((v) => !v.secret || trees.has(v.path)));
+  // The root app creates the tiers rather than taking part in them.
+  const tiered = deployed.filter((r) => !createsReleases(r, state.resolution.releases));
+  const renderable = tiered.filter((r) => r.source?.kind !== 'upstream' && !missingFiles.has(r) && r.valueFiles.every((v) => !v.secret || trees.has(v.path)));
   checkTiers(await renderAll(layout.root, state, renderable, request, findings), findings);
-  return { findings: findings.list, tiers: tierSummary(deployed), warnings };
+  return { findings: findings.list, tiers: tierSummary(tiered), warnings };
 }
 
 /** Prints warnings, the tiers and every finding; throws when there is any finding (the shells exit non-zero). */

@@ -37,3 +37,11 @@ export function renderedCharts(release: Release, charts: readonly Chart[]): Char
   const dirs = !release.source ? [release.chartDir] : release.source.kind === 'kustomize' ? release.source.reads : [];
   return dirs.map((dir) => chartAt(charts, dir)).filter((chart): chart is Chart => chart !== undefined);
 }
+
+/**
+ * A directory release holding other releases' Applications (the root app): it creates those releases, so it takes
+ * no part in their sync-wave tiers (the bootstrap applies it).
+ */
+export function createsReleases(release: Release, releases: readonly Release[]): boolean {
+  return release.source?.kind === 'directory' && releases.some((r) => r.definedIn.some((file) => file.startsWith(`${release.chartDir}/`)));
+}
