@@ -2,6 +2,7 @@
 // and deleted charts; see docs/ci.md). CI runs exactly this, then `nx run-many` on the result.
 import { appendFile } from 'node:fs/promises';
 import { computeAffected } from '../../core/ci/affected.ts';
+import { refineByRendering, type ExactAffected } from '../../core/ci/exact.ts';
 import { secretsDecrypter } from '../../core/ci/secret-changes.ts';
 import { HomelabError } from '../../core/model/errors.ts';
 import { command, warn } from '../shell.ts';
@@ -15,8 +16,11 @@ Prints the Nx projects whose tasks a change can alter, and why. The range is --b
 
 Options:
   --base <rev>        base commit or branch (default: $NX_BASE, else origin/<nx.json defaultBase>, else HEAD~1)
-  --head <rev>        head commit, must be the checked-out one (default: $NX_HEAD, else HEAD)
+  --head <rev>        head commit, must be the checked-out one (default: $NX_HEAD, else the working tree:
+                      uncommitted edits and untracked files count as changed)
   -t, --target <t>    Nx targets whose tasks are selected, comma-separated (default: render)
+  --exact             then render every candidate release at base and head (keyless) and keep only the projects
+                      whose output changed, was added or removed, or failed to render on one side
   --keyless           never decrypt: compare secrets files by ciphertext (what CI without a key does anyway)
   --no-deepen         fail on a shallow clone instead of fetching more history
   --env <file>        append NX_BASE, NX_HEAD and HOMELAB_AFFECTED=<p1,p2> to <file> (e.g. "$GITHUB_ENV")
@@ -25,13 +29,14 @@ Options:
 
 Examples:
   {cmd} --base origin/main
-  {cmd} --base "$BASE_SHA" --head "$HEAD_SHA" -t lint,render --env "$GITHUB_ENV"
+  {cmd} --base "$BASE_SHA" --head "$HEAD_SHA" -t lint,render,validate --exact --env "$GITHUB_ENV"
   npx nx run-many -t lint render --projects="$({cmd} --base origin/main --json | jq -r '.projects|join(",")')"
 `,
   options: {
     base: { type: 'string' },
     head: { type: 'string' },
     target: { type: 'string', short: 't' },
+    exact: { type: 'boolean' },
     keyless: { type: 'boolean' },
     'no-deepen': { type: 'boolean' },
     env: { type: 'string' },
@@ -46,23 +51,28 @@ Examples:
     const result = await computeAffected(root, {
       base: values.base ?? process.env.NX_BASE,
       head: values.head ?? process.env.NX_HEAD,
+      workingTree: (values.head ?? process.env.NX_HEAD) === undefined,
       deepen: !values['no-deepen'],
       targets,
       decrypt: values.keyless ? undefined : await secretsDecrypter(root),
     });
+    const exact: ExactAffected | undefined = values.exact ? await refineByRendering(root, result) : undefined;
     result.warnings.forEach(warn);
     if (values.env) {
       await appendFile(values.env, `NX_BASE=${result.range.base}\nNX_HEAD=${result.range.head}\nHOMELAB_AFFECTED=${result.projects.join(',')}\n`);
     }
     if (values.json) {
-      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      const details = exact && { releases: exact.releases, unchanged: exact.unchanged, dropped: exact.dropped };
+      process.stdout.write(`${JSON.stringify(details ? { ...result, exact: details } : result, null, 2)}\n`);
       return;
     }
-    const out = [`${result.range.base.slice(0, 12)}..${result.range.head.slice(0, 12)}: ${result.files.length} changed file(s), targets ${targets.join(', ')}`];
+    const head = `${result.range.head.slice(0, 12)}${result.workingTree ? ' + working tree' : ''}`;
+    const out = [`${result.range.base.slice(0, 12)}..${head}: ${result.files.length} changed file(s), targets ${targets.join(', ')}`];
     for (const s of result.secretChanges) out.push(`secrets: ${s.change.why}`);
     if (result.projects.length === 0) out.push('nothing affected');
     for (const project of result.projects) out.push(`affected ${project}: ${result.reasons[project].join('; ')}`);
-    for (const s of result.skipped) out.push(`skipped  ${s.project}: ${s.why} (plain \`nx affected\` would run it)`);
+    for (const s of result.skipped) out.push(`skipped  ${s.project}: ${s.why}`);
+    for (const r of exact?.unchanged ?? []) out.push(`same     ${r.cluster}/${r.name} (chart ${r.chart}): renders the same at base and head`);
     for (const chart of result.removedCharts) out.push(`removed  ${chart}: the chart was deleted; its releases are gone`);
     process.stdout.write(`${out.join('\n')}\n`);
   },

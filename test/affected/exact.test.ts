@@ -1,0 +1,118 @@
+// affected --exact: the file-level candidates narrowed by rendering both sides (real git, real Nx, real helm).
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { computeAffected } from '../../tools/homelab/src/core/ci/affected.ts';
+import { refineByRendering } from '../../tools/homelab/src/core/ci/exact.ts';
+import { createExampleRepo, nxEnv, type ExampleRepo } from './example-repo.ts';
+
+let repo: ExampleRepo;
+let base: string;
+
+/** One chart deployed twice, each Application with its own value file. */
+const application = (name: string) => `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: ${name}
+  namespace: argocd
+spec:
+  project: homelab
+  source:
+    repoURL: https://github.com/example/homelab.git
+    targetRevision: main
+    path: charts/echo
+    helm:
+      valueFiles:
+        - ../../clusters/home/values/${name}.yaml
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: ${name}
+`;
+
+beforeAll(() => {
+  vi.stubEnv('NX_ISOLATE_PLUGINS', 'false');
+  vi.stubEnv('NX_DAEMON', 'false');
+  vi.stubEnv('NX_NO_CLOUD', 'true');
+  repo = createExampleRepo();
+  repo.write('charts/echo/Chart.yaml', 'apiVersion: v2\nname: echo\nversion: 0.1.0\n');
+  repo.write('charts/echo/values.yaml', 'message: hello\n');
+  repo.write('charts/echo/templates/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: echo\ndata:\n  message: {{ .Values.message | quote }}\n');
+  for (const name of ['echo-a', 'echo-b']) {
+    repo.write(`clusters/home/apps/${name}.yaml`, application(name));
+    repo.write(`clusters/home/values/${name}.yaml`, `message: ${name}\n`);
+  }
+  base = repo.commit('echo deployed twice');
+});
+
+afterAll(() => {
+  repo?.dispose();
+  vi.unstubAllEnvs();
+});
+
+async function onBranch(name: string, change: () => void): Promise<string> {
+  repo.git('checkout', '--quiet', '-B', name, base);
+  change();
+  return repo.commit(name);
+}
+
+describe('affected --exact', () => {
+  it('drops the library dependents whose output a comment does not change', async () => {
+    const head = await onBranch('library-comment', () =>
+      repo.write('charts/common/templates/_names.tpl', `${repo.read('charts/common/templates/_names.tpl')}\n{{/* a comment */}}\n`),
+    );
+    const result = await computeAffected(repo.root, { base, head });
+    const candidates = result.projects;
+    expect(candidates.length).toBeGreaterThan(1);
+    const exact = await refineByRendering(repo.root, result);
+    expect(result.projects).toEqual([]);
+    expect(exact.releases).toEqual([]);
+    expect(exact.dropped.map((d) => d.project).sort()).toEqual(candidates);
+    expect(exact.dropped[0].why).toMatch(/every release renders the same at base and head \(file-level: /);
+  });
+
+  it('keeps only the release whose value file changed, and says how its output changed', async () => {
+    const head = await onBranch('one-release', () => repo.write('clusters/home/values/echo-a.yaml', 'message: changed\n'));
+    const result = await computeAffected(repo.root, { base, head });
+    expect(result.projects).toEqual(['echo']);
+    const exact = await refineByRendering(repo.root, result);
+    expect(result.projects).toEqual(['echo']);
+    expect(exact.releases.map((r) => `${r.cluster}/${r.name}:${r.status}`)).toEqual(['home/echo-a:changed']);
+    expect(exact.releases[0].resources.map((r) => `${r.change} ${r.kind}/${r.name}`)).toEqual(['changed ConfigMap/echo']);
+    // The ApplicationSet's release of every chart directory (home/echo) renders the same too.
+    expect(exact.unchanged).toEqual([
+      { cluster: 'home', name: 'echo', chart: 'echo' },
+      { cluster: 'home', name: 'echo-b', chart: 'echo' },
+    ]);
+    expect(result.reasons.echo).toEqual(['render: home/echo-a output changed (resources: 1 changed)']);
+  });
+
+  it('selects a release that starts failing to render, and a removed one, each with the reason (hack/affected --exact)', async () => {
+    const head = await onBranch('fails-and-removed', () => {
+      repo.write('charts/echo/templates/cm.yaml', `${repo.read('charts/echo/templates/cm.yaml')}  broken: {{ required "needs extra" .Values.extra }}\n`);
+      repo.write('clusters/home/values/echo-b.yaml', 'message: echo-b\nextra: here\n');
+      repo.remove('clusters/home/apps/echo-a.yaml');
+      repo.write('clusters/home/apps/echo-c.yaml', application('echo-c'));
+      repo.write('clusters/home/values/echo-c.yaml', 'message: echo-c\n');
+    });
+    const out = execFileSync(process.execPath, [path.join(repo.root, 'hack', 'affected'), '--base', base, '--head', head, '--exact', '--json'], {
+      cwd: repo.root,
+      env: nxEnv(),
+      maxBuffer: 64 * 1024 * 1024,
+    }).toString('utf8');
+    const json = JSON.parse(out) as {
+      projects: string[];
+      reasons: Record<string, string[]>;
+      exact: { releases: { name: string; chart: string; status: string }[] };
+    };
+    // root, the app-of-apps chart, renders the Application objects: two of them changed.
+    expect(json.projects).toEqual(['echo', 'root']);
+    expect(
+      json.exact.releases
+        .filter((r) => r.chart === 'echo')
+        .map((r) => `${r.name}:${r.status}`)
+        .sort(),
+    ).toEqual(['echo-a:removed', 'echo-b:changed', 'echo-c:failed', 'echo:failed']);
+    expect(json.reasons.echo.join('\n')).toMatch(/home\/echo-c failed to render at head: .*needs extra/);
+    expect(json.reasons.echo.join('\n')).toMatch(/release home\/echo-a was removed/);
+  });
+});
