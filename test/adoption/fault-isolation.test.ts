@@ -2,17 +2,37 @@
 // test/adoption/layouts.ts gets one Application with a sync-wave that is not an integer, deploying one of its charts;
 // Nx must still infer every project (the same as without it), every other release must resolve exactly as in the clean layout (so it renders
 // as init.test.ts proves), and only the broken chart's targets fail, with the finding's one line.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveHelm } from '../../tools/homelab/src/core/helm/helm.ts';
 import { openWorkspace } from '../../tools/homelab/src/core/resolve/workspace.ts';
 import type { Resolution } from '../../tools/homelab/src/core/resolve/releases.ts';
 import { LAYOUTS, materialize, type Layout } from './layouts.ts';
+import { installedToolkit, type InstalledToolkit } from '../support/packed-toolkit.ts';
 
-const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0', NX_SKIP_NX_CACHE: 'true' };
+// As users run it: the packed package, built JavaScript only (loading a .ts file would fail), their helm.
+let helmBin: string;
+const env = (root: string) => ({
+  ...process.env,
+  HELM_BIN: helmBin,
+  NX_DAEMON: 'false',
+  NX_NO_CLOUD: 'true',
+  NX_TUI: 'false',
+  FORCE_COLOR: '0',
+  NX_SKIP_NX_CACHE: 'true',
+  NX_WORKSPACE_ROOT_PATH: root,
+  NODE_OPTIONS: '--no-experimental-strip-types',
+});
 const nx = (root: string, ...args: string[]) =>
-  spawnSync(process.execPath, [path.join(root, 'node_modules/nx/dist/bin/nx.js'), ...args], { cwd: root, env, encoding: 'utf8' });
+  spawnSync(process.execPath, [path.join(root, 'node_modules/nx/dist/bin/nx.js'), ...args], { cwd: root, env: env(root), encoding: 'utf8' });
+
+let toolkit: InstalledToolkit;
+beforeAll(async () => {
+  [toolkit, { bin: helmBin }] = await Promise.all([installedToolkit(), resolveHelm()]);
+}, 600_000);
+afterAll(() => toolkit?.dispose());
 
 describe.each(LAYOUTS.map((make) => make()))('a broken Application in a repository with $name', (layout: Layout) => {
   let clean: { root: string; dispose(): void };
@@ -30,15 +50,12 @@ describe.each(LAYOUTS.map((make) => make()))('a broken Application in a reposito
     `  destination:\n    server: https://kubernetes.default.svc\n    namespace: ${victim.name}-extra\n`;
 
   beforeAll(async () => {
-    clean = materialize(layout);
-    dirty = materialize(layout);
+    clean = materialize(layout, toolkit);
+    dirty = materialize(layout, toolkit);
     writeFileSync(path.join(dirty.root, file), broken);
     for (const root of [clean.root, dirty.root]) {
-      execFileSync(process.execPath, [path.join(root, 'node_modules/nx/dist/bin/nx.js'), 'g', '@homelab/nx:init', '--skipInstall', ...layout.initArgs], {
-        cwd: root,
-        env,
-        stdio: 'ignore',
-      });
+      const init = nx(root, 'g', '@homelab/nx:init', '--skipInstall', ...layout.initArgs);
+      expect(init.status, init.stdout + init.stderr).toBe(0);
     }
     before = (await openWorkspace(clean.root)).resolution;
     after = (await openWorkspace(dirty.root)).resolution;
@@ -60,6 +77,7 @@ describe.each(LAYOUTS.map((make) => make()))('a broken Application in a reposito
     expect(others(after)).toEqual(others(before));
   });
 
+  // Four Nx runs with real helm: minutes on a loaded machine.
   it('leaves Nx inferring every project; the broken chart fails its targets with the line, another chart runs', () => {
     const projects = (root: string) => {
       const shown = nx(root, 'show', 'projects', '--json');
@@ -78,5 +96,5 @@ describe.each(LAYOUTS.map((make) => make()))('a broken Application in a reposito
     const working = nx(dirty.root, 'run', `${chartOf(other.chart)}:template`, '--configuration=ci');
     expect(working.status, working.stdout + working.stderr).toBe(0);
     expect(working.stdout).toContain('kind: ');
-  });
+  }, 600_000);
 });

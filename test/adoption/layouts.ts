@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../support/workspace.ts';
+import { linkInstalled, type InstalledToolkit } from '../support/packed-toolkit.ts';
 
 export type Files = Map<string, string>;
 
@@ -464,19 +465,24 @@ export const KUBE_VERSION = KUBE;
 
 /**
  * Writes a layout into a fresh git repository with a package.json but no nx.json (a GitOps repository that
- * does not use Nx yet), node_modules linked from this workspace (@homelab/nx included, as `npm i -D` would).
+ * does not use Nx yet). The toolkit is the packed package installed by npm when `toolkit` is given (what users get),
+ * else node_modules linked from this workspace (@homelab/nx included, as `npm i -D` would).
  */
-export function materialize(layout: Layout): { root: string; dispose(): void } {
+export function materialize(layout: Layout, toolkit?: InstalledToolkit): { root: string; dispose(): void } {
   const root = mkdtempSync(path.join(tmpdir(), 'homelab-layout-'));
   for (const [file, text] of layout.files) {
     mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
     writeFileSync(path.join(root, file), text);
   }
-  writeFileSync(path.join(root, 'package.json'), `${JSON.stringify({ name: 'gitops', private: true, type: 'module' }, null, 2)}\n`);
   writeFileSync(path.join(root, '.gitignore'), 'node_modules/\n**/charts/*.tgz\n');
-  const modules = path.join(repoRoot, 'node_modules');
-  mkdirSync(path.join(root, 'node_modules'));
-  for (const entry of readdirSync(modules)) symlinkSync(path.join(modules, entry), path.join(root, 'node_modules', entry));
+  if (toolkit) {
+    linkInstalled(root, toolkit);
+  } else {
+    writeFileSync(path.join(root, 'package.json'), `${JSON.stringify({ name: 'gitops', private: true, type: 'module' }, null, 2)}\n`);
+    const modules = path.join(repoRoot, 'node_modules');
+    mkdirSync(path.join(root, 'node_modules'));
+    for (const entry of readdirSync(modules)) symlinkSync(path.join(modules, entry), path.join(root, 'node_modules', entry));
+  }
   const git = (...args: string[]) => execFileSync('git', args, { cwd: root, stdio: 'ignore', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
   git('init', '--quiet', '--initial-branch=main');
   git('-c', 'user.email=t@example.invalid', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', 'add', '--all');
