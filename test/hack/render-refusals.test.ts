@@ -171,7 +171,19 @@ describe('bad files', () => {
       levels.push(`${name}: &${name} ${nine(`*${previous}`)}`);
     repo.write(
       'clusters/home/apps/bomb.yaml',
-      ['apiVersion: argoproj.io/v1alpha1', 'kind: Application', 'metadata:', '  name: bomb', '  labels:', ...levels.map((l) => `    ${l}`), ''].join('\n'),
+      // It deploys monitoring: the file cannot be read, so the charts it names are the ones it breaks.
+      [
+        'apiVersion: argoproj.io/v1alpha1',
+        'kind: Application',
+        'metadata:',
+        '  name: bomb',
+        '  labels:',
+        ...levels.map((l) => `    ${l}`),
+        'spec:',
+        '  source:',
+        '    path: charts/monitoring',
+        '',
+      ].join('\n'),
     );
     try {
       expect(refusal(await template('monitoring'))).toBe(
