@@ -49,8 +49,12 @@ describe('one declaration per option', () => {
     .map((f) => f.replace(/\.ts$/, ''))
     .filter((name) => name in specs && name !== 'secrets');
   const { 'dry-run': dryRun, ...sharedReadOnly } = hackFlags(readFileSync(path.join(root, 'tools/homelab/src/bin/cluster-shell.ts'), 'utf8'));
-  // Flags only a terminal can use: --reveal prints decrypted secrets and the Nx target never does.
-  const hackOnly: Record<string, string[]> = { template: ['reveal'] };
+  // Flags only a terminal can use: --reveal prints decrypted secrets and the Nx target never does. -n and
+  // --show-only are helm/kubectl habits at a shell: Nx selects a release by its per-release configuration, and a
+  // partial render is no cacheable output.
+  const hackOnly: Record<string, string[]> = { template: ['reveal', 'namespace', 'show-only'], diff: ['namespace'], install: ['namespace'] };
+  // kubectl's spelling of a core option, the same option under a second name.
+  const aliases: Record<string, string> = { 'kube-context': 'context' };
 
   it.each(hackScripts)('hack/%s: every flag is an option of the core command, of the same type', (name) => {
     const source = readFileSync(path.join(commandsDir, `${name}.ts`), 'utf8');
@@ -60,7 +64,7 @@ describe('one declaration per option', () => {
     for (const flag of hackOnly[name] ?? []) delete flags[flag];
     expect(Object.keys(flags).length).toBeGreaterThan(0);
     for (const [flag, type] of Object.entries(flags)) {
-      const option = specs[name][camel(flag)];
+      const option = specs[name][camel(aliases[flag] ?? flag)];
       expect(option, `hack/${name} --${flag} has no core option ${camel(flag)}`).toBeDefined();
       expect(option.type, `hack/${name} --${flag}`).toBe(type);
     }

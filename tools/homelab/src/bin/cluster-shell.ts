@@ -8,13 +8,15 @@ import { command, type Command, type CommandArgs, type Values, warn } from './sh
 const clusterOptions = {
   cluster: { type: 'string' },
   context: { type: 'string' },
+  // kubectl's and helm's spelling, typed from habit: the same option, just as guarded.
+  'kube-context': { type: 'string' },
   kubeconfig: { type: 'string' },
   'dry-run': { type: 'boolean' },
 } as const;
 
 const clusterHelp = `  --cluster <name>       only releases of this cluster directory (clusters/<name>)
   --context <name>       use this kube-context instead of the declared one (printed loudly; the declared
-                         server is still checked)
+                         server is still checked); --kube-context <name> is the same
   --kubeconfig <file>    kubeconfig to read instead of $KUBECONFIG / ~/.kube/config
   --dry-run              print the exact helm/kubectl invocations; run nothing, contact no cluster
   -h, --help             this help`;
@@ -49,8 +51,12 @@ function requireTarget(cmd: string, positionals: string[]): string {
   return positionals[0];
 }
 
-function clusterRequest(target: string, values: { cluster?: string; context?: string; kubeconfig?: string; 'dry-run'?: boolean }): ClusterRequest {
-  return { target, cluster: values.cluster, context: values.context, kubeconfig: values.kubeconfig, dryRun: values['dry-run'] };
+function clusterRequest(target: string, values: Values<typeof clusterOptions>): ClusterRequest {
+  const { context, 'kube-context': kubeContext } = values;
+  if (context !== undefined && kubeContext !== undefined && context !== kubeContext) {
+    throw new HomelabError(`--context ${context} and --kube-context ${kubeContext} disagree`, 'give one of them');
+  }
+  return { target, cluster: values.cluster, context: context ?? kubeContext, kubeconfig: values.kubeconfig, dryRun: values['dry-run'] };
 }
 
 /**

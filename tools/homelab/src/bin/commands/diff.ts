@@ -14,13 +14,14 @@ to disk. Output is masked. Exit code: 0 no drift, 1 drift, 2 error.
 
 Options:
 {options}
+  -n, --namespace <ns>     only releases deploying there; the Application decides the namespace, another is refused
 
 Example:
   {cmd} monitoring
 `,
-  options: {},
-  async run(ws, request) {
-    const result = await diff(ws, request, write);
+  options: { namespace: { type: 'string', short: 'n' } } as const,
+  async run(ws, request, { values }) {
+    const result = await diff(ws, { ...request, namespace: values.namespace }, write);
     return result.drift ? 1 : 0;
   },
 });

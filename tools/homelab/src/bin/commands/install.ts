@@ -15,6 +15,7 @@ ArgoCD shows the app OutOfSync until git catches up; with automated selfHeal it 
 
 Options:
 {options}
+  -n, --namespace <ns>     only releases deploying there; the Application decides the namespace, another is refused
   --wait <watcher|legacy>  how helm waits for readiness (Helm 4; Helm 3 always --wait)
   --timeout <duration>     e.g. 90s, 10m (default ${commandOptions.install.timeout.default})
   --helm-dry-run <client|server>  let helm itself dry-run the upgrade
@@ -28,8 +29,10 @@ Example:
     timeout: { type: 'string' },
     'helm-dry-run': { type: 'string' },
     recover: { type: 'boolean' },
+    namespace: { type: 'string', short: 'n' },
   } as const,
-  async run(ws, request, { values, prefix }) {
+  async run(ws, shared, { values, prefix }) {
+    const request = { ...shared, namespace: values.namespace };
     const flags = {
       wait: oneOf('wait', values.wait, ['watcher', 'legacy']),
       timeout: values.timeout,

@@ -17,6 +17,9 @@ Options:
   --output-dir <dir>   write <dir>/<cluster>/<release>.yaml per release (always masked)
   --keyless            placeholders instead of decrypted secrets (no age key needed)
   --reveal             print decrypted Secret values (only to a terminal)
+  -n, --namespace <ns> only releases deploying there; the Application decides the namespace, another is refused
+  --show-only <file>   only this chart template, e.g. templates/deployment.yaml (repeatable; helm --show-only);
+                       the output starts with a comment saying it differs from ArgoCD's render
   -h, --help           this help
 
 Example:
@@ -27,6 +30,8 @@ Example:
     'output-dir': { type: 'string' },
     keyless: { type: 'boolean' },
     reveal: { type: 'boolean' },
+    namespace: { type: 'string', short: 'n' },
+    'show-only': { type: 'string', multiple: true },
   } as const,
   async run({ values, positionals, root, cmd }) {
     const [target] = positionals;
@@ -36,8 +41,15 @@ Example:
     }
     const ws = await openWorkspace(root);
     ws.warnings.forEach(warn);
-    await template(ws, { target, cluster: values.cluster, outputDir: values['output-dir'], keyless: values.keyless, reveal: values.reveal }, (text) =>
-      process.stdout.write(text),
-    );
+    const request = {
+      target,
+      cluster: values.cluster,
+      namespace: values.namespace,
+      showOnly: values['show-only'],
+      outputDir: values['output-dir'],
+      keyless: values.keyless,
+      reveal: values.reveal,
+    };
+    await template(ws, request, (text) => process.stdout.write(text));
   },
 });

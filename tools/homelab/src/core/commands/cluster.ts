@@ -7,6 +7,8 @@ export interface ClusterRequest extends GuardOptions {
   /** Chart name, release name or `<cluster>/<release>`. */
   target: string;
   cluster?: string;
+  /** Only the releases deploying to this namespace (it must be one of theirs: the Application decides it). */
+  namespace?: string;
 }
 
 export type Write = (text: string) => void;

@@ -50,7 +50,7 @@ export async function diff(ws: Workspace, request: DiffRequest, write: Write): P
 }
 
 async function diffReleases(ws: Workspace, request: DiffRequest, write: Write): Promise<DiffResult> {
-  const releases = selectReleases(ws, request.target, request.cluster);
+  const releases = selectReleases(ws, request.target, request.cluster, request.namespace);
   const targetOf = await openTargets(ws, releases, request, write);
   if (request.dryRun) write(DRY_RUN_BANNER);
   const rendered = await renderReleases(ws, releases, { keyless: Boolean(request.dryRun), skipDependencyBuild: request.skipDependencyBuild });

@@ -66,7 +66,7 @@ export function installFlags(request: Partial<InstallFlags>): InstallFlags {
  * guard and a pending-release check. The shared body of the Nx target and hack/install.
  */
 export async function install(ws: Workspace, request: InstallRequest, write: Write): Promise<Release[]> {
-  const releases = selectReleases(ws, request.target, request.cluster);
+  const releases = selectReleases(ws, request.target, request.cluster, request.namespace);
   const targetOf = await openTargets(ws, releases, request, write);
   const flags = installFlags(request);
   if (request.dryRun) write(DRY_RUN_BANNER);
@@ -197,7 +197,7 @@ export async function upToDate(ws: Workspace, target: KubeTarget, change: HelmCh
  * revision 3`, `home/demo not installed`, or why it could not be read.
  */
 export async function releaseStates(ws: Workspace, request: ClusterRequest): Promise<string> {
-  const releases = selectReleases(ws, request.target, request.cluster);
+  const releases = selectReleases(ws, request.target, request.cluster, request.namespace);
   const guard = createGuard(ws.resolution.clusters, request);
   const states: string[] = [];
   for (const release of releases) {

@@ -13,6 +13,10 @@ export interface TemplateRequest {
   /** Chart name, release name or `<cluster>/<release>`. */
   target: string;
   cluster?: string;
+  /** Only the releases deploying to this namespace (it must be one of theirs: the Application decides it). */
+  namespace?: string;
+  /** Only these templates (helm --show-only): a partial render, marked as differing from ArgoCD's. */
+  showOnly?: readonly string[];
   /** Write `<outputDir>/<cluster>/<release>.yaml` per release instead of printing. */
   outputDir?: string;
   /** Print decrypted Secret values (hack scripts on a terminal only). */
@@ -27,23 +31,25 @@ export interface TemplateRequest {
 
 /** Renders releases exactly as ArgoCD would and prints them masked. The shared body of the Nx target and hack/template. */
 export async function template(ws: Workspace, request: TemplateRequest, write: (text: string) => void): Promise<Rendered[]> {
-  const releases = selectReleases(ws, request.target, request.cluster);
+  const releases = selectReleases(ws, request.target, request.cluster, request.namespace);
   if (releases.length === 0) write(notDeployedLine(request.target, 'render'));
   const { outputDir } = request;
   const files = outputDir ? releases.map((r) => path.resolve(ws.root, outputDir, renderFile(r, ws.resolution.releases))) : [];
   // The directories exist before anything renders: a file in the way fails the command with nothing written.
   for (const dir of new Set(files.map((file) => path.dirname(file)))) await makeOutputDir(ws.root, dir, outputDir!);
   const rendered = await renderReleases(ws, releases, request);
+  const marker = request.showOnly?.length ? `# homelab: --show-only ${request.showOnly.join(' --show-only ')}, differs from ArgoCD's render\n` : '';
   if (outputDir) {
     for (const [i, r] of rendered.entries()) {
       // Files on disk are always masked: no plaintext secret is ever written to a file.
-      await writeFile(files[i], r.masker.mask(r.manifest)).catch((err: unknown) => {
+      await writeFile(files[i], marker + r.masker.mask(r.manifest)).catch((err: unknown) => {
         throw new HomelabError(`output directory ${outputDir}: cannot write ${files[i]}: ${errorLine(err)}`, 'choose an output directory you can write to');
       });
       write(`${path.relative(ws.root, files[i])}\n`);
     }
     return rendered;
   }
+  write(marker);
   for (const r of rendered) {
     if (rendered.length > 1) write(`# Release ${r.release.cluster}/${r.release.name} (namespace ${r.release.namespace})\n`);
     write(request.reveal ? r.manifest : r.masker.mask(r.manifest));
@@ -78,7 +84,7 @@ async function fileOnPath(dir: string): Promise<string | undefined> {
 export async function renderReleases(
   ws: Workspace,
   releases: Release[],
-  options: { keyless?: boolean; skipDependencyBuild?: boolean; secrets?: OpenedSecrets },
+  options: { keyless?: boolean; skipDependencyBuild?: boolean; secrets?: OpenedSecrets; showOnly?: readonly string[] },
 ): Promise<Rendered[]> {
   if (!options.skipDependencyBuild) {
     for (const chart of new Set(releases.flatMap((r) => renderedCharts(r, ws.resolution.charts)))) {
@@ -86,5 +92,5 @@ export async function renderReleases(
     }
   }
   const secrets = options.secrets ?? (await openSecrets(ws.root, { keyless: options.keyless ?? false }));
-  return Promise.all(releases.map((release) => renderAnyRelease({ root: ws.root, helm: ws.helm, ...secrets }, release)));
+  return Promise.all(releases.map((release) => renderAnyRelease({ root: ws.root, helm: ws.helm, ...secrets, showOnly: options.showOnly }, release)));
 }

@@ -16,6 +16,8 @@ export interface ReleaseCommandOptions {
   values: HelmValues;
   /** The chart relative to helm's working directory; `.` when helm runs inside it. */
   chartPath?: string;
+  /** helm's --show-only templates: a partial render the user asked for, which ArgoCD never does. */
+  showOnly?: readonly string[];
 }
 
 /** Flags template and lint share: the release's namespace and Kubernetes version, then ArgoCD's value flags. */
@@ -35,6 +37,7 @@ export function templateArgs(options: ReleaseCommandOptions): string[] {
   if (!release.skipCrds) args.push('--include-crds');
   if (release.skipSchemaValidation) args.push('--skip-schema-validation');
   if (release.skipTests) args.push('--skip-tests');
+  for (const template of options.showOnly ?? []) args.push('--show-only', template);
   return args;
 }
 

@@ -21,6 +21,8 @@ export interface RenderContext {
   secrets: SecretSource;
   /** Key for the masker's stable markers (derived from the age identity in memory). */
   maskKey: Buffer;
+  /** Only these templates of a chart (helm --show-only). */
+  showOnly?: readonly string[];
 }
 
 export interface Rendered {
@@ -35,7 +37,7 @@ export async function renderRelease(ctx: RenderContext, release: Release): Promi
   const values = await buildHelmValues(ctx.root, release, ctx.secrets, undefined, chartRoot);
   const masker = createMasker({ secrets: values.secrets, key: ctx.maskKey });
   const timeoutMs = helmTimeoutMs('render');
-  const result = await runTool(ctx.helm.bin, templateArgs({ release, values }), {
+  const result = await runTool(ctx.helm.bin, templateArgs({ release, values, showOnly: ctx.showOnly }), {
     cwd: chartRoot,
     inputs: values.inputs,
     timeoutMs,

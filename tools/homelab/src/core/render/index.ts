@@ -1,4 +1,5 @@
 import { createMasker } from '../exec/mask.ts';
+import { HomelabError } from '../model/errors.ts';
 import { renderRelease, type RenderContext, type Rendered } from '../helm/render.ts';
 import type { Release } from '../model/types.ts';
 import { resolveKubectl } from '../cluster/kube.ts';
@@ -18,6 +19,12 @@ export function isManifestSource(release: Release): boolean {
 export async function renderAnyRelease(ctx: RenderContext, release: Release): Promise<Rendered> {
   const source = release.source;
   if (source?.kind !== 'directory' && source?.kind !== 'kustomize') return renderRelease(ctx, release);
+  if (ctx.showOnly?.length) {
+    throw new HomelabError(
+      `--show-only selects templates of a Helm chart; ${release.cluster}/${release.name} is a ${source.kind === 'directory' ? 'directory' : 'Kustomize'} source`,
+      'drop --show-only (or filter the output, e.g. with yq)',
+    );
+  }
   const manifest =
     source.kind === 'directory'
       ? renderDirectory(ctx.root, source)

@@ -91,7 +91,7 @@ export function notDeployedLine(target: string, nothingTo: 'render' | 'lint' | '
  * `<cluster>/<release>`; optionally narrowed to one cluster. A release no cluster would accept is refused here, so
  * every command that renders, lints, installs or diffs it fails the same way.
  */
-export function selectReleases(ws: Workspace, target: string, cluster?: string): Release[] {
+export function selectReleases(ws: Workspace, target: string, cluster?: string, namespace?: string): Release[] {
   const { releases, charts } = ws.resolution;
   const inCluster = releases.filter((r) => !cluster || r.cluster === cluster);
   const slash = target.indexOf('/');
@@ -110,7 +110,7 @@ export function selectReleases(ws: Workspace, target: string, cluster?: string):
   if (broken) throw new HomelabError(broken.message, broken.hint);
   if (matches.length > 0) {
     matches.forEach(assertValidNamespace);
-    return matches;
+    return namespace === undefined ? matches : inNamespace(matches, target, namespace);
   }
   if (chart?.type === 'library') {
     throw new HomelabError(`${target} is a library chart and has no releases`, 'template a chart that depends on it instead');
@@ -120,4 +120,18 @@ export function selectReleases(ws: Workspace, target: string, cluster?: string):
   // Parked charts (no release) are known too: selecting one is not an error.
   const known = [...new Set([...releases.map((r) => r.chart), ...charts.filter((c) => c.type !== 'library').map((c) => c.name)])].sort().join(', ');
   throw new HomelabError(`unknown chart or release "${target}"${cluster ? ` in cluster ${cluster}` : ''}`, `known charts: ${known || 'none'}`);
+}
+
+/**
+ * `-n <namespace>` as kubectl and helm users type it: the Application's destination decides the namespace, so the
+ * flag only narrows the selection to the releases already deploying there; any other namespace is refused.
+ */
+function inNamespace(matches: Release[], target: string, namespace: string): Release[] {
+  const selected = matches.filter((r) => r.namespace === namespace);
+  if (selected.length > 0) return selected;
+  const resolved = [...new Set(matches.map((r) => r.namespace))].join(', ');
+  throw new HomelabError(
+    `-n ${namespace}: the namespace comes from the Application, and ${target} deploys to namespace ${resolved}`,
+    'drop -n, or change destination.namespace in the Application',
+  );
 }
