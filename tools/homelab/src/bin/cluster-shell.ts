@@ -28,6 +28,8 @@ const clusterHelp = `  --cluster <name>       only releases of this cluster dire
 export function clusterCommand<O extends ParseArgsOptionsConfig>(spec: {
   /** Reads the cluster only: no --dry-run. */
   readOnly?: boolean;
+  /** The chart acted on when none is named (the bootstrap's chart). */
+  defaultTarget?: string;
   usage: string;
   options: O;
   run(ws: Workspace, request: ClusterRequest, args: CommandArgs<O & typeof clusterOptions>): Promise<number | void>;
@@ -41,12 +43,13 @@ export function clusterCommand<O extends ParseArgsOptionsConfig>(spec: {
       const ws = await openWorkspace(args.root);
       ws.warnings.forEach(warn);
       if (spec.readOnly && shared['dry-run']) throw new HomelabError(`${args.cmd} only reads the cluster and has no --dry-run`, 'drop --dry-run');
-      return spec.run(ws, clusterRequest(requireTarget(args.cmd, args.positionals), shared), args);
+      return spec.run(ws, clusterRequest(requireTarget(args.cmd, args.positionals, spec.defaultTarget), shared), args);
     },
   });
 }
 
-function requireTarget(cmd: string, positionals: string[]): string {
+function requireTarget(cmd: string, positionals: string[], defaultTarget?: string): string {
+  if (positionals.length === 0 && defaultTarget) return defaultTarget;
   if (positionals.length !== 1) throw new HomelabError(`${cmd} takes exactly one chart or release`, `e.g. ${cmd} monitoring`);
   return positionals[0];
 }

@@ -10,6 +10,10 @@ export const COMMANDS: Record<string, { summary: string; load: () => Module }> =
   install: { summary: 'helm upgrade --install a release as ArgoCD deploys it, bypassing ArgoCD', load: () => import('./commands/install.ts') as Module },
   uninstall: { summary: 'helm uninstall a release safely (confirmation, data kept)', load: () => import('./commands/uninstall.ts') as Module },
   diff: { summary: 'the render against the live cluster, as kubectl diff --server-side shows it', load: () => import('./commands/diff.ts') as Module },
+  bootstrap: {
+    summary: 'from an empty cluster to ArgoCD syncing this repository (the Nx bootstrap target, without Nx)',
+    load: () => import('./commands/bootstrap.ts') as Module,
+  },
   status: { summary: 'Helm release state and ArgoCD sync/health per release', load: () => import('./commands/status.ts') as Module },
   secrets: { summary: 'view and change SOPS files in memory', load: () => import('./commands/secrets.ts') as Module },
   affected: { summary: 'the chart tasks a change between two commits can alter', load: () => import('./commands/affected.ts') as Module },
