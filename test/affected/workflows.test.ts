@@ -64,8 +64,9 @@ describe('workflows', () => {
     expect(commands(github)).toEqual([
       'npm ci',
       PIN_HELM,
-      'hack/affected --base "$BASE" --head HEAD -t lint,render --env "$GITHUB_ENV"',
-      'npx nx run-many -t lint render --projects="$HOMELAB_AFFECTED" --outputStyle=static',
+      'hack/affected --base "$BASE" --head HEAD -t lint,render,validate --exact --env "$GITHUB_ENV"',
+      'npx nx run-many -t lint render validate --projects="$HOMELAB_AFFECTED" --outputStyle=static',
+      'npx nx run workspace:check --outputStyle=static',
       'hack/render-diff --output dist/render-diff.md --summary "$GITHUB_STEP_SUMMARY"',
     ]);
     const docs = readFileSync(path.join(workspaceRoot, 'docs/ci.md'), 'utf8');
@@ -153,23 +154,30 @@ describe('the workflow steps, run like a runner runs them', () => {
     expect(log).toMatch(/^affected monitoring: /m);
     expect(log).toContain('monitoring:render');
     expect(log).toContain('monitoring:lint');
+    expect(log).toContain('monitoring:validate');
+    expect(log).toContain('workspace:check');
     expect(existsSync(path.join(repo.root, 'dist/rendered/home/monitoring.yaml'))).toBe(true);
     expect(existsSync(path.join(repo.root, 'dist/rendered/home/networking.yaml'))).toBe(false);
     expect(summary).toContain('| changed | StatefulSet | monitoring | prometheus |');
     expect(summary).toContain('+            - --storage.tsdb.retention.time=7d');
     expect(readFileSync(path.join(repo.root, 'dist/render-diff.md'), 'utf8')).toContain('retention.time=7d');
-  });
+    // Every step of a real run: the exact stage's renders, lint, render, validate, the workspace checks, the diff.
+  }, 600_000);
 
   it('push to main (Gitea workflow): compares with the previous commit, no render diff', () => {
     repo.git('checkout', '--quiet', 'main');
     const before = repo.git('rev-parse', 'HEAD').trim();
+    // An unused value renders the same (--exact drops it); a new object does not.
     repo.write('charts/networking/values.yaml', `${repo.read('charts/networking/values.yaml')}\nbenchNote: pushed\n`);
+    repo.write('charts/monitoring/values.yaml', `${repo.read('charts/monitoring/values.yaml')}\nbenchNote: pushed\n`);
+    repo.write('charts/networking/templates/pushed.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pushed\n');
     repo.commit('networking note');
     repo.remove('dist');
     const { summary, log } = runWorkflow(gitea, 'push', before);
     expect(log).toMatch(/^affected networking: /m);
     expect(log).not.toMatch(/^affected monitoring/m);
+    expect(log).toMatch(/^skipped  monitoring: every release renders the same at base and head/m);
     expect(existsSync(path.join(repo.root, 'dist/rendered/home/networking.yaml'))).toBe(true);
     expect(summary).toBe('');
-  });
+  }, 600_000);
 });
