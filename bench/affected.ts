@@ -1,15 +1,21 @@
 // Benchmark: precision and recall of the affected set against the ground truth "releases whose rendered output
 // changed", on a synthetic history built on a copy of the example workspace, plus the time each method takes.
 //
-//   npm run bench -- affected [--commits 20] [--seed 1] [--verbose]
+//   npm run bench -- affected [--commits 20] [--seed 1] [--verbose] [--library-only]
+//
+// Then a generated workspace: 100 charts, 40 of them depend on the library chart, a library change alters the output
+// of 3: `--exact` must select exactly those 3 (target: ≤ 10 s cold on 2 cores; measured time and load printed).
 //
 // Ground truth: after every commit each release is rendered with the real (demo) age key, exactly as ArgoCD
 // would; a release is changed when its output (or its render error) differs from the previous commit, or when
 // it appears or disappears. A method selects the releases of the charts it names (at head and at base), plus
-// the releases of charts it reports deleted.
+// the releases of charts it reports deleted; `--exact` selects releases, not charts (what its renders show changed,
+// plus the releases of charts it keeps for a changed secret key, which keyless renders cannot show).
+import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { computeAffected, type AffectedResult } from '../tools/homelab/src/core/ci/affected.ts';
+import { refineByRendering } from '../tools/homelab/src/core/ci/exact.ts';
 import { errorLine } from '../tools/homelab/src/core/model/errors.ts';
 import { buildDependencies, renderRelease } from '../tools/homelab/src/core/helm/render.ts';
 import { secretsDecrypter } from '../tools/homelab/src/core/ci/secret-changes.ts';
@@ -121,6 +127,40 @@ const CHANGES: Change[] = [
       return true;
     },
   },
+  { kind: 'docs inside a chart directory', apply: (r, n, pick) => (r.write(`charts/${pick(appCharts(r))}/NOTES-${n}.md`, `# note ${n}\n`), true) },
+  {
+    kind: 'ApplicationSet exclude flip',
+    apply: (r) => {
+      const file = 'clusters/home/apps/apps.yaml';
+      const excluded = '          - path: charts/gitops\n            exclude: true\n';
+      const text = r.read(file);
+      r.write(
+        file,
+        text.includes(excluded)
+          ? text.replace(excluded, '')
+          : text.replace('          - path: charts/common\n', `${excluded}          - path: charts/common\n`),
+      );
+      return true;
+    },
+  },
+  {
+    kind: 'removed Application (chart kept)',
+    apply: (r) => {
+      const file = 'clusters/home/apps/networking.yaml';
+      if (!r.git('ls-files', file).trim()) return false;
+      r.remove(file);
+      return true;
+    },
+  },
+  {
+    kind: 'chart moved between folders',
+    apply: (r, n) => {
+      const from = appCharts(r).find((c) => c === 'jellyfin' || /^moved\d+$/.test(c));
+      if (!from) return false;
+      r.git('mv', `charts/${from}`, `charts/moved${n}`);
+      return true;
+    },
+  },
   {
     kind: 'deleted chart',
     apply: (r, _n, pick) => {
@@ -188,10 +228,60 @@ function mulberry32(seed: number): () => number {
 
 const pct = (a: number, b: number) => (b === 0 ? '100.0%' : `${((100 * a) / b).toFixed(1)}%`);
 
+const LIBRARY_TARGET = 'exactly the 3 altered, ≤ 10 s cold on 2 cores';
+
+/** 100 generated charts, 40 depending on the library, 3 of them including the helper a library commit changes. */
+async function libraryScenario(): Promise<string[]> {
+  const repo = createExampleRepo();
+  try {
+    const lock = repo.read('charts/arr/Chart.lock');
+    const helper = (text: string) => `{{- define "common.benchNote" -}}\nnote: ${text}\n{{- end -}}\n`;
+    repo.write('charts/common/templates/_bench.tpl', helper('base'));
+    const altered: string[] = [];
+    for (let i = 1; i <= 100; i += 1) {
+      const name = `gen${String(i).padStart(3, '0')}`;
+      const dependent = i <= 40;
+      const dependency = 'dependencies:\n  - name: common\n    version: ~0.1.0\n    repository: file://../common\n';
+      repo.write(`charts/${name}/Chart.yaml`, `apiVersion: v2\nname: ${name}\nversion: 0.1.0\n${dependent ? dependency : ''}`);
+      if (dependent) repo.write(`charts/${name}/Chart.lock`, lock);
+      repo.write(`charts/${name}/values.yaml`, '{}\n');
+      const data = i <= 3 ? '{{ include "common.benchNote" . | nindent 2 }}' : `  chart: ${name}`;
+      if (i <= 3) altered.push(name);
+      repo.write(`charts/${name}/templates/cm.yaml`, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n${data}\n`);
+    }
+    const base = repo.commit('100 generated charts');
+    repo.write('charts/common/templates/_bench.tpl', helper('head'));
+    const head = repo.commit('library helper changed');
+    const load = loadavg()[0].toFixed(1);
+    const start = performance.now();
+    const result = await computeAffected(repo.root, { base, head });
+    const candidates = result.projects.filter((p) => p.startsWith('gen')).length;
+    await refineByRendering(repo.root, result);
+    const seconds = (performance.now() - start) / 1000;
+    const selected = result.projects.filter((p) => p.startsWith('gen'));
+    const holds = selected.join(' ') === altered.join(' ') && seconds <= 10;
+    return [
+      '',
+      `Generated workspace: 100 charts, 40 depend on the library, a library commit alters 3 outputs (${availableParallelism()} cores, load average ${load} at the start).`,
+      '',
+      '| file-level candidates | --exact selects | time (cold) | target |',
+      '| --- | --- | --- | --- |',
+      `| ${candidates} | ${selected.join(' ') || '-'} | ${seconds.toFixed(1)} s | ${LIBRARY_TARGET} ${holds ? '✅' : '❌'} |`,
+    ];
+  } finally {
+    repo.dispose();
+  }
+}
+
 export default async function main(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { commits: { type: 'string', default: '20' }, seed: { type: 'string', default: '1' }, verbose: { type: 'boolean' } },
+    options: {
+      commits: { type: 'string', default: '20' },
+      seed: { type: 'string', default: '1' },
+      verbose: { type: 'boolean' },
+      'library-only': { type: 'boolean' },
+    },
   });
   const commits = Number(values.commits);
   const random = mulberry32(Number(values.seed));
@@ -199,13 +289,17 @@ export default async function main(args: string[]): Promise<void> {
   for (const [k, v] of Object.entries({ NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_ISOLATE_PLUGINS: 'false' })) process.env[k] ??= v;
   delete process.env.SOPS_AGE_KEY;
   delete process.env.SOPS_AGE_KEY_FILE;
+  if (values['library-only']) {
+    process.stdout.write(`${(await libraryScenario()).join('\n')}\n`);
+    return;
+  }
 
   const repo = createExampleRepo();
   try {
     const decrypt = await secretsDecrypter(repo.root);
     let base = repo.git('rev-parse', 'HEAD').trim();
     let before = await renderAll(repo);
-    const methods = ['all charts', 'nx affected -t render', 'hack/affected (keyless)', 'hack/affected (age key)'];
+    const methods = ['all charts', 'nx affected -t render', 'hack/affected (keyless)', 'hack/affected (age key)', 'hack/affected --exact (age key)'];
     const scores = new Map(methods.map((m) => [m, { tp: 0, selected: 0, truth: 0, ms: 0, commits: 0 } as Score]));
     const rows: string[] = [];
     // Every kind once (in random order), then random draws: each kind is measured at least once.
@@ -230,11 +324,18 @@ export default async function main(args: string[]): Promise<void> {
       const [nx, nxMs] = await timed(() => nxAffected(repo, base, head));
       const [keyless, keylessMs] = await timed(() => computeAffected(repo.root, { base, head }));
       const [keyed, keyedMs] = await timed(() => computeAffected(repo.root, { base, head, decrypt }));
+      const [exact, exactMs] = await timed(async () => {
+        const result = await computeAffected(repo.root, { base, head, decrypt });
+        const refined = await refineByRendering(repo.root, result);
+        const keptForSecrets = result.projects.filter((p) => result.reasons[p].some((why) => why.startsWith('secrets: ')));
+        return new Set([...refined.releases.map((r) => `${r.cluster}/${r.name}`), ...releasesOf(keptForSecrets, before, after)]);
+      });
       const selections: [string, Set<string>, number][] = [
         ['all charts', new Set([...before.keys(), ...after.keys()]), 0],
         ['nx affected -t render', releasesOf(nx, before, after), nxMs],
         ['hack/affected (keyless)', fromResult(keyless), keylessMs],
         ['hack/affected (age key)', fromResult(keyed), keyedMs],
+        ['hack/affected --exact (age key)', exact, exactMs],
       ];
       const cells: string[] = [];
       let hackMissed = false;
@@ -263,8 +364,8 @@ export default async function main(args: string[]): Promise<void> {
       '',
       `Target: hack/affected (${RECALL_TARGET}) never misses a release whose render changed; Nx's and "all charts" are the comparison.`,
       '',
-      '| # | change | releases whose render changed | nx affected | hack/affected keyless | hack/affected key | target |',
-      '| --- | --- | --- | --- | --- | --- | --- |',
+      '| # | change | releases whose render changed | nx affected | hack/affected keyless | hack/affected key | hack/affected --exact | target |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
       ...rows,
       '',
       '| method | precision | recall | releases selected | releases changed | time per commit | target |',
@@ -279,4 +380,5 @@ export default async function main(args: string[]): Promise<void> {
   } finally {
     repo.dispose();
   }
+  process.stdout.write(`${(await libraryScenario()).join('\n')}\n`);
 }
