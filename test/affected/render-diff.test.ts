@@ -20,9 +20,9 @@ beforeAll(async () => {
   repo.git('checkout', '--quiet', '-b', 'feature');
   repo.write('clusters/home/apps/monitoring.yaml', repo.read('clusters/home/apps/monitoring.yaml').replace('value: 30d', 'value: 15d'));
   repo.remove('charts/jellyfin');
-  repo.write('charts/whoami/Chart.yaml', 'apiVersion: v2\nname: whoami\nversion: 0.1.0\n');
-  repo.write('charts/whoami/values.yaml', 'message: hello\n');
-  repo.write('charts/whoami/templates/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: whoami\ndata:\n  message: {{ .Values.message }}\n');
+  repo.write('charts/echo/Chart.yaml', 'apiVersion: v2\nname: echo\nversion: 0.1.0\n');
+  repo.write('charts/echo/values.yaml', 'message: hello\n');
+  repo.write('charts/echo/templates/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: echo\ndata:\n  message: {{ .Values.message }}\n');
   await editFile(path.join(repo.root, 'secrets.yaml'), (doc) => doc.set(['monitoring', 'grafana', 'adminPassword'], 'a-new-password'), {
     workspaceRoot: repo.root,
     env: {},
@@ -42,15 +42,17 @@ describe('renderDiff', () => {
   it('renders the affected releases on both sides and reports them per resource', () => {
     expect(report).toMatchObject({ base, head });
     expect(report.releases.map((r) => `${r.cluster}/${r.name}:${r.status}`).sort()).toEqual([
+      'home/echo:added',
       'home/jellyfin:removed',
       'home/monitoring:changed',
-      'home/whoami:added',
+      // The root app prints the Application files: monitoring's changed.
+      'home/root:changed',
     ]);
     const monitoring = release('monitoring');
     expect(monitoring.resources.map((r) => `${r.change} ${r.kind} ${r.namespace}/${r.name}`)).toEqual(['changed StatefulSet monitoring/prometheus']);
     expect(monitoring.resources[0].diff).toMatch(/^-\s+- --storage\.tsdb\.retention\.time=30d$/m);
     expect(monitoring.resources[0].diff).toMatch(/^\+\s+- --storage\.tsdb\.retention\.time=15d$/m);
-    expect(release('whoami').resources).toMatchObject([{ change: 'added', kind: 'ConfigMap', name: 'whoami' }]);
+    expect(release('echo').resources).toMatchObject([{ change: 'added', kind: 'ConfigMap', name: 'echo' }]);
     expect(release('jellyfin').resources.every((r) => r.change === 'removed')).toBe(true);
     expect(release('jellyfin').resources.map((r) => r.kind)).toContain('Deployment');
   });
@@ -59,7 +61,7 @@ describe('renderDiff', () => {
     const markdown = renderDiffMarkdown(report);
     expect(markdown).toContain(`## Render diff ${base.slice(0, 7)}..${head.slice(0, 7)}`);
     expect(markdown).toContain('| changed | StatefulSet | monitoring | prometheus |');
-    expect(markdown).toContain('<details><summary>added ConfigMap whoami</summary>');
+    expect(markdown).toContain('<details><summary>added ConfigMap echo</summary>');
     expect(markdown.indexOf('home/monitoring')).toBeLessThan(markdown.indexOf('home/jellyfin'));
     const { leaves } = await decryptFile(path.join(repo.root, 'secrets.yaml'), { workspaceRoot: repo.root, env: {} });
     for (const secret of [...leaves, 'a-new-password'].filter((l) => l.length >= 6)) expect(markdown).not.toContain(secret);
@@ -84,7 +86,7 @@ describe('CI shells', () => {
     expect(out).toMatch(/^affected monitoring: .*secrets: secrets\.yaml key monitoring\.grafana\.adminPassword changed/m);
     expect(out).toMatch(/^skipped  arr: reads none of the changed keys of secrets\.yaml/m);
     expect(out).toMatch(/^removed  jellyfin: /m);
-    expect(readFileSync(envFile, 'utf8')).toBe(`NX_BASE=${base}\nNX_HEAD=${head}\nHOMELAB_AFFECTED=monitoring,whoami\n`);
+    expect(readFileSync(envFile, 'utf8')).toBe(`NX_BASE=${base}\nNX_HEAD=${head}\nHOMELAB_AFFECTED=echo,monitoring,root\n`);
   });
 
   it('hack/render-diff writes the full report and appends the cut one to the job summary', () => {

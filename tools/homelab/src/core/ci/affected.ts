@@ -182,9 +182,10 @@ export async function computeAffected(root: string, options: AffectedOptions = {
     for (const chart of runnable) add(chart, 'base: its releases could not be resolved at the base commit');
   }
 
-  // Only chart tasks are refined: any other project Nx selects (workspace checks, provision) keeps its tasks.
-  const chartNames = new Set(head.charts.map((c) => c.name));
-  for (const project of result.nxProjects) if (!reasons.has(project) && !chartNames.has(project)) add(project, 'nx: a changed file is one of its task inputs');
+  // Only release projects (charts, and upstream, directory and Kustomize sources) are refined: any other project Nx
+  // selects (workspace checks, provision) keeps its tasks.
+  const refined = new Set([...head.charts.map((c) => c.name), ...runnable]);
+  for (const project of result.nxProjects) if (!reasons.has(project) && !refined.has(project)) add(project, 'nx: a changed file is one of its task inputs');
 
   result.projects = [...reasons.keys()].sort();
   result.reasons = Object.fromEntries(result.projects.map((p) => [p, reasons.get(p)!]));
