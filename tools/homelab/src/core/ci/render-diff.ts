@@ -71,9 +71,12 @@ async function renderSide(dir: string, refs: ReleaseRef[], maskKey: Buffer): Pro
   const helm = await resolveHelm();
   const { secrets } = await openSecrets(dir, { keyless: true });
   const depsFailed = new Map<string, string>();
-  for (const chart of new Set(releases.flatMap((r) => renderedCharts(r, resolution.charts)))) {
-    await buildDependencies(dir, helm, chart).catch((err) => depsFailed.set(chart.dir, errorLine(err)));
-  }
+  // Each chart's dependencies land in its own charts/ directory: builds of different charts run side by side, like the renders.
+  await Promise.all(
+    [...new Set(releases.flatMap((r) => renderedCharts(r, resolution.charts)))].map((chart) =>
+      buildDependencies(dir, helm, chart).catch((err) => depsFailed.set(chart.dir, errorLine(err))),
+    ),
+  );
   await Promise.all(
     releases.map(async (release) => {
       const ref = { cluster: release.cluster, name: release.name, chart: release.chart };
