@@ -131,10 +131,10 @@ describe('Nx targets', () => {
     expect(Object.values(monitoring).every((t) => t.cache === false)).toBe(true);
     // The command line (--dryRun above all) and the chart's forChart reach every lower wave.
     const lower = (projects: string[]) => [{ target: 'install', projects, params: 'forward', options: 'forward' }];
-    expect(monitoring.install.dependsOn).toEqual(lower(['networking', 'system']));
+    expect(monitoring.install.dependsOn).toEqual(lower(['cert-manager', 'networking', 'system']));
     expect(monitoring.install.options).toEqual({ forChart: 'monitoring' });
     expect(targetsOf('networking').install.dependsOn).toEqual(lower(['system']));
-    expect(targetsOf('arr').install.dependsOn).toEqual(lower(['gitops', 'monitoring', 'networking', 'system']));
+    expect(targetsOf('arr').install.dependsOn).toEqual(lower(['cert-manager', 'gitops', 'monitoring', 'networking', 'system']));
     const system = targetsOf('system');
     expect(system.install).toMatchObject({ executor: 'nx:noop', dependsOn: [{ target: 'bootstrap', params: 'forward' }] });
     expect(system.bootstrap).toMatchObject({ executor: '@homelab/nx:bootstrap', cache: false });

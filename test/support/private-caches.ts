@@ -5,8 +5,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, inject } from 'vitest';
 
 const kubeCache = mkdtempSync(path.join(tmpdir(), 'homelab-test-kube-cache-'));
 process.env.KUBECACHEDIR = kubeCache;
 afterAll(() => rmSync(kubeCache, { recursive: true, force: true }));
+
+// The chart cache the global setup filled with the example's upstream charts (tests needing another cache set theirs).
+process.env.XDG_CACHE_HOME = inject('exampleChartCache');

@@ -15,53 +15,9 @@ import { resolveHelm } from '../../tools/homelab/src/core/helm/helm.ts';
 import { openWorkspace, type Workspace } from '../../tools/homelab/src/core/resolve/workspace.ts';
 import { HomelabError } from '../../tools/homelab/src/core/model/errors.ts';
 import { exampleFiles, materialize } from '../adoption/layouts.ts';
-import { prefillChartCache, startChartRepo, type ChartServer } from '../helpers/chart-repo.ts';
+import { startChartRepo, type ChartServer } from '../helpers/chart-repo.ts';
+import { ARGO_CD, CERT_MANAGER, prefillExampleCharts } from '../helpers/example-upstream.ts';
 import { childEnv, repoRoot } from '../support/workspace.ts';
-
-const ARGO_CD = {
-  'Chart.yaml': 'apiVersion: v2\nname: argo-cd\nversion: 8.5.8\n',
-  'templates/cm.yaml': [
-    'apiVersion: v1',
-    'kind: ConfigMap',
-    'metadata:',
-    '  name: argocd-cm',
-    '  namespace: {{ .Release.Namespace }}',
-    '  labels:',
-    '    app.kubernetes.io/instance: {{ .Release.Name }}',
-    'data:',
-    '  url: https://{{ .Values.global.domain }}',
-    '{{- range $key, $value := .Values.configs.cm }}',
-    '  {{ $key }}: {{ $value | toString | quote }}',
-    '{{- end }}',
-    '  dex: {{ .Values.dex.enabled | quote }}',
-    '',
-  ].join('\n'),
-};
-
-const CERT_MANAGER = {
-  'Chart.yaml': 'apiVersion: v2\nname: cert-manager\nversion: v1.18.2\n',
-  'values.yaml': 'crds:\n  enabled: false\nprometheus:\n  enabled: false\n',
-  'templates/crds.yaml': [
-    '{{- if .Values.crds.enabled }}',
-    'apiVersion: apiextensions.k8s.io/v1',
-    'kind: CustomResourceDefinition',
-    'metadata:',
-    '  name: certificates.cert-manager.io',
-    '{{- end }}',
-    '',
-  ].join('\n'),
-  'templates/deployment.yaml': [
-    'apiVersion: apps/v1',
-    'kind: Deployment',
-    'metadata:',
-    '  name: {{ .Release.Name }}',
-    '  namespace: {{ .Release.Namespace }}',
-    '  annotations:',
-    '    prometheus: {{ .Values.prometheus.enabled | quote }}',
-    '    kube: {{ .Capabilities.KubeVersion.Version | quote }}',
-    '',
-  ].join('\n'),
-};
 
 let work: string;
 let repo: ChartServer;
@@ -94,8 +50,7 @@ beforeAll(async () => {
   vi.stubEnv('XDG_CACHE_HOME', path.join(work, 'cache'));
   vi.stubEnv('HOMELAB_OFFLINE', '1');
   repo = await startChartRepo({ 'argo-cd': ARGO_CD, 'cert-manager': CERT_MANAGER });
-  await prefillChartCache({ repoURL: 'https://argoproj.github.io/argo-helm', chart: 'argo-cd', revision: '8.5.8' }, ARGO_CD);
-  await prefillChartCache({ repoURL: 'https://charts.jetstack.io', chart: 'cert-manager', revision: 'v1.18.2' }, CERT_MANAGER);
+  await prefillExampleCharts();
   ws = await openWorkspace(repoRoot);
 });
 

@@ -3,7 +3,7 @@ import type { Resolution } from '../core/resolve/releases.ts';
 import type { Chart, Release } from '../core/model/types.ts';
 import { FOR_CHART } from '../executors/lower-wave.ts';
 import type { NormalizedOptions } from './options.ts';
-import { createsReleases } from '../core/model/lookup.ts';
+import { createsReleases, deploysArgoCD } from '../core/model/lookup.ts';
 import { describeReleases, releaseConfigurations, renderInputs, secretsInputs } from './targets.ts';
 
 /**
@@ -78,7 +78,7 @@ function wavesOf(resolution: Resolution): Map<string, number> {
   if (!waves) {
     waves = new Map();
     for (const r of resolution.releases) {
-      if (!createsReleases(r, resolution.releases)) waves.set(r.chart, Math.min(waves.get(r.chart) ?? Number.POSITIVE_INFINITY, r.wave));
+      if (!createsReleases(r, resolution.releases) && !deploysArgoCD(r)) waves.set(r.chart, Math.min(waves.get(r.chart) ?? Number.POSITIVE_INFINITY, r.wave));
     }
     chartWaves.set(resolution, waves);
   }

@@ -20,7 +20,7 @@ import { selectReleases, type Workspace } from '../resolve/workspace.ts';
 import { isRecord } from '../workspace/yaml-docs.ts';
 import { DRY_RUN_BANNER, openTargets, type Write } from './cluster.ts';
 import { applyChange, installFlags, prepareChange, upToDate, type HelmChange } from './install.ts';
-import { chartAt, requireCluster } from '../model/lookup.ts';
+import { chartAt, deploysArgoCD, requireCluster } from '../model/lookup.ts';
 
 export interface BootstrapRequest {
   /** Cluster directory to bootstrap; needed only when the bootstrap chart is deployed to several. */
@@ -206,9 +206,7 @@ async function runChecked(call: Invocation, target: KubeTarget, masker: Masker, 
 
 /** The Application that deploys ArgoCD itself (the upstream argo-cd chart) in this cluster. */
 export function argocdRelease(ws: Workspace, cluster: string): UpstreamRelease {
-  const found = ws.resolution.releases.find(
-    (r): r is UpstreamRelease => r.cluster === cluster && r.source?.kind === 'upstream' && chartName(r.source) === 'argo-cd',
-  );
+  const found = ws.resolution.releases.find((r): r is UpstreamRelease => r.cluster === cluster && deploysArgoCD(r));
   if (!found) {
     throw new HomelabError(
       `no Application in cluster ${cluster} deploys the argo-cd chart`,

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { HomelabError } from './errors.ts';
 import type { Chart, ClusterDeclaration, Release } from './types.ts';
 
@@ -44,4 +45,12 @@ export function renderedCharts(release: Release, charts: readonly Chart[]): Char
  */
 export function createsReleases(release: Release, releases: readonly Release[]): boolean {
   return release.source?.kind === 'directory' && releases.some((r) => r.definedIn.some((file) => file.startsWith(`${release.chartDir}/`)));
+}
+
+/**
+ * The Application deploying ArgoCD itself (the upstream argo-cd chart, from a Helm repository or an OCI reference):
+ * the bootstrap installs it before anything else, so it takes no part in the sync-wave tiers either.
+ */
+export function deploysArgoCD(release: Release): boolean {
+  return release.source?.kind === 'upstream' && posix.basename(release.source.chart || release.source.repoURL) === 'argo-cd';
 }
