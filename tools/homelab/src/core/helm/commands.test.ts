@@ -95,6 +95,11 @@ describe('helm command argv', () => {
     ]);
   });
 
+  it("lint of an upstream chart: without --strict (its warnings are its maintainers' to fix)", () => {
+    const upstream = { ...plain, source: { kind: 'upstream' as const, repoURL: 'https://charts.example.invalid', chart: 'web', targetRevision: 'v1.0.0' } };
+    expect(lintArgs({ release: upstream, values })).toEqual(['lint', '.', '--namespace', 'apps', '--values', 'values.yaml', '--set', 'a=b']);
+  });
+
   it('lint of a library chart on its own: the chart path and --strict only', () => {
     expect(libraryLintArgs('charts/common')).toEqual(['lint', 'charts/common', '--strict']);
   });

@@ -41,9 +41,13 @@ export function templateArgs(options: ReleaseCommandOptions): string[] {
   return args;
 }
 
-/** `helm lint --strict` with the flags `helm template` gets that lint accepts. */
+/**
+ * `helm lint --strict` with the flags `helm template` gets that lint accepts. An upstream chart is linted without
+ * `--strict`: its warnings (e.g. a `v`-prefixed chart version) are its maintainers' to fix, not the repository's.
+ */
 export function lintArgs(options: ReleaseCommandOptions): string[] {
-  const args = [...libraryLintArgs(options.chartPath ?? '.'), ...releaseFlags(options)];
+  const lint = libraryLintArgs(options.chartPath ?? '.');
+  const args = [...(options.release.source?.kind === 'upstream' ? lint.filter((a) => a !== '--strict') : lint), ...releaseFlags(options)];
   if (options.release.skipSchemaValidation) args.push('--skip-schema-validation');
   return args;
 }
