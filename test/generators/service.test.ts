@@ -146,7 +146,9 @@ describe('nx g @homelab/nx:service', () => {
     expect(await validate(ws, { target: 'paperless' }, () => undefined)).toEqual([]);
     const report = await checkWorkspace(repo.root);
     expect(report.findings).toEqual([]);
-    expect(report.tiers).toEqual(['home: sync waves -10 argocd | -1 system | 0 cert-manager, networking | 10 gitops, monitoring | 20 arr, jellyfin, paperless, whoami']);
+    expect(report.tiers).toEqual([
+      'home: sync waves -10 argocd | -1 system | 0 cert-manager, networking | 10 gitops, monitoring | 20 arr, jellyfin, paperless, whoami',
+    ]);
   });
 
   it('another tier and namespace: an Application file, the chart excluded from the ApplicationSet, the namespace confirmed', async () => {
