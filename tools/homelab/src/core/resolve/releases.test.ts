@@ -331,7 +331,7 @@ describe('a broken Application breaks only itself', () => {
     const repo = resolve(import.meta.dirname, '../../../../..');
     const copy = () => {
       const root = mkdtempSync(resolve(tmpdir(), 'homelab-isolation-'));
-      for (const dir of ['charts', 'clusters', 'secrets.yaml']) cpSync(resolve(repo, dir), resolve(root, dir), { recursive: true });
+      for (const dir of ['charts', 'clusters', 'kustomize', 'secrets.yaml']) cpSync(resolve(repo, dir), resolve(root, dir), { recursive: true });
       return root;
     };
     const cleanRoot = copy();
