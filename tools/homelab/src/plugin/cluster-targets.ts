@@ -63,10 +63,9 @@ export function clusterTargets(
 
 /**
  * What Nx's project view shows as a target's usage: the hack script of the same command prints the same options
- * (`--dryRun` is the example every cluster command accepts). Bootstrap has no hack script, so no help.
+ * (`--dryRun` is the example every cluster command accepts).
  */
 function hackHelp(executor: string): NonNullable<TargetConfiguration['metadata']>['help'] {
-  if (executor === 'bootstrap') return undefined;
   return { command: `node hack/${executor} --help`, example: { options: executor === 'status' ? {} : { dryRun: true } } };
 }
 
