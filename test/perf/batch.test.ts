@@ -37,7 +37,7 @@ describe('batched chart targets', () => {
     expect(code).not.toBe(0);
     expect(out).toContain('Running 6 tasks with @homelab/nx:render');
     expect(out).toMatch(/✖ helm template failed for home\/jellyfin \(charts\/jellyfin\): .*nosuchfunction/);
-    expect(out).toMatch(/Running target render for 6 projects and 6 tasks they depend on failed\s+Failed tasks:\s+- jellyfin:render\s*$/);
+    expect(out).toMatch(/Running target render for \d+ projects and \d+ tasks they depend on failed\s+Failed tasks:\s+- jellyfin:render\s*$/);
     for (const chart of ['arr', 'gitops', 'monitoring', 'networking', 'system']) {
       expect(out).toContain(`> nx run ${chart}:render`);
       expect(out).toContain(`dist/rendered/home/${chart}.yaml`);

@@ -40,7 +40,7 @@ function nx(args: string[]) {
 describe('Nx targets on the example workspace', () => {
   it('nx run-many -t lint validate passes for every chart', async () => {
     const run = await nx(['run-many', '-t', 'lint', 'validate', '--output-style=static']);
-    expect(run.all).toContain('Successfully ran targets lint, validate for 7 projects');
+    expect(run.all).toMatch(/Successfully ran targets lint, validate for \d+ projects/);
     expect(run.all).toContain('home/monitoring: valid for Kubernetes 1.33.0');
     expect(run.all).toContain('==> Linting charts/common');
     expect(run.exitCode).toBe(0);
@@ -48,15 +48,15 @@ describe('Nx targets on the example workspace', () => {
 
   it('nx run workspace:check passes', async () => {
     const run = await nx(['run', 'workspace:check', '--output-style=static']);
-    expect(run.all).toContain('home: sync waves -10 argocd | -1 system | 0 networking | 10 gitops, monitoring | 20 arr, jellyfin');
+    expect(run.all).toContain('home: sync waves -10 argocd | -1 system | 0 cert-manager, networking | 10 gitops, monitoring | 20 arr, jellyfin, whoami');
     expect(run.all).toContain('check: charts and clusters are wired correctly');
     expect(run.exitCode).toBe(0);
   });
 
-  it('nx affected is precise: an Application file affects its chart and check, nothing else', async () => {
+  it('nx affected is precise: an Application file affects its chart, the root app that applies it, and check, nothing else', async () => {
     const graph = await nx(['affected', '-t', 'lint', 'validate', 'check', '--files=clusters/home/apps/networking.yaml', '--graph=stdout']);
     const tasks = Object.keys((JSON.parse(graph.stdout) as { tasks: { tasks: Record<string, unknown> } }).tasks.tasks);
     // helm-deps tasks are there only because the affected targets depend on them.
-    expect(tasks.filter((t) => !t.endsWith(':helm-deps')).sort()).toEqual(['networking:lint', 'networking:validate', 'workspace:check']);
+    expect(tasks.filter((t) => !t.endsWith(':helm-deps')).sort()).toEqual(['networking:lint', 'networking:validate', 'root:validate', 'workspace:check']);
   });
 });
