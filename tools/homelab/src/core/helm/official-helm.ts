@@ -3,8 +3,9 @@
  * once into the user's cache and refused unless its sha256 is the pinned one (pinned-helm.ts). Lazy on purpose:
  * `npm ci` stays the same size everywhere and only a machine that needs this helm pays its ~20 MB, once.
  */
+import { writeExecutable } from './executable-file.ts';
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { HomelabError } from '../model/errors.ts';
 import { userCacheDir } from './chart-cache.ts';
@@ -66,13 +67,7 @@ export async function officialHelm(host: Host, options: OfficialHelmOptions): Pr
   }
   const binary = readTarGzEntry(archive, `${platform}/helm`);
   if (!binary) throw new HomelabError(`${archiveName} holds no ${platform}/helm`, installHelmHint(pin));
-  await mkdir(path.dirname(target), { recursive: true });
-  // Parallel first runs race here: each writes its own temp file and the rename is atomic.
-  const temp = `${target}.${process.pid}.tmp`;
-  await writeFile(temp, binary);
-  await chmod(temp, 0o755);
-  await rename(temp, target);
-  return target;
+  return writeExecutable(target, binary);
 }
 
 async function download(url: string, timeoutMs: number, pin: PinnedHelm): Promise<Buffer> {
