@@ -221,7 +221,7 @@ describe.skipIf(!ansiblePlaybook)(`site.yaml --check --tags k3s on localhost${no
         '        server:',
         '          hosts:',
         '            srv:',
-        '              k3s_node_ip: 10.99.0.1',
+        '              k3s_node_ip: 127.0.0.1',
         '        agent:',
         '          hosts:',
         '            localhost:',
@@ -247,10 +247,10 @@ describe.skipIf(!ansiblePlaybook)(`site.yaml --check --tags k3s on localhost${no
       .filter((line) => line.startsWith('+'))
       .join('\n');
     // Server: the declared API host joins the certificate SANs; bundled add-ons follow k3s_disable.
-    expect(added).toContain('+disable:\n+- servicelb\n+https-listen-port: 6443\n+node-ip: 10.99.0.1\n+tls-san:\n+- k3s.home.arpa');
+    expect(added).toContain('+disable:\n+- servicelb\n+https-listen-port: 6443\n+node-ip: 127.0.0.1\n+tls-san:\n+- k3s.home.arpa');
     expect(added).toContain('+ExecStart=/usr/local/bin/k3s server');
     // Agent: joins the server's node address with the token file, never an inline token.
-    expect(added).toContain('+node-label:\n+- disktype=ssd\n+server: https://10.99.0.1:6443\n+token-file: /etc/rancher/k3s/token');
+    expect(added).toContain('+node-label:\n+- disktype=ssd\n+server: https://127.0.0.1:6443\n+token-file: /etc/rancher/k3s/token');
     expect(added).toContain('+ExecStart=/usr/local/bin/k3s agent');
     const after = await Promise.all(watched.map((f) => readFile(f, 'utf8').catch(() => null)));
     expect(after).toEqual(before);

@@ -77,7 +77,7 @@ export async function parseIdentities(content: string | Uint8Array, source: stri
         // age's own message quotes the identity: say only where it is.
         throw new HomelabError(
           `${source} holds an invalid age identity (AGE-SECRET-KEY-…: wrong length or checksum)`,
-          'copy the whole AGE-SECRET-KEY-1… line again from your keys file',
+          'copy the whole secret key line again from your keys file',
         );
       }
       out.push(word);
@@ -214,7 +214,7 @@ export async function discoverAgeKeys(opts: DiscoverOptions): Promise<KeyDiscove
   if (env.SOPS_AGE_KEY) {
     result.searched.push('SOPS_AGE_KEY');
     const ids = await parseIdentities(env.SOPS_AGE_KEY.split(/\s+/).join('\n'), 'SOPS_AGE_KEY', passphrase);
-    if (ids.length === 0) throw new HomelabError('SOPS_AGE_KEY holds no age identity', 'set it to your AGE-SECRET-KEY-1… identity, or unset it');
+    if (ids.length === 0) throw new HomelabError('SOPS_AGE_KEY holds no age identity', 'set it to your age identity (the secret key line age-keygen writes), or unset it');
     take(ids, 'SOPS_AGE_KEY');
   }
 
@@ -225,7 +225,7 @@ export async function discoverAgeKeys(opts: DiscoverOptions): Promise<KeyDiscove
     if (ids.length === 0) {
       throw new HomelabError(
         `SOPS_AGE_KEY_FILE=${keyFile} holds no age identity`,
-        'point SOPS_AGE_KEY_FILE at your age keys file (AGE-SECRET-KEY-1… lines), or unset it',
+        'point SOPS_AGE_KEY_FILE at your age keys file (the secret key lines age-keygen writes), or unset it',
       );
     }
     take(ids, keyFile);
@@ -243,7 +243,7 @@ export async function discoverAgeKeys(opts: DiscoverOptions): Promise<KeyDiscove
     result.searched.push(userFile);
     if (existsSync(userFile)) {
       const ids = await parseIdentities(readKeyFile(userFile, userFile), userFile, passphrase);
-      if (ids.length === 0) throw new HomelabError(`${userFile} holds no age identity`, 'put your AGE-SECRET-KEY-1… identity in it, or delete the empty file');
+      if (ids.length === 0) throw new HomelabError(`${userFile} holds no age identity`, 'put your age identity (the secret key line age-keygen writes) in it, or delete the empty file');
       take(ids, userFile);
     }
   }
@@ -317,6 +317,6 @@ async function runKeyCommand(
     throw new HomelabError(`${name} ${why}`, 'fix the command (run it by hand to see its message), or unset SOPS_AGE_KEY_CMD');
   }
   const ids = await parseIdentities(done.stdout, 'SOPS_AGE_KEY_CMD', passphrase);
-  if (ids.length === 0) throw new HomelabError(`${name} printed no age identity`, 'make it print your AGE-SECRET-KEY-1… identity, or unset it');
+  if (ids.length === 0) throw new HomelabError(`${name} printed no age identity`, 'make it print your age identity (the secret key line age-keygen writes), or unset it');
   return ids;
 }
