@@ -214,7 +214,8 @@ export async function discoverAgeKeys(opts: DiscoverOptions): Promise<KeyDiscove
   if (env.SOPS_AGE_KEY) {
     result.searched.push('SOPS_AGE_KEY');
     const ids = await parseIdentities(env.SOPS_AGE_KEY.split(/\s+/).join('\n'), 'SOPS_AGE_KEY', passphrase);
-    if (ids.length === 0) throw new HomelabError('SOPS_AGE_KEY holds no age identity', 'set it to your age identity (the secret key line age-keygen writes), or unset it');
+    if (ids.length === 0)
+      throw new HomelabError('SOPS_AGE_KEY holds no age identity', 'set it to your age identity (the secret key line age-keygen writes), or unset it');
     take(ids, 'SOPS_AGE_KEY');
   }
 
@@ -243,7 +244,11 @@ export async function discoverAgeKeys(opts: DiscoverOptions): Promise<KeyDiscove
     result.searched.push(userFile);
     if (existsSync(userFile)) {
       const ids = await parseIdentities(readKeyFile(userFile, userFile), userFile, passphrase);
-      if (ids.length === 0) throw new HomelabError(`${userFile} holds no age identity`, 'put your age identity (the secret key line age-keygen writes) in it, or delete the empty file');
+      if (ids.length === 0)
+        throw new HomelabError(
+          `${userFile} holds no age identity`,
+          'put your age identity (the secret key line age-keygen writes) in it, or delete the empty file',
+        );
       take(ids, userFile);
     }
   }
@@ -317,6 +322,7 @@ async function runKeyCommand(
     throw new HomelabError(`${name} ${why}`, 'fix the command (run it by hand to see its message), or unset SOPS_AGE_KEY_CMD');
   }
   const ids = await parseIdentities(done.stdout, 'SOPS_AGE_KEY_CMD', passphrase);
-  if (ids.length === 0) throw new HomelabError(`${name} printed no age identity`, 'make it print your age identity (the secret key line age-keygen writes), or unset it');
+  if (ids.length === 0)
+    throw new HomelabError(`${name} printed no age identity`, 'make it print your age identity (the secret key line age-keygen writes), or unset it');
   return ids;
 }
