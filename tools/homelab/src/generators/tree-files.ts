@@ -1,13 +1,13 @@
 import type { Tree } from '@nx/devkit';
 import { readNxJson } from '@nx/devkit';
 import { resolveHelm } from '../core/helm/helm.ts';
-import { normalizeLayout, PLUGIN_NAME, type WorkspaceLayout } from '../core/workspace/layout.ts';
+import { PLUGIN_NAME, type WorkspaceLayout } from '../core/workspace/layout.ts';
 import { resolveReleases, type Resolution } from '../core/resolve/releases.ts';
 import { buildRootKustomization } from '../core/resolve/workspace.ts';
 import { renderAppOfApps } from '../core/helm/render.ts';
 import { RepoFiles, type DirEntry } from '../core/workspace/repo-files.ts';
 import { isRecord } from '../core/workspace/yaml-docs.ts';
-import { normalizeOptions, type NormalizedOptions } from '../plugin/options.ts';
+import { normalizeOptions, pluginLayout, type NormalizedOptions } from '../plugin/options.ts';
 
 /**
  * The resolver's file view over an Nx generator's Tree: what the generator has written so far (not yet on disk)
@@ -47,7 +47,7 @@ export function pluginOptions(tree: Tree): NormalizedOptions {
 
 export function treeLayout(tree: Tree): WorkspaceLayout {
   const options = pluginOptions(tree);
-  return normalizeLayout(tree.root, { charts: options.chartGlobs, clusters: options.clusterGlobs });
+  return pluginLayout(tree.root, options);
 }
 
 /** The one resolver over the Tree; app-of-apps charts and root kustomizations are built from disk, as in core/resolve/workspace.ts. */

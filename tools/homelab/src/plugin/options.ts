@@ -1,9 +1,17 @@
+import { normalizeLayout, type ProjectNaming, type WorkspaceLayout } from '../core/workspace/layout.ts';
+
 /** Options of the `@homelab/nx` plugin entry in nx.json. Every target name can be renamed. */
 export interface HomelabPluginOptions {
   /** Globs of chart directories (each holding a Chart.yaml). Default `['charts/*']`. */
   chartGlobs?: string[];
   /** Globs of cluster directories holding ArgoCD manifests. Default `['clusters/*']`. */
   clusterGlobs?: string[];
+  /**
+   * How chart directories become project names (and what `hack/` commands take): `basename` (default) names a chart
+   * after its directory, or by the shortest path suffix telling clashing names apart (`apps-root`); `path` by its
+   * whole path joined with `-` (`charts-apps-root`).
+   */
+  projectNames?: ProjectNaming;
   depsTargetName?: string;
   templateTargetName?: string;
   renderTargetName?: string;
@@ -30,10 +38,16 @@ export interface HomelabPluginOptions {
 
 export type NormalizedOptions = Required<HomelabPluginOptions>;
 
+/** The workspace layout these options describe (globs and project naming), as the core reads it from nx.json. */
+export function pluginLayout(workspaceRoot: string, options: NormalizedOptions): WorkspaceLayout {
+  return normalizeLayout(workspaceRoot, { charts: options.chartGlobs, clusters: options.clusterGlobs, projectNames: options.projectNames });
+}
+
 export function normalizeOptions(options: HomelabPluginOptions | undefined): NormalizedOptions {
   return {
     chartGlobs: options?.chartGlobs ?? ['charts/*'],
     clusterGlobs: options?.clusterGlobs ?? ['clusters/*'],
+    projectNames: options?.projectNames ?? 'basename',
     depsTargetName: options?.depsTargetName ?? 'helm-deps',
     templateTargetName: options?.templateTargetName ?? 'template',
     renderTargetName: options?.renderTargetName ?? 'render',

@@ -1,10 +1,9 @@
 import path from 'node:path';
 import type { CreateDependencies, CreateNodes, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { DependencyType } from '@nx/devkit';
-import { normalizeLayout } from '../core/workspace/layout.ts';
 import { resolveWorkspace } from '../core/resolve/workspace.ts';
 import type { Resolution } from '../core/resolve/releases.ts';
-import { normalizeOptions, type HomelabPluginOptions, type NormalizedOptions } from './options.ts';
+import { normalizeOptions, pluginLayout, type HomelabPluginOptions, type NormalizedOptions } from './options.ts';
 import { renderTarget } from './ci-targets.ts';
 import { depsTarget, templateTarget } from './targets.ts';
 import { lintTarget, validateTarget, workspaceProject } from './quality-targets.ts';
@@ -31,7 +30,7 @@ export const createNodes: CreateNodes<HomelabPluginOptions> = [
       : [];
     const configFiles = allFiles.filter((file) => file === 'nx.json' || path.posix.basename(file) === 'Chart.yaml');
     if (configFiles.length === 0) return provision;
-    const layout = normalizeLayout(context.workspaceRoot, { charts: options.chartGlobs, clusters: options.clusterGlobs });
+    const layout = pluginLayout(context.workspaceRoot, options);
     const resolution = await resolveWorkspace(layout);
     const wanted = new Set(configFiles.map((file) => path.posix.dirname(file.split(path.sep).join('/'))));
     const charts = resolution.charts
@@ -81,7 +80,7 @@ function project(name: string, dir: string, resolution: Resolution, options: Nor
 /** Edges from `file://` dependencies: a library chart change affects every chart built on it. */
 export const createDependencies: CreateDependencies<HomelabPluginOptions> = async (rawOptions, context) => {
   const options = normalizeOptions(rawOptions);
-  const layout = normalizeLayout(context.workspaceRoot, { charts: options.chartGlobs, clusters: options.clusterGlobs });
+  const layout = pluginLayout(context.workspaceRoot, options);
   // The resolution createNodes just stored: a cache hit, not a second parse of every Chart.yaml.
   const { charts } = await resolveWorkspace(layout);
   const projectByDir = new Map(Object.entries(context.projects).map(([projectName, config]) => [config.root, projectName]));

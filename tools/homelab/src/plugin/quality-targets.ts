@@ -1,9 +1,8 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { CRDS_DIR } from '../core/workspace/crds.ts';
-import { normalizeLayout } from '../core/workspace/layout.ts';
 import type { Resolution } from '../core/resolve/releases.ts';
 import type { Chart, ClusterDeclaration, Release } from '../core/model/types.ts';
-import type { NormalizedOptions } from './options.ts';
+import { pluginLayout, type NormalizedOptions } from './options.ts';
 import { secretsTarget } from './secrets-target.ts';
 import { describeReleases, renderingTarget, toolingInputs } from './targets.ts';
 import { clusterNamed } from '../core/model/lookup.ts';
@@ -46,7 +45,7 @@ export function validateTarget(
   options: NormalizedOptions,
   workspaceRoot: string,
 ): TargetConfiguration {
-  const layout = normalizeLayout(workspaceRoot, { charts: options.chartGlobs, clusters: options.clusterGlobs });
+  const layout = pluginLayout(workspaceRoot, options);
   const clusterDirs = [...new Set(releases.map((r) => clusterNamed(clusters, r.cluster)?.dir).filter((d) => d !== undefined))];
   const crdInputs: Input[] = [...layout.charts.map((glob) => `${glob}/${CRDS_DIR}`), ...clusterDirs.map((dir) => `${dir}/${CRDS_DIR}`)]
     .sort()
@@ -65,7 +64,7 @@ export function validateTarget(
  * renders for the tier order), every cluster directory, the value files and secrets files releases read.
  */
 export function workspaceProject(resolution: Resolution, options: NormalizedOptions, workspaceRoot: string): ProjectConfiguration {
-  const layout = normalizeLayout(workspaceRoot, { charts: options.chartGlobs, clusters: options.clusterGlobs });
+  const layout = pluginLayout(workspaceRoot, options);
   // Value files outside the chart and cluster directories (those are inputs as a whole).
   const dirs = [...resolution.charts, ...resolution.clusters].map((d) => `${d.dir}/`);
   const files = new Set<string>();

@@ -55,8 +55,8 @@ export async function cachedResolution(
   const dir = path.join(layout.root, 'node_modules', '.cache', 'homelab');
   const useCache = existsSync(path.join(layout.root, 'node_modules'));
   // The checkout's remotes decide which git sources are this repository's (they are read outside RepoFiles).
-  const key = sha256(JSON.stringify([layout.charts, layout.clusters, gitRemoteURLs(layout.root), resolverFingerprint()]));
-  const file = path.join(dir, `resolution-${sha256(JSON.stringify([layout.charts, layout.clusters])).slice(0, 16)}.json`);
+  const key = sha256(JSON.stringify([layout.charts, layout.clusters, layout.projectNames, gitRemoteURLs(layout.root), resolverFingerprint()]));
+  const file = path.join(dir, `resolution-${sha256(JSON.stringify([layout.charts, layout.clusters, layout.projectNames])).slice(0, 16)}.json`);
   if (useCache) {
     const entry = readEntry(file);
     if (entry?.key === key && (await stillValid(entry, layout.root, helmIdentity))) return entry.resolution;

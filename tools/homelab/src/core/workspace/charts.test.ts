@@ -67,6 +67,25 @@ describe('discoverCharts', () => {
     expect(charts.map((c) => `${c.name}=${c.dir}`)).toEqual(['a-root=k8s/a/root', 'apps-x=apps/x', 'b-root=k8s/b/root', 'charts-x=charts/x', 'y=charts/y']);
   });
 
+  it('names every chart by its whole path with projectNames: path, and hands two charts getting one name to onBroken', async () => {
+    const root = await repo({
+      'apps/root/Chart.yaml': chartYaml('root'),
+      'shared/root/Chart.yaml': chartYaml('root'),
+      'charts/web/Chart.yaml': chartYaml('web'),
+      'k8s/a-b/c/Chart.yaml': chartYaml('c'),
+      'k8s/a/b-c/Chart.yaml': chartYaml('b-c'),
+    });
+    const layout = normalizeLayout(root, { charts: ['apps/*', 'shared/*', 'charts/*', 'k8s/*/*'], projectNames: 'path' });
+    const broken: string[] = [];
+    const charts = await discoverCharts(layout, undefined, (dir, err) => broken.push(`${dir}: ${(err as HomelabError).line()}`));
+    expect(charts.map((c) => `${c.name}=${c.dir}`)).toEqual(['apps-root=apps/root', 'charts-web=charts/web', 'shared-root=shared/root']);
+    expect(broken).toEqual([
+      'k8s/a-b/c: charts k8s/a-b/c and k8s/a/b-c both get the project name k8s-a-b-c — rename one of the directories',
+      'k8s/a/b-c: charts k8s/a/b-c and k8s/a-b/c both get the project name k8s-a-b-c — rename one of the directories',
+    ]);
+    expect(() => normalizeLayout(root, { projectNames: 'dirname' })).toThrow('nx.json: @homelab/nx option projectNames is "dirname"');
+  });
+
   it('hands a broken Chart.yaml to onBroken and discovers the others', async () => {
     const root = await repo({ 'charts/good/Chart.yaml': chartYaml('good'), 'charts/bad/Chart.yaml': 'apiVersion: v2\nname: [bad\n' });
     const broken: string[] = [];

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { HomelabError } from '../model/errors.ts';
-import type { WorkspaceLayout } from './layout.ts';
+import type { ProjectNaming, WorkspaceLayout } from './layout.ts';
 import { RepoFiles } from './repo-files.ts';
 import type { Chart } from '../model/types.ts';
 import { isRecord, parseYamlDocument } from './yaml-docs.ts';
@@ -20,9 +20,9 @@ export function unlessBroken<T>(dir: string, read: Promise<T>, onBroken: OnBroke
 /**
  * Every chart of the workspace: a directory matching a chart glob that holds a Chart.yaml.
  * A chart nested in another chart's directory is that chart's subchart, not a workspace chart.
- * Names (Nx project names) are directory basenames; charts whose basenames clash are named by the shortest path
- * suffix that tells them apart (`apps/root`, `shared/root` → `apps-root`, `shared-root`).
- * A chart whose Chart.yaml is broken is passed to `onBroken` and left out; without `onBroken` it is an error.
+ * Names (Nx project names, and what the hack commands take) follow the layout's `projectNames` (chartProjectNames).
+ * A chart whose Chart.yaml is broken, or whose name another chart also gets, is passed to `onBroken` and left out;
+ * without `onBroken` it is an error.
  */
 export async function discoverCharts(layout: WorkspaceLayout, files = new RepoFiles(layout.root), onBroken?: OnBroken): Promise<Chart[]> {
   const dirs = new Set<string>();
@@ -40,15 +40,36 @@ export async function discoverCharts(layout: WorkspaceLayout, files = new RepoFi
   const chartDirs = [...dirs].sort().filter((dir) => !ancestors(dir).some((parent) => dirs.has(parent)));
   const read = await Promise.all(chartDirs.map((dir) => unlessBroken(dir, readChart(layout.root, dir, files), onBroken)));
   const charts = read.filter((c): c is Chart => c !== undefined);
-  const names = projectNames(charts.map((c) => c.dir));
+  const names = chartProjectNames(
+    charts.map((c) => c.dir),
+    layout.projectNames,
+  );
   for (const chart of charts) chart.name = names.get(chart.dir) ?? chart.name;
-  return charts.sort((a, b) => compare(a.name, b.name));
+  const clashing = charts.filter((c) => charts.some((other) => other !== c && other.name === c.name));
+  for (const chart of clashing) {
+    const others = clashing.filter((c) => c !== chart && c.name === chart.name).map((c) => c.dir);
+    const error = new HomelabError(
+      `charts ${chart.dir} and ${others.join(', ')} both get the project name ${chart.name}`,
+      layout.projectNames === 'path' ? 'rename one of the directories' : 'rename one of the directories, or set projectNames: "path" in nx.json',
+    );
+    if (!onBroken) throw error;
+    onBroken(chart.dir, error);
+  }
+  return charts.filter((c) => !clashing.includes(c)).sort((a, b) => compare(a.name, b.name));
 }
 
-/** Directory basename, or the shortest `-`-joined path suffix that no other directory with that basename shares. */
-function projectNames(dirs: string[]): Map<string, string> {
+/**
+ * The one naming of chart projects, for the Nx plugin and the hack commands alike. `basename`: the directory's name,
+ * or the shortest `-`-joined path suffix no other directory with that name shares (`apps/root`, `shared/root` →
+ * `apps-root`, `shared-root`); `path`: the whole path joined with `-` (`charts/apps/root` → `charts-apps-root`).
+ */
+export function chartProjectNames(dirs: string[], naming: ProjectNaming): Map<string, string> {
   const suffix = (dir: string, n: number) => dir.split('/').slice(-n).join('-');
   const names = new Map<string, string>();
+  if (naming === 'path') {
+    for (const dir of dirs) names.set(dir, dir.split('/').join('-'));
+    return names;
+  }
   const groups = new Map<string, string[]>();
   for (const dir of dirs) groups.set(posix.basename(dir), [...(groups.get(posix.basename(dir)) ?? []), dir]);
   for (const group of groups.values()) {
