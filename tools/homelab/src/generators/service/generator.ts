@@ -79,7 +79,7 @@ async function generate(tree: Tree, schema: ServiceGeneratorSchema) {
   await assertSecretsOpen(tree, secretFiles);
 
   const namespaces = namespacesOwner(tree, before, options.bootstrapChart, cluster);
-  if (namespaces && namespaces.release && namespaces.release.wave >= wave) {
+  if (namespaces?.release && namespaces.release.wave >= wave) {
     throw new HomelabError(
       `tier ${wave} is not above sync wave ${namespaces.release.wave} of ${namespaces.release.application}, which creates the namespaces`,
       `use a tier above ${namespaces.release.wave}`,

@@ -110,7 +110,7 @@ describe('Go templates as ArgoCD renders them', () => {
     ],
     ['{{ b64enc "hello" }} {{ b64dec "aGVsbG8=" }} {{ sha256sum "hello" | trunc 12 }} {{ b32enc "hi" }}', 'aGVsbG8= hello 2cf24dba5fb0 NBUQ===='],
     [
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${2} is Go's regexp expansion, not a JavaScript placeholder
+      // ${2} is Go's regexp expansion, not a JavaScript placeholder
       '{{ regexMatch "^w.b$" .path.basename }} {{ regexReplaceAll "(a)(p+)" "apple" "${2}$1" }} {{ regexFind "[0-9]+" "ab12cd34" }} {{ regexFindAll "[0-9]" "a1b2c3" 2 }}',
       'true ppale 12 [1 2]',
     ],
