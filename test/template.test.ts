@@ -6,33 +6,39 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { template } from '../tools/homelab/src/core/commands/template.ts';
 import { createMasker } from '../tools/homelab/src/core/exec/mask.ts';
-import { openSecrets } from '../tools/homelab/src/core/secrets/secret-source.ts';
-import { decryptFile } from '../tools/homelab/src/core/secrets/index.ts';
+import { decryptFile, openSecrets } from '../tools/homelab/src/core/secrets/index.ts';
 import { openWorkspace, type Workspace } from '../tools/homelab/src/core/resolve/workspace.ts';
 import { childEnv, helm, repoRoot } from './support/workspace.ts';
 import { resolveHelm } from '../tools/homelab/src/core/helm/helm.ts';
 
 const common = ['--kube-version', '1.33.0', '--include-crds'];
-const values = (chart: string) => ['-f', `charts/${chart}/values.yaml`, '-f', 'clusters/home/values/global.yaml'];
+/** The plain value files each Application lists: the chart's, the cluster's global, its own per-environment values and its version registry. */
+const values = (chart: string, cluster = 'home', own: string[] = []) => [
+  '-f',
+  `charts/${chart}/values.yaml`,
+  '-f',
+  `clusters/${cluster}/values/global.yaml`,
+  ...own.flatMap((file) => ['-f', `clusters/${cluster}/${file}/${chart}.yaml`]),
+];
 
 /**
- * What ArgoCD runs for each Application in clusters/home, written by hand from the manifests.
+ * What ArgoCD runs for each Application in clusters/home and clusters/lab, written by hand from the manifests.
  * `secrets: true` pipes the decrypted secrets.yaml to `-f -` after the plain value files.
  */
 const handWritten: Record<string, { args: string[]; secrets?: boolean; extra?: string }> = {
-  system: { args: ['template', 'system', 'charts/system', '--namespace', 'system', ...values('system'), ...common] },
-  networking: {
-    args: ['template', 'networking', 'charts/networking', '--namespace', 'networking', ...values('networking'), ...common],
+  'home/system': { args: ['template', 'system', 'charts/system', '--namespace', 'system', ...values('system'), ...common] },
+  'home/networking': {
+    args: ['template', 'networking', 'charts/networking', '--namespace', 'networking', ...values('networking', 'home', ['versions']), ...common],
     extra: 'blocky:\n  service:\n    annotations:\n      metallb.universe.tf/loadBalancerIPs: 192.168.1.53\n',
   },
-  monitoring: {
+  'home/monitoring': {
     args: [
       'template',
       'monitoring',
       'charts/monitoring',
       '--namespace',
       'monitoring',
-      ...values('monitoring'),
+      ...values('monitoring', 'home', ['versions']),
       '--set',
       'prometheus.retention=30d',
       '--set-string',
@@ -41,13 +47,24 @@ const handWritten: Record<string, { args: string[]; secrets?: boolean; extra?: s
     ],
     secrets: true,
   },
-  gitops: {
-    args: ['template', 'gitops', 'charts/gitops', '--namespace', 'gitops', ...values('gitops'), ...common],
+  'home/gitops': {
+    args: ['template', 'gitops', 'charts/gitops', '--namespace', 'gitops', ...values('gitops', 'home', ['versions']), ...common],
     secrets: true,
     extra: 'renovate:\n  schedule: "0 4 * * *"\n',
   },
-  arr: { args: ['template', 'arr', 'charts/arr', '--namespace', 'arr', ...values('arr'), ...common], secrets: true },
-  jellyfin: { args: ['template', 'jellyfin', 'charts/jellyfin', '--namespace', 'jellyfin', ...values('jellyfin'), ...common], secrets: true },
+  'home/arr': { args: ['template', 'arr', 'charts/arr', '--namespace', 'arr', ...values('arr', 'home', ['versions']), ...common], secrets: true },
+  'home/jellyfin': {
+    args: ['template', 'jellyfin', 'charts/jellyfin', '--namespace', 'jellyfin', ...values('jellyfin', 'home', ['versions']), ...common],
+    secrets: true,
+  },
+  'lab/system': { args: ['template', 'system', 'charts/system', '--namespace', 'system', ...values('system', 'lab'), ...common] },
+  'lab/networking': {
+    args: ['template', 'networking', 'charts/networking', '--namespace', 'networking', ...values('networking', 'lab', ['values', 'versions']), ...common],
+  },
+  'lab/monitoring': {
+    args: ['template', 'monitoring', 'charts/monitoring', '--namespace', 'monitoring', ...values('monitoring', 'lab', ['values', 'versions']), ...common],
+    secrets: true,
+  },
 };
 
 const decryptedSecrets = () => decryptFile(`${repoRoot}/secrets.yaml`, { workspaceRoot: repoRoot });
@@ -56,9 +73,9 @@ const decryptedSecrets = () => decryptFile(`${repoRoot}/secrets.yaml`, { workspa
  * Value files in ArgoCD order: plain files, then the decrypted secrets on stdin, then the inline values. Two
  * in-memory files need a second pipe: bash's process substitution gives helm a real one (`/dev/fd/63`).
  */
-async function renderByHand(chart: string): Promise<string> {
-  const spec = handWritten[chart];
-  await helm(['dependency', 'build', '--skip-refresh', `charts/${chart}`]);
+async function renderByHand(release: string): Promise<string> {
+  const spec = handWritten[release];
+  await helm(['dependency', 'build', '--skip-refresh', `charts/${release.split('/')[1]}`]);
   const { bin } = await resolveHelm();
   const secrets = spec.secrets ? (await decryptedSecrets()).plaintext : undefined;
   if (secrets && spec.extra) {
@@ -85,19 +102,20 @@ describe('template renders every example release exactly as its ArgoCD-equivalen
     expect(
       ws.resolution.releases
         .filter((r) => !r.source)
-        .map((r) => r.chart)
+        .map((r) => `${r.cluster}/${r.chart}`)
         .sort(),
     ).toEqual(Object.keys(handWritten).sort());
   });
 
-  for (const chart of Object.keys(handWritten)) {
-    it(`${chart}: byte-identical render, masked output`, async () => {
-      const expected = await renderByHand(chart);
+  for (const release of Object.keys(handWritten)) {
+    it(`${release}: byte-identical render, masked output`, async () => {
+      const expected = await renderByHand(release);
       let printed = '';
-      const [rendered] = await template(ws, { target: chart }, (text) => (printed += text));
+      const [cluster, chart] = release.split('/');
+      const [rendered] = await template(ws, { target: chart, cluster }, (text) => (printed += text));
       expect(rendered.manifest).toBe(expected);
       const { maskKey } = await openSecrets(repoRoot, { keyless: false });
-      const leaves = handWritten[chart].secrets ? (await decryptedSecrets()).leaves : [];
+      const leaves = handWritten[release].secrets ? (await decryptedSecrets()).leaves : [];
       expect(printed).toBe(createMasker({ secrets: leaves, key: maskKey }).mask(expected));
     });
   }
@@ -110,7 +128,7 @@ describe('template renders every example release exactly as its ArgoCD-equivalen
     expect(printed).toBe(`${path.relative(repoRoot, file)}\n`);
     const { leaves } = await decryptedSecrets();
     const { maskKey } = await openSecrets(repoRoot, { keyless: false });
-    expect(await readFile(file, 'utf8')).toBe(createMasker({ secrets: leaves, key: maskKey }).mask(await renderByHand('gitops')));
+    expect(await readFile(file, 'utf8')).toBe(createMasker({ secrets: leaves, key: maskKey }).mask(await renderByHand('home/gitops')));
   });
 
   it('an unknown chart is one line naming the known charts, and a non-zero exit', async () => {
@@ -122,9 +140,10 @@ describe('template renders every example release exactly as its ArgoCD-equivalen
     );
   });
 
-  it('nx run monitoring:template prints the same masked render', async () => {
-    const expected = await renderByHand('monitoring');
-    const { stdout } = await execa('npx', ['nx', 'run', 'monitoring:template', '--skip-nx-cache'], { cwd: repoRoot, env: childEnv() });
+  it('nx run monitoring:template:lab prints the same masked render, of lab alone', async () => {
+    const expected = await renderByHand('lab/monitoring');
+    const { stdout } = await execa('npx', ['nx', 'run', 'monitoring:template:lab', '--skip-nx-cache'], { cwd: repoRoot, env: childEnv() });
+    expect(stdout).not.toContain('# Release home/');
     const { leaves } = await decryptedSecrets();
     const { maskKey } = await openSecrets(repoRoot, { keyless: false });
     expect(stdout).toContain(createMasker({ secrets: leaves, key: maskKey }).mask(expected).trim());

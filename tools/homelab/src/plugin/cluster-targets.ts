@@ -4,7 +4,7 @@ import type { Chart, Release } from '../core/model/types.ts';
 import { FOR_CHART } from '../executors/lower-wave.ts';
 import type { NormalizedOptions } from './options.ts';
 import { createsReleases, deploysArgoCD } from '../core/model/lookup.ts';
-import { describeReleases, releaseConfigurations, renderInputs, secretsInputs } from './targets.ts';
+import { describeReleases, environmentNames, releaseConfigurations, renderInputs, secretsInputs } from './targets.ts';
 
 /**
  * Targets that act on a live cluster: install, uninstall, diff, status, and the bootstrap on the bootstrap
@@ -20,7 +20,8 @@ export function clusterTargets(
 ): Record<string, TargetConfiguration> {
   if (chart.type === 'library' || releases.length === 0) return {};
   const inputs = [...renderInputs(chart, releases, resolution.clusters, workspaceRoot), ...secretsInputs(releases)];
-  const configurations = releaseConfigurations(releases);
+  const environments = environmentNames(resolution.clusters, resolution.releases);
+  const configurations = releaseConfigurations(releases, environments);
   const what = describeReleases(releases);
   const target = (executor: string, description: string, extra: Partial<TargetConfiguration> = {}): TargetConfiguration => ({
     executor: `@homelab/nx:${executor}`,
@@ -32,6 +33,8 @@ export function clusterTargets(
     ...extra,
   });
   const isBootstrap = chart.name === options.bootstrapChart;
+  // One environment at a time: `system:install:lab` reaches `bootstrap:lab`, never another cluster's.
+  const perEnvironment = Object.fromEntries(environments.map((env) => [env, { cluster: env }]));
   const targets: Record<string, TargetConfiguration> = {
     [options.installTargetName]: isBootstrap
       ? {
@@ -39,6 +42,7 @@ export function clusterTargets(
           executor: 'nx:noop',
           cache: false,
           dependsOn: [{ target: options.bootstrapTargetName, params: 'forward' }],
+          configurations: perEnvironment,
           metadata: { technologies: ['helm', 'kubernetes', 'argocd'], description: `Bootstrap the cluster (runs ${options.bootstrapTargetName})` },
         }
       : target('install', `helm upgrade --install ${what} exactly as ArgoCD deploys it (escape hatch; the context guard applies)`, {
@@ -53,9 +57,7 @@ export function clusterTargets(
     targets[options.bootstrapTargetName] = target(
       'bootstrap',
       `Bootstrap the cluster: age key Secret, ArgoCD from its pinned chart, ${chart.name}, the root app-of-apps`,
-      {
-        configurations: undefined,
-      },
+      { configurations: perEnvironment },
     );
   }
   return targets;
@@ -69,19 +71,22 @@ function hackHelp(executor: string): NonNullable<TargetConfiguration['metadata']
   return { command: `node hack/${executor} --help`, example: { options: executor === 'status' ? {} : { dryRun: true } } };
 }
 
-/** The wave each chart installs in: its lowest release wave. Computed once per resolution, not once per pair of charts. */
-const chartWaves = new WeakMap<Resolution, Map<string, number>>();
+/** The wave each chart installs in, per environment: its lowest release wave there. Computed once per resolution. */
+const chartWaves = new WeakMap<Resolution, Map<string, Map<string, number>>>();
 
-function wavesOf(resolution: Resolution): Map<string, number> {
-  let waves = chartWaves.get(resolution);
-  if (!waves) {
-    waves = new Map();
+function wavesOf(resolution: Resolution): Map<string, Map<string, number>> {
+  let byEnv = chartWaves.get(resolution);
+  if (!byEnv) {
+    byEnv = new Map();
     for (const r of resolution.releases) {
-      if (!createsReleases(r, resolution.releases) && !deploysArgoCD(r)) waves.set(r.chart, Math.min(waves.get(r.chart) ?? Number.POSITIVE_INFINITY, r.wave));
+      if (createsReleases(r, resolution.releases) || deploysArgoCD(r)) continue;
+      const waves = byEnv.get(r.cluster) ?? new Map<string, number>();
+      waves.set(r.chart, Math.min(waves.get(r.chart) ?? Number.POSITIVE_INFINITY, r.wave));
+      byEnv.set(r.cluster, waves);
     }
-    chartWaves.set(resolution, waves);
+    chartWaves.set(resolution, byEnv);
   }
-  return waves;
+  return byEnv;
 }
 
 /**
@@ -89,12 +94,17 @@ function wavesOf(resolution: Resolution): Map<string, number> {
  * wave (the bootstrap chart always first). Task-graph edges only (dependsOn), no project-graph edges, so
  * `nx affected` is not widened. `nx run X:install` also pulls the lower waves into the graph: they get the
  * command line (`--dryRun` above all) and X's `forChart`, so they know they were not asked for and act only with
- * `--withLowerWaves`.
+ * `--withLowerWaves`. Nx edges belong to a target, not a configuration: they are the union of every
+ * environment's lower waves, and a configuration reaches the same configuration of each (every install has one
+ * per environment, doing nothing where its project has no release), so `X:install:lab` waits only for `lab` tasks.
  */
 function lowerWaves(chart: Chart, resolution: Resolution, options: NormalizedOptions): TargetConfiguration['dependsOn'] {
-  const waves = wavesOf(resolution);
-  const waveOf = (name: string) => (name === options.bootstrapChart ? Number.NEGATIVE_INFINITY : waves.get(name)!);
-  const wave = waveOf(chart.name);
-  const lower = [...waves.keys()].filter((other) => other !== chart.name && waveOf(other) < wave).sort();
-  return lower.length ? [{ target: options.installTargetName, projects: lower, params: 'forward', options: 'forward' }] : [];
+  const lower = new Set<string>();
+  for (const waves of wavesOf(resolution).values()) {
+    if (!waves.has(chart.name)) continue;
+    const waveOf = (name: string) => (name === options.bootstrapChart ? Number.NEGATIVE_INFINITY : waves.get(name)!);
+    const wave = waveOf(chart.name);
+    for (const other of waves.keys()) if (other !== chart.name && waveOf(other) < wave) lower.add(other);
+  }
+  return lower.size ? [{ target: options.installTargetName, projects: [...lower].sort(), params: 'forward', options: 'forward' }] : [];
 }

@@ -10,21 +10,23 @@ import { targetGroups } from './target-groups.ts';
 import { renderedCharts } from '../core/model/lookup.ts';
 
 /**
- * One Nx project per directory a directory or Kustomize Application deploys, rooted there and named as the resolver
- * names it (the Application's name, or the path joined with `-` when that is taken). Its targets are a chart's
+ * One Nx project per directory a directory or Kustomize Application deploys (or per name several environments' own
+ * directories share), rooted there and named as the resolver names it (the Application's name, or the path joined
+ * with `-` when that is taken). Its targets are a chart's
  * minus what needs helm's chart machinery (deps, lint, status): template, render, validate, install (kubectl apply
  * --server-side), uninstall (kubectl delete) and diff. Its inputs are the directory and every directory the build
  * reads (Kustomize bases, components, inflated charts).
  */
 export function sourceProjects(resolution: Resolution, options: NormalizedOptions, workspaceRoot: string): Record<string, ProjectConfiguration> {
-  const byDir = new Map<string, Release[]>();
+  const byName = new Map<string, Release[]>();
   for (const release of resolution.releases) {
     if (release.source?.kind !== 'directory' && release.source?.kind !== 'kustomize') continue;
-    byDir.set(release.chartDir, [...(byDir.get(release.chartDir) ?? []), release]);
+    byName.set(release.chart, [...(byName.get(release.chart) ?? []), release]);
   }
   const projects: Record<string, ProjectConfiguration> = {};
-  for (const [dir, releases] of byDir) {
-    const name = releases[0].chart;
+  for (const [name, releases] of byName) {
+    // Environments deploying their own directory under one name (each one's root) make one project, rooted at the first.
+    const [dir, ...otherDirs] = [...new Set(releases.map((r) => r.chartDir))].sort();
     // The target builders take a chart: this directory stands in for one, with nothing for helm to build.
     const chart: Chart = { name, dir, type: 'application', version: '', localDependencies: [], hasDependencies: false };
     const reads = [...new Set(releases.flatMap((r) => (r.source?.kind === 'kustomize' ? r.source.reads : [])))].sort();
@@ -52,7 +54,7 @@ export function sourceProjects(resolution: Resolution, options: NormalizedOption
       name,
       projectType: 'application',
       tags: [...new Set(releases.map((r) => `source:${r.source!.kind}`)), ...new Set(releases.map((r) => `wave:${r.wave}`))],
-      namedInputs: { chart: ['{projectRoot}/**/*', ...reads.map((read) => `{workspaceRoot}/${read}/**/*`)] },
+      namedInputs: { chart: ['{projectRoot}/**/*', ...[...otherDirs, ...reads].map((read) => `{workspaceRoot}/${read}/**/*`)] },
       targets,
       metadata: { targetGroups: targetGroups(targets, options) },
     };

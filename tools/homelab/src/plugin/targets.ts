@@ -79,16 +79,27 @@ function isInside(file: string, dir: string): boolean {
   return file === dir || file.startsWith(`${dir}/`);
 }
 
-/** `nx run arr:template:<release>`: one configuration per release when a chart has several. */
-export function releaseConfigurations(releases: Release[]): Record<string, { release: string }> | undefined {
-  if (releases.length < 2) return undefined;
-  const configurations: Record<string, { release: string }> = {};
-  for (const release of releases) {
-    const ambiguous = releases.filter((r) => r.name === release.name).length > 1;
-    const key = ambiguous ? `${release.cluster}-${release.name}` : release.name;
-    configurations[key] = { release: `${release.cluster}/${release.name}` };
+/**
+ * Configuration names that stay put as environments are added: `<env>` for every environment of the workspace
+ * (`nx run monitoring:template:lab`; a project with no release there selects nothing, so `run-many -c lab` never
+ * falls back to another environment's releases), and, for a project deploying several release names,
+ * `<env>-<release>` and `<release>` (that release in every environment; an environment of that name wins).
+ */
+export function releaseConfigurations(releases: Release[], environments: string[]): Record<string, { release?: string; cluster?: string }> {
+  const configurations: Record<string, { release?: string; cluster?: string }> = {};
+  for (const env of environments) configurations[env] = { cluster: env };
+  const names = [...new Set(releases.map((r) => r.name))];
+  if (names.length < 2) return configurations;
+  for (const release of releases) configurations[`${release.cluster}-${release.name}`] = { release: `${release.cluster}/${release.name}` };
+  for (const name of names) {
+    if (!(name in configurations) && name !== releases[0].chart) configurations[name] = { release: name };
   }
   return configurations;
+}
+
+/** Every environment of the workspace: each declared cluster and each cluster directory a release comes from. */
+export function environmentNames(clusters: ClusterDeclaration[], releases: readonly Release[]): string[] {
+  return [...new Set([...clusters.map((c) => c.name), ...releases.map((r) => r.cluster)])].sort();
 }
 
 export function depsTarget(chart: Chart, workspaceRoot: string): TargetConfiguration {
@@ -124,7 +135,7 @@ export function renderingTarget(
     cache: true,
     dependsOn: chart.hasDependencies ? [options.depsTargetName] : [],
     inputs: [...renderInputs(chart, releases, clusters, workspaceRoot), ...secretsInputs(releases), ...inputs],
-    configurations: releaseConfigurations(releases),
+    configurations: releaseConfigurations(releases, environmentNames(clusters, releases)),
     ...rest,
   };
 }
@@ -143,7 +154,7 @@ export function templateTarget(
     outputs: releases.map((r) => `{options.outputDir}/${renderFile(r, all)}`),
     inputs: secretsInputs(releases).length ? keyInputs(workspaceRoot) : [],
     // `ci`: keyless placeholders, so CI renders without any age key and caches no secret.
-    configurations: { ...releaseConfigurations(releases), ci: { keyless: true } },
+    configurations: { ...releaseConfigurations(releases, environmentNames(clusters, releases)), ci: { keyless: true } },
     metadata: {
       technologies: ['helm', 'argocd'],
       description: `Render ${describeReleases(releases)} exactly as ArgoCD would (secrets masked)`,

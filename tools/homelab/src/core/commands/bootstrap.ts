@@ -63,9 +63,15 @@ export async function bootstrap(ws: Workspace, request: BootstrapRequest, write:
   const systems = selectReleases(ws, chartName, request.cluster);
   const clusters = [...new Set(systems.map((r) => r.cluster))];
   if (clusters.length > 1) {
-    throw new HomelabError(`chart ${chartName} is deployed to several clusters (${clusters.join(', ')})`, 'pass --cluster <name> to bootstrap one');
+    throw new HomelabError(
+      `chart ${chartName} is deployed to several clusters (${clusters.join(', ')})`,
+      `pass --cluster <name> (nx run ${chartName}:bootstrap:<name>) to bootstrap one`,
+    );
   }
   const system = systems[0];
+  if (!system) {
+    throw new HomelabError(`chart ${chartName} has no release in cluster ${request.cluster}`, `deploy it from clusters/${request.cluster}/apps/ first`);
+  }
   const cluster = requireCluster(ws.resolution.clusters, system.cluster);
   const flags = { ...installFlags(request), recover: request.recover };
 

@@ -133,21 +133,31 @@ export async function kustomizeReads(kustomization: Kustomization, files: RepoFi
 }
 
 /**
- * Nx project names for directory and Kustomize sources, one project per source directory: the name of the
- * Application that deploys it (`root`, `whoami`), or the whole path joined with `-` (`kustomize-whoami-home`) when
- * several Applications deploy it under different names or a chart or another such directory has that name.
+ * Nx project names for directory and Kustomize sources: the name of the Application that deploys the directory
+ * (`root`, `whoami`), or the whole path joined with `-` (`kustomize-whoami-home`) when several Applications deploy
+ * it under different names or a chart has that name. Directories deployed by same-named Applications of different
+ * environments (each environment's `root`) share the name: one project, one configuration per environment.
  */
 export function nameSourceProjects(releases: Release[], charts: Chart[]): void {
   const sourced = releases.filter((r) => r.source?.kind === 'directory' || r.source?.kind === 'kustomize');
   const apps = new Map<string, Set<string>>();
-  for (const r of sourced) apps.set(r.chartDir, (apps.get(r.chartDir) ?? new Set()).add(r.application));
+  const envs = new Map<string, Set<string>>();
+  for (const r of sourced) {
+    apps.set(r.chartDir, (apps.get(r.chartDir) ?? new Set()).add(r.application));
+    envs.set(r.chartDir, (envs.get(r.chartDir) ?? new Set()).add(r.cluster));
+  }
   const wanted = new Map([...apps].map(([dir, names]) => [dir, names.size === 1 ? [...names][0] : undefined]));
   const taken = new Set(charts.map((c) => c.name));
-  const uses = new Map<string, number>();
-  for (const name of wanted.values()) if (name) uses.set(name, (uses.get(name) ?? 0) + 1);
+  const dirsWanting = new Map<string, string[]>();
+  for (const [dir, name] of wanted) if (name) dirsWanting.set(name, [...(dirsWanting.get(name) ?? []), dir]);
+  /** One directory per environment: no environment deploys two of them. */
+  const oneEnvironmentEach = (dirs: string[]) => {
+    const seen = dirs.flatMap((dir) => [...envs.get(dir)!]);
+    return new Set(seen).size === seen.length;
+  };
   const name = (dir: string) => {
     const app = wanted.get(dir);
-    return app && !taken.has(app) && uses.get(app) === 1 ? app : dir.split('/').join('-') || 'root';
+    return app && !taken.has(app) && oneEnvironmentEach(dirsWanting.get(app)!) ? app : dir.split('/').join('-') || 'root';
   };
   for (const release of sourced) release.chart = name(release.chartDir);
 }
