@@ -5,6 +5,7 @@ import type { Resolution } from '../resolve/releases.ts';
 import type { Release } from '../model/types.ts';
 import { isRecord } from '../workspace/yaml-docs.ts';
 import { chartName } from '../helm/chart-fetch.ts';
+import { isPaused, type ApplicationObject } from './argocd-control.ts';
 
 /** What ArgoCD reports for one Application in the cluster. */
 export interface LiveApplication {
@@ -13,6 +14,8 @@ export interface LiveApplication {
   health: string;
   /** Git revision of the last sync, when known. */
   revision: string;
+  /** Automated sync turned off by a homelab pause (`argocd resume` restores it). */
+  paused: boolean;
 }
 
 /** ArgoCD's namespace: the destination of the Application deploying the argo-cd chart, else `argocd`. */
@@ -20,8 +23,8 @@ export function argocdNamespace(resolution: Resolution, cluster: string): string
   return resolution.releases.find((r) => r.cluster === cluster && r.source?.kind === 'upstream' && chartName(r.source) === 'argo-cd')?.namespace ?? 'argocd';
 }
 
-/** `kubectl get applications.argoproj.io`; undefined when ArgoCD (its CRD) is not installed. */
-export async function liveApplications(target: KubeTarget, namespace: string): Promise<Map<string, LiveApplication> | undefined> {
+/** `kubectl get applications.argoproj.io`: the Application objects; undefined when ArgoCD (its CRD) is not installed. */
+export async function listApplications(target: KubeTarget, namespace: string): Promise<ApplicationObject[] | undefined> {
   const result = await runKubectl(target, ['get', 'applications.argoproj.io', '--namespace', namespace, '-o', 'json'], { timeoutMs: 60_000 });
   if (result.exitCode !== 0) {
     if (/the server doesn't have a resource type|no matches for kind|could not find the requested resource/i.test(result.stderr)) return undefined;
@@ -31,18 +34,28 @@ export async function liveApplications(target: KubeTarget, namespace: string): P
       'check your permissions on applications.argoproj.io',
     );
   }
-  const apps = new Map<string, LiveApplication>();
   const list: unknown = JSON.parse(result.stdout);
-  for (const item of isRecord(list) && Array.isArray(list.items) ? list.items : []) {
-    if (!isRecord(item) || !isRecord(item.metadata) || typeof item.metadata.name !== 'string') continue;
+  return (isRecord(list) && Array.isArray(list.items) ? list.items : []).filter(
+    (item): item is ApplicationObject => isRecord(item) && isRecord(item.metadata) && typeof item.metadata.name === 'string',
+  );
+}
+
+/** ArgoCD's view of every Application in its namespace, by name; undefined when ArgoCD is not installed. */
+export async function liveApplications(target: KubeTarget, namespace: string): Promise<Map<string, LiveApplication> | undefined> {
+  const items = await listApplications(target, namespace);
+  if (!items) return undefined;
+  const apps = new Map<string, LiveApplication>();
+  for (const item of items) {
+    const name = String((item.metadata as Record<string, unknown>).name);
     const status = isRecord(item.status) ? item.status : {};
     const sync = isRecord(status.sync) ? status.sync : {};
     const health = isRecord(status.health) ? status.health : {};
-    apps.set(item.metadata.name, {
-      name: item.metadata.name,
+    apps.set(name, {
+      name,
       sync: typeof sync.status === 'string' ? sync.status : 'Unknown',
       health: typeof health.status === 'string' ? health.status : 'Unknown',
       revision: typeof sync.revision === 'string' ? sync.revision.slice(0, 8) : '',
+      paused: isPaused(item),
     });
   }
   return apps;
