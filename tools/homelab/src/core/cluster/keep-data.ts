@@ -1,5 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { isMap, parseAllDocuments, parseDocument } from 'yaml';
+import { apiGroup, builtinClusterScoped } from '../model/cluster-scoped.ts';
 import { HomelabError } from '../model/errors.ts';
 import { isRecord } from '../workspace/yaml-docs.ts';
 
@@ -19,7 +20,6 @@ const STATE_KINDS: Record<string, string> = {
   Namespace: 'namespace',
   CustomResourceDefinition: 'customresourcedefinition.apiextensions.k8s.io',
 };
-const CLUSTER_SCOPED = new Set(['PersistentVolume', 'Namespace', 'CustomResourceDefinition']);
 
 export interface StateHolder {
   kind: string;
@@ -39,7 +39,8 @@ export function findStateHolders(manifest: string, releaseNamespace: string): St
     const meta = isRecord(object.metadata) ? object.metadata : {};
     if (typeof meta.name !== 'string') continue;
     const annotations = isRecord(meta.annotations) ? meta.annotations : {};
-    const namespace = CLUSTER_SCOPED.has(object.kind) ? '' : typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : releaseNamespace;
+    const clusterScoped = builtinClusterScoped(apiGroup(String(object.apiVersion ?? '')), object.kind);
+    const namespace = clusterScoped ? '' : typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : releaseNamespace;
     holders.push({ kind: object.kind, name: meta.name, namespace, keptByChart: annotations[KEEP_ANNOTATION] === 'keep' });
   }
   return holders;
