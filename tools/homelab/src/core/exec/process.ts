@@ -44,34 +44,32 @@ function withPipes(bin: string, args: string[], extraInputs: number): [string, s
 }
 
 /**
- * Runs a real CLI (helm, kubectl, sops, ansible) through execa, without a shell; never rejects: a non-zero exit,
- * a signal or a binary that cannot start all come back as a non-zero exitCode. execa is imported on the first
- * call, so code paths that never run a tool (cache hits, refusals) do not pay for loading it.
+ * Runs a real CLI (helm, kubectl, sops, ansible), without a shell; never rejects: a non-zero exit, a signal or a
+ * binary that cannot start all come back as a non-zero exitCode with the reason on stderr. `env` adds to this
+ * process's environment. Plain `spawn`: every command pays for what loads at startup, and a process library is a
+ * hundred modules.
  */
 export async function runTool(bin: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
-  const { execa } = await import('execa');
   const inputs = options.inputs ?? [];
   const extraPipes = inputs.slice(1).map(() => 'pipe' as const);
   const [command, argv] = withPipes(bin, args, extraPipes.length);
-  const child = execa(command, argv, {
+  const child = spawn(command, argv, {
     cwd: options.cwd,
-    env: options.env,
-    reject: false,
-    stripFinalNewline: false,
+    env: options.env === undefined ? undefined : { ...process.env, ...options.env },
     stdio: [inputs.length > 0 ? 'pipe' : 'ignore', 'pipe', 'pipe', ...extraPipes],
   });
   inputs.forEach((input, index) => {
-    const stream = (index === 0 ? child.stdin : child.stdio[index + 2]) as Writable;
+    const stream = child.stdio[index === 0 ? 0 : index + 2] as Writable;
     // The reader may exit before consuming everything (e.g. helm fails early): ignore EPIPE.
     stream.on('error', () => {});
     stream.end(input);
   });
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
   // One splitter per stream: a partial stdout line must not be glued to a stderr line.
   const splitters = options.onLine ? [lineSplitter(options.onLine), lineSplitter(options.onLine)] : [];
-  if (splitters.length) {
-    child.stdout!.on('data', splitters[0].push);
-    child.stderr!.on('data', splitters[1].push);
-  }
+  child.stdout!.on('data', (chunk: Buffer) => (stdout.push(chunk), splitters[0]?.push(chunk)));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr.push(chunk), splitters[1]?.push(chunk)));
   let timedOut = false;
   const timer =
     options.timeoutMs === undefined
@@ -86,18 +84,22 @@ export async function runTool(bin: string, args: string[], options: RunOptions =
           child.stdout?.destroy();
           child.stderr?.destroy();
         }, options.timeoutMs);
-  const result = await child;
+  let startError: Error | undefined;
+  child.on('error', (err) => {
+    startError = err;
+  });
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
+    child.on('close', (c, s) => resolve([c, s]));
+  });
   clearTimeout(timer);
   splitters.forEach((s) => s.flush());
-  if (timedOut)
-    return { exitCode: 1, stdout: String(result.stdout ?? ''), stderr: `${String(result.stderr ?? '')}timed out after ${options.timeoutMs} ms\n`, timedOut };
-  // A binary that cannot start has no exit code: its reason goes where a tool's error would.
-  const startFailure = result.exitCode === undefined && result.failed ? `${result.shortMessage}\n` : '';
-  return {
-    exitCode: result.exitCode ?? 1,
-    stdout: String(result.stdout ?? ''),
-    stderr: String(result.stderr ?? '') + startFailure,
-  };
+  const out = Buffer.concat(stdout).toString('utf8');
+  const err = Buffer.concat(stderr).toString('utf8');
+  if (timedOut) return { exitCode: 1, stdout: out, stderr: `${err}timed out after ${options.timeoutMs} ms\n`, timedOut };
+  // A binary that cannot start, or a kill, has no exit code: its reason goes where a tool's error would.
+  if (startError) return { exitCode: 1, stdout: out, stderr: `${err}${startError.message}\n` };
+  if (code === null) return { exitCode: 1, stdout: out, stderr: `${err}${bin} was killed by ${signal}\n` };
+  return { exitCode: code, stdout: out, stderr: err };
 }
 
 /** A CLI kept running to answer many requests written to its stdin (`git cat-file --batch`). */
@@ -111,7 +113,7 @@ export interface ToolSession {
 
 /**
  * Starts a CLI that reads requests from stdin and answers on stdout as it goes: one process instead of one per
- * request. Spawned directly (no execa): raw stdout chunks go to `onStdout` in order, nothing is buffered twice.
+ * request. Unlike runTool, stdout is not kept: raw chunks go to `onStdout` in order.
  */
 export function startTool(bin: string, args: string[], options: { cwd?: string; onStdout: (chunk: Buffer) => void }): ToolSession {
   const child = spawn(bin, args, { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });

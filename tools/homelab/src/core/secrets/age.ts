@@ -34,6 +34,17 @@ export async function recipientOf(identity: string): Promise<string> {
   return identityToRecipient(identity);
 }
 
+/**
+ * age's decrypt of a whole file, through its stream form: handed bytes, age collects its output with
+ * `new Response(stream)`, which loads Node's fetch implementation — more startup than the rest of a decryption.
+ */
+export async function decryptAll(d: Decrypter, file: Uint8Array): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of await d.decrypt(new Blob([file]).stream())) chunks.push(chunk);
+  // A plain Uint8Array, as age returns: shamir-secret-sharing refuses a Buffer.
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
 async function tryUnwrap(enc: string, identities: readonly string[]): Promise<Uint8Array | undefined> {
   let file: Uint8Array;
   try {
@@ -44,7 +55,7 @@ async function tryUnwrap(enc: string, identities: readonly string[]): Promise<Ui
   const d = new Decrypter();
   for (const id of identities) d.addIdentity(id);
   try {
-    return await d.decrypt(file);
+    return await decryptAll(d, file);
   } catch {
     return undefined;
   }

@@ -10,6 +10,7 @@ import { ReadStream, WriteStream } from 'node:tty';
 import { isAbsolute, join } from 'node:path';
 import { armor, Decrypter, identityToRecipient } from 'age-encryption';
 import { HomelabError } from '../model/errors.ts';
+import { decryptAll } from './age.ts';
 
 export const DEMO_KEY_FILE = 'demo-age-key.txt';
 
@@ -55,7 +56,7 @@ export async function parseIdentities(content: string | Uint8Array, source: stri
     const encrypted = head.startsWith('-----BEGIN') ? armor.decode(bytes.toString('utf8')) : new Uint8Array(bytes);
     let plain: string;
     try {
-      plain = await d.decrypt(encrypted, 'text');
+      plain = Buffer.from(await decryptAll(d, encrypted)).toString('utf8');
     } catch {
       throw new HomelabError(`${source}: incorrect passphrase for the age identity file`, 'retry with the right passphrase');
     }

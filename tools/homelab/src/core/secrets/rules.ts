@@ -2,7 +2,7 @@
  * sops `Tree.shouldBeEncrypted`: the one rule of a file, evaluated on every path component (not only
  * the last), or on the comments seen so far for the comment-regex rules.
  */
-import { RE2 } from 're2-wasm';
+import { compileRE2 } from '../model/re2.ts';
 import { unsupported } from './errors.ts';
 import type { EncryptionRule } from './metadata.ts';
 
@@ -12,7 +12,7 @@ import type { EncryptionRule } from './metadata.ts';
  */
 export function goRegExp(pattern: string, file: string): { test(input: string): boolean } {
   try {
-    return new RE2(pattern, 'u');
+    return compileRE2(pattern, 'u');
   } catch {
     throw unsupported(file, `the encryption regex ${JSON.stringify(pattern)} is not valid RE2`, 'fix the regex in .sops.yaml and re-encrypt with sops');
   }

@@ -9,7 +9,8 @@
 
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { RE2, type RE2ExecArray } from 're2-wasm';
+import type { RE2, RE2ExecArray } from 're2-wasm';
+import { compileRE2 } from '../../model/re2.ts';
 import { stringify } from 'yaml';
 import { parseRange, parseVersion, satisfies } from '../../helm/semver.ts';
 import { errorLine } from '../../model/errors.ts';
@@ -109,7 +110,7 @@ function re2(pattern: string): RE2 {
   let re = regexCache.get(pattern);
   if (!re) {
     try {
-      re = new RE2(pattern, 'gu');
+      re = compileRE2(pattern, 'gu');
     } catch (err) {
       throw new TemplateError(`regexp: Compile(${goQuote(pattern)}): ${(err as Error).message}`);
     }
