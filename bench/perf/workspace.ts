@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { encryptDocument, recipientOf, parseIdentities, DEMO_KEY_FILE } from '../../tools/homelab/src/core/secrets/index.ts';
+import { encryptDocument, recipientOf, parseIdentities } from '../../tools/homelab/src/core/secrets/index.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -167,7 +167,7 @@ export async function generateWorkspace(n: number): Promise<BenchWorkspace> {
     '.env',
     '.gitignore',
     '.sops.yaml',
-    DEMO_KEY_FILE,
+    'demo-age-key.txt',
     'clusters/home/cluster.yaml',
     'clusters/home/root.yaml',
     'clusters/home/values/global.yaml',
@@ -237,7 +237,7 @@ export async function generateWorkspace(n: number): Promise<BenchWorkspace> {
     readFileSync(path.join(repoRoot, 'clusters/home/cluster.yaml'), 'utf8').replace(/kubeVersion: .*/, `kubeVersion: "${KUBE_VERSION}"`),
   );
 
-  const identities = await parseIdentities(readFileSync(path.join(root, DEMO_KEY_FILE)), DEMO_KEY_FILE);
+  const identities = await parseIdentities(readFileSync(path.join(root, 'demo-age-key.txt')), 'demo-age-key.txt');
   const recipient = await recipientOf(identities[0]);
   write('secrets.yaml', await encryptDocument(stringify(secrets), { format: 'yaml', recipients: [recipient], file: 'secrets.yaml' }));
 

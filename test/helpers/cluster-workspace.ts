@@ -2,7 +2,7 @@ import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { editFile } from '../../tools/homelab/src/core/secrets/builtin.ts';
+import { editFile } from '../../tools/homelab/src/core/secrets/index.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 

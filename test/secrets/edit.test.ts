@@ -10,8 +10,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HomelabError } from '../../tools/homelab/src/core/model/errors.ts';
-import { decryptFile } from '../../tools/homelab/src/core/secrets/index.ts';
-import { memoryBase } from '../../tools/homelab/src/core/secrets/memory-dir.ts';
+import { decryptFile, memoryBase } from '../../tools/homelab/src/core/secrets/index.ts';
 import { hasPty, runOnTerminal } from '../support/pty.ts';
 import { needlesOf, scanTree } from './plaintext-scan.ts';
 

@@ -3,7 +3,7 @@
 // error instead, so Nx never replays a cached render for it: the task runs and fails with that line.
 import { createHash } from 'node:crypto';
 import { errorLine, HomelabError } from '../core/model/errors.ts';
-import { discoverAgeKeys, keyFingerprint } from '../core/secrets/keys.ts';
+import { discoverAgeKeys, keyFingerprint } from '../core/secrets/index.ts';
 
 // A passphrase is asked by the task itself, not by Nx while it hashes.
 const noPrompt = async (source: string): Promise<string> => {

@@ -2,7 +2,7 @@ import { chalk } from '../core/exec/terminal.ts';
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import type { ClusterRequest } from '../core/commands/cluster.ts';
 import { errorLine } from '../core/model/errors.ts';
-import { openSecrets, type OpenedSecrets } from '../core/secrets/secret-source.ts';
+import { openSecrets, type OpenedSecrets } from '../core/secrets/index.ts';
 import { openWorkspace, type Workspace } from '../core/resolve/workspace.ts';
 import { runBatch, type BatchResult, type BatchTask } from './batch.ts';
 

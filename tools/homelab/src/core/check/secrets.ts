@@ -1,10 +1,8 @@
 import { parseDocument } from 'yaml';
 import { HomelabError } from '../model/errors.ts';
 import type { RepoFiles } from '../workspace/repo-files.ts';
-import { parseMetadata, type SopsMetadata } from '../secrets/metadata.ts';
-import { encryptPredicate } from '../secrets/rules.ts';
 import type { Chart, Release } from '../model/types.ts';
-import { templateValueReads } from '../secrets/value-reads.ts';
+import { encryptPredicate, parseMetadata, templateValueReads, type SopsMetadata } from '../secrets/index.ts';
 import { isRecord } from '../workspace/yaml-docs.ts';
 import { whereDeclared, type Findings } from './findings.ts';
 

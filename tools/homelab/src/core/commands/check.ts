@@ -5,7 +5,7 @@ import { buildDependencies } from '../helm/render.ts';
 import { renderAnyRelease } from '../render/index.ts';
 import { createsReleases, renderedCharts } from '../model/lookup.ts';
 import { RepoFiles } from '../workspace/repo-files.ts';
-import { openSecrets } from '../secrets/secret-source.ts';
+import { openSecrets } from '../secrets/index.ts';
 import type { Release } from '../model/types.ts';
 import { findingLine, Findings, whereDeclared, type CheckFinding } from '../check/findings.ts';
 import { resolveForCheck, type CheckedResolution } from '../check/resolution.ts';

@@ -6,7 +6,7 @@ import { writeKubeconfig } from '../../../../../test/helpers/kubeconfig.ts';
 import { HomelabError } from '../model/errors.ts';
 import { extractBundledHelm, withVersion, type Helm } from '../helm/helm.ts';
 import { decodeRelease } from '../cluster/keep-data.ts';
-import { openSecrets } from '../secrets/secret-source.ts';
+import { openSecrets } from '../secrets/index.ts';
 import { openWorkspace, type Workspace } from '../resolve/workspace.ts';
 import { diff } from './diff.ts';
 import { install } from './install.ts';

@@ -2,7 +2,7 @@ import { HomelabError } from '../model/errors.ts';
 import { createMasker } from '../exec/mask.ts';
 import { runTool } from '../exec/process.ts';
 import { buildDependencies, chartArgument } from '../helm/render.ts';
-import { openSecrets } from '../secrets/secret-source.ts';
+import { openSecrets } from '../secrets/index.ts';
 import type { Chart, Release } from '../model/types.ts';
 import { buildHelmValues } from '../helm/values.ts';
 import { libraryLintArgs, lintArgs } from '../helm/commands.ts';

@@ -8,7 +8,6 @@ import path from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { HomelabError } from '../model/errors.ts';
 import { redactionMarker } from '../exec/mask.ts';
-import { maskKeyFor } from '../secrets/secret-source.ts';
 import {
   cliEdit,
   cliRotate,
@@ -28,8 +27,10 @@ import {
   formatPath,
   Int,
   maskedDocument,
+  maskKeyFor,
   memoryDirCandidates,
   parseFormat,
+  readSecretFile,
   rotateFile,
   selectBackend,
   setRecipients,
@@ -41,7 +42,6 @@ import {
   type SopsFormat,
   type SopsWriter,
 } from '../secrets/index.ts';
-import { readSecretFile } from '../secrets/result.ts';
 
 /** Options of both shells (parsed with node:util parseArgs). */
 export const SECRETS_OPTIONS = {
@@ -341,7 +341,7 @@ async function view(file: string, format: SopsFormat, action: { reveal: boolean;
     return;
   }
   // Same markers as the template output: a value that changed shows a different marker.
-  const masked = maskedDocument(encrypted, format, decrypted.leaves, redactionMarker(maskKeyFor(keys.identities)), file);
+  const masked = await maskedDocument(encrypted, format, decrypted.leaves, redactionMarker(maskKeyFor(keys.identities)), file);
   ctx.write(action.json ? toJson(masked.documents.length === 1 ? masked.documents[0] : masked.documents) : masked.plaintext);
 }
 

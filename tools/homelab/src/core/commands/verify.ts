@@ -9,7 +9,7 @@ import { buildHelmValues, type SecretSource } from '../helm/values.ts';
 import { errorSummary, shellQuote } from '../exec/invocation.ts';
 import { runTool } from '../exec/process.ts';
 import type { Release } from '../model/types.ts';
-import { placeholderFile } from '../secrets/placeholders.ts';
+import { placeholderFile } from '../secrets/index.ts';
 import type { Workspace } from '../resolve/workspace.ts';
 import { renderReleases } from './template.ts';
 

@@ -2,9 +2,9 @@
  * One interface over the two SOPS backends. Default: the `sops` CLI when it is on PATH, else the
  * built-in implementation; HOMELAB_SOPS_BACKEND=cli|builtin forces one.
  */
-import { builtinDecrypt, builtinEncrypt, type EncryptOptions } from './builtin.ts';
-import { cliDecrypt, cliEncrypt, findSops } from './cli.ts';
+import type { EncryptOptions } from './builtin.ts';
 import { SopsError } from './errors.ts';
+import { findSops } from './find-executable.ts';
 import type { BackendName, DecryptResult, SecretsOptions } from './result.ts';
 
 export interface SecretsBackend {
@@ -13,16 +13,18 @@ export interface SecretsBackend {
   encrypt(plaintext: string | Uint8Array, opts: EncryptOptions & { env?: NodeJS.ProcessEnv }): Promise<string>;
 }
 
+// Each backend loads on its first use: a run that decrypts with the built-in engine never loads the sops CLI path,
+// and one that hands files to sops never loads the built-in engine.
 export const builtinBackend: SecretsBackend = {
   name: 'builtin',
-  decrypt: builtinDecrypt,
-  encrypt: (plaintext, opts) => builtinEncrypt(plaintext, opts),
+  decrypt: async (file, opts) => (await import('./builtin.ts')).builtinDecrypt(file, opts),
+  encrypt: async (plaintext, opts) => (await import('./builtin.ts')).builtinEncrypt(plaintext, opts),
 };
 
 export const cliBackend: SecretsBackend = {
   name: 'cli',
-  decrypt: cliDecrypt,
-  encrypt: cliEncrypt,
+  decrypt: async (file, opts) => (await import('./cli.ts')).cliDecrypt(file, opts),
+  encrypt: async (plaintext, opts) => (await import('./cli.ts')).cliEncrypt(plaintext, opts),
 };
 
 export const BACKEND_ENV = 'HOMELAB_SOPS_BACKEND';

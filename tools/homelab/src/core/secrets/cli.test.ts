@@ -9,7 +9,7 @@ import { delimiter, join, resolve } from 'node:path';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKEND_ENV, decryptFile, encryptDocument, selectBackend } from './backend.ts';
-import { findSops } from './cli.ts';
+import { findSops } from './find-executable.ts';
 
 const FIXTURES = resolve(import.meta.dirname, '../../../../../test/fixtures/sops');
 const HUMPHD = join(FIXTURES, 'humphd-sops-age/secret.enc.yaml');

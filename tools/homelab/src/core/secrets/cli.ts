@@ -2,12 +2,11 @@
  * The `sops` CLI backend. Keys found by our discovery reach sops through SOPS_AGE_KEY in the child
  * environment (never argv); the plaintext comes back on a pipe and stays in memory.
  */
-import { accessSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
 import type { EncryptOptions } from './builtin.ts';
 import { leafText } from './engine.ts';
 import { macMismatch, noKeyFound, SopsError, wrongKey } from './errors.ts';
+import { findSops } from './find-executable.ts';
 import { formatFromPath } from './format.ts';
 import { discoverAgeKeys, type KeyDiscovery } from './keys.ts';
 import { ageRecipients } from './metadata.ts';
@@ -19,28 +18,6 @@ import { isEncrypted } from './cipher.ts';
 /** sops' exit codes (cmd/sops/codes). */
 const EXIT_MAC_MISMATCH = 51;
 const EXIT_NO_KEY = 128;
-
-/** An executable named `name` on PATH (sops, an editor), if any. */
-export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const names = process.platform === 'win32' ? [`${name}.exe`, `${name}.cmd`] : [name];
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    for (const candidate of names.map((n) => join(dir, n))) {
-      try {
-        accessSync(candidate, constants.X_OK);
-        return candidate;
-      } catch {
-        // keep looking
-      }
-    }
-  }
-  return undefined;
-}
-
-/** The `sops` executable on PATH, if any. */
-export function findSops(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return findExecutable('sops', env);
-}
 
 export function requireSops(env: NodeJS.ProcessEnv): string {
   const sops = findSops(env);

@@ -9,7 +9,7 @@ import { runInteractive, type InteractiveRun } from '../exec/process.ts';
 import { errorLine, HomelabError } from '../model/errors.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { builtinDecrypt, editContent } from './builtin.ts';
-import { findExecutable } from './cli.ts';
+import { findExecutable } from './find-executable.ts';
 import { SopsError } from './errors.ts';
 import type { SopsFormat } from './format.ts';
 import { shellWords, type KeyDiscovery } from './keys.ts';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sliceSecrets } from './secret-slice.ts';
-import { discoverAgeKeys, type KeyDiscovery } from './keys.ts';
+import type { KeyDiscovery } from './keys.ts';
 import type { SecretSource, SecretValues } from '../helm/values.ts';
 
 export interface OpenedSecrets {
@@ -16,7 +16,8 @@ export interface OpenedSecrets {
  * or — keyless, for CI — structure-preserving placeholders that need no key and hold no secret.
  */
 export async function openSecrets(root: string, options: { keyless: boolean }): Promise<OpenedSecrets> {
-  // The SOPS engine is loaded on the first secrets file a release reads: charts without secrets never pay for it.
+  // The SOPS engine is loaded on the first secrets file a release reads: charts without secrets never pay for it, and
+  // keyless runs never load the key discovery (age-encryption) at all.
   if (options.keyless) {
     return {
       secrets: memoized(async (file) => {
@@ -27,6 +28,7 @@ export async function openSecrets(root: string, options: { keyless: boolean }): 
     };
   }
   // One lookup per run: every file of the run is decrypted with it (a SOPS_AGE_KEY_CMD runs once).
+  const { discoverAgeKeys } = await import('./keys.ts');
   const keys = await discoverAgeKeys({ workspaceRoot: root });
   const maskKey = maskKeyFor(keys.identities);
   return {
