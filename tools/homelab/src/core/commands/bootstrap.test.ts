@@ -1,14 +1,17 @@
-import { readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startChartRepo } from '../../../../../test/helpers/chart-repo.ts';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { prefillChartCache, startChartRepo } from '../../../../../test/helpers/chart-repo.ts';
 import { FAKE_ARGOCD_CHART, writeClusterWorkspace } from '../../../../../test/helpers/cluster-workspace.ts';
 import { startFakeApiServer, type FakeApiServer } from '../../../../../test/helpers/fake-apiserver.ts';
 import { writeKubeconfig } from '../../../../../test/helpers/kubeconfig.ts';
 import { HomelabError } from '../model/errors.ts';
 import { extractBundledHelm, withVersion, type Helm } from '../helm/helm.ts';
 import { openWorkspace, type Workspace } from '../resolve/workspace.ts';
-import { ageKeySecret, argocdChartRef, argocdRelease, bootstrap } from './bootstrap.ts';
+import { extractedChart, lookupChart } from '../helm/chart-cache.ts';
+import { PULL_COMMAND } from '../helm/chart-fetch.ts';
+import { ageKeySecret, argocdRelease, bootstrap, fromMirror } from './bootstrap.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../../../..');
 let helm4: Helm;
@@ -39,15 +42,21 @@ describe('bootstrap of the example repository, --dry-run', () => {
     // The declared server of clusters/home: nothing listens there, so any contact would fail the run.
     const kubeconfig = await writeKubeconfig([{ name: 'home', server: 'https://home.example.invalid:6443' }]);
     const out = output();
-    await bootstrap(ws, { kubeconfig, dryRun: true }, out.write);
+    await bootstrap(ws, { kubeconfig, dryRun: true, cluster: 'home' }, out.write);
     const text = out.text();
+    // The argo-cd chart comes from the chart cache, as every upstream release's (filled for the tests from loopback).
+    const cached = lookupChart({ repoURL: 'https://argoproj.github.io/argo-helm', chart: 'argo-cd', revision: '8.5.8' })!;
+    const argocdChart = await extractedChart(cached);
+    expect(text).toContain(
+      `# helm ${helm4.version} (bundled), kubectl, argo-cd 8.5.8 from https://argoproj.github.io/argo-helm (${cached.digest}, in the chart cache)\n`,
+    );
     expect(text.split('\n').filter((l) => l.startsWith('== '))).toHaveLength(7);
     expect(text.split('\n').filter((l) => l.startsWith('$ '))).toEqual([
       '$ kubectl --context home apply --server-side --field-manager=homelab-bootstrap -f -',
-      '$ helm upgrade argocd argo-cd --install --namespace argocd --kube-context home --create-namespace --repo https://argoproj.github.io/argo-helm --version 8.5.8 --values - --take-ownership --rollback-on-failure --wait=watcher --timeout 5m --dry-run=server -o json',
+      `$ helm upgrade argocd ${argocdChart} --install --namespace argocd --kube-context home --create-namespace --values - --take-ownership --rollback-on-failure --wait=watcher --timeout 5m --dry-run=server -o json`,
       '$ helm get manifest argocd --namespace argocd --kube-context home',
       '$ helm history argocd --namespace argocd --kube-context home --max 20 -o json',
-      '$ helm upgrade argocd argo-cd --install --namespace argocd --kube-context home --create-namespace --repo https://argoproj.github.io/argo-helm --version 8.5.8 --values - --take-ownership --rollback-on-failure --wait=watcher --timeout 5m',
+      `$ helm upgrade argocd ${argocdChart} --install --namespace argocd --kube-context home --create-namespace --values - --take-ownership --rollback-on-failure --wait=watcher --timeout 5m`,
       '$ helm upgrade system charts/system --install --namespace system --kube-context home --create-namespace --values charts/system/values.yaml --values clusters/home/values/global.yaml --take-ownership --rollback-on-failure --wait=watcher --timeout 5m --dry-run=server -o json',
       '$ helm get manifest system --namespace system --kube-context home',
       '$ helm history system --namespace system --kube-context home --max 20 -o json',
@@ -63,14 +72,18 @@ describe('bootstrap of the example repository, --dry-run', () => {
     expect(text).not.toContain(Buffer.from(`${demoIdentity}\n`).toString('base64'));
   });
 
-  it('finds ArgoCD, its pinned chart and the age key Secret its helm-secrets plugin reads in the repo', async () => {
+  it('finds ArgoCD, its chart (or a mirror of it) and the age key Secret its helm-secrets plugin reads in the repo', async () => {
     const ws = await openWorkspace(repoRoot);
     const argocd = argocdRelease(ws, 'home');
     expect(ageKeySecret(argocd)).toEqual({ namespace: 'argocd', name: 'helm-secrets-private-keys', key: 'key.txt' });
-    expect(argocdChartRef(argocd)).toEqual({ chart: 'argo-cd', repo: 'https://argoproj.github.io/argo-helm', version: '8.5.8' });
-    expect(argocdChartRef(argocd, 'https://charts.mirror.lan/argo/')).toEqual({ chart: 'argo-cd', repo: 'https://charts.mirror.lan/argo', version: '8.5.8' });
-    expect(argocdChartRef(argocd, 'oci://registry.lan/helm')).toEqual({ chart: 'oci://registry.lan/helm/argo-cd', version: '8.5.8' });
-    expect(() => argocdChartRef({ ...argocd, source: { ...argocd.source, targetRevision: '8.x' } })).toThrow(/targets argo-cd "8.x", not a pinned version/);
+    const upstream = { kind: 'upstream', chart: 'argo-cd', targetRevision: '8.5.8' };
+    expect(fromMirror(argocd, undefined).source).toEqual({ ...upstream, repoURL: 'https://argoproj.github.io/argo-helm' });
+    expect(fromMirror(argocd, 'https://charts.mirror.example.invalid/argo/').source).toEqual({
+      ...upstream,
+      repoURL: 'https://charts.mirror.example.invalid/argo',
+    });
+    const oci = { ...argocd, source: { ...argocd.source, repoURL: 'oci://ghcr.io/argoproj/argo-helm/argo-cd', chart: '' } };
+    expect(fromMirror(oci, 'oci://registry.example.invalid/helm').source).toEqual({ ...upstream, repoURL: 'oci://registry.example.invalid/helm' });
     expect(() => ageKeySecret({ ...argocd, valuesObject: {} })).toThrow(/set no repoServer.env SOPS_AGE_KEY_FILE/);
   });
 });
@@ -79,23 +92,34 @@ describe('bootstrap against an API server', () => {
   let api: FakeApiServer;
   let repo: Awaited<ReturnType<typeof startChartRepo>>;
   let kubeconfig: string;
+  let cacheHome: string;
 
   beforeEach(async () => {
     api = await startFakeApiServer();
     repo = await startChartRepo({ 'argo-cd': FAKE_ARGOCD_CHART });
     kubeconfig = await writeKubeconfig([{ name: 'home', server: api.url }]);
+    // An empty chart cache of this test's own: what the bootstrap fetches (or finds) is visible.
+    cacheHome = await mkdtemp(path.join(tmpdir(), 'bootstrap-charts-'));
+    vi.stubEnv('XDG_CACHE_HOME', cacheHome);
+    vi.stubEnv('HOMELAB_OFFLINE', undefined);
   });
   afterEach(async () => {
+    vi.unstubAllEnvs();
     await api.close();
     await repo.close();
+    await rm(cacheHome, { recursive: true, force: true });
   });
 
-  it('installs ArgoCD from the mirror, the bootstrap chart, the age key and the root app; a second run changes nothing', async () => {
+  it('installs ArgoCD from the mirror through the chart cache, the bootstrap chart, the age key and the root app; a second run, offline, changes nothing', async () => {
     const ws = { ...(await openWorkspace(await writeClusterWorkspace(api.url, { argocd: true }))), helm: helm4 };
     const request = { kubeconfig, bootstrapChart: 'base', argocdChartRepo: repo.url, renderer: 'simple' as const };
     const first = output();
     await bootstrap(ws, request, first.write);
-    expect(first.text()).toContain(`--repo ${repo.url} --version 1.0.0`);
+    // Fetched from the mirror into the cache (index, then archive), and installed from the extracted chart there.
+    expect(repo.requests).toEqual(['/index.yaml', '/argo-cd-1.0.0.tgz']);
+    const cached = lookupChart({ repoURL: repo.url, chart: 'argo-cd', revision: '1.0.0' })!;
+    expect(first.text()).toContain('ArgoCD: chart argo-cd 1.0.0 (release argocd, namespace argocd)');
+    expect(cached.archive.startsWith(cacheHome)).toBe(true);
     expect(first.text()).toContain('deployment.apps/argocd-server condition met');
     expect(first.text()).toContain('application.argoproj.io/root serverside-applied');
     const key = api.objects.get('argocd/secrets/helm-secrets-private-keys')!;
@@ -104,6 +128,8 @@ describe('bootstrap against an API server', () => {
     const writesAfterFirst = api.requests.filter((r) => r.method !== 'GET').length;
     const objectsAfterFirst = JSON.stringify([...api.objects.entries()]);
 
+    await repo.close();
+    vi.stubEnv('HOMELAB_OFFLINE', '1');
     const second = output();
     await bootstrap(ws, request, second.write);
     expect(second.text()).toContain('unchanged: release argocd revision 1 (argo-cd-1.0.0) already matches, nothing to do');
@@ -117,6 +143,29 @@ describe('bootstrap against an API server', () => {
         .every((r) => r.method === 'PATCH' && !r.path.includes('/secrets/sh.helm')),
     ).toBe(true);
     for (const text of [first.text(), second.text()]) expect(text).not.toContain(demoIdentity);
+  });
+
+  it('installs ArgoCD offline from the chart the cache holds for the Application, as any upstream release', async () => {
+    await prefillChartCache({ repoURL: 'https://argoproj.github.io/argo-helm', chart: 'argo-cd', revision: '1.0.0' }, FAKE_ARGOCD_CHART);
+    vi.stubEnv('HOMELAB_OFFLINE', '1');
+    const ws = { ...(await openWorkspace(await writeClusterWorkspace(api.url, { argocd: true }))), helm: helm4 };
+    const out = output();
+    await bootstrap(ws, { kubeconfig, bootstrapChart: 'base', renderer: 'simple' }, out.write);
+    expect(out.text()).toContain('deployment.apps/argocd-server condition met');
+    expect(api.objects.get('argocd/configmaps/argocd-cm')!.data).toEqual({ marker: 'from-the-application' });
+    expect(repo.requests).toEqual([]);
+  });
+
+  it('offline with the chart not cached: one line naming chart, version, repository and charts pull; nothing is changed', async () => {
+    vi.stubEnv('HOMELAB_OFFLINE', '1');
+    const ws = { ...(await openWorkspace(await writeClusterWorkspace(api.url, { argocd: true }))), helm: helm4 };
+    const line = await failure(bootstrap(ws, { kubeconfig, bootstrapChart: 'base' }, () => {}));
+    expect(line).toBe(
+      `chart argo-cd 1.0.0 from https://argoproj.github.io/argo-helm is not in the chart cache (${path.join(cacheHome, 'homelab', 'charts')}) and HOMELAB_OFFLINE is set — run ${PULL_COMMAND} where the repository is reachable, then render again`,
+    );
+    const dry = await failure(bootstrap(ws, { kubeconfig, bootstrapChart: 'base', dryRun: true }, () => {}));
+    expect(dry).toBe(line);
+    expect(api.requests.filter((r) => r.method !== 'GET')).toEqual([]);
   });
 
   it('refuses in preflight, before any change: no age key, no ArgoCD Application, no root app', async () => {

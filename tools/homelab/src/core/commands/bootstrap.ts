@@ -12,7 +12,8 @@ import { isUnreachable, kubectlArgs, unreachable, type KubeTarget } from '../clu
 import { createMasker, type Masker } from '../exec/mask.ts';
 import { failureLine } from '../exec/process.ts';
 import { buildDependencies, renderRelease } from '../helm/render.ts';
-import { chartLocation, chartName } from '../helm/chart-fetch.ts';
+import { chartName as upstreamChartName, fetchChart } from '../helm/chart-fetch.ts';
+import { extractedChart } from '../helm/chart-cache.ts';
 import { openSecrets } from '../secrets/secret-source.ts';
 import { ageRecipients, discoverAgeKeys, parseMetadata, recipientOf, type KeyDiscovery } from '../secrets/index.ts';
 import type { Release } from '../model/types.ts';
@@ -31,7 +32,7 @@ export interface BootstrapRequest {
   dryRun?: boolean;
   /** The chart installed right after ArgoCD (AppProject, namespaces). Default `system`. */
   bootstrapChart?: string;
-  /** Helm repository (or oci:// registry) to fetch the argo-cd chart from instead of the Application's (a mirror). */
+  /** Helm repository (or oci:// registry) to fetch the argo-cd chart from into the chart cache, instead of the Application's (a mirror). */
   argocdChartRepo?: string;
   wait?: WaitStrategy;
   timeout?: string;
@@ -77,8 +78,7 @@ export async function bootstrap(ws: Workspace, request: BootstrapRequest, write:
 
   // Preflight: everything that can refuse does so before the cluster is touched.
   const target = (await openTargets(ws, [system], { ...request, target: chartName }, write))(system);
-  const argocd = argocdRelease(ws, system.cluster);
-  const chart = argocdChartRef(argocd, request.argocdChartRepo || process.env[ARGOCD_REPO_ENV]);
+  const argocd = fromMirror(argocdRelease(ws, system.cluster), request.argocdChartRepo || process.env[ARGOCD_REPO_ENV]);
   const secretRef = ageKeySecret(argocd);
   const secrets = await openSecrets(ws.root, { keyless: Boolean(request.dryRun) });
   const keys = await bootstrapIdentities(ws, system.cluster, argocd, secrets.keys);
@@ -90,6 +90,10 @@ export async function bootstrap(ws: Workspace, request: BootstrapRequest, write:
       'add the root Application (it points ArgoCD at the cluster directory)',
     );
   }
+  // Last of the refusals, as it may reach the network: offline with nothing cached, one line naming `charts pull`.
+  const { source } = argocd;
+  const cached = await fetchChart(ws.helm, { repoURL: source.repoURL, chart: source.chart, revision: source.targetRevision });
+  const chart: ChartRef = { chart: await extractedChart(cached) };
   // The system chart is installed (and shown, dry) from the working tree: its file:// dependencies must be packaged.
   const systemChart = chartAt(ws.resolution.charts, system.chartDir);
   if (systemChart) await buildDependencies(ws.root, ws.helm, systemChart);
@@ -144,7 +148,8 @@ export async function bootstrap(ws: Workspace, request: BootstrapRequest, write:
   const steps: Step[] = [
     {
       title: `Preflight: helm ${ws.helm.version}, kubectl, kube-context ${target.context}, age key (${keys.sources.join(', ')})`,
-      plan: async () => `# helm ${ws.helm.version} (${ws.helm.source}), kubectl, argo-cd ${chart.version} from ${chart.repo ?? chart.chart}\n`,
+      plan: async () =>
+        `# helm ${ws.helm.version} (${ws.helm.source}), kubectl, ${upstreamChartName(source)} ${cached.version} from ${cached.repoURL} (${cached.digest}, in the chart cache)\n`,
       run: async () => undefined,
     },
     {
@@ -152,9 +157,8 @@ export async function bootstrap(ws: Workspace, request: BootstrapRequest, write:
       ...kubectlStep(applyKey, keyMasker.mask(keyManifest.toString('utf8'))),
     },
     {
-      title: `ArgoCD: chart ${path.posix.basename(chart.chart)} ${chart.version} (release ${argocd.name}, namespace ${argocd.namespace})`,
+      title: `ArgoCD: chart ${upstreamChartName(source)} ${cached.version} (release ${argocd.name}, namespace ${argocd.namespace})`,
       ...helmStep(argocdChange),
-      plan: async () => (await helmStep(argocdChange).plan()) + '# the argo-cd chart is remote: helm fetches and renders it at install time\n',
     },
     {
       title: `System chart ${system.chartDir} (release ${system.name}, namespace ${system.namespace}), waiting until ready`,
@@ -226,27 +230,13 @@ export function argocdRelease(ws: Workspace, cluster: string): UpstreamRelease {
 export type UpstreamRelease = Release & { source: Extract<Release['source'], { kind: 'upstream' }> };
 
 /**
- * The chart reference, pinned; `mirror` replaces the repository (air-gapped or cached installs). helm fetches it
- * at install time, so value files inside the chart cannot be passed: they are refused.
+ * The argo-cd Application as the bootstrap installs it: from the chart cache like every upstream release (fetched on a
+ * miss, offline once cached). `mirror`, a Helm repository or an `oci://` registry holding the same chart, replaces
+ * the Application's repository for the fetch (air-gapped homelabs, a local cache of the public repository).
  */
-export function argocdChartRef(argocd: UpstreamRelease, mirror?: string): ChartRef {
-  const { targetRevision } = argocd.source;
-  if (!/^v?\d+\.\d+\.\d+(-[\w.]+)?$/.test(targetRevision)) {
-    throw new HomelabError(
-      `${argocd.definedIn.join(', ')}: Application ${argocd.application} targets argo-cd "${targetRevision}", not a pinned version`,
-      'set targetRevision to an exact chart version such as 8.5.8',
-    );
-  }
-  const inChart = argocd.valueFiles.filter((v) => v.inChart).map((v) => v.raw);
-  if (inChart.length > 0) {
-    throw new HomelabError(
-      `${argocd.definedIn.join(', ')}: Application ${argocd.application} reads value files inside the remote chart (${inChart.join(', ')})`,
-      'the bootstrap cannot pass those to helm: move the values into valuesObject',
-    );
-  }
-  const name = chartName(argocd.source);
-  const location = chartLocation(mirror ? { repoURL: mirror, chart: name } : argocd.source);
-  return location.kind === 'oci' ? { chart: location.reference, version: targetRevision } : { chart: name, repo: location.url, version: targetRevision };
+export function fromMirror(argocd: UpstreamRelease, mirror: string | undefined): UpstreamRelease {
+  if (!mirror) return argocd;
+  return { ...argocd, source: { ...argocd.source, repoURL: mirror.replace(/\/+$/, ''), chart: upstreamChartName(argocd.source) } };
 }
 
 /** Where ArgoCD's repo-server reads the age key: the Secret volume mounted where SOPS_AGE_KEY_FILE points. */
