@@ -114,12 +114,9 @@ async function install(
     for (const object of footprint.outside) write(`# ${copy.name} also creates ${object} outside its namespace (its helm uninstall removes it)\n`);
     installable.push([release, copy]);
   }
-  if (installable.length === 0) {
-    throw new HomelabError(
-      `nothing to preview: ${outcomes.map((o) => `${o.release.cluster}/${o.release.name} ${o.result}`).join('; ')}`,
-      'preview the charts of a namespace of their own (their cluster-scoped objects named after the release or namespace)',
-    );
-  }
+  // Nothing previewable is an answer, not a failure: the lines above say why (a pull request changing only the
+  // system chart still gets its comment, and a green check).
+  if (installable.length === 0) return outcomes;
   if (request.dryRun) write(DRY_RUN_BANNER);
   const flags = installFlags(request);
   const secrets = await openSecrets(ws.root, { keyless: Boolean(request.dryRun) });
