@@ -12,6 +12,7 @@ import type { RepoFiles } from '../workspace/repo-files.ts';
 import { cachedResolution, type Computed } from './resolution-cache.ts';
 import type { Release } from '../model/types.ts';
 import { chartNamed } from '../model/lookup.ts';
+import { chartProjectNames } from '../workspace/charts.ts';
 
 /** What every command starts from: the layout, the resolved releases (the one truth) and helm. */
 export interface Workspace {
@@ -105,7 +106,8 @@ export function selectReleases(ws: Workspace, target: string, cluster?: string, 
   const chartDirs = new Set([...matches.map((r) => r.chartDir), ...(chart ? [chart.dir] : [])]);
   // Rendering the releases that did resolve would silently drop the broken Application's: the finding is the answer.
   // A chart whose own Chart.yaml is broken is not a chart of the resolution, but its finding still names it.
-  const isTarget = (dir: string) => chartDirs.has(dir) || (matches.length === 0 && !chart && posix.basename(dir) === target);
+  const ownName = (dir: string) => chartProjectNames([dir], ws.layout.projectNames).get(dir);
+  const isTarget = (dir: string) => chartDirs.has(dir) || (matches.length === 0 && !chart && ownName(dir) === target);
   const broken = ws.resolution.findings.find((f) => f.chartDirs.some(isTarget));
   if (broken) throw new HomelabError(broken.message, broken.hint);
   if (matches.length > 0) {
@@ -117,6 +119,8 @@ export function selectReleases(ws: Workspace, target: string, cluster?: string, 
   }
   // A chart no Application deploys (an ApplicationSet excludes its directory, e.g. apps/*.disabled): nothing to do.
   if (chart && !releases.some((r) => r.chartDir === chart.dir)) return [];
+  // A project of another environment only (`nx run-many -t template -c lab` reaches every project): nothing there.
+  if (cluster && releases.some((r) => r.cluster === cluster) && releases.some((r) => r.chart === target)) return [];
   // Parked charts (no release) are known too: selecting one is not an error.
   const known = [...new Set([...releases.map((r) => r.chart), ...charts.filter((c) => c.type !== 'library').map((c) => c.name)])].sort().join(', ');
   throw new HomelabError(`unknown chart or release "${target}"${cluster ? ` in cluster ${cluster}` : ''}`, `known charts: ${known || 'none'}`);
