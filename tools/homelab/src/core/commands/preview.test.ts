@@ -8,7 +8,7 @@ import { extractBundledHelm, withVersion, type Helm } from '../helm/helm.ts';
 import type { HomelabError } from '../model/errors.ts';
 import { copyFootprint } from '../render/shared-objects.ts';
 import { openWorkspace, type Workspace } from '../resolve/workspace.ts';
-import { openSecrets } from '../secrets/secret-source.ts';
+import { openSecrets } from '../secrets/index.ts';
 import { preview, type PreviewRequest } from './preview.ts';
 
 /**

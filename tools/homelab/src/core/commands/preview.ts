@@ -13,7 +13,7 @@ import type { Release } from '../model/types.ts';
 import { isManifestSource } from '../render/index.ts';
 import { copyFootprint } from '../render/shared-objects.ts';
 import { selectReleases, type Workspace } from '../resolve/workspace.ts';
-import { openSecrets } from '../secrets/secret-source.ts';
+import { openSecrets } from '../secrets/index.ts';
 import { declaredCrds } from '../workspace/crds.ts';
 import { DRY_RUN_BANNER, openTargets, type ClusterRequest, type Write } from './cluster.ts';
 import { applyChange, installFlags, prepareChange } from './install.ts';
