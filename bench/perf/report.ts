@@ -95,7 +95,7 @@ export function renderReport(machine: Machine, results: SizeResult[], options: R
   if (options.example) {
     const e = options.example;
     out.push(
-      "## P1: hack/template monitoring vs raw helm (this repository's example)",
+      "## P1: hack/template home/monitoring vs raw helm (this repository's example)",
       '',
       'Raw: the `helm template` a person types from clusters/home/apps/monitoring.yaml, secrets.yaml decrypted once up front and',
       `piped on stdin; dependencies built. Target: CPU time ≤ ${P1.toFixed(1)}× raw, paired.`,

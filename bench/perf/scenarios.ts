@@ -93,9 +93,9 @@ export interface ExampleResult {
 }
 
 /**
- * P1 on this repository's own example: `hack/template monitoring` against the `helm template` a person would type
- * from clusters/home/apps/monitoring.yaml, with secrets.yaml decrypted once up front and piped on stdin. Dependencies
- * are built first, so both sides only render.
+ * P1 on this repository's own example: `hack/template home/monitoring` (one release: the chart is deployed to every
+ * environment) against the `helm template` a person would type from clusters/home/apps/monitoring.yaml, with
+ * secrets.yaml decrypted once up front and piped on stdin. Dependencies are built first, so both sides only render.
  */
 export async function exampleHackVsRaw(helm: string, runs: number): Promise<ExampleResult> {
   const { plaintext } = await decryptFile(path.join(repoRoot, 'secrets.yaml'), { workspaceRoot: repoRoot, env: {} });
@@ -104,14 +104,15 @@ export async function exampleHackVsRaw(helm: string, runs: number): Promise<Exam
   // kubeVersion from clusters/home/cluster.yaml.
   const args = ['template', '.', '--name-template', 'monitoring', '--namespace', 'monitoring', '--kube-version', '1.33.0'];
   args.push('--set', 'prometheus.retention=30d', '--set-string', 'grafana.env.GF_USERS_ALLOW_SIGN_UP=false');
-  args.push('--values', 'values.yaml', '--values', '../../clusters/home/values/global.yaml', '--values', '-', '--include-crds');
+  args.push('--values', 'values.yaml', '--values', '../../clusters/home/values/global.yaml', '--values', '../../clusters/home/versions/monitoring.yaml');
+  args.push('--values', '-', '--include-crds');
   const raw = () => run(helm, args, { cwd, env, input: Buffer.from(plaintext) });
-  const hack = () => run(process.execPath, [path.join(repoRoot, 'hack', 'template'), 'monitoring'], { cwd: repoRoot, env });
+  const hack = () => run(process.execPath, [path.join(repoRoot, 'hack', 'template'), 'home/monitoring'], { cwd: repoRoot, env });
   await run(helm, ['dependency', 'build', '--skip-refresh', '.'], { cwd, env });
   await hack(); // warm-up: file system caches, the resolution cache
   await raw();
   const m = await interleave(runs, { hack: { run: hack }, raw: { run: raw } });
-  return { chart: 'monitoring', ...m };
+  return { chart: 'home/monitoring', ...m };
 }
 
 export interface NxRunResult {

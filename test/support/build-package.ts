@@ -8,7 +8,7 @@ import path from 'node:path';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const pkg = path.join(repoRoot, 'tools/homelab');
-const INPUTS = ['plugin.ts', 'build-manifests.ts', 'tsconfig.build.json', 'executors.json', 'generators.json', 'package.json'];
+const INPUTS = ['plugin.ts', 'build-manifests.ts', 'bundle-bin.ts', 'tsconfig.build.json', 'executors.json', 'generators.json', 'package.json'];
 
 function newestInput(): number {
   const files = [...INPUTS, ...(readdirSync(path.join(pkg, 'src'), { recursive: true }) as string[]).map((f) => path.join('src', f))];

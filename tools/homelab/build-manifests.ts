@@ -1,13 +1,16 @@
-// Second step of `npm run build`, after tsc: executors.json and generators.json stay the one source (next to the .ts
-// they name); dist/ gets copies naming the emitted .js, each schema.json beside its module, and build-id.json, the hash
-// of everything emitted (the resolution cache keys on it, and Nx when the package is linked from outside the
-// workspace); the bin becomes executable.
+// Second step of `npm run build`, after tsc: the homelab bin is bundled (bundle-bin.ts); executors.json and
+// generators.json stay the one source (next to the .ts they name); dist/ gets copies naming the emitted .js, each
+// schema.json beside its module, and build-id.json, the hash of everything emitted (the resolution cache keys on it,
+// and Nx when the package is linked from outside the workspace); the bin becomes executable.
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { bundleBin } from './bundle-bin.ts';
 
 const root = import.meta.dirname;
 const dist = path.join(root, 'dist');
+
+await bundleBin(root);
 
 type Manifest = Record<string, Record<string, Record<string, string>>>;
 const manifests = [
@@ -36,6 +39,7 @@ for (const file of Object.values(bin)) chmodSync(path.join(root, file), 0o755);
 
 const hash = createHash('sha256');
 for (const rel of (readdirSync(dist, { recursive: true }) as string[]).filter((f) => f.endsWith('.js') || f.endsWith('.json')).sort()) {
-  if (rel !== 'build-id.json') hash.update(`${rel}\0`).update(readFileSync(path.join(dist, rel)));
+  // Not a bundle another build is swapping in (bundle-bin.ts).
+  if (rel !== 'build-id.json' && !/\.(tmp|old)\//.test(rel)) hash.update(`${rel}\0`).update(readFileSync(path.join(dist, rel)));
 }
 writeFileSync(path.join(dist, 'build-id.json'), `${JSON.stringify({ build: hash.digest('hex') })}\n`);
