@@ -7,6 +7,7 @@ import { clusterTargets } from './cluster-targets.ts';
 import { validateTarget } from './quality-targets.ts';
 import { templateTarget } from './targets.ts';
 import { targetGroups } from './target-groups.ts';
+import { cachedChartInputs } from './upstream-projects.ts';
 import { renderedCharts } from '../core/model/lookup.ts';
 
 /**
@@ -15,7 +16,8 @@ import { renderedCharts } from '../core/model/lookup.ts';
  * with `-` when that is taken). Its targets are a chart's
  * minus what needs helm's chart machinery (deps, lint, status): template, render, validate, install (kubectl apply
  * --server-side), uninstall (kubectl delete) and diff. Its inputs are the directory and every directory the build
- * reads (Kustomize bases, components, inflated charts).
+ * reads (Kustomize bases, components, inflated charts), and for each chart the build pulls from a repository the
+ * version and digest the chart cache holds for it (as an upstream project's).
  */
 export function sourceProjects(resolution: Resolution, options: NormalizedOptions, workspaceRoot: string): Record<string, ProjectConfiguration> {
   const byName = new Map<string, Release[]>();
@@ -30,6 +32,9 @@ export function sourceProjects(resolution: Resolution, options: NormalizedOption
     // The target builders take a chart: this directory stands in for one, with nothing for helm to build.
     const chart: Chart = { name, dir, type: 'application', version: '', localDependencies: [], hasDependencies: false };
     const reads = [...new Set(releases.flatMap((r) => (r.source?.kind === 'kustomize' ? r.source.reads : [])))].sort();
+    const pulls = releases.flatMap((r) =>
+      r.source?.kind === 'kustomize' ? r.source.pulls.map((pull) => ({ repoURL: pull.repoURL, chart: pull.chart, revision: pull.version })) : [],
+    );
     const targets: Record<string, TargetConfiguration> = {
       [options.templateTargetName]: templateTarget(chart, releases, resolution.clusters, options, workspaceRoot, resolution.releases),
       [options.renderTargetName]: renderTarget(chart, releases, resolution.clusters, options, workspaceRoot, resolution.releases),
@@ -54,7 +59,9 @@ export function sourceProjects(resolution: Resolution, options: NormalizedOption
       name,
       projectType: 'application',
       tags: [...new Set(releases.map((r) => `source:${r.source!.kind}`)), ...new Set(releases.map((r) => `wave:${r.wave}`))],
-      namedInputs: { chart: ['{projectRoot}/**/*', ...[...otherDirs, ...reads].map((read) => `{workspaceRoot}/${read}/**/*`)] },
+      namedInputs: {
+        chart: ['{projectRoot}/**/*', ...[...otherDirs, ...reads].map((read) => `{workspaceRoot}/${read}/**/*`), ...cachedChartInputs(pulls, workspaceRoot)],
+      },
       targets,
       metadata: { targetGroups: targetGroups(targets, options) },
     };

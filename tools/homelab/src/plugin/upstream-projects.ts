@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import type { Resolution } from '../core/resolve/releases.ts';
 import type { Chart, Release } from '../core/model/types.ts';
+import type { ChartCoordinates } from '../core/helm/chart-cache.ts';
 import type { NormalizedOptions } from './options.ts';
 import { renderTarget } from './ci-targets.ts';
 import { clusterTargets } from './cluster-targets.ts';
@@ -42,7 +43,7 @@ export function upstreamProjects(resolution: Resolution, options: NormalizedOpti
       name,
       projectType: 'application',
       tags: ['source:upstream', ...new Set(releases.map((r) => `wave:${r.wave}`))],
-      namedInputs: { chart: chartInputs(releases, workspaceRoot) },
+      namedInputs: { chart: cachedChartInputs(upstreamCoordinates(releases), workspaceRoot) },
       targets,
       metadata: { targetGroups: targetGroups(targets, options) },
     };
@@ -50,13 +51,21 @@ export function upstreamProjects(resolution: Resolution, options: NormalizedOpti
   return projects;
 }
 
-/** What stands in for the chart folder: the cached archive of each release's chart (version and digest). */
-function chartInputs(releases: Release[], workspaceRoot: string): Input[] {
+function upstreamCoordinates(releases: Release[]): ChartCoordinates[] {
+  return releases.flatMap((r) =>
+    r.source?.kind === 'upstream' ? [{ repoURL: r.source.repoURL, chart: r.source.chart, revision: r.source.targetRevision }] : [],
+  );
+}
+
+/**
+ * What stands in for a chart folder of a pulled chart (an upstream Application's, or one a kustomization pulls): the
+ * exact version and digest the chart cache holds for its coordinates, as a runtime input, once per chart.
+ */
+export function cachedChartInputs(charts: ChartCoordinates[], workspaceRoot: string): Input[] {
   const seen = new Set<string>();
   const inputs: Input[] = [];
-  for (const release of releases) {
-    if (release.source?.kind !== 'upstream') continue;
-    const args = [release.source.repoURL, release.source.chart, release.source.targetRevision];
+  for (const { repoURL, chart, revision } of charts) {
+    const args = [repoURL, chart, revision];
     const key = args.join('\0');
     if (seen.has(key)) continue;
     seen.add(key);

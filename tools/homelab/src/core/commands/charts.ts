@@ -6,8 +6,8 @@ import { parseVersion } from '../helm/semver.ts';
 import type { Workspace } from '../resolve/workspace.ts';
 
 /**
- * `charts pull`: every upstream chart the repository uses (upstream Applications and remote dependencies of its
- * charts) into the chart cache, so renders, CI runs and air-gapped machines need no repository afterwards. Ranges are
+ * `charts pull`: every upstream chart the repository uses (upstream Applications, charts Kustomize `helmCharts` pull
+ * from a repository, remote dependencies of its charts) into the chart cache, so renders, CI runs and air-gapped machines need no repository afterwards. Ranges are
  * resolved again (the newest version they admit now); pinned versions already cached are not fetched twice. One line
  * per chart; a chart that cannot be pulled is one line too, the others are still pulled, and the command fails.
  */
@@ -16,18 +16,24 @@ export async function chartsPull(ws: Workspace, write: (text: string) => void): 
   const seen = new Set<string>();
   for (const release of ws.resolution.releases) {
     const source = release.source;
-    if (source?.kind !== 'upstream') continue;
-    const key = `${source.repoURL}\0${source.chart}\0${source.targetRevision}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const coordinates = { repoURL: source.repoURL, chart: source.chart, revision: source.targetRevision };
-    jobs.push({
-      label: `${release.cluster}/${release.name}`,
-      run: async () => {
-        const cached = await fetchChart(ws.helm, coordinates, { refresh: parseVersion(source.targetRevision) === undefined });
-        return `${cached.chart} ${cached.version} from ${cached.repoURL} (${cached.digest})`;
-      },
-    });
+    const pulled =
+      source?.kind === 'upstream'
+        ? [{ repoURL: source.repoURL, chart: source.chart, revision: source.targetRevision }]
+        : source?.kind === 'kustomize'
+          ? source.pulls.map((pull) => ({ repoURL: pull.repoURL, chart: pull.chart, revision: pull.version }))
+          : [];
+    for (const coordinates of pulled) {
+      const key = `${coordinates.repoURL}\0${coordinates.chart}\0${coordinates.revision}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      jobs.push({
+        label: `${release.cluster}/${release.name}`,
+        run: async () => {
+          const cached = await fetchChart(ws.helm, coordinates, { refresh: parseVersion(coordinates.revision) === undefined });
+          return `${cached.chart} ${cached.version} from ${cached.repoURL} (${cached.digest})`;
+        },
+      });
+    }
   }
   for (const chart of ws.resolution.charts) {
     if (!chart.hasDependencies || remoteDependencies(ws.root, chart).length === 0) continue;

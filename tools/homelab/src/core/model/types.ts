@@ -81,7 +81,8 @@ export type ReleaseSource =
    * A kustomization ArgoCD builds with `kustomize build <path> <buildOptions>`, after applying the Application's
    * `source.kustomize` options; `buildOptions` is the cluster's `kustomizeBuildOptions` (argocd-cm
    * `kustomize.buildOptions`); repoURL and targetRevision are what `${ARGOCD_APP_SOURCE_…}` expand to; `reads` are the
-   * workspace-relative directories the build reads besides `path` (local bases, components, inflated charts).
+   * workspace-relative directories the build reads besides `path` (local bases, components, inflated charts);
+   * `pulls` the `helmCharts` charts kustomize would pull from a repository (`repo:`), rendered from the chart cache.
    */
   | {
       kind: 'kustomize';
@@ -91,7 +92,20 @@ export type ReleaseSource =
       repoURL: string;
       targetRevision: string;
       reads: string[];
+      pulls: PulledChart[];
     };
+
+/**
+ * A Kustomize `helmCharts` entry with `repo:` whose chart is not in its chart home: kustomize would `helm pull` it into
+ * `dir` (`<chartHome>/<name>-<version>/<name>`, or `<chartHome>/<name>` without a version), workspace-relative.
+ */
+export interface PulledChart {
+  dir: string;
+  repoURL: string;
+  chart: string;
+  /** The entry's `version` (helm pull's --version: an exact version or a range; '' for the newest). */
+  version: string;
+}
 
 /** `clusters/<name>/cluster.yaml`: where a cluster directory deploys to. */
 export interface ClusterDeclaration {

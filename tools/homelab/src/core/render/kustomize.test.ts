@@ -101,6 +101,7 @@ function release(source: Partial<KustomizeSource>, fields: Partial<Release> = {}
     repoURL: 'https://git.example.invalid/homelab.git',
     targetRevision: 'main',
     reads: [],
+    pulls: [],
     ...source,
   };
   return {

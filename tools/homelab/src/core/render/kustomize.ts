@@ -7,6 +7,8 @@ import type { Release, ReleaseSource } from '../model/types.ts';
 import { errorSummary } from '../exec/invocation.ts';
 import { runTool } from '../exec/process.ts';
 import { helmTimedOut, helmTimeoutMs, kustomizeHelm, type Helm } from '../helm/helm.ts';
+import { extractedChart } from '../helm/chart-cache.ts';
+import { fetchChart } from '../helm/chart-fetch.ts';
 import { isRecord } from '../workspace/yaml-docs.ts';
 import { KUSTOMIZATION_FILES } from '../resolve/argocd/kustomize.ts';
 import { editKustomization, hasEdits, type BuildEnv } from './kustomize-edit.ts';
@@ -41,18 +43,24 @@ export function kustomizeArgs(dir: string, source: KustomizeSource, release: Rel
 
 /**
  * `kubectl kustomize` run as ArgoCD's repo-server runs `kustomize build` for the Application: its `source.kustomize`
- * edits applied to the kustomization first (kustomize-edit.ts). The user's repository is never written: with edits,
- * the build runs in a temporary tree of links to the repository where only the edited kustomization file is new
- * (symlinkTree), removed afterwards. Returns kustomize's output as it prints it.
+ * edits applied to the kustomization first (kustomize-edit.ts), and each `helmCharts` chart it would pull from a
+ * repository found already pulled where kustomize looks first, copied there from the chart cache (fetched on a miss,
+ * offline once cached). The user's repository is never written: with edits or pulled charts, the build runs in a
+ * temporary tree of links to the repository (scratchTree), removed afterwards. Returns kustomize's output as it
+ * prints it.
  */
 export async function renderKustomize(root: string, release: Release, source: KustomizeSource, tools: KustomizeTools): Promise<string> {
   const dir = path.resolve(root, source.path);
   const where = `${release.cluster}/${release.name} (${source.path})`;
   const file = kustomizationFile(dir);
   if (!file) throw new HomelabError(`${where}: no kustomization.yaml in ${source.path}`, 'point source.path at a directory with a kustomization.yaml');
-  const helmCommand = source.buildOptions.includes('--enable-helm') ? await kustomizeHelm(tools.helm, await kustomizeVersion(tools.kubectl)) : undefined;
+  const enablesHelm = source.buildOptions.includes('--enable-helm');
+  const helmCommand = enablesHelm ? await kustomizeHelm(tools.helm, await kustomizeVersion(tools.kubectl)) : undefined;
   const edited = hasEdits(source.options) ? editedKustomization(file, source, release, where) : undefined;
-  const tree = edited === undefined ? undefined : symlinkTree(root, path.relative(root, file), edited);
+  // Without --enable-helm kustomize refuses helmCharts itself: nothing to fetch for it.
+  const pulled = enablesHelm ? await pulledCharts(source, tools.helm) : new Map<string, string>();
+  const writes = new Map(edited === undefined ? [] : [[path.relative(root, file), edited]]);
+  const tree = writes.size > 0 || pulled.size > 0 ? scratchTree(root, [source.path, ...source.reads], writes, pulled) : undefined;
   const buildDir = tree ? path.join(tree, source.path) : dir;
   try {
     const timeoutMs = helmTimeoutMs('render');
@@ -89,36 +97,60 @@ function editedKustomization(file: string, source: KustomizeSource, release: Rel
 }
 
 /**
- * A temporary directory that looks like the repository: along the path to the kustomization, real directories whose
- * other entries are symlinks to the originals; the kustomization's own directory mirrored with real subdirectories
- * and hard links to its files (kustomize's root-only load restrictor resolves symlinks and would find a linked file
- * outside the root; a hard link is the same file, not a copy; across filesystems the file is copied). The
- * kustomization file is the edited text.
+ * Each chart kustomize would pull, as its directory in the scratch tree and its extracted copy in the chart cache;
+ * one after the other, so a miss offline always names the first chart kustomize would pull.
  */
-function symlinkTree(root: string, kustomizationFile: string, text: string): string {
+async function pulledCharts(source: KustomizeSource, helm: Helm): Promise<Map<string, string>> {
+  const charts = new Map<string, string>();
+  for (const pull of source.pulls) {
+    const cached = await fetchChart(helm, { repoURL: pull.repoURL, chart: pull.chart, revision: pull.version });
+    charts.set(pull.dir, await extractedChart(cached));
+  }
+  return charts;
+}
+
+/**
+ * A temporary directory that looks like the repository. kustomize resolves symlinks before it roots a kustomization
+ * (and its root-only load restrictor checks real paths), so the directories a build roots at (`mirrored`: its own and
+ * those it reads) are real directories whose files are hard links to the originals (a hard link is the same file, not
+ * a copy; across filesystems the file is copied); every directory on the way to them is real too, and every other
+ * entry a symlink to the original. `writes` are files with new text (the edited kustomization); `placed` are
+ * directories copied in the same way from elsewhere (charts from the chart cache, where kustomize looks before
+ * pulling). All paths workspace-relative.
+ */
+function scratchTree(root: string, mirrored: string[], writes: Map<string, string>, placed: Map<string, string>): string {
   const tree = mkdtempSync(path.join(tmpdir(), 'homelab-kustomize-'));
-  const segments = path
-    .dirname(kustomizationFile)
-    .split(path.sep)
-    .filter((s) => s !== '.');
-  const mirror = (from: string, to: string, depth: number): void => {
-    for (const entry of readdirSync(from, { withFileTypes: true })) {
-      const source = path.join(from, entry.name);
-      const target = path.join(to, entry.name);
-      const inside = depth >= segments.length;
-      if (entry.isDirectory() && (inside ? entry.name !== 'node_modules' && !entry.name.startsWith('.') : entry.name === segments[depth])) {
+  const wanted = [...mirrored, ...writes.keys(), ...placed.keys()].map((p) => p.split(path.sep).join('/'));
+  const isMirrored = (rel: string) => mirrored.some((dir) => dir === '' || rel === dir || rel.startsWith(`${dir}/`));
+  const onTheWay = (rel: string) => wanted.some((p) => p.startsWith(`${rel}/`));
+  const mirror = (rel: string): void => {
+    for (const entry of readdirSync(path.join(root, rel), { withFileTypes: true })) {
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      const source = path.join(root, child);
+      const target = path.join(tree, child);
+      const inside = isMirrored(child);
+      if (writes.has(child)) continue;
+      if (entry.isDirectory() && (inside ? entry.name !== 'node_modules' && !entry.name.startsWith('.') : onTheWay(child))) {
         mkdirSync(target);
-        mirror(source, target, depth + 1);
-      } else if (!inside || entry.isDirectory()) {
-        symlinkSync(source, target);
-      } else if (!(depth === segments.length && entry.name === path.basename(kustomizationFile))) {
+        mirror(child);
+      } else if (inside && !entry.isDirectory()) {
         sameFile(source, target);
+      } else {
+        symlinkSync(source, target);
       }
     }
   };
+  const copy = (from: string, to: string): void => {
+    mkdirSync(to, { recursive: true });
+    for (const entry of readdirSync(from, { withFileTypes: true })) {
+      if (entry.isDirectory()) copy(path.join(from, entry.name), path.join(to, entry.name));
+      else sameFile(path.join(from, entry.name), path.join(to, entry.name));
+    }
+  };
   try {
-    mirror(root, tree, 0);
-    writeFileSync(path.join(tree, kustomizationFile), text);
+    mirror('');
+    for (const [file, text] of writes) writeFileSync(path.join(tree, file), text);
+    for (const [dir, from] of placed) copy(from, path.join(tree, dir));
   } catch (err) {
     rmSync(tree, { recursive: true, force: true });
     throw err;

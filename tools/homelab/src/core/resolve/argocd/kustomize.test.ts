@@ -54,21 +54,36 @@ describe('resolveReleases with a kustomization source', () => {
           repoURL: 'https://example.invalid/r.git',
           targetRevision: '',
           reads: ['base', 'charts/web'],
+          pulls: [],
         },
       ],
     ]);
   });
 
-  it('names a missing chart, and a chart kustomize would pull into the repository', async () => {
+  it('names a missing chart; a chart kustomize would pull is recorded where kustomize looks for it first', async () => {
     const missing = workspace({ 'clusters/home/web.yaml': APP, 'k/kustomization.yaml': 'helmCharts:\n  - {name: web, releaseName: w}\n' });
     expect((await resolveReleases(normalizeLayout(missing))).findings[0].message).toBe('k/kustomization.yaml: helmCharts[0]: no chart at k/charts/web');
     const pulled = workspace({
       'clusters/home/web.yaml': APP,
-      'k/kustomization.yaml': 'helmCharts:\n  - {name: podinfo, repo: https://charts.example.invalid, version: 6.0.0, releaseName: p}\n',
+      'k/kustomization.yaml': [
+        'helmCharts:',
+        '  - {name: podinfo, repo: https://charts.example.invalid, version: 6.0.0, releaseName: p}',
+        '  - {name: redis, repo: oci://registry.example.invalid/charts, releaseName: r}',
+        '  - {name: vendored, repo: https://charts.example.invalid, version: 1.0.0, releaseName: v}',
+        '',
+      ].join('\n'),
+      'k/charts/vendored-1.0.0/vendored/Chart.yaml': 'apiVersion: v2\nname: vendored\nversion: 1.0.0\n',
     });
-    expect((await resolveReleases(normalizeLayout(pulled))).findings[0].message).toBe(
-      'k/kustomization.yaml: helmCharts[0] pulls podinfo from https://charts.example.invalid, which kustomize would download into k/charts/podinfo-6.0.0/podinfo',
-    );
+    const resolution = await resolveReleases(normalizeLayout(pulled));
+    expect(resolution.findings).toEqual([]);
+    const source = resolution.releases[0].source;
+    expect(source?.kind === 'kustomize' && [source.reads, source.pulls]).toEqual([
+      ['k/charts/vendored-1.0.0/vendored'],
+      [
+        { dir: 'k/charts/podinfo-6.0.0/podinfo', repoURL: 'https://charts.example.invalid', chart: 'podinfo', version: '6.0.0' },
+        { dir: 'k/charts/redis', repoURL: 'oci://registry.example.invalid/charts', chart: 'redis', version: '' },
+      ],
+    ]);
   });
 });
 

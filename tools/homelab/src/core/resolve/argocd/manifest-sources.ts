@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { HomelabError } from '../../model/errors.ts';
 import { createRelease } from '../../model/release.ts';
-import type { Chart, ClusterDeclaration, Release } from '../../model/types.ts';
+import type { Chart, ClusterDeclaration, PulledChart, Release } from '../../model/types.ts';
 import type { RepoFiles } from '../../workspace/repo-files.ts';
 import { isRecord, optString, stringList } from '../../workspace/yaml-docs.ts';
 import { readKustomization, type Kustomization } from './kustomize.ts';
@@ -52,8 +52,9 @@ export function directoryRelease(base: SourceBase, path: string, source: Record<
 
 /**
  * A Kustomize source as one release: the whole `kustomize build` ArgoCD runs, with the Application's
- * `source.kustomize` options and the cluster's build options (render/kustomize.ts). Local charts its `helmCharts`
- * inflate are rendered inside it, transforms applied, and get no release of their own.
+ * `source.kustomize` options and the cluster's build options (render/kustomize.ts). The charts its `helmCharts`
+ * inflate (local ones, and those pulled from a repository into the chart cache) are rendered inside it, transforms
+ * applied, and get no release of their own.
  */
 export async function kustomizeRelease(
   base: SourceBase,
@@ -82,7 +83,7 @@ export async function kustomizeRelease(
       buildOptions: cluster.kustomizeBuildOptions ?? '',
       repoURL: optString(source.repoURL, `${where}: source.repoURL`),
       targetRevision: optString(source.targetRevision, `${where}: source.targetRevision`),
-      reads: (await kustomizeReads(kustomization, files)).filter((dir) => dir !== kustomization.dir),
+      ...(await kustomizeInputs(kustomization, files)),
     },
   });
 }
@@ -90,15 +91,22 @@ export async function kustomizeRelease(
 const REMOTE = /^[a-z][a-z0-9+.-]*:\/\/|^(github\.com|gitlab\.com|bitbucket\.org)\//i;
 
 /**
- * The directories a build reads, found by following the local `resources`, `components` and `bases` that are
- * kustomizations, and each `helmCharts` chart under its chart home. A chart kustomize would pull (`repo:` with no
- * copy in the chart home) is refused: kustomize would download it into the repository.
+ * What a build reads: the directories besides its own (local `resources`, `components` and `bases` that are
+ * kustomizations, each `helmCharts` chart under its chart home), and the charts kustomize would pull (`repo:` with no
+ * copy in the chart home), which are rendered from the chart cache instead of being downloaded into the repository.
  */
-export async function kustomizeReads(kustomization: Kustomization, files: RepoFiles, seen = new Set<string>()): Promise<string[]> {
-  if (seen.has(kustomization.dir)) return [];
+async function kustomizeInputs(kustomization: Kustomization, files: RepoFiles): Promise<{ reads: string[]; pulls: PulledChart[] }> {
+  const reads: string[] = [];
+  const pulls: PulledChart[] = [];
+  await followKustomization(kustomization, files, new Set(), reads, pulls);
+  return { reads: [...new Set(reads)].filter((dir) => dir !== kustomization.dir), pulls };
+}
+
+async function followKustomization(kustomization: Kustomization, files: RepoFiles, seen: Set<string>, reads: string[], pulls: PulledChart[]): Promise<void> {
+  if (seen.has(kustomization.dir)) return;
   seen.add(kustomization.dir);
   const { doc, dir, file } = kustomization;
-  const out = [dir];
+  reads.push(dir);
   for (const key of ['resources', 'components', 'bases']) {
     const entries = Array.isArray(doc[key]) ? doc[key] : [];
     for (const entry of entries) {
@@ -106,7 +114,7 @@ export async function kustomizeReads(kustomization: Kustomization, files: RepoFi
       const target = posix.normalize(posix.join(dir, entry)).replace(/\/+$/, '');
       if (target === '..' || target.startsWith('../')) continue;
       const nested = (await files.isDir(target)) ? await readKustomization(target === '.' ? '' : target, files) : undefined;
-      if (nested) out.push(...(await kustomizeReads(nested, files, seen)));
+      if (nested) await followKustomization(nested, files, seen, reads, pulls);
     }
   }
   const globals = isRecord(doc.helmGlobals) ? doc.helmGlobals : {};
@@ -118,18 +126,13 @@ export async function kustomizeReads(kustomization: Kustomization, files: RepoFi
     }
     const chartDir = posix.normalize(posix.join(dir, chartHome, entry.name));
     const version = typeof entry.version === 'string' ? entry.version : '';
-    const pulled = entry.repo && version ? posix.join(posix.dirname(chartDir), `${entry.name}-${version}`, entry.name) : chartDir;
-    if (await files.isFile(`${pulled}/Chart.yaml`)) out.push(pulled);
-    else if (entry.repo) {
-      throw new HomelabError(
-        `${file}: helmCharts[${index}] pulls ${entry.name} from ${String(entry.repo)}, which kustomize would download into ${pulled}`,
-        `vendor the chart there (helm pull --untar --untardir ${posix.dirname(pulled)}), or deploy it with its own Application`,
-      );
-    } else {
-      throw new HomelabError(`${file}: helmCharts[${index}]: no chart at ${chartDir}`, 'fix helmGlobals.chartHome or the chart name');
-    }
+    const repo = typeof entry.repo === 'string' ? entry.repo : '';
+    // Where kustomize's helm generator looks for an already pulled chart before it pulls.
+    const pulled = repo && version ? posix.join(posix.dirname(chartDir), `${entry.name}-${version}`, entry.name) : chartDir;
+    if (await files.isFile(`${pulled}/Chart.yaml`)) reads.push(pulled);
+    else if (repo) pulls.push({ dir: pulled, repoURL: repo, chart: entry.name, version });
+    else throw new HomelabError(`${file}: helmCharts[${index}]: no chart at ${chartDir}`, 'fix helmGlobals.chartHome or the chart name');
   }
-  return [...new Set(out)];
 }
 
 /**
