@@ -2,41 +2,32 @@
  * Ctrl-C during hack/install: helm (signalled with it, as a terminal signals the whole foreground process group)
  * undoes its change; the script waits for that, then says in one line what state the release is in.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createExampleRepo, type ExampleRepo } from '../affected/example-repo.ts';
-import { startFakeApiServer, type FakeApiServer } from '../helpers/fake-apiserver.ts';
-import { writeKubeconfig } from '../helpers/kubeconfig.ts';
+import { startClusterRepo, type ClusterRepo } from '../helpers/cluster-repo.ts';
 import { childEnv } from '../support/workspace.ts';
 
-let repo: ExampleRepo;
-let api: FakeApiServer;
-let kubeconfig: string;
+let cluster: ClusterRepo;
 
 beforeAll(async () => {
-  api = await startFakeApiServer();
-  repo = createExampleRepo();
-  const clusterFile = path.join(repo.root, 'clusters/home/cluster.yaml');
-  writeFileSync(clusterFile, readFileSync(clusterFile, 'utf8').replace(/^server: .*$/m, `server: ${api.url}`));
+  cluster = await startClusterRepo();
   // A chart (deployed by the example's ApplicationSet) whose Pod the in-memory API server never makes ready: helm
   // waits until it is interrupted.
-  repo.write('charts/waiting/Chart.yaml', 'apiVersion: v2\nname: waiting\nversion: 0.1.0\n');
-  repo.write('charts/waiting/values.yaml', '{}\n');
-  repo.write(
+  cluster.repo.write('charts/waiting/Chart.yaml', 'apiVersion: v2\nname: waiting\nversion: 0.1.0\n');
+  cluster.repo.write('charts/waiting/values.yaml', '{}\n');
+  cluster.repo.write(
     'charts/waiting/templates/pod.yaml',
     'apiVersion: v1\nkind: Pod\nmetadata:\n  name: waiting\nspec:\n  containers:\n    - name: pause\n      image: registry.k8s.io/pause:3.10\n',
   );
-  kubeconfig = await writeKubeconfig([{ name: 'home', server: api.url }]);
 });
 afterAll(async () => {
-  await api?.close();
-  repo?.dispose();
+  await cluster?.dispose();
 });
 
 describe('hack/install interrupted', () => {
   it('waits for helm to undo its change, then one line with the release state, exit 130', async () => {
+    const { repo, api, kubeconfig } = cluster;
     // Its own process group, like a job in a terminal: the "Ctrl-C" below reaches the script and helm alike.
     const child = execa(process.execPath, [path.join(repo.root, 'hack/install'), 'waiting', '--kubeconfig', kubeconfig, '--timeout', '10m'], {
       cwd: repo.root,

@@ -1,44 +1,22 @@
 // Flags helm and kubectl users type without reading the help, through the real hack/ launchers on a copy of the
 // example: --kube-context is --context (guarded the same way), -n filters or refuses in one line, and --show-only
 // renders part of a chart with a comment saying so.
-import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createExampleRepo, type ExampleRepo } from '../affected/example-repo.ts';
-import { startFakeApiServer, type FakeApiServer } from '../helpers/fake-apiserver.ts';
-import { writeKubeconfig } from '../helpers/kubeconfig.ts';
-import { childEnv } from '../support/workspace.ts';
+import { startClusterRepo, type ClusterRepo } from '../helpers/cluster-repo.ts';
 
-let repo: ExampleRepo;
-let api: FakeApiServer;
+let cluster: ClusterRepo;
 let kubeconfig: string;
 
 beforeAll(async () => {
-  api = await startFakeApiServer();
-  repo = createExampleRepo();
-  const clusterFile = path.join(repo.root, 'clusters/home/cluster.yaml');
-  writeFileSync(clusterFile, readFileSync(clusterFile, 'utf8').replace(/^server: .*$/m, `server: ${api.url}`));
   // "other" is a second cluster in the same kubeconfig: acting on it from clusters/home must be refused.
-  kubeconfig = await writeKubeconfig([
-    { name: 'home', server: api.url },
-    { name: 'other', server: 'https://127.0.0.1:1' },
-  ]);
+  cluster = await startClusterRepo({ other: true });
+  kubeconfig = cluster.kubeconfig;
 });
 afterAll(async () => {
-  await api?.close();
-  repo?.dispose();
+  await cluster?.dispose();
 });
 
-async function hack(cmd: string, ...args: string[]) {
-  const child = await execa(process.execPath, [path.join(repo.root, 'hack', cmd), ...args], {
-    cwd: repo.root,
-    env: childEnv(),
-    reject: false,
-    stdin: 'ignore',
-  });
-  return { exitCode: child.exitCode, stdout: String(child.stdout), stderr: String(child.stderr) };
-}
+const hack = (cmd: string, ...args: string[]) => cluster.hack(cmd, ...args);
 
 /** The one line a refused run printed (nothing on stdout, no request to the cluster). */
 function refusal(result: { exitCode?: number; stdout: string; stderr: string }): string {
@@ -57,13 +35,13 @@ describe('--kube-context', () => {
   ];
 
   it.each(commands)('hack/%s: another cluster is refused exactly as with --context', async (cmd, extra) => {
-    const before = api.requests.length;
+    const before = cluster.api.requests.length;
     const alias = await hack(cmd, 'monitoring', '--kubeconfig', kubeconfig, '--kube-context', 'other', ...extra);
     const context = await hack(cmd, 'monitoring', '--kubeconfig', kubeconfig, '--context', 'other', ...extra);
     expect(refusal(alias)).toContain('refusing to act on another cluster');
     expect(alias.stderr).toBe(context.stderr);
     expect(alias.exitCode).toBe(context.exitCode);
-    expect(api.requests.length).toBe(before);
+    expect(cluster.api.requests.length).toBe(before);
   });
 
   it('names the context every invocation uses', async () => {
