@@ -1,12 +1,13 @@
 // An explicit age key setting is used or refused, never replaced by the demo key; it is looked up once per run; and
 // the keys a render used are part of its Nx cache key, so a cached render never hides a key error.
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateIdentity } from 'age-encryption';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExampleRepo, nxEnv, type ExampleRepo } from '../affected/example-repo.ts';
+import { startClusterRepo } from '../helpers/cluster-repo.ts';
 
 let repo: ExampleRepo;
 let dir: string;
@@ -77,16 +78,48 @@ describe('explicit key settings', () => {
   });
 
   it('SOPS_AGE_KEY_CMD runs exactly once per hack/template', async () => {
-    const counter = path.join(dir, 'count');
-    const script = path.join(dir, 'key-cmd.sh');
-    writeFileSync(script, `#!/bin/sh\necho run >> '${counter}'\ncat '${keyFile}'\n`);
-    chmodSync(script, 0o755);
-    const hack = await hackTemplate({ SOPS_AGE_KEY_CMD: script });
+    const key = countingKeyCommand('template');
+    const hack = await hackTemplate({ SOPS_AGE_KEY_CMD: key.command });
     expect(hack.exitCode, String(hack.stderr)).toBe(0);
     expect(hack.stdout).toMatch(/^kind: Secret$/m);
-    expect(readFileSync(counter, 'utf8')).toBe('run\n');
+    expect(key.runs()).toBe(1);
+  });
+
+  it('SOPS_AGE_KEY_CMD runs exactly once per hack/install with a helm dry run, never for --dry-run', async () => {
+    const cluster = await startClusterRepo();
+    try {
+      const install = (key: { command: string }, ...flags: string[]) =>
+        execa(process.execPath, [path.join(cluster.repo.root, 'hack/install'), 'monitoring', '--cluster', 'home', '--kubeconfig', cluster.kubeconfig, ...flags], {
+          cwd: cluster.repo.root,
+          env: env({ SOPS_AGE_KEY_CMD: key.command }),
+          extendEnv: false,
+          reject: false,
+          stdin: 'ignore',
+        });
+      // The dry run shows its pipes by what they carry: placeholders, no key needed.
+      const preview = countingKeyCommand('dry-run');
+      const dryRun = await install(preview, '--dry-run');
+      expect(dryRun.exitCode, String(dryRun.stderr)).toBe(0);
+      expect(preview.runs()).toBe(0);
+      // helm's own dry run gets the real values, decrypted with the run's one key lookup.
+      const real = countingKeyCommand('helm-dry-run');
+      const helmDryRun = await install(real, '--helm-dry-run', 'client');
+      expect(helmDryRun.exitCode, String(helmDryRun.stderr)).toBe(0);
+      expect(real.runs()).toBe(1);
+    } finally {
+      await cluster.dispose();
+    }
   });
 });
+
+/** A SOPS_AGE_KEY_CMD that prints the key and appends a line to a counter file (which holds no secret). */
+function countingKeyCommand(name: string): { command: string; runs(): number } {
+  const counter = path.join(dir, `${name}.count`);
+  const command = path.join(dir, `${name}-key-cmd.sh`);
+  writeFileSync(command, `#!/bin/sh\necho run >> '${counter}'\ncat '${keyFile}'\n`);
+  chmodSync(command, 0o755);
+  return { command, runs: () => (existsSync(counter) ? readFileSync(counter, 'utf8').split('\n').filter(Boolean).length : 0) };
+}
 
 describe('the Nx cache of template', () => {
   it('replays a render only for the keys that made it', async () => {
