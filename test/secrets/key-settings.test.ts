@@ -89,13 +89,17 @@ describe('explicit key settings', () => {
     const cluster = await startClusterRepo();
     try {
       const install = (key: { command: string }, ...flags: string[]) =>
-        execa(process.execPath, [path.join(cluster.repo.root, 'hack/install'), 'monitoring', '--cluster', 'home', '--kubeconfig', cluster.kubeconfig, ...flags], {
-          cwd: cluster.repo.root,
-          env: env({ SOPS_AGE_KEY_CMD: key.command }),
-          extendEnv: false,
-          reject: false,
-          stdin: 'ignore',
-        });
+        execa(
+          process.execPath,
+          [path.join(cluster.repo.root, 'hack/install'), 'monitoring', '--cluster', 'home', '--kubeconfig', cluster.kubeconfig, ...flags],
+          {
+            cwd: cluster.repo.root,
+            env: env({ SOPS_AGE_KEY_CMD: key.command }),
+            extendEnv: false,
+            reject: false,
+            stdin: 'ignore',
+          },
+        );
       // The dry run shows its pipes by what they carry: placeholders, no key needed.
       const preview = countingKeyCommand('dry-run');
       const dryRun = await install(preview, '--dry-run');
