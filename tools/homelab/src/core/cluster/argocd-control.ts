@@ -163,8 +163,10 @@ export function parentApplications(release: Release, releases: readonly Release[
         !seen.has(p) &&
         p.cluster === current.cluster &&
         p.application !== '' &&
-        ((p.source?.kind === 'directory' && current.definedIn.some((file) => file.startsWith(`${p.chartDir}/`))) ||
-          (current.origin === 'app-of-apps' && p.origin !== 'app-of-apps' && p.definedIn.some((file) => current.definedIn.includes(file)))),
+        // An app-of-apps child's definedIn is its parent's manifest file, so only that parent is its own.
+        (current.origin === 'app-of-apps'
+          ? p.origin !== 'app-of-apps' && p.definedIn.some((file) => current.definedIn.includes(file))
+          : p.source?.kind === 'directory' && current.definedIn.some((file) => file.startsWith(`${p.chartDir}/`))),
     );
     if (child) {
       seen.add(child);

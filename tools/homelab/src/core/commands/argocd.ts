@@ -132,27 +132,34 @@ async function sync(site: ArgocdSite, release: Release, prune: boolean, write: W
  * Turns automated sync off for the release's Application and for every parent that would put it back (an automated
  * app-of-apps re-applies the child Application from git), outermost first so no parent undoes an inner pause.
  * A pause already in place is kept as it is: pausing twice must not save the paused policy over the original.
+ * Returns whether the Application is paused now (false: it never synced automatically, there was nothing to pause).
  */
-export async function pauseSync(site: ArgocdSite, release: Release, commandPrefix: string, write: Write): Promise<void> {
+export async function pauseSync(site: ArgocdSite, release: Release, commandPrefix: string, write: Write): Promise<boolean> {
   await assertApplicationSetKeepsPause(site.root, release);
-  const chain = [...parentApplications(release, site.releases).reverse(), release];
-  for (const member of chain) {
+  if (!site.dryRun) {
+    const app = liveApp(site, release);
+    if (!pausedPolicy(app) && !isAutomated(syncPolicyOf(app))) {
+      write(`Application ${release.application} has no automated sync: nothing to pause, ArgoCD will not revert the install.\n`);
+      return false;
+    }
+  }
+  for (const member of [...parentApplications(release, site.releases).reverse(), release]) {
     if (site.dryRun) {
       if (member !== release && !member.syncPolicy.automated) continue;
       const sample = { metadata: { resourceVersion: FROM_CLUSTER } };
       await patch(site, member.application, pausePatch(sample, '<its spec.syncPolicy as JSON, read from the cluster>'), write);
       continue;
     }
-    const app = member === release ? liveApp(site, member) : site.apps?.get(member.application);
-    if (!app) continue;
+    const app = site.apps?.get(member.application);
     const why = member === release ? '' : ` (it syncs ${release.application}'s manifest)`;
+    if (!app || (member !== release && !isAutomated(syncPolicyOf(app)) && !pausedPolicy(app))) continue;
     if (pausedPolicy(app)) write(`Application ${member.application}: automated sync already paused${why}\n`);
-    else if (!isAutomated(syncPolicyOf(app))) write(`Application ${member.application}: no automated sync, nothing to pause${why}\n`);
     else await patch(site, member.application, pausePatch(app), write);
   }
   write(
     `Automated sync and self-heal of ${release.application} are paused: ArgoCD leaves the install alone. Resume with: ${commandPrefix}argocd resume ${release.cluster}/${release.name}\n`,
   );
+  return true;
 }
 
 /**
