@@ -1,4 +1,5 @@
-// Kustomize `helmCharts` pulling a chart from a repository (`repo:`), beside a local chart and through a base: the
+// Kustomize `helmCharts` pulling a chart from a repository (`repo:`), beside a local chart (twice, with each
+// `valuesMerge`) and through a base: the
 // release renders from the chart cache (filled from a loopback Helm repository) byte-identically to the hand-written
 // `kubectl kustomize --enable-helm` with the charts pre-placed where kustomize looks before pulling; the repository is
 // never written; the second render is offline; offline with nothing cached is one line; `charts pull` fetches them.
@@ -34,6 +35,7 @@ const chart = (name: string, version: string) => ({
     '  name: {{ .Release.Name }}-{{ .Chart.Name }}',
     'data:',
     '  greeting: {{ .Values.greeting | quote }}',
+    '  replicas: {{ .Values.replicas | quote }}',
     '  version: {{ .Chart.Version | quote }}',
     '  kube: {{ .Capabilities.KubeVersion.Version | quote }}',
     '',
@@ -60,17 +62,32 @@ function repositoryFiles(url: string): Record<string, string> {
       'helmCharts:',
       '  - name: hello',
       '    releaseName: local',
+      '  - name: hello',
+      '    releaseName: local-replaced',
+      '    valuesMerge: replace',
+      '    valuesInline: {note: only-this}',
       '  - name: podinfo',
       `    repo: ${url}`,
       '    version: 1.0.0',
       '    releaseName: front',
-      '    valuesInline: {greeting: servus}',
+      '    valuesMerge: merge',
+      '    valuesInline: {greeting: servus, replicas: 2}',
       '',
     ].join('\n'),
     'k/charts/hello/Chart.yaml': 'apiVersion: v2\nname: hello\nversion: 0.1.0\n',
-    'k/charts/hello/values.yaml': '{}\n',
-    'k/charts/hello/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-hello\n',
-    'base/kustomization.yaml': ['helmCharts:', '  - name: podinfo', `    repo: ${url}`, '    version: 1.2.0', '    releaseName: back', ''].join('\n'),
+    'k/charts/hello/values.yaml': 'note: from-the-chart\n',
+    'k/charts/hello/templates/cm.yaml':
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-hello\ndata:\n  note: {{ .Values.note | quote }}\n',
+    'base/kustomization.yaml': [
+      'helmCharts:',
+      '  - name: podinfo',
+      `    repo: ${url}`,
+      '    version: 1.2.0',
+      '    releaseName: back',
+      '    valuesMerge: override',
+      '    valuesInline: {replicas: 3}',
+      '',
+    ].join('\n'),
   };
 }
 
@@ -172,8 +189,12 @@ describe('Kustomize helmCharts with a remote repo beside a local chart', () => {
   it('renders from the chart cache byte-identically to kubectl kustomize --enable-helm with the charts pre-placed; the repository is not written', async () => {
     const before = listing(root);
     const rendered = await render();
-    expect(rendered).toContain('greeting: servus');
-    expect(rendered).toContain('version: 1.2.0');
+    // valuesMerge as kustomize applies it: override lets the inline values win, merge the chart's, replace keeps only
+    // the inline ones.
+    expect(rendered).toMatch(/greeting: hello\n {2}kube: v1\.33\.0\n {2}replicas: "3"\n {2}version: 1\.2\.0\n/);
+    expect(rendered).toMatch(/greeting: hello\n {2}kube: v1\.33\.0\n {2}replicas: "1"\n {2}version: 1\.0\.0\n/);
+    expect(rendered).toContain('note: only-this');
+    expect(rendered).toContain('note: from-the-chart');
     expect(rendered).toBe(expected);
     expect(listing(root)).toEqual(before);
     expect(existsSync(path.join(root, 'k/charts/podinfo-1.0.0'))).toBe(false);
