@@ -51,8 +51,16 @@ describe('one declaration per option', () => {
   const { 'dry-run': dryRun, ...sharedReadOnly } = hackFlags(readFileSync(path.join(root, 'tools/homelab/src/bin/cluster-shell.ts'), 'utf8'));
   // Flags only a terminal can use: --reveal prints decrypted secrets and the Nx target never does. -n and
   // --show-only are helm/kubectl habits at a shell: Nx selects a release by its per-release configuration, and a
-  // partial render is no cacheable output.
-  const hackOnly: Record<string, string[]> = { template: ['reveal', 'namespace', 'show-only'], diff: ['namespace'], install: ['namespace'] };
+  // partial render is no cacheable output. -o json|yaml is data for a shell pipeline, not a task's log. (--set/-f and
+  // the selection flags --all/--wave/--tier/--fail-fast are spread from bin/overlay.ts and bin/selection.ts: Nx
+  // renders what ArgoCD renders, and selects many projects with run-many.)
+  const hackOnly: Record<string, string[]> = {
+    template: ['reveal', 'namespace', 'show-only'],
+    diff: ['namespace'],
+    install: ['namespace'],
+    status: ['output'],
+    verify: ['output'],
+  };
   // kubectl's spelling of a core option, the same option under a second name.
   const aliases: Record<string, string> = { 'kube-context': 'context' };
 

@@ -2,10 +2,12 @@
 import { execa, execaSync } from 'execa';
 
 const PTY_DRIVER = `
-import json, os, pty, select, sys
-argv, answers = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+import fcntl, json, os, pty, select, struct, sys, termios
+argv, answers, size = json.loads(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[3])
 pid, fd = pty.fork()
 if pid == 0:
+    if size:
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', size[0], size[1], 0, 0))
     os.execv(argv[0], argv)
 shown = b''
 def pump(until=None):
@@ -30,13 +32,16 @@ sys.stdout.write(json.dumps({"shown": shown.decode(), "code": os.waitstatus_to_e
 
 export const hasPty = execaSync('python3', ['-c', 'import pty'], { reject: false }).exitCode === 0;
 
-/** Runs argv on a terminal, typing each answer once its prompt appears; returns everything the terminal showed. */
+/**
+ * Runs argv on a terminal, typing each answer once its prompt appears; returns everything the terminal showed.
+ * `size` [rows, columns]: a terminal that reports its size (a new pseudo-terminal reports none).
+ */
 export async function runOnTerminal(
   argv: string[],
   answers: [prompt: string, answer: string][],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; size?: [rows: number, columns: number] } = {},
 ): Promise<{ shown: string; code: number }> {
-  const run = await execa('python3', ['-c', PTY_DRIVER, JSON.stringify(argv), JSON.stringify(answers)], {
+  const run = await execa('python3', ['-c', PTY_DRIVER, JSON.stringify(argv), JSON.stringify(answers), JSON.stringify(options.size ?? null)], {
     env: options.env,
     extendEnv: false,
     cwd: options.cwd,

@@ -4,7 +4,9 @@ import { appendFile } from 'node:fs/promises';
 import { computeAffected } from '../../core/ci/affected.ts';
 import { refineByRendering, type ExactAffected } from '../../core/ci/exact.ts';
 import { secretsDecrypter } from '../../core/ci/secret-changes.ts';
+import { formatData, OUTPUT_FORMATS } from '../../core/commands/data-output.ts';
 import { HomelabError } from '../../core/model/errors.ts';
+import { oneOf } from '../cluster-shell.ts';
 import { command, warn } from '../shell.ts';
 
 export default command({
@@ -24,7 +26,8 @@ Options:
   --keyless           never decrypt: compare secrets files by ciphertext (what CI without a key does anyway)
   --no-deepen         fail on a shallow clone instead of fetching more history
   --env <file>        append NX_BASE, NX_HEAD and HOMELAB_AFFECTED=<p1,p2> to <file> (e.g. "$GITHUB_ENV")
-  --json              print the whole result as JSON
+  --json              print the whole result as JSON (the same as -o json)
+  -o, --output <json|yaml>  print the whole result as JSON or YAML
   -h, --help          this help
 
 Examples:
@@ -41,9 +44,11 @@ Examples:
     'no-deepen': { type: 'boolean' },
     env: { type: 'string' },
     json: { type: 'boolean' },
+    output: { type: 'string', short: 'o' },
   } as const,
   async run({ values, positionals, root, cmd }) {
     if (positionals.length > 0) throw new HomelabError(`unexpected argument ${positionals[0]}`, `see ${cmd} --help`);
+    const format = values.json ? 'json' : oneOf('output', values.output, OUTPUT_FORMATS);
     const targets = (values.target ?? 'render')
       .split(',')
       .map((t) => t.trim())
@@ -61,9 +66,9 @@ Examples:
     if (values.env) {
       await appendFile(values.env, `NX_BASE=${result.range.base}\nNX_HEAD=${result.range.head}\nHOMELAB_AFFECTED=${result.projects.join(',')}\n`);
     }
-    if (values.json) {
+    if (format) {
       const details = exact && { releases: exact.releases, unchanged: exact.unchanged, dropped: exact.dropped };
-      process.stdout.write(`${JSON.stringify(details ? { ...result, exact: details } : result, null, 2)}\n`);
+      process.stdout.write(formatData(format, details ? { ...result, exact: details } : result));
       return;
     }
     const head = `${result.range.head.slice(0, 12)}${result.workingTree ? ' + working tree' : ''}`;

@@ -1,12 +1,12 @@
 // uninstall <chart|release>: helm uninstall, safely (confirmation, tier 0 refused, data kept).
-import { uninstall } from '../../core/commands/uninstall.ts';
+import { refuseTier0, uninstall } from '../../core/commands/uninstall.ts';
 import { terminalConfirm } from '../../core/exec/terminal.ts';
+import { HomelabError } from '../../core/model/errors.ts';
 import { clusterCommand, oneOf } from '../cluster-shell.ts';
-import { write } from '../shell.ts';
 
 export default clusterCommand({
   usage: `
-Usage: {cmd} <chart|release|cluster/release> [options]
+Usage: {cmd} <chart|release|cluster/release>... [options]   ({cmd} --tier apps, --wave <n>, --all)
 
 helm uninstall of the release on its declared kube-context. Asks for confirmation on a terminal, refuses
 tier 0 (the system chart, sync waves <= 0) without --force, and keeps PersistentVolumeClaims and other
@@ -23,6 +23,7 @@ Options:
 
 Example:
   {cmd} jellyfin --dry-run && {cmd} jellyfin
+  {cmd} --tier apps          (highest wave first, one confirmation listing them all)
 `,
   options: {
     yes: { type: 'boolean' },
@@ -31,7 +32,27 @@ Example:
     wait: { type: 'string' },
     timeout: { type: 'string' },
   } as const,
-  async run(ws, request, { values }) {
+  many: {
+    action: 'uninstall',
+    outputLines: 8,
+    reverse: true,
+    refuse: (releases, { values }) => refuseTier0(releases, { force: values.force }),
+    // One confirmation for the whole set, listing it; each release then runs as if confirmed with --yes.
+    async confirm(releases, request, { values }) {
+      if (request.dryRun || values.yes) return;
+      const names = releases.map((r) => `${r.cluster}/${r.name}`).join(', ');
+      const confirm = terminalConfirm();
+      if (!confirm) {
+        throw new HomelabError(`refusing to uninstall ${names} without confirmation: no terminal to ask on`, 'pass --yes to confirm non-interactively');
+      }
+      const data = values['delete-data'] ? 'their PVCs and other data DELETED' : 'PVCs and other data kept';
+      if (!(await confirm(`Uninstall ${releases.length} releases, highest wave first: ${names} (${data})?`))) {
+        throw new HomelabError('uninstall not confirmed: nothing was changed', 'answer y to proceed, or pass --yes');
+      }
+      values.yes = true;
+    },
+  },
+  async run(ws, request, { values }, write) {
     await uninstall(
       ws,
       {

@@ -1,7 +1,9 @@
 // verify: for every release, the helm command ArgoCD's repo-server runs, run for real, against the toolkit's render.
+import { formatData, OUTPUT_FORMATS } from '../../core/commands/data-output.ts';
 import { verifyReleases } from '../../core/commands/verify.ts';
 import { HomelabError } from '../../core/model/errors.ts';
 import { openWorkspace } from '../../core/resolve/workspace.ts';
+import { oneOf } from '../cluster-shell.ts';
 import { command, warn, write } from '../shell.ts';
 
 export default command({
@@ -16,6 +18,8 @@ Exits 1 when any release differs or fails.
 
 Options:
   --cluster <name>     only releases of this cluster directory
+  -o, --output <json|yaml>  the report as data: one list of records (cluster, release, chart, status, detail or
+                       null, command)
   -h, --help           this help
 
 Example:
@@ -23,12 +27,25 @@ Example:
 `,
   options: {
     cluster: { type: 'string' },
+    output: { type: 'string', short: 'o' },
   } as const,
   async run({ values, positionals, root, cmd }) {
     if (positionals.length > 0) throw new HomelabError(`${cmd} takes no arguments`, `e.g. ${cmd} --cluster home`);
+    const format = oneOf('output', values.output, OUTPUT_FORMATS);
     const ws = await openWorkspace(root);
     ws.warnings.forEach(warn);
-    const { counts } = await verifyReleases(ws, { cluster: values.cluster }, write);
+    const { counts, lines } = await verifyReleases(ws, { cluster: values.cluster }, format ? () => {} : write);
+    if (format) {
+      const records = lines.map(({ release, status, detail, command }) => ({
+        cluster: release.cluster,
+        release: release.name,
+        chart: release.chart,
+        status,
+        detail: detail ?? null,
+        command,
+      }));
+      write(formatData(format, records));
+    }
     return counts.differs + counts.failed > 0 ? 1 : 0;
   },
 });

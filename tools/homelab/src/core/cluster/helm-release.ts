@@ -19,6 +19,7 @@ import {
   type ChartRef,
   type InstallFlags,
   type UpgradeInstallArgsOptions,
+  type ValueOverlay,
   type WaitFlags,
 } from '../helm/commands.ts';
 
@@ -49,6 +50,8 @@ export interface UpgradeInstallOptions {
   chart: ChartRef;
   target: KubeTarget;
   values: HelmValues;
+  /** The user's own values after the Application's (hack --set/-f). */
+  overlay?: ValueOverlay;
   /** What each value input pipe carries, for the printed invocation (valueInputLabels). */
   inputLabels: string[];
   flags: InstallFlags;
@@ -56,7 +59,7 @@ export interface UpgradeInstallOptions {
 
 /** A change of a release (upgrade --install, server dry run) as an invocation run from the workspace root. */
 function helmChange(options: UpgradeInstallOptions, args: (argv: UpgradeInstallArgsOptions) => string[]): Invocation {
-  const { helm, root, release, chart, target, values, inputLabels, flags } = options;
+  const { helm, root, release, chart, target, values, overlay, inputLabels, flags } = options;
   if (helm.major === 3 && Number(/^v3\.(\d+)\./.exec(helm.version)?.[1]) < 17) {
     throw new HomelabError(
       `helm ${helm.version} cannot adopt what ArgoCD applied (--take-ownership needs Helm 3.17 or later)`,
@@ -69,6 +72,7 @@ function helmChange(options: UpgradeInstallOptions, args: (argv: UpgradeInstallA
     kube: kubeScope(release, target),
     chart,
     values: { ...values, args: relativeToRoot(root, values.args) },
+    overlay,
     flags,
   });
   return invocation('helm', helm.bin, argv, root, { inputs: values.inputs, inputLabels, env: target.env });

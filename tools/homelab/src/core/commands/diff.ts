@@ -5,6 +5,7 @@ import { diffObjects, kubectlObjects, namespaceGroups } from '../cluster/live-di
 import type { Masker } from '../exec/mask.ts';
 import { failureLine } from '../exec/process.ts';
 import type { Release } from '../model/types.ts';
+import type { ValueOverlay } from '../helm/commands.ts';
 import { selectReleases, type Workspace } from '../resolve/workspace.ts';
 import { DRY_RUN_BANNER, openTargets, releaseHeading, type ClusterRequest, type Write } from './cluster.ts';
 import { renderReleases } from './template.ts';
@@ -12,6 +13,8 @@ import { renderReleases } from './template.ts';
 export interface DiffRequest extends ClusterRequest {
   /** Nx already ran the helm-deps target. */
   skipDependencyBuild?: boolean;
+  /** The user's own values after the Application's (hack --set/-f): the diff is of that render, not ArgoCD's. */
+  overlay?: ValueOverlay;
 }
 
 export interface DiffResult {
@@ -53,7 +56,11 @@ async function diffReleases(ws: Workspace, request: DiffRequest, write: Write): 
   const releases = selectReleases(ws, request.target, request.cluster, request.namespace);
   const targetOf = await openTargets(ws, releases, request, write);
   if (request.dryRun) write(DRY_RUN_BANNER);
-  const rendered = await renderReleases(ws, releases, { keyless: Boolean(request.dryRun), skipDependencyBuild: request.skipDependencyBuild });
+  const rendered = await renderReleases(ws, releases, {
+    keyless: Boolean(request.dryRun),
+    skipDependencyBuild: request.skipDependencyBuild,
+    overlay: request.overlay,
+  });
   const results: DiffResult['releases'] = [];
   for (const { release, manifest, masker } of rendered) {
     const target = targetOf(release);

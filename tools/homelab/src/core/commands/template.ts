@@ -7,6 +7,7 @@ import { renderAnyRelease } from '../render/index.ts';
 import { renderedCharts } from '../model/lookup.ts';
 import { openSecrets, type OpenedSecrets } from '../secrets/secret-source.ts';
 import type { Release } from '../model/types.ts';
+import type { ValueOverlay } from '../helm/commands.ts';
 import { notDeployedLine, selectReleases, type Workspace } from '../resolve/workspace.ts';
 
 export interface TemplateRequest {
@@ -17,6 +18,8 @@ export interface TemplateRequest {
   namespace?: string;
   /** Only these templates (helm --show-only): a partial render, marked as differing from ArgoCD's. */
   showOnly?: readonly string[];
+  /** The user's own values after the Application's (hack --set/-f): differs from ArgoCD's render. */
+  overlay?: ValueOverlay;
   /** Write `<outputDir>/<cluster>/<release>.yaml` per release instead of printing. */
   outputDir?: string;
   /** Print decrypted Secret values (hack scripts on a terminal only). */
@@ -51,10 +54,15 @@ export async function template(ws: Workspace, request: TemplateRequest, write: (
   }
   write(marker);
   for (const r of rendered) {
-    if (rendered.length > 1) write(`# Release ${r.release.cluster}/${r.release.name} (namespace ${r.release.namespace})\n`);
+    if (rendered.length > 1) write(releaseComment(r.release));
     write(request.reveal ? r.manifest : r.masker.mask(r.manifest));
   }
   return rendered;
+}
+
+/** What separates releases in one printed stream: a YAML comment, so the stream stays valid. */
+export function releaseComment(release: Release): string {
+  return `# Release ${release.cluster}/${release.name} (namespace ${release.namespace})\n`;
 }
 
 /** `mkdir -p`, or one line naming the file that stands where a directory must be. */
@@ -84,7 +92,7 @@ async function fileOnPath(dir: string): Promise<string | undefined> {
 export async function renderReleases(
   ws: Workspace,
   releases: Release[],
-  options: { keyless?: boolean; skipDependencyBuild?: boolean; secrets?: OpenedSecrets; showOnly?: readonly string[] },
+  options: { keyless?: boolean; skipDependencyBuild?: boolean; secrets?: OpenedSecrets; showOnly?: readonly string[]; overlay?: ValueOverlay },
 ): Promise<Rendered[]> {
   if (!options.skipDependencyBuild) {
     for (const chart of new Set(releases.flatMap((r) => renderedCharts(r, ws.resolution.charts)))) {
@@ -92,5 +100,7 @@ export async function renderReleases(
     }
   }
   const secrets = options.secrets ?? (await openSecrets(ws.root, { keyless: options.keyless ?? false }));
-  return Promise.all(releases.map((release) => renderAnyRelease({ root: ws.root, helm: ws.helm, ...secrets, showOnly: options.showOnly }, release)));
+  return Promise.all(
+    releases.map((release) => renderAnyRelease({ root: ws.root, helm: ws.helm, ...secrets, showOnly: options.showOnly, overlay: options.overlay }, release)),
+  );
 }

@@ -15,6 +15,7 @@ import { renderReleases } from './template.ts';
 import { isManifestSource } from '../render/index.ts';
 import { deleteCall, runManifestCall, withoutStateHolders } from '../cluster/manifest-apply.ts';
 import { commandOptions } from './options.ts';
+import { isTier0 } from './select.ts';
 
 export interface UninstallRequest extends ClusterRequest {
   /** Confirmed already (non-interactive use). */
@@ -31,9 +32,18 @@ export interface UninstallRequest extends ClusterRequest {
   confirm?: (question: string) => Promise<boolean>;
 }
 
-/** Tier 0: the bootstrap chart and every release in wave <= 0 (infrastructure everything else runs on). */
-export function isTier0(release: Release, bootstrapChart = 'system'): boolean {
-  return release.chart === bootstrapChart || release.wave <= 0;
+/** Tier 0 is refused without --force, for a whole selection before any of it is touched. */
+export function refuseTier0(releases: Release[], request: Pick<UninstallRequest, 'force' | 'bootstrapChart'>): void {
+  if (request.force) return;
+  for (const release of releases) {
+    if (isTier0(release, request.bootstrapChart)) {
+      const why = release.chart === (request.bootstrapChart ?? 'system') ? 'the bootstrap chart' : `sync wave ${release.wave}`;
+      throw new HomelabError(
+        `refusing to uninstall ${release.cluster}/${release.name}: it is tier 0 (${why}), everything else runs on it`,
+        'pass --force if you really mean it',
+      );
+    }
+  }
 }
 
 /**
@@ -43,15 +53,7 @@ export function isTier0(release: Release, bootstrapChart = 'system'): boolean {
 export async function uninstall(ws: Workspace, request: UninstallRequest, write: Write): Promise<Release[]> {
   const releases = selectReleases(ws, request.target, request.cluster);
   // Refusals that need no cluster come first: nothing is contacted when the answer is no.
-  for (const release of releases) {
-    if (isTier0(release, request.bootstrapChart) && !request.force) {
-      const why = release.chart === (request.bootstrapChart ?? 'system') ? 'the bootstrap chart' : `sync wave ${release.wave}`;
-      throw new HomelabError(
-        `refusing to uninstall ${release.cluster}/${release.name}: it is tier 0 (${why}), everything else runs on it`,
-        'pass --force if you really mean it',
-      );
-    }
-  }
+  refuseTier0(releases, request);
   if (!request.dryRun && !request.yes && !request.confirm) {
     throw new HomelabError(`refusing to uninstall ${request.target} without confirmation: no terminal to ask on`, 'pass --yes to confirm non-interactively');
   }

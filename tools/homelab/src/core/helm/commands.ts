@@ -18,6 +18,28 @@ export interface ReleaseCommandOptions {
   chartPath?: string;
   /** helm's --show-only templates: a partial render the user asked for, which ArgoCD never does. */
   showOnly?: readonly string[];
+  /** The user's own values (hack --set/-f), which ArgoCD never has. */
+  overlay?: ValueOverlay;
+}
+
+/**
+ * Values a user adds at the shell (`--set`, `--set-string`, `-f`): given after ArgoCD's value flags, so helm applies
+ * them as it applies flags given later (a later --set wins over ArgoCD's parameters; a later -f over its value files,
+ * not over its parameters). Value files are absolute paths.
+ */
+export interface ValueOverlay {
+  valueFiles: readonly string[];
+  set: readonly string[];
+  setString: readonly string[];
+}
+
+function overlayArgs(overlay: ValueOverlay | undefined): string[] {
+  if (!overlay) return [];
+  return [
+    ...overlay.valueFiles.flatMap((file) => ['--values', file]),
+    ...overlay.set.flatMap((value) => ['--set', value]),
+    ...overlay.setString.flatMap((value) => ['--set-string', value]),
+  ];
 }
 
 /** Flags template and lint share: the release's namespace and Kubernetes version, then ArgoCD's value flags. */
@@ -32,7 +54,7 @@ function releaseFlags({ release, values }: ReleaseCommandOptions): string[] {
 /** `helm template` exactly as ArgoCD's repo-server runs it for this release (util/helm/cmd.go). */
 export function templateArgs(options: ReleaseCommandOptions): string[] {
   const { release } = options;
-  const args = ['template', options.chartPath ?? '.', '--name-template', release.name, ...releaseFlags(options)];
+  const args = ['template', options.chartPath ?? '.', '--name-template', release.name, ...releaseFlags(options), ...overlayArgs(options.overlay)];
   for (const apiVersion of release.apiVersions) args.push('--api-versions', apiVersion);
   if (!release.skipCrds) args.push('--include-crds');
   if (release.skipSchemaValidation) args.push('--skip-schema-validation');
@@ -147,6 +169,7 @@ export interface UpgradeInstallArgsOptions extends WaitingReleaseOptions {
   chart: ChartRef;
   /** ArgoCD's value flags, their paths as seen from helm's working directory (secrets on pipes). */
   values: HelmValues;
+  overlay?: ValueOverlay;
   flags: InstallFlags;
 }
 
@@ -160,7 +183,7 @@ export function upgradeInstallArgs(options: UpgradeInstallArgsOptions): string[]
   const args = ['upgrade', release.name, chart.chart, '--install', ...where(options), '--create-namespace'];
   if (chart.repo) args.push('--repo', chart.repo);
   if (chart.version) args.push('--version', chart.version);
-  args.push(...values.args, '--take-ownership');
+  args.push(...values.args, ...overlayArgs(options.overlay), '--take-ownership');
   if (release.skipCrds) args.push('--skip-crds');
   if (release.skipSchemaValidation) args.push('--skip-schema-validation');
   args.push(major === 4 ? '--rollback-on-failure' : '--atomic', ...waitArgs(options));

@@ -10,7 +10,7 @@ import { dependencyStamp } from './dependency-stamp.ts';
 import type { Chart, Release } from '../model/types.ts';
 import { parseYamlDocuments } from '../workspace/yaml-docs.ts';
 import { buildHelmValues, type SecretSource } from './values.ts';
-import { dependencyBuildArgs, templateArgs } from './commands.ts';
+import { dependencyBuildArgs, templateArgs, type ValueOverlay } from './commands.ts';
 import { extractedChart } from './chart-cache.ts';
 import { fetchChart } from './chart-fetch.ts';
 import { buildRemoteDependencies, remoteDependencies } from './remote-dependencies.ts';
@@ -23,6 +23,8 @@ export interface RenderContext {
   maskKey: Buffer;
   /** Only these templates of a chart (helm --show-only). */
   showOnly?: readonly string[];
+  /** The user's own values after the Application's (hack --set/-f). */
+  overlay?: ValueOverlay;
 }
 
 export interface Rendered {
@@ -37,7 +39,7 @@ export async function renderRelease(ctx: RenderContext, release: Release): Promi
   const values = await buildHelmValues(ctx.root, release, ctx.secrets, undefined, chartRoot);
   const masker = createMasker({ secrets: values.secrets, key: ctx.maskKey });
   const timeoutMs = helmTimeoutMs('render');
-  const result = await runTool(ctx.helm.bin, templateArgs({ release, values, showOnly: ctx.showOnly }), {
+  const result = await runTool(ctx.helm.bin, templateArgs({ release, values, showOnly: ctx.showOnly, overlay: ctx.overlay }), {
     cwd: chartRoot,
     inputs: values.inputs,
     timeoutMs,

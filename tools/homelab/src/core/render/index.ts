@@ -19,11 +19,15 @@ export function isManifestSource(release: Release): boolean {
 export async function renderAnyRelease(ctx: RenderContext, release: Release): Promise<Rendered> {
   const source = release.source;
   if (source?.kind !== 'directory' && source?.kind !== 'kustomize') return renderRelease(ctx, release);
+  const kind = source.kind === 'directory' ? 'directory' : 'Kustomize';
   if (ctx.showOnly?.length) {
     throw new HomelabError(
-      `--show-only selects templates of a Helm chart; ${release.cluster}/${release.name} is a ${source.kind === 'directory' ? 'directory' : 'Kustomize'} source`,
+      `--show-only selects templates of a Helm chart; ${release.cluster}/${release.name} is a ${kind} source`,
       'drop --show-only (or filter the output, e.g. with yq)',
     );
+  }
+  if (ctx.overlay) {
+    throw new HomelabError(`--set and -f are values of a Helm chart; ${release.cluster}/${release.name} is a ${kind} source, which has none`, 'drop --set/-f');
   }
   const manifest =
     source.kind === 'directory'
