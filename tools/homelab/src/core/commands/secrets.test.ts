@@ -145,7 +145,10 @@ describe('hack/secrets on the repository secrets.yaml (demo key)', () => {
 
   it('get prints one value exactly (no newline on a pipe), JSON for a subtree, an error for a missing path', async () => {
     const file = copyOfRepoSecrets();
-    const data = (await decryptFile(file, { workspaceRoot: root, env: env() })).data as Record<string, any>;
+    const data = (await decryptFile(file, { workspaceRoot: root, env: env() })).data as {
+      monitoring: { alertmanager: { emailTo: unknown[]; smtp: { port: unknown } } };
+      gitops: { repository: unknown };
+    };
     const one = await secretsCli(['get', 'monitoring.alertmanager.emailTo[1]', '--file', file]);
     expect(same(one.stdout, data.monitoring.alertmanager.emailTo[1])).toBe(true);
     const port = await secretsCli(['get', '["monitoring"]["alertmanager"]["smtp"]["port"]', '--output', 'json', '--file', file]);

@@ -5,7 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { decryptValue, DecryptError, encryptValue, isEmptyValue, isEncrypted, IvStash, valueBytes } from './cipher.ts';
-import { macMismatch, SopsError } from './errors.ts';
+import { macMismatch, type SopsError } from './errors.ts';
 import { formatFloatF, normalizeRfc3339 } from './go-values.ts';
 import type { EncryptionRule } from './metadata.ts';
 import { encryptPredicate } from './rules.ts';
