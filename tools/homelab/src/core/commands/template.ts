@@ -5,7 +5,7 @@ import { errorLine, HomelabError } from '../model/errors.ts';
 import { buildDependencies, type Rendered } from '../helm/render.ts';
 import { renderAnyRelease } from '../render/index.ts';
 import { renderedCharts } from '../model/lookup.ts';
-import { openSecrets, type OpenedSecrets } from '../secrets/secret-source.ts';
+import { openSecrets, type OpenedSecrets } from '../secrets/index.ts';
 import type { Release } from '../model/types.ts';
 import type { ValueOverlay } from '../helm/commands.ts';
 import { notDeployedLine, selectReleases, type Workspace } from '../resolve/workspace.ts';
