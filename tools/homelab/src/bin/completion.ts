@@ -1,12 +1,17 @@
 // Shell completion of the homelab bin and this repository's hack/ launchers: `homelab completion bash|zsh|fish` prints
 // a script that asks the bin itself (`homelab __complete <words>`) for candidates, so the command table, each
 // command's options and usage, and the workspace's releases are the one source: nothing is listed twice.
+import { OUTPUT_FORMATS } from '../core/commands/data-output.ts';
+import { TIERS } from '../core/commands/select.ts';
 import { HomelabError } from '../core/model/errors.ts';
 import { resolveWorkspace } from '../core/resolve/workspace.ts';
 import { readLayoutFromNxJson } from '../core/workspace/layout.ts';
 import { COMMANDS } from './commands.ts';
 
 export const SHELLS = ['bash', 'zsh', 'fish'];
+
+/** The values an option takes from a fixed list. */
+const OPTION_WORDS: Record<string, readonly string[]> = { tier: TIERS, output: OUTPUT_FORMATS, wait: ['watcher', 'legacy'] };
 
 /** How the script starts the bin: this node and this file, so completion works without the bin on PATH (npx). */
 export interface BinPath {
@@ -31,7 +36,10 @@ export async function completions(words: string[], root: string): Promise<string
   const options = { ...spec.options, help: { type: 'boolean', short: 'h' } } as Record<string, { type: string; short?: string }>;
   const previous = rest.at(-2);
   const valueOf = previous?.startsWith('--') ? options[previous.slice(2)] : undefined;
-  if (valueOf?.type === 'string') return previous === '--cluster' ? matching((await resolution(root)).clusters.map((c) => c.name)) : [];
+  if (valueOf?.type === 'string') {
+    if (previous === '--cluster') return matching((await resolution(root)).clusters.map((c) => c.name));
+    return matching(OPTION_WORDS[previous!.slice(2)] ?? []);
+  }
   if (current.startsWith('-')) return matching(Object.keys(options).map((o) => `--${o}`));
   const positionals = rest
     .slice(0, -1)
