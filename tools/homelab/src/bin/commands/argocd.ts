@@ -2,7 +2,7 @@
 import { argocd, type ArgocdAction } from '../../core/commands/argocd.ts';
 import { HomelabError } from '../../core/model/errors.ts';
 import { clusterCommand } from '../cluster-shell.ts';
-import { command, write } from '../shell.ts';
+import { command } from '../shell.ts';
 
 const ACTIONS: readonly ArgocdAction[] = ['sync', 'refresh', 'resume'];
 
@@ -10,7 +10,7 @@ const ACTIONS: readonly ArgocdAction[] = ['sync', 'refresh', 'resume'];
 function actionCommand(action: ArgocdAction) {
   return clusterCommand({
     usage: `
-Usage: {cmd} <sync|refresh|resume> <chart|release|cluster/release> [options]
+Usage: {cmd} <sync|refresh|resume> <chart|release|cluster/release>... [options]   (--all, --wave <n>, --tier <tier>)
 
 ArgoCD's common actions without the argocd CLI or a login: one JSON merge patch on the release's
 Application (kubectl patch, on the declared kube-context), printed before it is sent.
@@ -39,7 +39,8 @@ Examples:
       prune: { type: 'boolean' },
       namespace: { type: 'string', short: 'n' },
     } as const,
-    async run(ws, shared, { values, prefix }) {
+    many: { action: `argocd ${action}` },
+    async run(ws, shared, { values, prefix }, write) {
       if (values.hard && action !== 'refresh') throw new HomelabError(`--hard is for refresh, not ${action}`, 'drop --hard');
       if (values.prune && action !== 'sync') throw new HomelabError(`--prune is for sync, not ${action}`, 'drop --prune');
       await argocd(ws, { ...shared, namespace: values.namespace, action, hard: values.hard, prune: values.prune, commandPrefix: prefix }, write);
