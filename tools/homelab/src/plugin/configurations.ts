@@ -1,4 +1,8 @@
-import { parseTargetString, readCachedProjectGraph, type PreTasksExecution, type ProjectGraph } from '@nx/devkit';
+import { createRequire } from 'node:module';
+import type { PreTasksExecution, ProjectGraph } from '@nx/devkit';
+
+/** @nx/devkit when a configuration is checked: loading it with the plugin costs every graph computation 400 modules. */
+const devkit = (): typeof import('@nx/devkit') => createRequire(import.meta.url)('@nx/devkit');
 
 const EXECUTOR_PREFIX = '@homelab/nx:';
 
@@ -11,7 +15,7 @@ const EXECUTOR_PREFIX = '@homelab/nx:';
 export const refuseUnknownConfiguration: PreTasksExecution = (_options, context) => {
   const command = parseCommand(context.argv.slice(2));
   if (!command) return;
-  const problem = unknownConfiguration(command, readCachedProjectGraph());
+  const problem = unknownConfiguration(command, devkit().readCachedProjectGraph());
   if (!problem) return;
   const error = new Error(problem);
   // Without a stack Nx prints the message alone, not "pass --verbose to see the stacktrace".
@@ -55,9 +59,9 @@ function flag(args: string[], names: string[]): string[] {
 /** The one line refusing the command, or undefined when every configuration asked for exists (or is not ours). */
 export function unknownConfiguration(command: Command, graph: ProjectGraph): string | undefined {
   if (command.kind === 'one') {
-    let parsed: ReturnType<typeof parseTargetString>;
+    let parsed: ReturnType<typeof import('@nx/devkit').parseTargetString>;
     try {
-      parsed = parseTargetString(command.spec, graph);
+      parsed = devkit().parseTargetString(command.spec, graph);
     } catch {
       return undefined; // not a target of this workspace: Nx says so itself
     }

@@ -1,6 +1,5 @@
 import path from 'node:path';
-import type { CreateDependencies, CreateNodes, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
-import { DependencyType } from '@nx/devkit';
+import type { CreateDependencies, CreateNodes, DependencyType, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { resolveWorkspace } from '../core/resolve/workspace.ts';
 import type { Resolution } from '../core/resolve/releases.ts';
 import { normalizeOptions, pluginLayout, type HomelabPluginOptions, type NormalizedOptions } from './options.ts';
@@ -77,6 +76,9 @@ function project(name: string, dir: string, resolution: Resolution, options: Nor
   };
 }
 
+/** DependencyType.static's value: importing the enum would load @nx/devkit (some 400 modules) into every graph computation. */
+const STATIC = 'static' as DependencyType.static;
+
 /** Edges from `file://` dependencies: a library chart change affects every chart built on it. */
 export const createDependencies: CreateDependencies<HomelabPluginOptions> = async (rawOptions, context) => {
   const options = normalizeOptions(rawOptions);
@@ -90,6 +92,6 @@ export const createDependencies: CreateDependencies<HomelabPluginOptions> = asyn
     return chart.localDependencies
       .map((dependency) => projectByDir.get(dependency.dir))
       .filter((target): target is string => target !== undefined)
-      .map((target) => ({ source, target, type: DependencyType.static, sourceFile: `${chart.dir}/Chart.yaml` }));
+      .map((target) => ({ source, target, type: STATIC, sourceFile: `${chart.dir}/Chart.yaml` }));
   });
 };
