@@ -1,12 +1,13 @@
-// Part of `npm run build` after tsc (build-manifests.ts runs it first): the escape hatch — the homelab bin, and
-// `@homelab/nx/bin`, which the hack/ launchers import — becomes a few bundled files instead of the ~240 modules Node
-// would otherwise resolve, read and compile one by one on every run, the larger part of a render's startup. Each
-// command stays its own chunk, loaded only when it runs. The libraries on every command's path are bundled; the others
-// stay imports (loaded lazily, or reading files next to themselves: re2-wasm's WebAssembly, the Kubernetes schemas).
-// The bundle is dist/src/bundle (package.json's bin and ./bin), replaced whole: builds run side by side in one checkout.
-import { renameSync, rmSync } from 'node:fs';
+// Part of `npm run build` after tsc (build-manifests.ts runs it first): what a process starts from is bundled, so Node
+// reads and compiles a few files instead of resolving ~240 modules one by one on every run, the larger part of a
+// render's startup. The escape hatch — the homelab bin, and `@homelab/nx/bin`, which the hack/ launchers import — is
+// dist/src/bundle (package.json's bin and ./bin), one chunk per command, loaded only when it runs, replaced whole:
+// builds run side by side in one checkout. Each runtime input of the Nx targets (src/cli) becomes one file in place of
+// tsc's. The libraries on those paths are bundled; the others stay imports (loaded lazily, or reading files next to
+// themselves: re2-wasm's WebAssembly, the Kubernetes schemas).
+import { readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { rolldown } from 'rolldown';
+import { type InputOptions, rolldown } from 'rolldown';
 
 const BUNDLED = new Set([
   'yaml',
@@ -28,25 +29,24 @@ const packageOf = (specifier: string) =>
     .slice(0, specifier.startsWith('@') ? 2 : 1)
     .join('/');
 
-const ENTRIES = { run: 'src/bin/run.ts', homelab: 'src/bin/homelab.ts' };
-
-/** Bundles the bin's entries (ENTRIES) of the package at `root` into dist/src/bundle. */
-export async function bundleBin(root: string): Promise<void> {
-  const outDir = path.join(root, 'dist', 'src', 'bundle');
-  const entries = Object.values(ENTRIES).map((file) => path.join(root, file));
-  const bundle = await rolldown({
-    input: Object.fromEntries(Object.entries(ENTRIES).map(([name, file]) => [name, path.join(root, file)])),
+/**
+ * Rolldown's input options for `entries` (name → source) written to `outDir`, a directory as deep under dist/ as
+ * tsc's output (dist/src/<dir>), which stays: code that finds files relative to itself (the package root,
+ * build-id.json) sees the URL tsc's emitted module has, so its relative paths still hold. An entry keeps its own URL
+ * (the bin names itself in the completion script).
+ */
+function options(root: string, entries: Record<string, string>, outDir: string): InputOptions {
+  const entryFiles = Object.values(entries);
+  return {
+    input: entries,
     platform: 'node',
     // Only bare package names: relative paths, a package's own `#imports` (chalk's) and rolldown's helpers are bundled.
     external: (id) => /^(@[\w.-]+\/)?\w/.test(id) && !BUNDLED.has(packageOf(id)),
     plugins: [
       {
-        // Code that finds files relative to itself (the package root, build-id.json) sees the URL tsc's emitted module
-        // would have: dist/src/bundle is as deep as tsc's output, which stays, so relative paths still hold. An entry
-        // keeps its own URL (the bin names itself in the completion script).
         name: 'module-url',
         transform(code, id) {
-          if (!id.startsWith(path.join(root, 'src')) || entries.includes(id) || !code.includes('import.meta.url')) return null;
+          if (!id.startsWith(path.join(root, 'src')) || entryFiles.includes(id) || !code.includes('import.meta.url')) return null;
           const emitted = path.join(root, 'dist', path.relative(root, id)).replace(/\.ts$/, '.js');
           const relative = path.relative(outDir, emitted).split(path.sep).join('/');
           return code.replaceAll('import.meta.url', `new URL(${JSON.stringify(relative)}, import.meta.url).href`);
@@ -54,26 +54,49 @@ export async function bundleBin(root: string): Promise<void> {
       },
     ],
     logLevel: 'warn',
-  });
-  // Written beside, then swapped in: a build running at the same time never deletes chunks this one's entries name.
-  const temp = `${outDir}.${process.pid}.tmp`;
-  await bundle.write({ dir: temp, format: 'esm', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' });
-  const old = `${outDir}.${process.pid}.old`;
+  };
+}
+
+/** Moves `from` to `to`, replacing what is there (a directory too); another build may do the same meanwhile. */
+function replace(from: string, to: string): void {
+  const old = `${to}.${process.pid}.old`;
   for (let attempt = 1; ; attempt += 1) {
     try {
-      renameSync(outDir, old);
+      renameSync(to, old);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     try {
-      renameSync(temp, outDir);
+      renameSync(from, to);
       break;
     } catch (err) {
-      // Another build swapped its bundle in between: move that one aside too.
+      // Another build put its output there in between: move that one aside too.
       if (attempt === 5 || !['ENOTEMPTY', 'EEXIST'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
       rmSync(old, { recursive: true, force: true });
     }
   }
   rmSync(old, { recursive: true, force: true });
-  await bundle.close();
+}
+
+/** Bundles the homelab bin into dist/src/bundle and each src/cli script over tsc's dist/src/cli/<name>.js. */
+export async function bundleBin(root: string): Promise<void> {
+  const src = (file: string) => path.join(root, 'src', file);
+  const outDir = path.join(root, 'dist', 'src', 'bundle');
+  const bin = await rolldown(options(root, { run: src('bin/run.ts'), homelab: src('bin/homelab.ts') }, outDir));
+  // Written beside, then swapped in: a build running at the same time never deletes chunks this one's entries name.
+  const temp = `${outDir}.${process.pid}.tmp`;
+  await bin.write({ dir: temp, format: 'esm', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' });
+  await bin.close();
+  replace(temp, outDir);
+
+  const cliDir = path.join(root, 'dist', 'src', 'cli');
+  for (const file of readdirSync(src('cli')).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
+    const name = file.slice(0, -3);
+    const cli = await rolldown(options(root, { [name]: src(`cli/${file}`) }, cliDir));
+    const dir = `${cliDir}.${name}.${process.pid}.tmp`;
+    await cli.write({ dir, format: 'esm', entryFileNames: '[name].js', codeSplitting: false });
+    await cli.close();
+    replace(path.join(dir, `${name}.js`), path.join(cliDir, `${name}.js`));
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
