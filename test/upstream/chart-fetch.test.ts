@@ -173,7 +173,7 @@ describe('upstream charts from a Helm repository', () => {
     vi.stubEnv('HOMELAB_OFFLINE', '1');
     try {
       expect(await refusal(renderRelease(ctx, upstream(repo.url, 'podinfo', '9.9.9')))).toBe(
-        `chart podinfo 9.9.9 from ${repo.url} is not in the chart cache (${path.join(work, 'xdg-cache', 'homelab', 'charts')}) and HOMELAB_OFFLINE is set — run hack/charts pull where the repository is reachable, then render again`,
+        `chart podinfo 9.9.9 from ${repo.url} is not in the chart cache (${path.join(work, 'xdg-cache', 'homelab', 'charts')}) and HOMELAB_OFFLINE is set — run npx homelab charts pull where the repository is reachable, then render again`,
       );
     } finally {
       vi.stubEnv('HOMELAB_OFFLINE', undefined);
@@ -234,7 +234,7 @@ describe('the second render is offline', () => {
     // Nothing cached for this one: the stopped repository is named, with the fix.
     expect(await refusal(renderRelease(ctx, upstream(repo.url, 'podinfo', '1.1.0')))).toMatch(
       new RegExp(
-        `^chart podinfo 1\\.1\\.0 from ${repo.url.replace(/\./g, '\\.')} is not in the chart cache \\(.*\\) and cannot be fetched: .* — run hack/charts pull where the repository is reachable, then render again$`,
+        `^chart podinfo 1\\.1\\.0 from ${repo.url.replace(/\./g, '\\.')} is not in the chart cache \\(.*\\) and cannot be fetched: .* — run npx homelab charts pull where the repository is reachable, then render again$`,
       ),
     );
   });

@@ -11,7 +11,6 @@ import { resolveKubectl } from '../../tools/homelab/src/core/cluster/kube.ts';
 import { chartsPull } from '../../tools/homelab/src/core/commands/charts.ts';
 import { runTool } from '../../tools/homelab/src/core/exec/process.ts';
 import { lookupChart } from '../../tools/homelab/src/core/helm/chart-cache.ts';
-import { PULL_COMMAND } from '../../tools/homelab/src/core/helm/chart-fetch.ts';
 import { kustomizeHelm, resolveHelm, type Helm } from '../../tools/homelab/src/core/helm/helm.ts';
 import { HomelabError } from '../../tools/homelab/src/core/model/errors.ts';
 import type { Release } from '../../tools/homelab/src/core/model/types.ts';
@@ -226,7 +225,7 @@ describe('Kustomize helmCharts with a remote repo beside a local chart', () => {
     vi.stubEnv('HOMELAB_OFFLINE', '1');
     vi.stubEnv('XDG_CACHE_HOME', path.join(work, 'empty-cache'));
     expect(await refusal(render())).toBe(
-      `chart podinfo 1.2.0 from ${repo.url} is not in the chart cache (${path.join(work, 'empty-cache', 'homelab', 'charts')}) and HOMELAB_OFFLINE is set — run ${PULL_COMMAND} where the repository is reachable, then render again`,
+      `chart podinfo 1.2.0 from ${repo.url} is not in the chart cache (${path.join(work, 'empty-cache', 'homelab', 'charts')}) and HOMELAB_OFFLINE is set — run npx homelab charts pull where the repository is reachable, then render again`,
     );
   });
 });

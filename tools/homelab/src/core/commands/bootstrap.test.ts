@@ -10,7 +10,6 @@ import { HomelabError } from '../model/errors.ts';
 import { extractBundledHelm, withVersion, type Helm } from '../helm/helm.ts';
 import { openWorkspace, type Workspace } from '../resolve/workspace.ts';
 import { extractedChart, lookupChart } from '../helm/chart-cache.ts';
-import { PULL_COMMAND } from '../helm/chart-fetch.ts';
 import { ageKeySecret, argocdRelease, bootstrap, fromMirror } from './bootstrap.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../../../..');
@@ -161,7 +160,7 @@ describe('bootstrap against an API server', () => {
     const ws = { ...(await openWorkspace(await writeClusterWorkspace(api.url, { argocd: true }))), helm: helm4 };
     const line = await failure(bootstrap(ws, { kubeconfig, bootstrapChart: 'base' }, () => {}));
     expect(line).toBe(
-      `chart argo-cd 1.0.0 from https://argoproj.github.io/argo-helm is not in the chart cache (${path.join(cacheHome, 'homelab', 'charts')}) and HOMELAB_OFFLINE is set — run ${PULL_COMMAND} where the repository is reachable, then render again`,
+      `chart argo-cd 1.0.0 from https://argoproj.github.io/argo-helm is not in the chart cache (${path.join(cacheHome, 'homelab', 'charts')}) and HOMELAB_OFFLINE is set — run npx homelab charts pull where the repository is reachable, then render again`,
     );
     const dry = await failure(bootstrap(ws, { kubeconfig, bootstrapChart: 'base', dryRun: true }, () => {}));
     expect(dry).toBe(line);

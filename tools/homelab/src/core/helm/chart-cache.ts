@@ -14,6 +14,12 @@ import path from 'node:path';
 import { runTool } from '../exec/process.ts';
 import { HomelabError } from '../model/errors.ts';
 
+/**
+ * The command that fills the cache, named in every miss: the package's bin, which every repository using the toolkit
+ * has (this one's `hack/charts pull` is the same command).
+ */
+export const PULL_COMMAND = 'npx homelab charts pull';
+
 /** `$XDG_CACHE_HOME/homelab` (else `~/.cache/homelab`): what this toolkit keeps per user, across checkouts. */
 export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'homelab');
@@ -81,7 +87,7 @@ export function storeChart(c: ChartCoordinates, version: string, archive: Buffer
   if (expectedDigest && expectedDigest.replace(/^sha256:/, '') !== digest.slice('sha256:'.length)) {
     throw new HomelabError(
       `chart ${c.chart} ${version} from ${c.repoURL}: the archive's digest ${digest} is not the ${expectedDigest} the repository published`,
-      'the download was corrupted or the repository changed the archive: run `hack/charts pull` again, and check the repository',
+      `the download was corrupted or the repository changed the archive: run ${PULL_COMMAND} again, and check the repository`,
     );
   }
   const dir = chartCacheDir(env);
@@ -126,7 +132,7 @@ export async function extractedChart(cached: CachedChart, env: NodeJS.ProcessEnv
     await rm(temp, { recursive: true, force: true });
     throw new HomelabError(
       `cannot extract ${cached.archive} (${cached.chart} ${cached.version}): ${result.stderr.trim().split('\n')[0]}`,
-      'delete the file and run `hack/charts pull` to fetch it again',
+      `delete the file and run ${PULL_COMMAND} to fetch it again`,
     );
   }
   try {

@@ -6,7 +6,7 @@
  * - an OCI registry (`oci://…`, or a scheme-less registry host with `chart`): real `helm pull` in a private helm
  *   home (helm-home.ts), with the user's `helm registry login` credentials; helm resolves ranges from the tags.
  * A cached revision is never fetched again; with `HOMELAB_OFFLINE=1` (or when the repository cannot be reached) a
- * miss is one line naming the chart, version, repository and `hack/charts pull`.
+ * miss is one line naming the chart, version, repository and `npx homelab charts pull`.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,15 +16,12 @@ import { errorSummary } from '../exec/invocation.ts';
 import { runTool } from '../exec/process.ts';
 import { errorLine, HomelabError } from '../model/errors.ts';
 import { isRecord } from '../workspace/yaml-docs.ts';
-import { chartCacheDir, lookupChart, storeChart, type CachedChart, type ChartCoordinates } from './chart-cache.ts';
+import { chartCacheDir, lookupChart, PULL_COMMAND, storeChart, type CachedChart, type ChartCoordinates } from './chart-cache.ts';
 import { pullArgs } from './commands.ts';
 import { helmTimeoutMs, type Helm } from './helm.ts';
 import { fetchFailure, isOffline, OFFLINE_ENV } from './network.ts';
 import { privateHelmHome, repositoryCredentials, userHelmConfig } from './helm-home.ts';
 import { resolveRevision } from './semver.ts';
-
-/** The command that fills the cache, named in every miss. */
-export const PULL_COMMAND = 'hack/charts pull';
 
 export interface FetchOptions {
   /** Resolve the revision again even when the cache has it (what `charts pull` does for ranges). */
