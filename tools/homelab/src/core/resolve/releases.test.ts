@@ -26,7 +26,7 @@ const neverRender: RenderChart = async () => {
 };
 
 /** The commands' own selection (chart, release or cluster/release name) over a resolution. */
-const select = (res: Resolution, target: string): Release[] => selectReleases({ resolution: res } as Workspace, target);
+const select = (res: Resolution, target: string): Release[] => selectReleases({ resolution: res, layout: normalizeLayout('.') } as Workspace, target);
 
 function find(releases: Release[], cluster: string, name: string): Release {
   const release = releases.find((r) => r.cluster === cluster && r.name === name);
@@ -300,6 +300,8 @@ describe('resolution errors name the file', () => {
     ['unknown-ref', 'clusters/home/app.yaml: Application app: value file $vals/clusters/home/app-values.yaml: no source has ref: vals'],
     ['library-deployed', 'clusters/home/app.yaml: Application app: chart lib is a library chart and cannot be deployed'],
     ['duplicate-application', 'Application app is defined twice in cluster home: clusters/home/a.yaml and clusters/home/b.yaml'],
+    // The generated Application lands in the ApplicationSet's namespace, where the plain one lives: one object, two writers.
+    ['applicationset-and-application', 'Application app is defined twice in cluster home: clusters/home/app.yaml and clusters/home/appset.yaml'],
   ];
   it.each(cases)('%s', async (name, message, charts) => {
     const line = await resolutionProblem(resolveReleases(layoutOf(`errors/${name}`, charts)));

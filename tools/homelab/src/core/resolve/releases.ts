@@ -142,6 +142,8 @@ export interface ResolveOptions {
 }
 
 export const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
+/** The namespace ArgoCD runs in and reads Applications from. */
+const CONTROL_PLANE_NAMESPACE = 'argocd';
 
 interface FoundApp {
   doc: Record<string, unknown>;
@@ -203,8 +205,7 @@ export async function resolveReleases(layout: WorkspaceLayout, opts: ResolveOpti
 
   ctx.thisRepo = thisRepository(gitRemoteURLs(layout.root), queue);
   const releases: Release[] = [];
-  const appFiles = new Map<string, string>();
-  const appSpecs = new Map<string, unknown>();
+  const seenApps = new Map<string, FoundApp>();
   for (let app = queue.shift(); app; app = queue.shift()) {
     const current = app;
     const mapped = await isolated(
@@ -214,22 +215,28 @@ export async function resolveReleases(layout: WorkspaceLayout, opts: ResolveOpti
       async () => {
         const name = appName(current);
         const appKey = appKeyOf(current);
-        const other = appFiles.get(appKey);
+        const other = seenApps.get(appKey);
         // An app-of-apps chart that renders the very Application deploying it (ArgoCD manages its own root): one object.
         if (other !== undefined && current.ancestors.includes(appKey)) {
-          if (!isDeepStrictEqual(current.doc.spec, appSpecs.get(appKey))) {
-            ctx.warnings.push(`${other}: Application ${name} differs from the copy its own chart renders; ArgoCD converges to the rendered one`);
+          if (!isDeepStrictEqual(current.doc.spec, other.doc.spec)) {
+            ctx.warnings.push(`${other.file}: Application ${name} differs from the copy its own chart renders; ArgoCD converges to the rendered one`);
           }
           return { releases: [] };
         }
         if (other !== undefined) {
-          throw new HomelabError(
-            `Application ${name} is defined twice in cluster ${current.cluster.name}: ${other} and ${current.file}`,
-            'Application names must be unique per cluster: rename one',
+          // Two writers of one object (two files, or a file and the ApplicationSet controller) fight over its spec:
+          // what gets deployed is undecided, so both charts carry the finding, not only the later one's.
+          const generated = [other, current].some((a) => a.origin === 'applicationset');
+          const err = new HomelabError(
+            `Application ${name} is defined twice in cluster ${current.cluster.name}: ${other.file} and ${current.file}`,
+            generated
+              ? "Application names must be unique per cluster: rename one, or exclude its directory from the ApplicationSet's generator"
+              : 'Application names must be unique per cluster: rename one',
           );
+          addFinding(ctx.findings, current.file, [...applicationCharts(other.doc, ctx), ...applicationCharts(current.doc, ctx)], err);
+          return undefined;
         }
-        appFiles.set(appKey, current.file);
-        appSpecs.set(appKey, current.doc.spec);
+        seenApps.set(appKey, current);
         return mapApplication(current, ctx);
       },
     );
@@ -322,12 +329,15 @@ async function expandObjects(
           return generatedApps;
         },
       );
+      const setNamespace = metaNamespace(object.doc);
       for (const doc of generated ?? []) {
         // Generated Applications are not part of the parent sync that applied the ApplicationSet:
         // the ApplicationSet's wave is what orders them, unless the template sets its own.
         if (setWave !== undefined && annotations(doc)[SYNC_WAVE] === undefined) {
           doc.metadata = { ...(doc.metadata as object), annotations: { ...annotations(doc), [SYNC_WAVE]: setWave } };
         }
+        // The controller creates them in the ApplicationSet's own namespace, whatever the template says.
+        if (setNamespace) doc.metadata = { ...(doc.metadata as object), namespace: setNamespace };
         apps.push({ doc, file, cluster, origin: parent ? origin : 'applicationset', definedIn, ancestors });
       }
     }
@@ -414,9 +424,12 @@ function thisRepository(remotes: string[], apps: FoundApp[]): Set<string> | unde
   return apps.some((app) => names(app.doc)) ? known : undefined;
 }
 
-/** Identity of an Application object in its cluster (`app\0` keeps it apart from the release keys in `ancestors`). */
+/**
+ * Identity of an Application object in its cluster (`app\0` keeps it apart from the release keys in `ancestors`). A
+ * manifest with no namespace is applied into the control plane's (`argocd`), where the Applications ArgoCD reads live.
+ */
 function appKeyOf(app: FoundApp): string {
-  return `app\0${app.cluster.name}\0${metaNamespace(app.doc)}\0${appName(app)}`;
+  return `app\0${app.cluster.name}\0${metaNamespace(app.doc) || CONTROL_PLANE_NAMESPACE}\0${appName(app)}`;
 }
 
 function metaNamespace(doc: Record<string, unknown>): string {
