@@ -15,6 +15,7 @@ Usage: {cmd} <sync|refresh|resume> <chart|release|cluster/release>... [options] 
 ArgoCD's common actions without the argocd CLI or a login: one JSON merge patch on the release's
 Application (kubectl patch, on the declared kube-context), printed before it is sent.
 
+Subcommands:
   sync      start a sync now, as argocd app sync does (the Application's syncOptions and retry,
             hook strategy); refused while another operation runs
   refresh   compare with git again (annotation argocd.argoproj.io/refresh=normal; --hard: hard)
