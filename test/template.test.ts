@@ -52,9 +52,9 @@ const handWritten: Record<string, { args: string[]; secrets?: boolean; extra?: s
     secrets: true,
     extra: 'renovate:\n  schedule: "0 4 * * *"\n',
   },
-  'home/arr': { args: ['template', 'arr', 'charts/arr', '--namespace', 'arr', ...values('arr', 'home', ['versions']), ...common], secrets: true },
+  'home/arr': { args: ['template', 'arr', 'charts/arr', '--namespace', 'arr', ...values('arr'), ...common], secrets: true },
   'home/jellyfin': {
-    args: ['template', 'jellyfin', 'charts/jellyfin', '--namespace', 'jellyfin', ...values('jellyfin', 'home', ['versions']), ...common],
+    args: ['template', 'jellyfin', 'charts/jellyfin', '--namespace', 'jellyfin', ...values('jellyfin'), ...common],
     secrets: true,
   },
   'lab/system': { args: ['template', 'system', 'charts/system', '--namespace', 'system', ...values('system', 'lab'), ...common] },

@@ -38,7 +38,7 @@ describe('verify', () => {
     expect(lines.find((l) => l.includes('home/monitoring'))).toBe(
       'equal   home/monitoring  $ cd $REPO/charts/monitoring && helm template . --name-template monitoring --namespace monitoring --kube-version 1.33.0 ' +
         '--set prometheus.retention=30d --set-string grafana.env.GF_USERS_ALLOW_SIGN_UP=false --values $REPO/charts/monitoring/values.yaml ' +
-        '--values $REPO/clusters/home/values/global.yaml --values secrets://../../secrets.yaml --include-crds',
+        '--values $REPO/clusters/home/values/global.yaml --values $REPO/clusters/home/versions/monitoring.yaml --values secrets://../../secrets.yaml --include-crds',
     );
     expect(lines.find((l) => l.includes('home/gitops'))).toMatch(
       /--values secrets:\/\/\.\.\/\.\.\/secrets\.yaml --values \$TMP\/values-\d+\.yaml --include-crds$/,
@@ -67,7 +67,7 @@ describe('verify', () => {
       });
       expect(result.exitCode, result.all).toBe(0);
       expect(result.all).toMatch(/^equal {3}home\/monitoring {2}\$ cd \$REPO\/charts\/monitoring && helm template \. --name-template monitoring /m);
-      expect(result.all).toMatch(/^verify: 6 equal, 0 differ, 0 failed, \d+ skipped \(\d+ releases\)$/m);
+      expect(result.all).toMatch(/^verify: 9 equal, 0 differ, 0 failed, \d+ skipped \(\d+ releases\)$/m);
     } finally {
       rmSync(nxDirs, { recursive: true, force: true });
     }
@@ -75,6 +75,6 @@ describe('verify', () => {
 
   it('hack/verify on the example: one line per release, a summary, exit 0', () => {
     const out = execFileSync(process.execPath, [path.join(repoRoot, 'hack/verify')], { cwd: repoRoot, env: childEnv() }).toString('utf8');
-    expect(out.trimEnd().split('\n').at(-1)).toMatch(/^verify: 6 equal, 0 differ, 0 failed, \d+ skipped \(\d+ releases\)$/);
+    expect(out.trimEnd().split('\n').at(-1)).toMatch(/^verify: 9 equal, 0 differ, 0 failed, \d+ skipped \(\d+ releases\)$/);
   });
 });

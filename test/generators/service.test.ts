@@ -54,7 +54,7 @@ describe('nx g @homelab/nx:service', () => {
   it('refuses without a usable age key in one line, before writing anything', () => {
     renameSync(path.join(repo.root, 'demo-age-key.txt'), path.join(repo.root, 'demo-key.aside'));
     try {
-      const run = nx(['g', '@homelab/nx:service', 'nokey', '--tier', '20'], {
+      const run = nx(['g', '@homelab/nx:service', 'nokey', '--cluster', 'home', '--tier', '20'], {
         HOME: path.join(repo.root, 'no-home'),
         SOPS_AGE_KEY: '',
         SOPS_AGE_KEY_FILE: '',
@@ -70,14 +70,14 @@ describe('nx g @homelab/nx:service', () => {
   });
 
   it("writes nothing with --dry-run, and refuses a tier at or below the namespaces' wave and a taken name", () => {
-    const dry = nx(['g', '@homelab/nx:service', 'paperless', '--tier', '20', '--dry-run']);
+    const dry = nx(['g', '@homelab/nx:service', 'paperless', '--cluster', 'home', '--tier', '20', '--dry-run']);
     expect(dry.out).toContain('CREATE charts/paperless/Chart.yaml');
     expect(dry.code).toBe(0);
     expect(status()).toEqual([]);
-    expect(nx(['g', '@homelab/nx:service', 'early', '--tier=-1']).out).toContain(
+    expect(nx(['g', '@homelab/nx:service', 'early', '--cluster', 'home', '--tier=-1']).out).toContain(
       'tier -1 is not above sync wave -1 of system, which creates the namespaces — use a tier above -1',
     );
-    expect(nx(['g', '@homelab/nx:service', 'jellyfin', '--tier', '20']).out).toContain(
+    expect(nx(['g', '@homelab/nx:service', 'jellyfin', '--cluster', 'home', '--tier', '20']).out).toContain(
       'a chart named jellyfin exists already (charts/jellyfin) — choose another name',
     );
     expect(status()).toEqual([]);
@@ -85,7 +85,7 @@ describe('nx g @homelab/nx:service', () => {
 
   it('apps tier: the ApplicationSet deploys the new chart, so only the chart, its namespace and the secrets placeholder are written', async () => {
     const before = await decryptFile(path.join(repo.root, 'secrets.yaml'), { workspaceRoot: repo.root });
-    const run = nx(['g', '@homelab/nx:service', 'paperless', '--tier', '20']);
+    const run = nx(['g', '@homelab/nx:service', 'paperless', '--cluster', 'home', '--tier', '20']);
     expect(run.code).toBe(0);
     expect(run.out).toContain('no Application written: clusters/home/apps/apps.yaml (applicationset) already deploys it in sync wave 20');
     expect(status()).toEqual([
@@ -148,6 +148,7 @@ describe('nx g @homelab/nx:service', () => {
     expect(report.findings).toEqual([]);
     expect(report.tiers).toEqual([
       'home: sync waves -10 argocd | -1 system | 0 cert-manager, networking | 10 gitops, monitoring | 20 arr, jellyfin, paperless, whoami',
+      'lab: sync waves -10 argocd | -1 system | 0 networking | 10 monitoring',
     ]);
   });
 
@@ -157,6 +158,8 @@ describe('nx g @homelab/nx:service', () => {
       'g',
       '@homelab/nx:service',
       'vault',
+      '--cluster',
+      'home',
       '--tier',
       '10',
       '--namespace',

@@ -44,7 +44,7 @@ describe('hack/promote monitoring --from lab --to home', () => {
     const rendered = await homeRender();
     const result = await hack('promote', ['monitoring', '--from', 'lab', '--to', 'home']);
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/^branch promote\/lab-to-home-monitoring \([0-9a-f]{12}\): 1 file\(s\) changed\n$/);
+    expect(result.stderr).toMatch(/^branch promote\/lab-to-home-monitoring \([0-9a-f]{12}\): 1 file\(s\) changed$/);
     // The checkout is where it was: same branch, same commit, clean.
     expect(repo.git('rev-parse', 'HEAD').trim()).toBe(main);
     expect(repo.git('branch', '--show-current').trim()).toBe('main');

@@ -109,7 +109,10 @@ describe('check on the example workspace', () => {
     let printed = '';
     const report = await check(repoRoot, {}, (text) => (printed += text));
     expect(report.findings).toEqual([]);
-    expect(report.tiers).toEqual(['home: sync waves -10 argocd | -1 system | 0 cert-manager, networking | 10 gitops, monitoring | 20 arr, jellyfin, whoami']);
+    expect(report.tiers).toEqual([
+      'home: sync waves -10 argocd | -1 system | 0 cert-manager, networking | 10 gitops, monitoring | 20 arr, jellyfin, whoami',
+      'lab: sync waves -10 argocd | -1 system | 0 networking | 10 monitoring',
+    ]);
     expect(printed).toContain('check: charts and clusters are wired correctly\n');
   });
 });

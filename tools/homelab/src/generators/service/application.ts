@@ -36,6 +36,8 @@ export function applicationYaml(app: NewApplication): string {
 
   const valueFiles: string[] = [];
   for (const file of release.valueFiles) {
+    // A version registry file (`<cluster>/versions/<app>.yaml`) pins the sibling's images, not the new chart's.
+    if (posix.basename(posix.dirname(file.path)) === 'versions') continue;
     const insideSibling = file.path.startsWith(`${release.chartDir}/`);
     const target = insideSibling ? `${app.chartDir}/${file.path.slice(release.chartDir.length + 1)}` : file.path;
     if (insideSibling && !app.chartFiles.has(target)) continue;
