@@ -141,12 +141,12 @@ describe('helm cluster command argv', () => {
   const wait = { wait: 'watcher', timeout: '90s' } as const;
   const argv = (line: string) => line.split(' ');
 
-  it('upgrade --install: namespace and context named, a chart from a repository, adoption, Helm 4 flags; a server dry run prints JSON', () => {
-    const chart = { chart: 'argo-cd', repo: 'https://charts.example.invalid', version: '8.5.8' };
+  it('upgrade --install: namespace and context named, a chart from the chart cache, adoption, Helm 4 flags; a server dry run prints JSON', () => {
+    const chart = { chart: '/cache/homelab/charts/extracted/0f/argo-cd' };
     const options = { release: flagged, kube, major: 4, chart, values, flags: wait };
     expect(upgradeInstallArgs(options)).toEqual(
       argv(
-        'upgrade web argo-cd --install --namespace apps --kube-context home --create-namespace --repo https://charts.example.invalid --version 8.5.8 --values values.yaml --set a=b --take-ownership --skip-crds --skip-schema-validation --rollback-on-failure --wait=watcher --timeout 90s',
+        'upgrade web /cache/homelab/charts/extracted/0f/argo-cd --install --namespace apps --kube-context home --create-namespace --values values.yaml --set a=b --take-ownership --skip-crds --skip-schema-validation --rollback-on-failure --wait=watcher --timeout 90s',
       ),
     );
     expect(serverDryRunArgs(options)).toEqual([...upgradeInstallArgs(options), '--dry-run=server', '-o', 'json']);

@@ -130,10 +130,11 @@ export interface InstallFlags extends WaitFlags {
 
 /** A local chart directory or a chart in a Helm repository / OCI registry. */
 export interface ChartRef {
-  /** A local chart as seen from helm's working directory, a chart name in `repo`, or an `oci://` reference. */
+  /**
+   * The chart's directory as seen from helm's working directory: a chart of this repository, or an upstream chart's
+   * extracted copy in the chart cache (helm never fetches a chart itself).
+   */
   chart: string;
-  repo?: string;
-  version?: string;
 }
 
 export const DEFAULT_TIMEOUT = '5m';
@@ -181,8 +182,6 @@ export interface UpgradeInstallArgsOptions extends WaitingReleaseOptions {
 export function upgradeInstallArgs(options: UpgradeInstallArgsOptions): string[] {
   const { release, chart, values, major, flags } = options;
   const args = ['upgrade', release.name, chart.chart, '--install', ...where(options), '--create-namespace'];
-  if (chart.repo) args.push('--repo', chart.repo);
-  if (chart.version) args.push('--version', chart.version);
   args.push(...values.args, ...overlayArgs(options.overlay), '--take-ownership');
   if (release.skipCrds) args.push('--skip-crds');
   if (release.skipSchemaValidation) args.push('--skip-schema-validation');
