@@ -6,7 +6,6 @@
 import { armor, Decrypter, Encrypter, identityToRecipient } from 'age-encryption';
 import { unsupported, wrongKey } from './errors.ts';
 import { ageRecipients, type SopsMetadata } from './metadata.ts';
-import { combine } from 'shamir-secret-sharing';
 
 /** Recipient kinds the built-in backend can encrypt to (X25519, and ML-KEM-768 hybrid since sops 3.12). */
 export function checkRecipient(recipient: string, file: string): 'x25519' | 'hybrid' {
@@ -83,7 +82,8 @@ export async function unwrapDataKey(md: SopsMetadata, identities: readonly strin
   if (md.keyGroups.length === 1) dataKey = got[0];
   else {
     const threshold = md.shamirThreshold || md.keyGroups.length;
-    if (got.length >= threshold) dataKey = await combine(got);
+    // Loaded only here: a file with one key group (the usual case) never needs Shamir.
+    if (got.length >= threshold) dataKey = await (await import('shamir-secret-sharing')).combine(got);
   }
   if (!dataKey || dataKey.length !== 32) throw wrongKey(file, ageRecipients(md), sources);
   return { dataKey: Buffer.from(dataKey), parts };

@@ -13,9 +13,6 @@ import { rfc3339Now } from './go-values.ts';
 import { discoverAgeKeys, type KeyDiscovery } from './keys.ts';
 import { ageRecipients, DEFAULT_RULE, otherKeyCount, RULE_KINDS, type EncryptionRule, type KeyGroup, type SopsMetadata } from './metadata.ts';
 import { readSecretFile, views, type DecryptResult, type SecretsOptions } from './result.ts';
-// sops shares the data key with Vault's Shamir (GF(2^8), AES polynomial, x coordinate as the last
-// byte); this audited package uses the same layout, so shares round-trip with sops both ways.
-import { split } from 'shamir-secret-sharing';
 import { DEFAULT_LAYOUT, emitEncrypted, emitPlain, hasSopsMetadata, loadEncrypted, loadPlain, type EncryptedDocument, type Layout } from './stores/index.ts';
 import { forEachLeaf, Int, Time, type Branch } from './tree.ts';
 
@@ -103,7 +100,11 @@ async function wrapGroups(dataKey: Buffer, recipientGroups: readonly (readonly s
     throw unsupported(file, 'no age recipients to encrypt for', 'pass at least one age1… recipient (per key group)');
   }
   for (const g of recipientGroups) for (const r of g) checkRecipient(r, file);
-  const parts = recipientGroups.length === 1 ? [dataKey] : await split(new Uint8Array(dataKey), recipientGroups.length, threshold);
+  // sops shares the data key with Vault's Shamir (GF(2^8), AES polynomial, x coordinate as the last byte);
+  // shamir-secret-sharing, audited, uses the same layout, so shares round-trip with sops both ways. Loaded only for
+  // several key groups (age.ts likewise when decrypting).
+  const parts =
+    recipientGroups.length === 1 ? [dataKey] : await (await import('shamir-secret-sharing')).split(new Uint8Array(dataKey), recipientGroups.length, threshold);
   return Promise.all(
     recipientGroups.map(async (g, i) => ({
       age: await Promise.all(g.map(async (recipient) => ({ recipient: recipient.trim(), enc: await wrapKey(parts[i], recipient, file) }))),
