@@ -1,9 +1,12 @@
 // affected --exact: the file-level candidates narrowed by rendering both sides (real git, real Nx, real helm).
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { computeAffected } from '../../tools/homelab/src/core/ci/affected.ts';
 import { refineByRendering } from '../../tools/homelab/src/core/ci/exact.ts';
+import { decryptFile } from '../../tools/homelab/src/core/secrets/index.ts';
 import { createExampleRepo, nxEnv, type ExampleRepo } from './example-repo.ts';
 
 let repo: ExampleRepo;
@@ -29,13 +32,25 @@ spec:
     namespace: ${name}
 `;
 
+/** A user cache of its own (the render cache lives there), so no test reads or fills the real one. */
+function freshCacheHome(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'homelab-cache-'));
+  cacheHomes.push(dir);
+  vi.stubEnv('XDG_CACHE_HOME', dir);
+  return dir;
+}
+const cacheHomes: string[] = [];
+
 beforeAll(() => {
+  freshCacheHome();
   vi.stubEnv('NX_ISOLATE_PLUGINS', 'false');
   vi.stubEnv('NX_DAEMON', 'false');
   vi.stubEnv('NX_NO_CLOUD', 'true');
   repo = createExampleRepo();
   repo.write('charts/echo/Chart.yaml', 'apiVersion: v2\nname: echo\nversion: 0.1.0\n');
   repo.write('charts/echo/values.yaml', 'message: hello\n');
+  // The ApplicationSet reads every app's entry in the version registry.
+  repo.write('clusters/home/versions/echo.yaml', '{}\n');
   repo.write('charts/echo/templates/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: echo\ndata:\n  message: {{ .Values.message | quote }}\n');
   for (const name of ['echo-a', 'echo-b']) {
     repo.write(`clusters/home/apps/${name}.yaml`, application(name));
@@ -47,6 +62,7 @@ beforeAll(() => {
 afterAll(() => {
   repo?.dispose();
   vi.unstubAllEnvs();
+  for (const dir of cacheHomes) rmSync(dir, { recursive: true, force: true });
 });
 
 async function onBranch(name: string, change: () => void): Promise<string> {
@@ -114,5 +130,37 @@ describe('affected --exact', () => {
     ).toEqual(['echo-a:removed', 'echo-b:changed', 'echo-c:failed', 'echo:failed']);
     expect(json.reasons.echo.join('\n')).toMatch(/home\/echo-c failed to render at head: .*needs extra/);
     expect(json.reasons.echo.join('\n')).toMatch(/release home\/echo-a was removed/);
+  });
+
+  it('selects the chart an ApplicationSet and an Application both deploy under one name, with the reason, whatever it renders', async () => {
+    // The generated Application echo lands in the ApplicationSet's namespace, argocd, where this one lives: one object, two writers.
+    const head = await onBranch('collision', () => repo.write('clusters/home/apps/echo.yaml', application('echo')));
+    const result = await computeAffected(repo.root, { base, head });
+    expect(result.reasons.echo).toContainEqual(expect.stringMatching(/^head: could not be resolved \(Application echo is defined twice in cluster home: /));
+    const exact = await refineByRendering(repo.root, result);
+    expect(result.projects).toContain('echo');
+    expect(exact.unrendered.map((u) => u.project)).toContain('echo');
+  });
+});
+
+describe('affected --exact renders nothing twice', () => {
+  it('skips releases whose inputs are byte-identical, and takes the renders of a second run from the cache, which holds no secret', async () => {
+    const cacheHome = freshCacheHome();
+    const head = await onBranch('cached', () => repo.write('clusters/home/values/echo-b.yaml', 'message: cached\n'));
+    const first = await refineByRendering(repo.root, await computeAffected(repo.root, { base, head }));
+    // echo and echo-a read nothing that changed: neither side renders them.
+    expect(first.report.work).toEqual({ rendered: { base: 1, head: 1 }, cached: 0, identical: 2 });
+    expect(first.releases.map((r) => `${r.name}:${r.status}`)).toEqual(['echo-b:changed']);
+    const second = await refineByRendering(repo.root, await computeAffected(repo.root, { base, head }));
+    expect(second.report.work).toEqual({ rendered: { base: 0, head: 0 }, cached: 2, identical: 2 });
+    expect(second.releases).toEqual(first.releases);
+
+    const store = path.join(cacheHome, 'homelab', 'renders');
+    const stored = readdirSync(store, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith('.yaml'));
+    expect(stored).toHaveLength(2);
+    const { leaves } = await decryptFile(path.join(repo.root, 'secrets.yaml'), { workspaceRoot: repo.root, env: {} });
+    const texts = stored.map((entry) => readFileSync(path.join(entry.parentPath, entry.name), 'utf8'));
+    expect(texts.map((t) => /message: "(.*)"/.exec(t)?.[1]).sort()).toEqual(['cached', 'echo-b']);
+    for (const secret of leaves.filter((l) => l.length >= 6)) for (const text of texts) expect(text).not.toContain(secret);
   });
 });

@@ -1,6 +1,7 @@
 // PR render diff and the two CI shells (hack/affected, hack/render-diff) on a real branch of the example.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { computeAffected } from '../../tools/homelab/src/core/ci/affected.ts';
@@ -13,8 +14,13 @@ let base: string;
 let head: string;
 let report: RenderDiffReport;
 
+let cacheHome: string;
+
 beforeAll(async () => {
   vi.stubEnv('NX_ISOLATE_PLUGINS', 'false');
+  // A user cache of its own (the render cache lives there): the real one is neither read nor filled.
+  cacheHome = mkdtempSync(path.join(tmpdir(), 'homelab-cache-'));
+  vi.stubEnv('XDG_CACHE_HOME', cacheHome);
   repo = createExampleRepo();
   base = repo.git('rev-parse', 'HEAD').trim();
   repo.git('checkout', '--quiet', '-b', 'feature');
@@ -22,6 +28,8 @@ beforeAll(async () => {
   repo.remove('charts/jellyfin');
   repo.write('charts/echo/Chart.yaml', 'apiVersion: v2\nname: echo\nversion: 0.1.0\n');
   repo.write('charts/echo/values.yaml', 'message: hello\n');
+  // The ApplicationSet reads every app's entry in the version registry.
+  repo.write('clusters/home/versions/echo.yaml', '{}\n');
   repo.write('charts/echo/templates/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: echo\ndata:\n  message: {{ .Values.message }}\n');
   await editFile(path.join(repo.root, 'secrets.yaml'), (doc) => doc.set(['monitoring', 'grafana', 'adminPassword'], 'a-new-password'), {
     workspaceRoot: repo.root,
@@ -34,6 +42,7 @@ beforeAll(async () => {
 afterAll(() => {
   repo?.dispose();
   vi.unstubAllEnvs();
+  rmSync(cacheHome, { recursive: true, force: true });
 });
 
 const release = (name: string) => report.releases.find((r) => r.name === name)!;
@@ -47,6 +56,9 @@ describe('renderDiff', () => {
       'home/monitoring:changed',
       // The root app prints the Application files: monitoring's changed.
       'home/root:changed',
+      // The other environment's releases of the same charts render the same.
+      'lab/monitoring:unchanged',
+      'lab/root:unchanged',
     ]);
     const monitoring = release('monitoring');
     expect(monitoring.resources.map((r) => `${r.change} ${r.kind} ${r.namespace}/${r.name}`)).toEqual(['changed StatefulSet monitoring/prometheus']);

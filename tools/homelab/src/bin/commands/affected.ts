@@ -67,7 +67,13 @@ Examples:
       await appendFile(values.env, `NX_BASE=${result.range.base}\nNX_HEAD=${result.range.head}\nHOMELAB_AFFECTED=${result.projects.join(',')}\n`);
     }
     if (format) {
-      const details = exact && { releases: exact.releases, unchanged: exact.unchanged, dropped: exact.dropped };
+      const details = exact && {
+        releases: exact.releases,
+        unchanged: exact.unchanged,
+        dropped: exact.dropped,
+        unrendered: exact.unrendered,
+        work: exact.report.work,
+      };
       process.stdout.write(formatData(format, details ? { ...result, exact: details } : result));
       return;
     }
@@ -79,6 +85,10 @@ Examples:
     for (const s of result.skipped) out.push(`skipped  ${s.project}: ${s.why}`);
     for (const r of exact?.unchanged ?? []) out.push(`same     ${r.cluster}/${r.name} (chart ${r.chart}): renders the same at base and head`);
     for (const chart of result.removedCharts) out.push(`removed  ${chart}: the chart was deleted; its releases are gone`);
+    if (exact) {
+      const { rendered, cached, identical } = exact.report.work;
+      out.push(`renders: ${rendered.base} at base and ${rendered.head} at head, ${cached} from the render cache, ${identical} skipped (inputs byte-identical)`);
+    }
     process.stdout.write(`${out.join('\n')}\n`);
   },
 });

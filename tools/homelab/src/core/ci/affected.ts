@@ -34,7 +34,7 @@ import { resolveWorkspace } from '../resolve/workspace.ts';
 import { RepoFiles } from '../workspace/repo-files.ts';
 import { secretFileChange, type Decrypt, type SecretFileChange } from './secret-changes.ts';
 import type { Release } from '../model/types.ts';
-import { chartValueReads, readsPath } from '../secrets/value-reads.ts';
+import { chartValueReads, readsPath } from '../secrets/index.ts';
 import { isRecord } from '../workspace/yaml-docs.ts';
 import { chartAt, requireChartAt } from '../model/lookup.ts';
 
@@ -86,6 +86,14 @@ export interface AffectedResult {
   warnings: string[];
 }
 
+/** The resolutions each result was computed from, for the render stage to reuse (not part of the printed result). */
+const resolved = new WeakMap<AffectedResult, { head: Resolution; base?: Resolution }>();
+
+/** Head's resolution and base's (undefined when the base could not be resolved) behind a result of computeAffected. */
+export function resolutionsOf(result: AffectedResult): { head: Resolution; base?: Resolution } | undefined {
+  return resolved.get(result);
+}
+
 export async function computeAffected(root: string, options: AffectedOptions = {}): Promise<AffectedResult> {
   const targets = options.targets?.length ? options.targets : ['render'];
   const { layout, warning } = await readLayoutFromNxJson(root);
@@ -118,6 +126,7 @@ export async function computeAffected(root: string, options: AffectedOptions = {
 
   const nx = options.nx ?? nxFileAffected;
   const [head, base] = await Promise.all([resolveWorkspace(layout), resolveAtCommit(layout, range.base, warnings)]);
+  resolved.set(result, { head, base });
   const paths = files.map((f) => f.path);
   const secretFiles = new Set([...head.releases, ...(base?.releases ?? [])].flatMap((r) => r.valueFiles.filter((v) => v.secret).map((v) => v.path)));
   const changedSecrets = paths.filter((p) => secretFiles.has(p));
@@ -196,6 +205,14 @@ export async function computeAffected(root: string, options: AffectedOptions = {
   return result;
 }
 
+/**
+ * Reasons a render cannot refute. Keyless renders hold placeholders, so a changed secret key the templates read shows
+ * in none; and a side that could not be resolved has no trustworthy release to render.
+ */
+export function invisibleInRenders(why: string): boolean {
+  return why.startsWith('secrets: ') || /^(head|base): (could not be resolved|its releases could not be resolved)/.test(why);
+}
+
 function skipReason(changedSecrets: string[], goneDirs: string[]): string {
   const parts = [];
   if (changedSecrets.length > 0) parts.push(`reads none of the changed keys of ${changedSecrets.join(', ')}`);
@@ -235,7 +252,7 @@ async function resolveAtCommit(layout: WorkspaceLayout, commit: string, warnings
 }
 
 /** What `helm template` receives from a release definition (wave, sync policy and project do not render). */
-function renderedFields(release: Release): unknown {
+export function renderedFields(release: Release): unknown {
   const { cluster, name, chartDir, namespace, valueFiles, values, valuesObject, parameters, fileParameters } = release;
   const { ignoreMissingValueFiles, skipCrds, skipSchemaValidation, skipTests, kubeVersion, apiVersions, source } = release;
   return {

@@ -1,11 +1,12 @@
 /**
  * The second stage of `affected`: the file-level answer is a superset; rendering makes it exact. Every release of a
  * candidate chart is rendered at base and head (render-diff.ts, keyless and masked) and a chart project stays only
- * when one of its releases changed output, appeared, disappeared or failed to render on a side, or when a secret key
- * its templates read changed (invisible in keyless renders). Per release: a value
- * change to one release of a chart leaves the chart's other releases out of `releases`.
+ * when one of its releases changed output, appeared, disappeared or failed to render on a side, or when renders cannot
+ * tell: a secret key its templates read changed (invisible in keyless renders), or something it deploys could not be
+ * resolved on a side (a broken or doubly defined Application: what ArgoCD would deploy is unknown). Per release: a
+ * value change to one release of a chart leaves the chart's other releases out of `releases`.
  */
-import type { AffectedResult, ReleaseRef } from './affected.ts';
+import { invisibleInRenders, type AffectedResult, type ReleaseRef } from './affected.ts';
 import { renderDiff, type ReleaseDiff, type RenderDiffReport } from './render-diff.ts';
 
 export interface ExactAffected {
@@ -15,6 +16,8 @@ export interface ExactAffected {
   unchanged: ReleaseRef[];
   /** Candidate projects left out: every release they have renders the same. */
   dropped: { project: string; why: string }[];
+  /** Projects kept whatever their renders show, with the file-level reasons renders cannot check. */
+  unrendered: { project: string; why: string[] }[];
   /** The whole report, for `render-diff`'s markdown. */
   report: RenderDiffReport;
 }
@@ -28,14 +31,15 @@ export async function refineByRendering(root: string, affected: AffectedResult):
   for (const release of changed) byProject.set(release.chart, [...(byProject.get(release.chart) ?? []), release]);
   const rendered = new Set(report.releases.map((r) => r.chart));
   const dropped: ExactAffected['dropped'] = [];
+  const unrendered: ExactAffected['unrendered'] = [];
   const reasons: Record<string, string[]> = {};
   for (const project of affected.projects) {
     const diffs = byProject.get(project);
-    // Keyless renders hold placeholders: a changed secret key its templates read cannot show in them, so it stays.
-    const secrets = affected.reasons[project].filter((why) => why.startsWith('secrets: '));
+    const unseen = affected.reasons[project].filter(invisibleInRenders);
+    if (unseen.length > 0) unrendered.push({ project, why: unseen });
     // A project with no release here (the library chart, the workspace checks) cannot be refined by rendering.
     if (!rendered.has(project)) reasons[project] = affected.reasons[project];
-    else if (diffs || secrets.length > 0) reasons[project] = [...secrets, ...(diffs ?? []).map(describeChange)];
+    else if (diffs || unseen.length > 0) reasons[project] = [...unseen, ...(diffs ?? []).map(describeChange)];
     else dropped.push({ project, why: `every release renders the same at base and head (file-level: ${affected.reasons[project].join('; ')})` });
   }
   // A release moved to a chart the file-level stage did not name (its new chart exists at head).
@@ -45,7 +49,7 @@ export async function refineByRendering(root: string, affected: AffectedResult):
   affected.projects = Object.keys(reasons).sort();
   affected.reasons = Object.fromEntries(affected.projects.map((p) => [p, reasons[p]]));
   affected.skipped = [...affected.skipped, ...dropped];
-  return { releases: changed, unchanged, dropped, report };
+  return { releases: changed, unchanged, dropped, unrendered, report };
 }
 
 /** One line per release: how its render changed. */

@@ -2,21 +2,28 @@
  * PR render diff: what a change does to the manifests ArgoCD would apply, without a cluster. The affected
  * releases are rendered at base (a temporary worktree) and at head (the checkout), both keyless and masked
  * with one shared key (a Secret's marker stays the same when its value does), then compared per resource.
+ * A local chart release whose inputs are byte-identical on both sides is the same without rendering it; a render
+ * whose inputs were rendered before comes from the render cache; the worktree is made only when a base render is left.
  */
-import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { parseDocument } from 'yaml';
-import type { AffectedResult, ReleaseRef } from './affected.ts';
+import { resolutionsOf, type AffectedResult, type ReleaseRef } from './affected.ts';
 import { errorLine } from '../model/errors.ts';
 import { EMPTY_TREE, withWorktree } from '../workspace/git.ts';
-import { resolveHelm } from '../helm/helm.ts';
+import { resolveHelm, type Helm } from '../helm/helm.ts';
 import { readLayoutFromNxJson } from '../workspace/layout.ts';
 import { unifiedDiff } from '../exec/line-diff.ts';
-import { buildDependencies } from '../helm/render.ts';
+import { dependencyBuilder } from '../helm/dependency-builds.ts';
 import { renderAnyRelease } from '../render/index.ts';
 import { renderedCharts } from '../model/lookup.ts';
-import { openSecrets } from '../secrets/secret-source.ts';
+import { openSecrets } from '../secrets/index.ts';
 import { isRecord } from '../workspace/yaml-docs.ts';
 import { resolveWorkspace } from '../resolve/workspace.ts';
+import type { Resolution } from '../resolve/releases.ts';
+import { toolkitFingerprint } from '../resolve/resolution-cache.ts';
+import type { Release } from '../model/types.ts';
+import { openRenderCache, type RenderCache } from './render-cache.ts';
+import { commitTree, renderDigest, workingTree, type RenderIdentity, type SideTree } from './render-inputs.ts';
 
 export interface ResourceChange {
   change: 'added' | 'removed' | 'changed';
@@ -38,6 +45,8 @@ export interface RenderDiffReport {
   base: string;
   head: string;
   releases: ReleaseDiff[];
+  /** What the renders cost: releases rendered per side, taken from the cache, or skipped as byte-identical inputs. */
+  work: { rendered: { base: number; head: number }; cached: number; identical: number };
 }
 
 interface SideRender {
@@ -46,53 +55,127 @@ interface SideRender {
   error?: string;
 }
 
+/** One side's wanted releases as resolved there, each with the digest of its inputs where it has one. */
+interface SidePlan {
+  refs: ReleaseRef[];
+  /** Undefined: the side is resolved where it is rendered (a base computeAffected could not resolve). */
+  resolution?: Resolution;
+  releases: { release: Release; digest?: string }[];
+}
+
+/** Runs `use` on a directory holding the side's files: the checkout itself, or a temporary worktree. */
+type Checkout = (use: (dir: string) => Promise<void>) => Promise<void>;
+
+interface RenderRun {
+  helm: Helm;
+  cache: RenderCache;
+  work: RenderDiffReport['work'];
+}
+
 export async function renderDiff(root: string, affected: Pick<AffectedResult, 'range' | 'releases'>): Promise<RenderDiffReport> {
-  const maskKey = randomBytes(32);
   const { range, releases } = affected;
-  const head = await renderSide(root, releases.head, maskKey);
-  const base =
-    range.base === EMPTY_TREE || releases.base.length === 0
-      ? new Map<string, SideRender>()
-      : await withWorktree(root, range.base, (dir) => renderSide(dir, releases.base, maskKey));
-  const ids = [...new Set([...base.keys(), ...head.keys()])].sort();
-  return { base: range.base, head: range.head, releases: ids.map((id) => compareRelease(base.get(id), head.get(id))) };
+  const helm = await resolveHelm();
+  const run: RenderRun = { helm, cache: openRenderCache(), work: { rendered: { base: 0, head: 0 }, cached: 0, identical: 0 } };
+  const identity: RenderIdentity = { helmVersion: helm.version, toolkit: toolkitFingerprint() };
+  // computeAffected resolved both sides already; a base it could not resolve is resolved again in its worktree.
+  const known = resolutionsOf(affected as AffectedResult);
+  const noBase = range.base === EMPTY_TREE || releases.base.length === 0;
+  const [head, base] = await Promise.all([
+    plan(releases.head, known?.head ?? (await resolveAt(root)), workingTree(root), identity),
+    noBase ? plan([], undefined, undefined, identity) : plan(releases.base, known?.base, await commitTree(root, range.base), identity),
+  ]);
+  // Byte-identical inputs render the same: neither side is rendered.
+  const headDigests = new Map(head.releases.map(({ release, digest }) => [idOf(release), digest]));
+  const identical = new Map(
+    base.releases.filter(({ release, digest }) => digest && headDigests.get(idOf(release)) === digest).map(({ release }) => [idOf(release), refOf(release)]),
+  );
+  run.work.identical = identical.size;
+  const left = (side: SidePlan): SidePlan => ({ ...side, releases: side.releases.filter(({ release }) => !identical.has(idOf(release))) });
+  const headRenders = await renderSide(left(head), 'head', (use) => use(root), run);
+  const baseRenders = await renderSide(left(base), 'base', (use) => withWorktree(root, range.base, use), run);
+  const ids = [...new Set([...baseRenders.keys(), ...headRenders.keys(), ...identical.keys()])].sort();
+  const compared = ids.map((id): ReleaseDiff => {
+    const same = identical.get(id);
+    return same ? { ...same, status: 'unchanged', resources: [], errors: {} } : compareRelease(baseRenders.get(id), headRenders.get(id));
+  });
+  return { base: range.base, head: range.head, releases: compared, work: run.work };
 }
 
 const idOf = (ref: ReleaseRef) => `${ref.cluster}/${ref.name}`;
+const refOf = (release: Release): ReleaseRef => ({ cluster: release.cluster, name: release.name, chart: release.chart });
 
-/** Renders the wanted releases of the workspace at `dir`, keyless; failures become one masked line each. */
-async function renderSide(dir: string, refs: ReleaseRef[], maskKey: Buffer): Promise<Map<string, SideRender>> {
-  const out = new Map<string, SideRender>();
-  if (refs.length === 0) return out;
+async function resolveAt(dir: string): Promise<Resolution> {
+  return resolveWorkspace((await readLayoutFromNxJson(dir)).layout);
+}
+
+async function plan(refs: ReleaseRef[], resolution: Resolution | undefined, tree: SideTree | undefined, identity: RenderIdentity): Promise<SidePlan> {
+  if (!resolution || !tree) return { refs, resolution, releases: [] };
   const wanted = new Set(refs.map(idOf));
-  const { layout } = await readLayoutFromNxJson(dir);
-  const resolution = await resolveWorkspace(layout);
   const releases = resolution.releases.filter((r) => wanted.has(idOf(r)));
-  const helm = await resolveHelm();
-  const { secrets } = await openSecrets(dir, { keyless: true });
-  const depsFailed = new Map<string, string>();
-  // Each chart's dependencies land in its own charts/ directory: builds of different charts run side by side, like the renders.
-  await Promise.all(
-    [...new Set(releases.flatMap((r) => renderedCharts(r, resolution.charts)))].map((chart) =>
-      buildDependencies(dir, helm, chart).catch((err) => depsFailed.set(chart.dir, errorLine(err))),
-    ),
-  );
-  await Promise.all(
-    releases.map(async (release) => {
-      const ref = { cluster: release.cluster, name: release.name, chart: release.chart };
-      const failed = renderedCharts(release, resolution.charts)
+  const digests = await Promise.all(releases.map((release) => renderDigest(release, resolution.charts, tree, identity)));
+  return { refs, resolution, releases: releases.map((release, i) => ({ release, digest: digests[i] })) };
+}
+
+/**
+ * Renders a side's releases keyless and masked: from the cache where their digest is stored, else with helm in the
+ * side's checkout (made only then), storing what it rendered. Failures become one masked line each.
+ */
+async function renderSide(side: SidePlan, name: 'base' | 'head', checkout: Checkout, run: RenderRun): Promise<Map<string, SideRender>> {
+  const out = new Map<string, SideRender>();
+  const left: SidePlan['releases'] = [];
+  for (const entry of side.releases) {
+    const stored = entry.digest === undefined ? undefined : await run.cache.get(entry.digest);
+    if (stored === undefined) left.push(entry);
+    else out.set(idOf(entry.release), { ref: refOf(entry.release), manifest: stored });
+  }
+  run.work.cached += out.size;
+  const unresolved = !side.resolution && side.refs.length > 0;
+  if (left.length === 0 && !unresolved) return out;
+  await checkout(async (dir) => {
+    let todo = left;
+    let charts = side.resolution?.charts ?? [];
+    if (!side.resolution) {
+      const resolution = await resolveAt(dir);
+      const wanted = new Set(side.refs.map(idOf));
+      todo = resolution.releases.filter((r) => wanted.has(idOf(r))).map((release) => ({ release }));
+      charts = resolution.charts;
+    }
+    const { secrets } = await openSecrets(dir, { keyless: true });
+    // Charts built on the same library get one helm dependency build and copies of its archives.
+    const build = dependencyBuilder(dir, run.helm);
+    const depsFailed = new Map<string, string>();
+    await Promise.all(
+      [...new Set(todo.flatMap(({ release }) => renderedCharts(release, charts)))].map((chart) =>
+        build(chart).catch((err) => depsFailed.set(chart.dir, errorLine(err))),
+      ),
+    );
+    await eachLimited(todo, availableParallelism() * 2, async ({ release, digest }) => {
+      const ref = refOf(release);
+      const failed = renderedCharts(release, charts)
         .map((chart) => depsFailed.get(chart.dir))
         .find((line) => line !== undefined);
       if (failed) return void out.set(idOf(ref), { ref, error: failed });
       try {
-        const rendered = await renderAnyRelease({ root: dir, helm, secrets, maskKey }, release);
-        out.set(idOf(ref), { ref, manifest: rendered.masker.mask(rendered.manifest) });
+        const rendered = await renderAnyRelease({ root: dir, helm: run.helm, secrets, maskKey: run.cache.maskKey }, release);
+        const manifest = rendered.masker.mask(rendered.manifest);
+        out.set(idOf(ref), { ref, manifest });
+        run.work.rendered[name] += 1;
+        if (digest !== undefined) await run.cache.put(digest, manifest);
       } catch (err) {
         out.set(idOf(ref), { ref, error: errorLine(err) });
       }
-    }),
-  );
+    });
+  });
   return out;
+}
+
+/** At most `limit` calls of `fn` at a time (helm processes beyond the cores only queue for them). */
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 interface Resource {

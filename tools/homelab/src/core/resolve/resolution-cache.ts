@@ -55,7 +55,7 @@ export async function cachedResolution(
   const dir = path.join(layout.root, 'node_modules', '.cache', 'homelab');
   const useCache = existsSync(path.join(layout.root, 'node_modules'));
   // The checkout's remotes decide which git sources are this repository's (they are read outside RepoFiles).
-  const key = sha256(JSON.stringify([layout.charts, layout.clusters, layout.projectNames, gitRemoteURLs(layout.root), resolverFingerprint()]));
+  const key = sha256(JSON.stringify([layout.charts, layout.clusters, layout.projectNames, gitRemoteURLs(layout.root), toolkitFingerprint()]));
   const file = path.join(dir, `resolution-${sha256(JSON.stringify([layout.charts, layout.clusters, layout.projectNames])).slice(0, 16)}.json`);
   if (useCache) {
     const entry = readEntry(file);
@@ -71,12 +71,19 @@ export async function cachedResolution(
 }
 
 /**
- * The resolver's own code takes part in the key. Built (dist/src/core/…, .js): the hash of everything the build
- * emitted (dist/build-id.json). From the sources: every non-test module of the core, by size and modification time (reading
- * them all on every call would cost more than it protects against).
+ * The toolkit's own code takes part in the keys of what it caches (resolutions, renders). Built (dist/src/core/…, .js):
+ * the hash of everything the build emitted (dist/build-id.json). From the sources: every non-test module of the core,
+ * by size and modification time (reading them all on every call would cost more than it protects against).
  */
-function resolverFingerprint(): string {
-  if (import.meta.url.endsWith('.js')) return readFileSync(path.join(coreDir, '..', '..', 'build-id.json'), 'utf8');
+export function toolkitFingerprint(): string {
+  // Once per process: the code running is what was loaded, whatever is edited on disk meanwhile.
+  fingerprint ??= import.meta.url.endsWith('.js') ? readFileSync(path.join(coreDir, '..', '..', 'build-id.json'), 'utf8') : sourceFingerprint();
+  return fingerprint;
+}
+
+let fingerprint: string | undefined;
+
+function sourceFingerprint(): string {
   const hash = createHash('sha256');
   for (const rel of (readdirSync(coreDir, { recursive: true }) as string[]).sort()) {
     if (!rel.endsWith('.ts') || rel.endsWith('.test.ts')) continue;
