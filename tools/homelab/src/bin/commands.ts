@@ -15,6 +15,18 @@ export const COMMANDS: Record<string, { summary: string; load: () => Module }> =
     load: () => import('./commands/bootstrap.ts') as Module,
   },
   status: { summary: 'Helm release state and ArgoCD sync/health per release', load: () => import('./commands/status.ts') as Module },
+  list: {
+    summary: 'every release in one table (wave, tier, source, version, render hash; --live: Helm and ArgoCD state)',
+    load: () => import('./commands/list.ts') as Module,
+  },
+  graph: {
+    summary: 'the repository as a Mermaid or self-contained HTML picture: clusters, waves, releases, charts, value files',
+    load: () => import('./commands/graph.ts') as Module,
+  },
+  argocd: {
+    summary: 'sync, refresh or resume (after install --pause-sync) the ArgoCD Application of a release, through kubectl',
+    load: () => import('./commands/argocd.ts') as Module,
+  },
   secrets: { summary: 'view and change SOPS files in memory', load: () => import('./commands/secrets.ts') as Module },
   affected: { summary: 'the chart tasks a change between two commits can alter', load: () => import('./commands/affected.ts') as Module },
   'render-diff': { summary: 'the rendered-manifest diff of a change, as markdown', load: () => import('./commands/render-diff.ts') as Module },

@@ -22,9 +22,15 @@ export interface ReleaseStatus {
 /** Per release: the Helm release state and the ArgoCD Application's sync and health. Reads only. */
 export async function status(ws: Workspace, request: StatusRequest, write: Write): Promise<ReleaseStatus[]> {
   const releases = selectReleases(ws, request.target, request.cluster);
-  const targetOf = await openTargets(ws, releases, request, write);
+  const statuses = await liveStatuses(ws, releases, await openTargets(ws, releases, request, write));
+  for (const s of statuses) write(`${formatStatus(s)}\n`);
+  return statuses;
+}
+
+/** The releases' state on their clusters (targets already guarded): helm history, and one Application list per cluster. */
+export async function liveStatuses(ws: Workspace, releases: Release[], targetOf: (release: Release) => KubeTarget): Promise<ReleaseStatus[]> {
   const appsByCluster = new Map<string, Promise<Map<string, LiveApplication> | undefined>>();
-  const statuses = await Promise.all(
+  return Promise.all(
     releases.map(async (release): Promise<ReleaseStatus> => {
       const target = targetOf(release);
       let apps = appsByCluster.get(release.cluster);
@@ -33,8 +39,6 @@ export async function status(ws: Workspace, request: StatusRequest, write: Write
       return { release, ...(helm ? { helm } : {}), application: live === undefined ? undefined : (live.get(release.application) ?? null) };
     }),
   );
-  for (const s of statuses) write(`${formatStatus(s)}\n`);
-  return statuses;
 }
 
 async function lastRevision(ws: Workspace, target: KubeTarget, release: Release): Promise<HistoryEntry | undefined> {
@@ -58,6 +62,6 @@ export function formatStatus(s: ReleaseStatus): string {
       ? 'ArgoCD not installed'
       : s.application === null
         ? `Application ${release.application} not in the cluster`
-        : `${release.application} ${s.application.sync}/${s.application.health}${s.application.revision ? ` @ ${s.application.revision}` : ''}`;
+        : `${release.application} ${s.application.sync}/${s.application.health}${s.application.revision ? ` @ ${s.application.revision}` : ''}${s.application.paused ? `, automated sync and self-heal PAUSED (argocd resume ${release.cluster}/${release.name})` : ''}`;
   return `${release.cluster}/${release.name}  namespace ${release.namespace}  ${helm}  argocd: ${argo}`;
 }
