@@ -12,11 +12,12 @@ afterEach(() => rm(root, { recursive: true, force: true }));
 
 describe('normalizeLayout', () => {
   it('fills defaults and cleans globs', () => {
-    expect(normalizeLayout(root)).toEqual({ root, charts: ['charts/*'], clusters: ['clusters/*'] });
-    expect(normalizeLayout(root, { charts: ['./apps/*/', 'charts/**'], clusters: [] })).toEqual({
+    expect(normalizeLayout(root)).toEqual({ root, charts: ['charts/*'], clusters: ['clusters/*'], projectNames: 'basename' });
+    expect(normalizeLayout(root, { charts: ['./apps/*/', 'charts/**'], clusters: [], projectNames: 'path' })).toEqual({
       root,
       charts: ['apps/*', 'charts/**'],
       clusters: ['clusters/*'],
+      projectNames: 'path',
     });
   });
 
@@ -34,11 +35,11 @@ describe('readLayoutFromNxJson', () => {
         plugins: [
           '@nx/js',
           { plugin: '@other/x', options: { chartGlobs: ['nope/*'] } },
-          { plugin: '@homelab/nx', options: { chartGlobs: ['helm/*'], clusterGlobs: ['envs/*'] } },
+          { plugin: '@homelab/nx', options: { chartGlobs: ['helm/*'], clusterGlobs: ['envs/*'], projectNames: 'path' } },
         ],
       }),
     );
-    expect(await readLayoutFromNxJson(root)).toEqual({ layout: { root, charts: ['helm/*'], clusters: ['envs/*'] }, warning: undefined });
+    expect(await readLayoutFromNxJson(root)).toEqual({ layout: { root, charts: ['helm/*'], clusters: ['envs/*'], projectNames: 'path' }, warning: undefined });
   });
 
   it('uses the defaults without a plugin entry, silently', async () => {
@@ -63,5 +64,14 @@ describe('readLayoutFromNxJson', () => {
     const wrong = await readLayoutFromNxJson(root);
     expect(wrong.layout).toEqual(normalizeLayout(root));
     expect(wrong.warning).toBe('nx.json: invalid cluster glob "../x"; using the default globs');
+
+    // An unknown naming keeps the globs: only the naming falls back.
+    await writeFile(
+      join(root, 'nx.json'),
+      JSON.stringify({ plugins: [{ plugin: '@homelab/nx', options: { chartGlobs: ['helm/*'], projectNames: 'dirname' } }] }),
+    );
+    const naming = await readLayoutFromNxJson(root);
+    expect(naming.layout).toEqual(normalizeLayout(root, { charts: ['helm/*'] }));
+    expect(naming.warning).toBe('nx.json: @homelab/nx option projectNames must be one of basename, path; using basename');
   });
 });
