@@ -22,7 +22,8 @@ Offline: no cluster, no key.
 Options:
   --cluster <name>         only this cluster directory
   --live                   also ask each cluster, on its declared kube-context (guarded as every cluster
-                           command): the Helm release status and the Application's sync/health (and a paused sync)
+                           command): the Helm release status and the Application's sync/health (and a paused sync);
+                           one cluster at a time, so with several clusters name one with --cluster
   --context <name>         with --live: this kube-context instead of the declared one (--kube-context is the same)
   --kubeconfig <file>      with --live: kubeconfig to read instead of $KUBECONFIG / ~/.kube/config
   -o, --output <json|yaml> the rows as data: {releases: [...], findings: [...]}
