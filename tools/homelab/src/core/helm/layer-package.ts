@@ -7,13 +7,13 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { access, constants, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HomelabError } from '../model/errors.ts';
 import { userCacheDir } from './chart-cache.ts';
-import { writeExecutable } from './executable-file.ts';
+import { isExecutable, writeExecutable } from './executable-file.ts';
 import { fetchFailure, isOffline, OFFLINE_ENV } from './network.ts';
 import { readTarGzEntry } from './tar.ts';
 import { zipEntry } from './zip.ts';
@@ -115,14 +115,5 @@ function modulesCacheDir(): string {
     const parent = path.dirname(dir);
     if (parent === dir) return path.join(userCacheDir(), 'layer');
     dir = parent;
-  }
-}
-
-async function isExecutable(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
   }
 }
