@@ -2,6 +2,7 @@
 // `homelab <command>` (npx homelab template monitoring): the escape hatch of @homelab/nx, without Nx, on the
 // repository around the current directory.
 import { existsSync } from 'node:fs';
+import module from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { completions, completionScript } from './completion.ts';
@@ -19,6 +20,9 @@ function repositoryRoot(dir: string): string {
   return up('nx.json') ?? up('.git') ?? dir;
 }
 
+// V8 keeps the code it compiled for the commands between runs (in the OS temp directory): less start-up per command.
+// Optional call: a Node too old to have it must still reach the version check and its one-line refusal.
+module.enableCompileCache?.();
 const [name, ...args] = process.argv.slice(2);
 if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
   if (name === undefined) process.exitCode = 1;
