@@ -78,16 +78,20 @@ describe('an unknown configuration', () => {
   it('is refused before any task runs, listing the configurations the target has', async () => {
     const result = await nx(['run', 'monitoring:template:nope']);
     expect(result.code).toBe(1);
-    expect(result.all).toContain('monitoring:template has no configuration "nope" — use one of: monitoring:template:ci, or monitoring:template alone');
+    expect(result.all).toContain(
+      'monitoring:template has no configuration "nope" — use one of: monitoring:template:home, monitoring:template:lab, monitoring:template:ci, or monitoring:template alone',
+    );
     expect(result.all).not.toMatch(/nx run monitoring|kind:/);
 
     const flag = await nx(['run', 'monitoring:render', '--configuration=ci']);
     expect(flag.code).toBe(1);
-    expect(flag.all).toContain('monitoring:render has no configuration "ci" and takes none — run monitoring:render');
+    expect(flag.all).toContain(
+      'monitoring:render has no configuration "ci" — use one of: monitoring:render:home, monitoring:render:lab, or monitoring:render alone',
+    );
 
     const many = await nx(['run-many', '-t', 'template', '-c', 'nope']);
     expect(many.code).toBe(1);
-    expect(many.all).toContain('no template target has a configuration "nope" — use one of: ci');
+    expect(many.all).toContain('no template target has a configuration "nope" — use one of: ci, home, lab');
   });
 
   it('a configuration the target has still runs', async () => {

@@ -82,6 +82,7 @@ const made: Record<string, { setup?: () => void; env?: () => Promise<Record<stri
     },
   },
   'An unknown configuration': {},
+  'A cluster command on an app of several environments': {},
 };
 
 describe('docs/reliability.md', () => {

@@ -26,10 +26,12 @@ describe('render target', () => {
       JSON.parse(repo.nx('show', 'project', 'monitoring', '--json')) as { targets: Record<string, { outputs: string[]; inputs: unknown[]; cache: boolean }> }
     ).targets.render;
     expect(target.cache).toBe(true);
-    expect(target.outputs).toEqual(['{workspaceRoot}/dist/rendered/home/monitoring.yaml']);
+    // One per release: monitoring runs in home and in lab.
+    expect(target.outputs).toEqual(['{workspaceRoot}/dist/rendered/home/monitoring.yaml', '{workspaceRoot}/dist/rendered/lab/monitoring.yaml']);
     const files = target.inputs.filter((i): i is string => typeof i === 'string');
     expect(files).toContain('{workspaceRoot}/secrets.yaml');
     expect(files).toContain('{workspaceRoot}/clusters/home/apps/monitoring.yaml');
+    expect(files).toContain('{workspaceRoot}/clusters/lab/versions/monitoring.yaml');
     expect(files.filter((i) => /README|docs\/|provision\//.test(i))).toEqual([]);
     // The built JavaScript of the runtime input, never TypeScript.
     expect(target.inputs).toContainEqual({ runtime: 'node tools/homelab/dist/src/cli/helm-version.js' });

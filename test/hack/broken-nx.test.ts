@@ -50,7 +50,7 @@ describe('hack scripts with a broken nx.json', () => {
 
   it('hack/install, hack/uninstall and hack/diff plan exactly what they plan in the real workspace', async () => {
     for (const [script, args] of [
-      ['install', ['monitoring', '--dry-run']],
+      ['install', ['monitoring', '--cluster', 'home', '--dry-run']],
       ['uninstall', ['jellyfin', '--dry-run', '--yes']],
       ['diff', ['arr', '--dry-run']],
     ] as const) {

@@ -24,7 +24,7 @@ describe('homelab __complete', () => {
     expect(complete('')).toEqual(expect.arrayContaining(['completion', 'install', 'secrets', 'status', 'template', 'uninstall']));
     expect(complete('te')).toEqual(['template']);
     expect(complete('template', '--c')).toEqual(['--cluster']);
-    expect(complete('template', '--cluster', '')).toEqual(['home']);
+    expect(complete('template', '--cluster', '')).toEqual(['home', 'lab']);
     expect(complete('template', 'mon')).toEqual(['monitoring']);
     expect(complete('diff', '--cluster', 'home', 'home/n')).toEqual(['home/networking']);
     // Charts, release names and cluster/release, as template and the cluster commands take them.
@@ -70,7 +70,7 @@ describe('the completion scripts in real shells', () => {
 eval "$SCRIPT" >/dev/null; words=(${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length}; _homelab_complete`,
       );
     expect(run(['homelab', 'template', 'mon'])).toEqual(['monitoring']);
-    expect(run(['hack/diff', '--cluster', ''])).toEqual(['home']);
+    expect(run(['hack/diff', '--cluster', ''])).toEqual(['home', 'lab']);
     expect(run(['homelab', 'install', 'monitoring', ''])).toEqual(['FILES']);
     expect(inShell('zsh', ['-fc'], 'compdef() { print -r -- "compdef $*" }; eval "$SCRIPT"')[0]).toMatch(
       /^compdef _homelab_complete homelab hack\/template \.\/hack\/template /,
