@@ -35,7 +35,7 @@ function documentedRuns(markdown: string): DocumentedRun[] {
   const runs: DocumentedRun[] = [];
   for (const block of markdown.matchAll(/^```console\n([\s\S]*?)^```/gm)) {
     const lines = block[1].split('\n');
-    const command = /^\$ (HELM_BIN=\S+ )?npx nx run ([\w-]+):([\w-]+) (.*--dry-run.*)$/.exec(lines[0]);
+    const command = /^\$ (HELM_BIN=\S+ )?npx nx run ([\w-]+):([\w-]+)(?::[\w-]+)? (.*--dry-run.*)$/.exec(lines[0]);
     if (!command) continue;
     const flags = new Map<string, string | true>();
     for (const flag of command[4].split(/\s+/)) {
@@ -71,9 +71,10 @@ beforeAll(async () => {
 async function dryRun(ws: Workspace, run: DocumentedRun): Promise<string> {
   const chunks: string[] = [];
   const write = (text: string) => chunks.push(text);
-  const common = { target: run.project, kubeconfig, dryRun: true };
+  // The page's commands name the home environment (the example also has lab).
+  const common = { target: run.project, cluster: 'home', kubeconfig, dryRun: true };
   if (run.target === 'install' && run.project === 'system') {
-    await bootstrap(ws, { kubeconfig, dryRun: true, argocdChartRepo: run.flags.get('argocd-chart-repo') as string | undefined }, write);
+    await bootstrap(ws, { cluster: 'home', kubeconfig, dryRun: true, argocdChartRepo: run.flags.get('argocd-chart-repo') as string | undefined }, write);
   } else if (run.target === 'install') {
     await install(ws, { ...common, recover: run.flags.has('recover') }, write);
   } else if (run.target === 'uninstall') {
@@ -132,7 +133,7 @@ describe('Nx targets', () => {
       );
     };
     const monitoring = targetsOf('monitoring');
-    expect(Object.keys(monitoring).sort()).toEqual(['diff', 'install', 'status', 'uninstall']);
+    expect(Object.keys(monitoring).sort()).toEqual(['diff', 'install', 'preview', 'status', 'uninstall']);
     expect(Object.values(monitoring).every((t) => t.cache === false)).toBe(true);
     // The command line (--dryRun above all) and the chart's forChart reach every lower wave.
     const lower = (projects: string[]) => [{ target: 'install', projects, params: 'forward', options: 'forward' }];
@@ -143,12 +144,15 @@ describe('Nx targets', () => {
     const system = targetsOf('system');
     expect(system.install).toMatchObject({ executor: 'nx:noop', dependsOn: [{ target: 'bootstrap', params: 'forward' }] });
     expect(system.bootstrap).toMatchObject({ executor: '@homelab/nx:bootstrap', cache: false });
+    // A pull request's copy of a chart's releases; the bootstrap chart's objects are every namespace's.
+    expect(monitoring.preview).toMatchObject({ executor: '@homelab/nx:preview', cache: false });
+    expect(system.preview).toBeUndefined();
     expect(targetsOf('common')).toEqual({});
   });
 
-  it('nx run monitoring:install --dry-run prints the documented invocations', async () => {
+  it('nx run monitoring:install:home --dry-run prints the documented invocations', async () => {
     const documented = documentedRuns(markdown).find((r) => r.project === 'monitoring' && r.target === 'install' && !r.helm3)!;
-    const result = await execa('npx', ['nx', 'run', 'monitoring:install', '--dry-run', '--skip-nx-cache'], {
+    const result = await execa('npx', ['nx', 'run', 'monitoring:install:home', '--dry-run', '--skip-nx-cache'], {
       cwd: repoRoot,
       env: childEnv({ KUBECONFIG: kubeconfig, HELM_BIN: helm4.bin }),
       reject: false,
@@ -165,7 +169,7 @@ describe('Nx targets', () => {
     expect(unconfirmed.stdout + unconfirmed.stderr).toContain(
       '✖ refusing to uninstall jellyfin without confirmation: no terminal to ask on — pass --yes to confirm non-interactively',
     );
-    const tier0 = await run(['networking:uninstall', '--yes']);
+    const tier0 = await run(['networking:uninstall:home', '--yes']);
     expect(tier0.exitCode).not.toBe(0);
     expect(tier0.stdout + tier0.stderr).toContain(
       '✖ refusing to uninstall home/networking: it is tier 0 (sync wave 0), everything else runs on it — pass --force if you really mean it',
