@@ -14,6 +14,10 @@ export const COMMANDS: Record<string, { summary: string; load: () => Module }> =
     summary: 'from an empty cluster to ArgoCD syncing this repository (the Nx bootstrap target, without Nx)',
     load: () => import('./commands/bootstrap.ts') as Module,
   },
+  preview: {
+    summary: 'a pull request preview: releases copied into namespaces <release>-pr-<n>, installed or torn down',
+    load: () => import('./commands/preview.ts') as Module,
+  },
   status: { summary: 'Helm release state and ArgoCD sync/health per release', load: () => import('./commands/status.ts') as Module },
   list: {
     summary: 'every release in one table (wave, tier, source, version, render hash; --live: Helm and ArgoCD state)',
@@ -30,6 +34,10 @@ export const COMMANDS: Record<string, { summary: string; load: () => Module }> =
   secrets: { summary: 'view and change SOPS files in memory', load: () => import('./commands/secrets.ts') as Module },
   affected: { summary: 'the chart tasks a change between two commits can alter', load: () => import('./commands/affected.ts') as Module },
   'render-diff': { summary: 'the rendered-manifest diff of a change, as markdown', load: () => import('./commands/render-diff.ts') as Module },
+  promote: {
+    summary: "one environment's version pins into another, as a commit on a new branch; the render diff as the PR description",
+    load: () => import('./commands/promote.ts') as Module,
+  },
   charts: { summary: 'pull every upstream chart the repository uses into the chart cache', load: () => import('./commands/charts.ts') as Module },
   verify: {
     summary: "per release, ArgoCD's own helm command run and compared with the toolkit's render",
