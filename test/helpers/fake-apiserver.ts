@@ -45,6 +45,8 @@ const RESOURCES: Record<string, ResourceType> = {
   // For diffs of the example's gitops chart: it renders a CronJob and an Ingress besides core objects.
   cronjobs: { group: 'batch', version: 'v1', kind: 'CronJob', namespaced: true },
   ingresses: { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', namespaced: true },
+  // The preview workflow gives a kind cluster the StorageClass the example's volume claims name.
+  storageclasses: { group: 'storage.k8s.io', version: 'v1', kind: 'StorageClass', namespaced: false },
 };
 
 const groupVersion = (r: ResourceType) => (r.group ? `${r.group}/${r.version}` : r.version);
@@ -91,10 +93,15 @@ function openApi(types: Record<string, ResourceType>, gv: string): unknown {
   return { openapi: '3.0.0', info: { title: 'fake', version: gv }, paths, components: { schemas: {} } };
 }
 
-/** What controllers would do at once: claims bind, deployments become available. */
+/** What controllers would do at once: claims bind, services get an address (documentation range), deployments become available. */
 function settle(object: Record<string, unknown>): void {
   const meta = object.metadata as Record<string, unknown>;
   if (object.kind === 'PersistentVolumeClaim') object.status = { phase: 'Bound' };
+  if (object.kind === 'Service') {
+    const spec = (object.spec ??= {}) as Record<string, unknown>;
+    spec.clusterIP ??= '198.51.100.10';
+    if (spec.type === 'LoadBalancer') object.status = { loadBalancer: { ingress: [{ ip: '198.51.100.53' }] } };
+  }
   if (object.kind === 'Deployment') {
     meta.generation = 1;
     const replicas = Number((object.spec as Record<string, unknown> | undefined)?.replicas ?? 1);
