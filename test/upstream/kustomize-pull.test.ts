@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { resolveKubectl } from '../../tools/homelab/src/core/cluster/kube.ts';
 import { chartsPull } from '../../tools/homelab/src/core/commands/charts.ts';
+import { checkWorkspace } from '../../tools/homelab/src/core/commands/check.ts';
 import { runTool } from '../../tools/homelab/src/core/exec/process.ts';
 import { lookupChart } from '../../tools/homelab/src/core/helm/chart-cache.ts';
 import { kustomizeHelm, resolveHelm, type Helm } from '../../tools/homelab/src/core/helm/helm.ts';
@@ -219,6 +220,15 @@ describe('Kustomize helmCharts with a remote repo beside a local chart', () => {
     const requests = repo.requests.length;
     expect(await render()).toBe(expected);
     expect(repo.requests.length).toBe(requests);
+  });
+
+  it('workspace:check stays offline: the release is not rendered for the tier order, nothing is reported about its charts', async () => {
+    vi.stubEnv('HOMELAB_OFFLINE', '1');
+    vi.stubEnv('XDG_CACHE_HOME', path.join(work, 'check-cache'));
+    const report = await checkWorkspace(root, { layout: normalizeLayout(root) });
+    expect(report.findings.filter((f) => f.message.includes('podinfo'))).toEqual([]);
+    expect(report.tiers.join('\n')).toContain('web');
+    expect(existsSync(path.join(work, 'check-cache', 'homelab', 'charts'))).toBe(false);
   });
 
   it('offline with nothing cached is one line naming the chart, version, repository and charts pull', async () => {

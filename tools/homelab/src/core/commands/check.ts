@@ -59,9 +59,17 @@ export async function checkWorkspace(root: string, request: CheckRequest = {}): 
   // Upstream charts are not rendered here: check stays offline, and they may not be in the chart cache.
   // The root app creates the tiers rather than taking part in them.
   const tiered = deployed.filter((r) => !createsReleases(r, state.resolution.releases));
-  const renderable = tiered.filter((r) => r.source?.kind !== 'upstream' && !missingFiles.has(r) && r.valueFiles.every((v) => !v.secret || trees.has(v.path)));
+  const renderable = tiered.filter((r) => !fetchesChart(r) && !missingFiles.has(r) && r.valueFiles.every((v) => !v.secret || trees.has(v.path)));
   checkTiers(await renderAll(layout.root, state, renderable, request, findings), findings);
   return { findings: findings.list, tiers: tierSummary(tiered), warnings };
+}
+
+/**
+ * A release whose render needs a chart from a repository (an upstream chart, or one its kustomization pulls): check
+ * stays offline, so these take no part in the rendered tier order.
+ */
+function fetchesChart(release: Release): boolean {
+  return release.source?.kind === 'upstream' || (release.source?.kind === 'kustomize' && release.source.pulls.length > 0);
 }
 
 /** Prints warnings, the tiers and every finding; throws when there is any finding (the shells exit non-zero). */
