@@ -134,12 +134,25 @@ describe('affected --exact', () => {
 
   it('selects the chart an ApplicationSet and an Application both deploy under one name, with the reason, whatever it renders', async () => {
     // The generated Application echo lands in the ApplicationSet's namespace, argocd, where this one lives: one object, two writers.
-    const head = await onBranch('collision', () => repo.write('clusters/home/apps/echo.yaml', application('echo')));
+    const head = await onBranch('collision', () => {
+      repo.write('clusters/home/apps/echo.yaml', application('echo'));
+      repo.write('clusters/home/values/echo.yaml', 'message: echo\n');
+    });
     const result = await computeAffected(repo.root, { base, head });
     expect(result.reasons.echo).toContainEqual(expect.stringMatching(/^head: could not be resolved \(Application echo is defined twice in cluster home: /));
     const exact = await refineByRendering(repo.root, result);
     expect(result.projects).toContain('echo');
     expect(exact.unrendered.map((u) => u.project)).toContain('echo');
+
+    // The same fight on both sides, and nothing either writer reads changed: nothing to select.
+    repo.write('README.md', 'another line\n');
+    const docs = repo.commit('docs while the collision stays');
+    expect((await computeAffected(repo.root, { base: head, head: docs })).projects).not.toContain('echo');
+    // The second writer's value file changed: what it would deploy did.
+    repo.write('clusters/home/values/echo.yaml', 'message: changed\n');
+    const values = repo.commit('the second writer changes');
+    const changed = await computeAffected(repo.root, { base: docs, head: values });
+    expect(changed.reasons.echo).toContainEqual(expect.stringMatching(/^head: could not be resolved \(Application echo is defined twice/));
   });
 });
 

@@ -29,7 +29,7 @@ import {
 import { GitRevisionFiles } from '../workspace/git-files.ts';
 import { normalizeLayout, readLayoutFromNxJson, type WorkspaceLayout } from '../workspace/layout.ts';
 import { failureLine, runTool } from '../exec/process.ts';
-import { resolveReleases, type Resolution } from '../resolve/releases.ts';
+import { resolveReleases, type Resolution, type ResolutionFinding } from '../resolve/releases.ts';
 import { resolveWorkspace } from '../resolve/workspace.ts';
 import { RepoFiles } from '../workspace/repo-files.ts';
 import { secretFileChange, type Decrypt, type SecretFileChange } from './secret-changes.ts';
@@ -172,7 +172,9 @@ export async function computeAffected(root: string, options: AffectedOptions = {
   // A chart directory only the base's findings name, and that is gone at head, is reported as removed.
   const unresolvedGone = new Set<string>();
   for (const [side, resolution] of [['head', head] as const, ['base', base] as const]) {
+    const other = side === 'head' ? base : head;
     for (const finding of resolution?.findings ?? []) {
+      if (other && unchangedFinding(finding, other.findings, paths)) continue;
       for (const dir of finding.chartDirs) {
         const chart = chartAt(head.charts, dir);
         if (chart && runnable.has(chart.name)) add(chart.name, `${side}: could not be resolved (${finding.message})`);
@@ -203,6 +205,17 @@ export async function computeAffected(root: string, options: AffectedOptions = {
   result.releases.head = head.releases.filter((r) => affectedCharts.has(r.chart)).map(releaseRef);
   result.releases.base = (base?.releases ?? []).filter((r) => affectedCharts.has(r.chart)).map(releaseRef);
   return result;
+}
+
+/**
+ * The same finding on both sides, and none of what its objects read changed: it deploys what it deployed before (two
+ * writers of one Application keep fighting over the same two specs). Only findings that know their inputs qualify.
+ */
+function unchangedFinding(finding: ResolutionFinding, others: ResolutionFinding[], changed: string[]): boolean {
+  const same = others.find((f) => f.message === finding.message);
+  if (!finding.inputs || !same?.inputs) return false;
+  const inputs = [...finding.inputs, ...same.inputs];
+  return !changed.some((file) => inputs.some((input) => file === input || file.startsWith(`${input}/`)));
 }
 
 /**

@@ -124,6 +124,11 @@ export interface ResolutionFinding {
   /** One line naming the file and the problem, and what to do (a HomelabError's two halves). */
   message: string;
   hint: string;
+  /**
+   * Every path the broken objects read (files, and chart directories with the charts they depend on), when known:
+   * the same finding on both sides of a change that touches none of them deploys what it deployed before.
+   */
+  inputs?: string[];
 }
 
 /**
@@ -234,6 +239,8 @@ export async function resolveReleases(layout: WorkspaceLayout, opts: ResolveOpti
               : 'Application names must be unique per cluster: rename one',
           );
           addFinding(ctx.findings, current.file, [...applicationCharts(other.doc, ctx), ...applicationCharts(current.doc, ctx)], err);
+          const finding = ctx.findings.find((f) => f.message === err.message)!;
+          finding.inputs = await writersInputs([other, current], releases, ctx);
           return undefined;
         }
         seenApps.set(appKey, current);
@@ -276,6 +283,43 @@ function addFinding(findings: ResolutionFinding[], file: string, chartDirs: stri
   const same = findings.find((f) => f.message === message);
   if (same) same.chartDirs = [...new Set([...same.chartDirs, ...chartDirs])];
   else findings.push({ file, chartDirs, message, hint });
+}
+
+/**
+ * What the writers of one Application read: their manifest files, and for each release they define (the first one's
+ * already resolved, the other's mapped aside) its value files, file parameters and chart with its `file://` charts.
+ * Undefined when a writer cannot be mapped: then nothing narrows the finding.
+ */
+async function writersInputs(writers: FoundApp[], resolved: Release[], ctx: Context): Promise<string[] | undefined> {
+  const [first, second] = writers;
+  const warnings = ctx.warnings.length;
+  let mapped: Release[];
+  try {
+    mapped = (await mapApplication(second, ctx)).releases;
+  } catch {
+    return undefined;
+  } finally {
+    ctx.warnings.length = warnings; // the object never resolves: its notes would only repeat the finding
+  }
+  const firsts = resolved.filter((r) => r.cluster === first.cluster.name && r.application === appName(first));
+  const out = new Set([first.file, second.file]);
+  const addChart = (dir: string) => {
+    if (out.has(dir)) return;
+    out.add(dir);
+    for (const dep of ctx.charts.get(dir)?.localDependencies ?? []) addChart(dep.dir);
+  };
+  for (const release of [...firsts, ...mapped]) {
+    for (const file of [
+      ...release.definedIn,
+      ...release.valueFiles.filter((v) => !v.inChart).map((v) => v.path),
+      ...release.fileParameters.map((p) => p.path),
+    ]) {
+      out.add(file);
+    }
+    if (release.source) return undefined;
+    addChart(release.chartDir);
+  }
+  return [...out].sort();
 }
 
 /** Runs one object's resolution; its error becomes that object's finding (undefined) instead of the run's. */
