@@ -42,7 +42,7 @@ export async function lint(ws: Workspace, request: LintRequest, write: (text: st
 
 function selected(ws: Workspace, request: LintRequest, write: (text: string) => void): Release[] {
   const releases = selectReleases(ws, request.target, request.cluster);
-  if (releases.length === 0) write(notDeployedLine(request.target, 'lint'));
+  if (releases.length === 0) write(notDeployedLine(ws, request.target, 'lint', request.cluster));
   return releases;
 }
 

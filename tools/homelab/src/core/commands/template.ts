@@ -35,7 +35,7 @@ export interface TemplateRequest {
 /** Renders releases exactly as ArgoCD would and prints them masked. The shared body of the Nx target and hack/template. */
 export async function template(ws: Workspace, request: TemplateRequest, write: (text: string) => void): Promise<Rendered[]> {
   const releases = selectReleases(ws, request.target, request.cluster, request.namespace);
-  if (releases.length === 0) write(notDeployedLine(request.target, 'render'));
+  if (releases.length === 0) write(notDeployedLine(ws, request.target, 'render', request.cluster));
   const { outputDir } = request;
   const files = outputDir ? releases.map((r) => path.resolve(ws.root, outputDir, renderFile(r, ws.resolution.releases))) : [];
   // The directories exist before anything renders: a file in the way fails the command with nothing written.

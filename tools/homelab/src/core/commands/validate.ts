@@ -27,7 +27,7 @@ export function findingText(finding: Finding): string {
  */
 export async function validate(ws: Workspace, request: ValidateRequest, write: (text: string) => void): Promise<Finding[]> {
   const releases = selectReleases(ws, request.target, request.cluster);
-  if (releases.length === 0) write(notDeployedLine(request.target, 'validate'));
+  if (releases.length === 0) write(notDeployedLine(ws, request.target, 'validate', request.cluster));
   const crdsByCluster = new Map<string, Promise<string[]>>();
   const kubeVersions = releases.map((release) => {
     const cluster = clusterNamed(ws.resolution.clusters, release.cluster);

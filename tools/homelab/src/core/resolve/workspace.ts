@@ -80,10 +80,12 @@ export async function helmIdentity(): Promise<string> {
 }
 
 /**
- * The one line a command prints for a chart selectReleases gave no release (an ApplicationSet excludes its directory):
- * a YAML comment, so printed manifests stay a valid stream.
+ * The one line a command prints for a chart selectReleases gave no release (an ApplicationSet excludes its directory,
+ * or `cluster` names an environment the chart is not deployed to): a YAML comment, so printed manifests stay a valid
+ * stream.
  */
-export function notDeployedLine(target: string, nothingTo: 'render' | 'lint' | 'validate'): string {
+export function notDeployedLine(ws: Workspace, target: string, nothingTo: 'render' | 'lint' | 'validate', cluster?: string): string {
+  if (cluster && ws.resolution.releases.some((r) => r.chart === target)) return `# ${target}: no release in cluster ${cluster}: nothing to ${nothingTo}\n`;
   return `# ${target}: deployed by no Application (an ApplicationSet excludes its directory): nothing to ${nothingTo}\n`;
 }
 
