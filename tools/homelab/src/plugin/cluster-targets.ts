@@ -7,7 +7,7 @@ import { createsReleases, deploysArgoCD } from '../core/model/lookup.ts';
 import { describeReleases, environmentNames, releaseConfigurations, renderInputs, secretsInputs } from './targets.ts';
 
 /**
- * Targets that act on a live cluster: install, uninstall, diff, status, and the bootstrap on the bootstrap
+ * Targets that act on a live cluster: install, uninstall, diff, status, preview, and the bootstrap on the bootstrap
  * chart. Never cached (the cluster is an input Nx cannot hash). Their inputs are the render's, so
  * `nx affected -t diff` picks the charts whose render changed.
  */
@@ -53,6 +53,14 @@ export function clusterTargets(
     [options.diffTargetName]: target('diff', `the render of ${what} against the live cluster, as kubectl diff --server-side shows it (exit 1 on drift)`),
     [options.statusTargetName]: target('status', `Helm release state and ArgoCD sync/health of ${what}`),
   };
+  // Charts of this repository, the ones pull requests change. Not the bootstrap chart (it holds what every namespace
+  // shares: Namespaces, the AppProject), nor a directory or Kustomize source (no Helm release to copy).
+  if (!isBootstrap && releases.every((r) => r.source === undefined)) {
+    targets[options.previewTargetName] = target(
+      'preview',
+      `a pull request's copy of ${what} as <release>-pr-<n> in the namespace of that name (--pr <n>; --teardown removes it)`,
+    );
+  }
   if (isBootstrap) {
     targets[options.bootstrapTargetName] = target(
       'bootstrap',
@@ -68,7 +76,8 @@ export function clusterTargets(
  * (`--dryRun` is the example every cluster command accepts).
  */
 function hackHelp(executor: string): NonNullable<TargetConfiguration['metadata']>['help'] {
-  return { command: `node hack/${executor} --help`, example: { options: executor === 'status' ? {} : { dryRun: true } } };
+  const options = executor === 'status' ? {} : executor === 'preview' ? { pr: 42, dryRun: true } : { dryRun: true };
+  return { command: `node hack/${executor} --help`, example: { options } };
 }
 
 /** The wave each chart installs in, per environment: its lowest release wave there. Computed once per resolution. */

@@ -27,6 +27,8 @@ export interface HomelabPluginOptions {
   uninstallTargetName?: string;
   diffTargetName?: string;
   statusTargetName?: string;
+  /** Target of chart projects installing a pull request's preview copy (`nx run monitoring:preview --pr 42`). */
+  previewTargetName?: string;
   bootstrapTargetName?: string;
   /** The chart whose `install` is the cluster bootstrap. Default `system`. */
   bootstrapChart?: string;
@@ -60,6 +62,7 @@ export function normalizeOptions(options: HomelabPluginOptions | undefined): Nor
     uninstallTargetName: options?.uninstallTargetName ?? 'uninstall',
     diffTargetName: options?.diffTargetName ?? 'diff',
     statusTargetName: options?.statusTargetName ?? 'status',
+    previewTargetName: options?.previewTargetName ?? 'preview',
     bootstrapTargetName: options?.bootstrapTargetName ?? 'bootstrap',
     bootstrapChart: options?.bootstrapChart ?? 'system',
     provisionDir: (options?.provisionDir ?? 'provision').replace(/^\.\//, '').replace(/\/+$/, ''),

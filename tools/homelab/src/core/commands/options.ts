@@ -123,6 +123,12 @@ export const commandOptions = {
       description: 'A release stuck in pending-install/-upgrade/-rollback is rolled back to its last deployed revision first.',
       default: false,
     },
+    pauseSync: {
+      type: 'boolean',
+      description:
+        "Turn the Application's automated sync and self-heal off before installing (and those of the app-of-apps syncing it), remembering the syncPolicy in the annotation homelab.dev/paused-sync-policy; `homelab argocd resume <release>` restores it.",
+      default: false,
+    },
     withLowerWaves: {
       type: 'boolean',
       description:
@@ -140,6 +146,35 @@ export const commandOptions = {
       description: 'Only this release (`<cluster>/<release>` or a release name); set by the per-release configurations.',
     },
     cluster,
+  },
+  preview: {
+    release: {
+      type: 'string',
+      description: 'Only this release (`<cluster>/<release>` or a release name); set by the per-release configurations.',
+    },
+    cluster,
+    context,
+    kubeconfig,
+    dryRun: {
+      type: 'boolean',
+      description: 'Print the exact helm/kubectl invocations (pipes shown by what they carry, never their content); run nothing, contact no cluster.',
+      default: false,
+    },
+    pr: {
+      description: 'The pull request number: each release is copied as <release>-pr-<n> into the namespace of that name.',
+      oneOf: [{ type: 'string' }, { type: 'number' }],
+    },
+    teardown: {
+      type: 'boolean',
+      description: 'Uninstall the previews of this pull request and delete their namespaces instead of installing them.',
+      default: false,
+    },
+    wait,
+    timeout,
+    summary: {
+      type: 'string',
+      description: 'Append the result as a markdown table to this file (a pull request comment, $GITHUB_STEP_SUMMARY).',
+    },
   },
   'provision-apply': {
     inventory: {
