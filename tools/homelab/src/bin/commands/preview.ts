@@ -29,9 +29,9 @@ Options:
   -h, --help               this help
 
 Examples:
-  {cmd} monitoring jellyfin --pr 42 --dry-run
-  {cmd} monitoring jellyfin --pr 42 --cluster lab
-  {cmd} monitoring jellyfin --pr 42 --cluster lab --teardown
+  {cmd} monitoring networking --pr 42 --cluster home --dry-run
+  {cmd} monitoring networking --pr 42 --cluster lab
+  {cmd} monitoring networking --pr 42 --cluster lab --teardown
 `,
   options: {
     pr: { type: 'string' },
