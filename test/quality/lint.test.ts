@@ -55,6 +55,17 @@ describe('lint on the example workspace', () => {
       const results = await lint(ws, { target: chart.name }, () => {});
       linted.push(...results.map((r) => r.subject));
     }
-    expect(linted.sort()).toEqual(['charts/common', 'home/arr', 'home/gitops', 'home/jellyfin', 'home/monitoring', 'home/networking', 'home/system']);
+    expect(linted.sort()).toEqual([
+      'charts/common',
+      'home/arr',
+      'home/gitops',
+      'home/jellyfin',
+      'home/monitoring',
+      'home/networking',
+      'home/system',
+      'lab/monitoring',
+      'lab/networking',
+      'lab/system',
+    ]);
   });
 });

@@ -49,7 +49,10 @@ describe('validate on the example workspace', () => {
       await validate(ws, { target: chart.name }, (text) => lines.push(text));
     }
     expect(lines.sort()).toEqual(
-      ['arr', 'gitops', 'jellyfin', 'monitoring', 'networking', 'system'].map((name) => `home/${name}: valid for Kubernetes 1.33.0\n`),
+      [
+        ...['arr', 'gitops', 'jellyfin', 'monitoring', 'networking', 'system'].map((name) => `home/${name}`),
+        ...['monitoring', 'networking', 'system'].map((name) => `lab/${name}`),
+      ].map((release) => `${release}: valid for Kubernetes 1.33.0\n`),
     );
   });
 });

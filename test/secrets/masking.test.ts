@@ -86,7 +86,7 @@ describe('masking the example homelab', () => {
     const basicAuth = Buffer.from(`${username}:${password}`).toString('base64');
     const kubeconfig = await writeKubeconfig([{ name: 'home', server: api.url }]);
     const chunks: string[] = [];
-    await install(await openWorkspace(root), { target: 'monitoring', kubeconfig, helmDryRun: 'client' }, (text) => chunks.push(text));
+    await install(await openWorkspace(root), { target: 'monitoring', cluster: 'home', kubeconfig, helmDryRun: 'client' }, (text) => chunks.push(text));
     const text = chunks.join('');
     expect(text).toContain('helm | MANIFEST:');
     expect(text).toMatch(/helm \| NAME: monitoring\n/);
