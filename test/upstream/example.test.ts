@@ -72,6 +72,8 @@ describe('the example’s upstream Applications, from the chart cache, offline',
         0,
         { kind: 'upstream', repoURL: 'https://charts.jetstack.io', chart: 'cert-manager', targetRevision: 'v1.18.2' },
       ],
+      // The lab environment runs its own ArgoCD, the same chart version.
+      ['argocd', 'argocd', 'argocd', -10, { kind: 'upstream', repoURL: 'https://argoproj.github.io/argo-helm', chart: 'argo-cd', targetRevision: '8.5.8' }],
     ]);
   });
 
@@ -84,7 +86,7 @@ describe('the example’s upstream Applications, from the chart cache, offline',
       stringify(app.spec.source.helm.valuesObject),
     );
     expect(expected).toContain('application.resourceTrackingMethod: "annotation"');
-    const run = await execa(path.join(repoRoot, 'hack', 'template'), ['argocd'], {
+    const run = await execa(path.join(repoRoot, 'hack', 'template'), ['argocd', '--cluster', 'home'], {
       cwd: repoRoot,
       env: childEnv({ XDG_CACHE_HOME: path.join(work, 'cache'), HOMELAB_OFFLINE: '1' }),
       reject: false,
@@ -102,7 +104,7 @@ describe('the example’s upstream Applications, from the chart cache, offline',
     expect(digestInput.runtime).toMatch(/chart-digest\.(ts|js) 'https:\/\/argoproj\.github\.io\/argo-helm' 'argo-cd' '8\.5\.8'$/);
     const digest = await execa('bash', ['-c', digestInput.runtime], { cwd: repoRoot, env });
     expect(digest.stdout).toMatch(/^argo-cd 8\.5\.8 sha256:[0-9a-f]{64}$/);
-    const hack = await execa(path.join(repoRoot, 'hack', 'template'), ['argocd'], { cwd: repoRoot, env });
+    const hack = await execa(path.join(repoRoot, 'hack', 'template'), ['argocd', '--cluster', 'home'], { cwd: repoRoot, env });
     const { stdout } = await execa('npx', ['nx', 'run', 'argocd:template', '--skip-nx-cache'], { cwd: repoRoot, env });
     expect(stdout).toContain(hack.stdout);
     // Two Nx runs on a loaded 2-core machine: more than the default per-test limit.
@@ -124,12 +126,12 @@ describe('the example’s upstream Applications, from the chart cache, offline',
     expect(rendered.manifest).toBe(expected);
   });
 
-  it('a chart that is not cached is one line naming it, its repository and hack/charts pull; other releases still render', async () => {
+  it('a chart that is not cached is one line naming it, its repository and npx homelab charts pull; other releases still render', async () => {
     const env = childEnv({ XDG_CACHE_HOME: path.join(work, 'empty-cache'), HOMELAB_OFFLINE: '1' });
     const refused = await execa(path.join(repoRoot, 'hack', 'template'), ['cert-manager'], { cwd: repoRoot, env, reject: false });
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toBe(
-      `✖ chart cert-manager v1.18.2 from https://charts.jetstack.io is not in the chart cache (${path.join(work, 'empty-cache', 'homelab', 'charts')}) and HOMELAB_OFFLINE is set — run hack/charts pull where the repository is reachable, then render again`,
+      `✖ chart cert-manager v1.18.2 from https://charts.jetstack.io is not in the chart cache (${path.join(work, 'empty-cache', 'homelab', 'charts')}) and HOMELAB_OFFLINE is set — run npx homelab charts pull where the repository is reachable, then render again`,
     );
     const other = await execa(path.join(repoRoot, 'hack', 'template'), ['system'], { cwd: repoRoot, env, reject: false });
     expect(other.exitCode).toBe(0);
