@@ -30,6 +30,11 @@ const kubeconfig = {
   description: 'Kubeconfig file(s) to read instead of $KUBECONFIG / ~/.kube/config.',
 } as const satisfies OptionSpec;
 
+const release = {
+  type: 'string',
+  description: 'Only this release (`<cluster>/<release>` or a release name); set by the per-release configurations.',
+} as const satisfies OptionSpec;
+
 const wait = {
   type: 'string',
   enum: ['watcher', 'legacy'],
@@ -42,6 +47,19 @@ const timeout = {
   description: 'Go duration helm waits before failing (and rolling back), e.g. 90s, 10m.',
   default: DEFAULT_TIMEOUT,
 } as const satisfies OptionSpec;
+
+/** The options of every command acting on a cluster's releases (diff, install, preview, uninstall). */
+const clusterCommand = {
+  release,
+  cluster,
+  context,
+  kubeconfig,
+  dryRun: {
+    type: 'boolean',
+    description: 'Print the exact helm/kubectl invocations (pipes shown by what they carry, never their content); run nothing, contact no cluster.',
+    default: false,
+  },
+} as const satisfies Record<string, OptionSpec>;
 
 export const commandOptions = {
   bootstrap: {
@@ -85,32 +103,10 @@ export const commandOptions = {
   check: {},
   deps: {},
   diff: {
-    release: {
-      type: 'string',
-      description: 'Only this release (`<cluster>/<release>` or a release name); set by the per-release configurations.',
-    },
-    cluster,
-    context,
-    kubeconfig,
-    dryRun: {
-      type: 'boolean',
-      description: 'Print the exact helm/kubectl invocations (pipes shown by what they carry, never their content); run nothing, contact no cluster.',
-      default: false,
-    },
+    ...clusterCommand,
   },
   install: {
-    release: {
-      type: 'string',
-      description: 'Only this release (`<cluster>/<release>` or a release name); set by the per-release configurations.',
-    },
-    cluster,
-    context,
-    kubeconfig,
-    dryRun: {
-      type: 'boolean',
-      description: 'Print the exact helm/kubectl invocations (pipes shown by what they carry, never their content); run nothing, contact no cluster.',
-      default: false,
-    },
+    ...clusterCommand,
     wait,
     timeout,
     helmDryRun: {
@@ -141,25 +137,11 @@ export const commandOptions = {
     },
   },
   lint: {
-    release: {
-      type: 'string',
-      description: 'Only this release (`<cluster>/<release>` or a release name); set by the per-release configurations.',
-    },
+    release,
     cluster,
   },
   preview: {
-    release: {
-      type: 'string',
-      description: 'Only this release (`<cluster>/<release>` or a release name); set by the per-release configurations.',
-    },
-    cluster,
-    context,
-    kubeconfig,
-    dryRun: {
-      type: 'boolean',
-      description: 'Print the exact helm/kubectl invocations (pipes shown by what they carry, never their content); run nothing, contact no cluster.',
-      default: false,
-    },
+    ...clusterCommand,
     pr: {
       description: 'The pull request number: each release is copied as <release>-pr-<n> into the namespace of that name.',
       oneOf: [{ type: 'string' }, { type: 'number' }],
@@ -231,19 +213,13 @@ export const commandOptions = {
     },
   },
   status: {
-    release: {
-      type: 'string',
-      description: 'Only this release (`<cluster>/<release>` or a release name); set by the per-release configurations.',
-    },
+    release,
     cluster,
     context,
     kubeconfig,
   },
   template: {
-    release: {
-      type: 'string',
-      description: 'Only this release (`<cluster>/<release>` or a release name); set by the per-release configurations.',
-    },
+    release,
     cluster,
     outputDir: {
       type: 'string',
@@ -257,18 +233,7 @@ export const commandOptions = {
     },
   },
   uninstall: {
-    release: {
-      type: 'string',
-      description: 'Only this release (`<cluster>/<release>` or a release name); set by the per-release configurations.',
-    },
-    cluster,
-    context,
-    kubeconfig,
-    dryRun: {
-      type: 'boolean',
-      description: 'Print the exact helm/kubectl invocations (pipes shown by what they carry, never their content); run nothing, contact no cluster.',
-      default: false,
-    },
+    ...clusterCommand,
     wait,
     timeout,
     yes: {
@@ -288,10 +253,7 @@ export const commandOptions = {
     },
   },
   validate: {
-    release: {
-      type: 'string',
-      description: 'Only this release (`<cluster>/<release>` or a release name); set by the per-release configurations.',
-    },
+    release,
     cluster,
   },
   verify: {
