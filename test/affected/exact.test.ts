@@ -49,8 +49,6 @@ beforeAll(() => {
   repo = createExampleRepo();
   repo.write('charts/echo/Chart.yaml', 'apiVersion: v2\nname: echo\nversion: 0.1.0\n');
   repo.write('charts/echo/values.yaml', 'message: hello\n');
-  // The ApplicationSet reads every app's entry in the version registry.
-  repo.write('clusters/home/versions/echo.yaml', '{}\n');
   repo.write('charts/echo/templates/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: echo\ndata:\n  message: {{ .Values.message | quote }}\n');
   for (const name of ['echo-a', 'echo-b']) {
     repo.write(`clusters/home/apps/${name}.yaml`, application(name));

@@ -28,8 +28,6 @@ beforeAll(async () => {
   repo.remove('charts/jellyfin');
   repo.write('charts/echo/Chart.yaml', 'apiVersion: v2\nname: echo\nversion: 0.1.0\n');
   repo.write('charts/echo/values.yaml', 'message: hello\n');
-  // The ApplicationSet reads every app's entry in the version registry.
-  repo.write('clusters/home/versions/echo.yaml', '{}\n');
   repo.write('charts/echo/templates/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: echo\ndata:\n  message: {{ .Values.message }}\n');
   await editFile(path.join(repo.root, 'secrets.yaml'), (doc) => doc.set(['monitoring', 'grafana', 'adminPassword'], 'a-new-password'), {
     workspaceRoot: repo.root,
