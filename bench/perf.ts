@@ -66,7 +66,7 @@ export default async function main(args: string[]): Promise<void> {
   log(`machine: ${machine.cpus} CPUs, load ${machine.load.start.map((l) => l.toFixed(1)).join(' ')}; sizes ${sizes.join(', ')}; ${runs} runs`);
   const extras: Omit<ReportExtras, 'runs' | 'command'> = {};
   if (wanted('example')) {
-    log('P1: hack/template monitoring vs raw helm on the example');
+    log('P1: hack/template home/monitoring vs raw helm on the example');
     extras.example = await exampleHackVsRaw(helm, runs);
   }
   if (wanted('diff')) {
