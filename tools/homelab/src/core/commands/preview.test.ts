@@ -84,6 +84,20 @@ describe('preview', () => {
     expect(again.outcomes.map((o) => o.result)).toEqual(['removed']);
   });
 
+  it('a failed install is undone by helm, fails in one line, and the summary says so too', async () => {
+    api.failNext('PATCH', '/persistentvolumeclaims', 422, 'admission webhook "quota.example.com" denied the request: storage quota exceeded');
+    const summary = path.join(root, 'summary.md');
+    const error = await run({ targets: ['demo'], pr: 8, summary }).then(
+      () => undefined,
+      (e: HomelabError) => e.line(),
+    );
+    expect(error).toMatch(/^helm upgrade --install of home\/demo-pr-8 failed: .*storage quota exceeded.* — helm undid the change/);
+    expect(await readFile(summary, 'utf8')).toMatch(
+      /\| `home\/demo` \| `demo-pr-8` \| failed: helm upgrade --install of home\/demo-pr-8 failed: .*storage quota exceeded/,
+    );
+    expect(objectsIn('demo-pr-8')).toEqual([]);
+  });
+
   it('a dry run prints the invocations and sends the API server nothing, installing or tearing down', async () => {
     const installing = await run({ targets: ['demo', 'base'], pr: 12, dryRun: true });
     expect(commands(installing.text)).toEqual([

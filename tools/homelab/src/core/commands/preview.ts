@@ -63,7 +63,7 @@ export async function preview(ws: Workspace, request: PreviewRequest, write: Wri
       if (request.dryRun) write(DRY_RUN_BANNER);
       for (const [release, copy] of previews) outcomes.push({ release, preview: copy, result: await teardown(ws, targetOf(copy), copy, request, write) });
     } else {
-      outcomes.push(...(await install(ws, previews, targetOf, request, write)));
+      await install(ws, previews, targetOf, request, write, outcomes);
     }
   } finally {
     const { text, markdown } = report(pr, request, outcomes);
@@ -89,8 +89,9 @@ async function install(
   targetOf: (release: Release) => KubeTarget,
   request: PreviewRequest,
   write: Write,
-): Promise<PreviewOutcome[]> {
-  const outcomes: PreviewOutcome[] = [];
+  /** Filled as releases are decided and installed: a failure half-way still reports what happened before it. */
+  outcomes: PreviewOutcome[],
+): Promise<void> {
   // Keyless renders of each release and its copy: placeholders keep every object, and no key is needed to compare.
   const releases = [...previews.keys()];
   const rendered = await renderReleases(ws, [...releases, ...previews.values()], { keyless: true });
@@ -116,7 +117,7 @@ async function install(
   }
   // Nothing previewable is an answer, not a failure: the lines above say why (a pull request changing only the
   // system chart still gets its comment, and a green check).
-  if (installable.length === 0) return outcomes;
+  if (installable.length === 0) return;
   if (request.dryRun) write(DRY_RUN_BANNER);
   const flags = installFlags(request);
   const secrets = await openSecrets(ws.root, { keyless: Boolean(request.dryRun) });
@@ -134,7 +135,6 @@ async function install(
     }
     outcome.result = request.dryRun ? 'dry run: nothing installed' : await deployedState(ws, target, copy);
   }
-  return outcomes;
 }
 
 /** `deployed, revision 1 (monitoring-0.1.0)`: what helm recorded for the preview. */
