@@ -228,6 +228,7 @@ describe('preview workflows', () => {
       'npm ci',
       PIN_HELM,
       'hack/affected --base "$BASE" --head HEAD -t render --exact --json > dist/affected.json',
+      'hack/template "$PREVIEW_ENV/system" --keyless --show-only templates/priorityclasses.yaml | kubectl apply -f -',
       'hack/preview $PREVIEW_RELEASES --pr "$PR" --cluster "$PREVIEW_ENV" --summary dist/preview.md',
       'hack/preview $PREVIEW_RELEASES --pr "$PR" --cluster "$PREVIEW_ENV" --teardown --summary dist/preview.md',
     ]);
@@ -329,6 +330,7 @@ describe('the preview workflow, run like a runner runs it, against a fake API se
     expect(comment).toMatch(/\| `home\/networking` \| `networking-pr-5` \| deployed, revision 1 /);
     expect([...api.objects.keys()].filter((k) => k.includes('networking-pr-5'))).toEqual([]);
     expect(api.objects.has('/storageclasses/local-path')).toBe(true);
+    expect(api.objects.has('/priorityclasses/homelab-critical')).toBe(true);
     // Nothing of the release itself (namespace networking) was touched.
     expect(api.writes().filter((r) => r.path.includes('/namespaces/networking/'))).toEqual([]);
   }, 600_000);

@@ -45,8 +45,9 @@ const RESOURCES: Record<string, ResourceType> = {
   // For diffs of the example's gitops chart: it renders a CronJob and an Ingress besides core objects.
   cronjobs: { group: 'batch', version: 'v1', kind: 'CronJob', namespaced: true },
   ingresses: { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', namespaced: true },
-  // The preview workflow gives a kind cluster the StorageClass the example's volume claims name.
+  // The preview workflow gives a kind cluster the StorageClass and PriorityClasses the example's charts name.
   storageclasses: { group: 'storage.k8s.io', version: 'v1', kind: 'StorageClass', namespaced: false },
+  priorityclasses: { group: 'scheduling.k8s.io', version: 'v1', kind: 'PriorityClass', namespaced: false },
 };
 
 const groupVersion = (r: ResourceType) => (r.group ? `${r.group}/${r.version}` : r.version);
