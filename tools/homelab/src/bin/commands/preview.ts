@@ -1,8 +1,8 @@
 // preview <release...> --pr <n>: a copy of each release per pull request in its own namespace, or --teardown.
 import { DEFAULT_TIMEOUT } from '../../core/cluster/helm-release.ts';
-import { preview } from '../../core/commands/preview.ts';
+import { preview, previewStates } from '../../core/commands/preview.ts';
 import { openWorkspace } from '../../core/resolve/workspace.ts';
-import { oneOf } from '../cluster-shell.ts';
+import { oneOf, waitingForHelm } from '../cluster-shell.ts';
 import { command, warn, write } from '../shell.ts';
 
 export default command({
@@ -47,21 +47,25 @@ Examples:
   async run({ values, positionals, root }) {
     const ws = await openWorkspace(root);
     ws.warnings.forEach(warn);
-    await preview(
-      ws,
-      {
-        targets: positionals,
-        pr: values.pr,
-        teardown: values.teardown,
-        cluster: values.cluster,
-        context: values.context,
-        kubeconfig: values.kubeconfig,
-        dryRun: values['dry-run'],
-        wait: oneOf('wait', values.wait, ['watcher', 'legacy']),
-        timeout: values.timeout,
-        summary: values.summary,
-      },
-      write,
-    );
+    const request = {
+      targets: positionals,
+      pr: values.pr,
+      teardown: values.teardown,
+      cluster: values.cluster,
+      context: values.context,
+      kubeconfig: values.kubeconfig,
+      dryRun: values['dry-run'],
+      wait: oneOf('wait', values.wait, ['watcher', 'legacy']),
+      timeout: values.timeout,
+      summary: values.summary,
+    };
+    // As install: Ctrl-C lets helm finish undoing its change, then says what state the previews are in.
+    if (request.dryRun) await preview(ws, request, write);
+    else
+      await waitingForHelm(
+        (abort) => preview(ws, { ...request, abort }, write),
+        () => previewStates(ws, request),
+        'helm list --all-namespaces',
+      );
   },
 });

@@ -9,7 +9,7 @@ import type { HomelabError } from '../model/errors.ts';
 import { copyFootprint } from '../render/shared-objects.ts';
 import { openWorkspace, type Workspace } from '../resolve/workspace.ts';
 import { openSecrets } from '../secrets/index.ts';
-import { preview, type PreviewRequest } from './preview.ts';
+import { preview, previewStates, type PreviewRequest } from './preview.ts';
 
 /**
  * Preview environments with real helm and kubectl against the in-memory API server (test/helpers/fake-apiserver.ts):
@@ -69,6 +69,8 @@ describe('preview', () => {
     expect(objectsIn('')).toEqual(['namespaces/demo-pr-7']);
     expect(objectsIn('apps')).toEqual([]);
     expect(await readFile(summary, 'utf8')).toContain('| `home/demo` | `demo-pr-7` | deployed, revision 1 (demo-0.1.0) |');
+    // What an interrupted run reports once helm has finished.
+    expect(await previewStates(await workspace(), { targets: ['demo'], pr: 7, kubeconfig })).toBe('home/demo-pr-7 deployed, revision 1 (demo-0.1.0)');
 
     const removed = await run({ targets: ['demo'], pr: 7, teardown: true });
     expect(commands(removed.text)).toEqual([

@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import * as helmRelease from '../cluster/helm-release.ts';
 import { isReleaseNotFound, parseHistory } from '../cluster/helm-release.ts';
-import { isUnreachable, kubectlArgs, unreachable, type KubeTarget } from '../cluster/kube.ts';
+import { createGuard, isUnreachable, kubectlArgs, unreachable, type KubeTarget } from '../cluster/kube.ts';
 import { captureInvocation, formatInvocation, invocation } from '../exec/invocation.ts';
 import { failureLine } from '../exec/process.ts';
 import type { WaitFlags } from '../helm/commands.ts';
@@ -28,6 +28,8 @@ export interface PreviewRequest extends Omit<ClusterRequest, 'target' | 'namespa
   teardown?: boolean;
   /** Append a markdown report to this file (a pull request comment, a job summary). */
   summary?: string;
+  /** Aborted (Ctrl-C): no further release is started. */
+  abort?: AbortSignal;
 }
 
 /** One row of the report: a release, its preview, and what happened to it. */
@@ -61,7 +63,10 @@ export async function preview(ws: Workspace, request: PreviewRequest, write: Wri
   try {
     if (request.teardown) {
       if (request.dryRun) write(DRY_RUN_BANNER);
-      for (const [release, copy] of previews) outcomes.push({ release, preview: copy, result: await teardown(ws, targetOf(copy), copy, request, write) });
+      for (const [release, copy] of previews) {
+        request.abort?.throwIfAborted();
+        outcomes.push({ release, preview: copy, result: await teardown(ws, targetOf(copy), copy, request, write) });
+      }
     } else {
       await install(ws, previews, targetOf, request, write, outcomes);
     }
@@ -122,6 +127,7 @@ async function install(
   const flags = installFlags(request);
   const secrets = await openSecrets(ws.root, { keyless: Boolean(request.dryRun) });
   for (const [release, copy] of installable) {
+    request.abort?.throwIfAborted();
     const target = targetOf(copy);
     write(`# preview ${release.cluster}/${release.name} as ${copy.name} (namespace ${copy.namespace}, chart ${copy.chartDir})\n`);
     const outcome: PreviewOutcome = { release, preview: copy, result: '' };
@@ -142,6 +148,18 @@ async function deployedState(ws: Workspace, target: KubeTarget, copy: Release): 
   const result = await captureInvocation(helmRelease.history({ helm: ws.helm, root: ws.root, release: copy, target }));
   const current = result.exitCode === 0 ? parseHistory(result.stdout).at(-1) : undefined;
   return current ? `${current.status}, revision ${current.revision} (${current.chart})` : `unknown (helm history: ${failureLine(result.stderr)})`;
+}
+
+/** What helm left each preview in, for the line after an interrupted run: `home/demo-pr-7 deployed, revision 1 (demo-0.1.0)`. */
+export async function previewStates(ws: Workspace, request: PreviewRequest): Promise<string> {
+  const pr = parsePullRequest(request.pr);
+  const guard = createGuard(ws.resolution.clusters, request);
+  const states: string[] = [];
+  for (const release of selectAll(ws, request).filter((r) => !isManifestSource(r))) {
+    const copy = previewRelease(release, pr);
+    states.push(`${copy.cluster}/${copy.name} ${await deployedState(ws, await guard(copy.cluster), copy)}`);
+  }
+  return states.join(', ');
 }
 
 /** helm uninstall of the copy (none is fine: the preview may never have been installed), then its namespace. */
