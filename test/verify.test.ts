@@ -2,7 +2,7 @@
 // render. A chart reading another chart's key of secrets.yaml renders differently (helm-secrets gives ArgoCD the
 // whole file, the toolkit gives a release its chart's key only): verify must say so, and only for that release.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -30,11 +30,21 @@ describe('verify', () => {
       out += line;
     });
     const lines = out.trimEnd().split('\n');
-    // One line per release ArgoCD deploys, then the summary; what is not a helm template of a local chart says why it is skipped.
+    // One line per release ArgoCD deploys, then the summary; only the Kustomize source with edits (kustomize edit is not in kubectl) is skipped.
     expect(lines).toHaveLength(ws.resolution.releases.filter((r) => r.origin !== 'convention').length + 1);
-    expect(report.counts).toMatchObject({ equal: 5, differs: 1, failed: 0 });
-    expect(lines.filter((l) => l.startsWith('skipped ')).every((l) => /^skipped home\/\S+: an? \S+ (chart|source), not /.test(l))).toBe(true);
-    expect(lines.at(-1)).toBe(`verify: 5 equal, 1 differ, 0 failed, ${report.counts.skipped} skipped (${lines.length - 1} releases)`);
+    expect(report.counts).toEqual({ equal: 8, differs: 1, failed: 0, skipped: 1 });
+    expect(lines.filter((l) => l.startsWith('skipped '))).toEqual([
+      'skipped home/whoami: source.kustomize edits: ArgoCD runs kustomize edit before the build, which kubectl does not have (compare with kustomize edit + kubectl kustomize)',
+    ]);
+    expect(lines.at(-1)).toBe('verify: 8 equal, 1 differ, 0 failed, 1 skipped (10 releases)');
+    // An upstream chart: helm template in the chart the cache holds, copied to the temp dir as ArgoCD extracts the pull.
+    expect(lines.find((l) => l.includes('home/cert-manager'))).toMatch(
+      /^equal {3}home\/cert-manager {2}\$ cd \$TMP\/cert-manager-v1\.18\.2 && helm template \. --name-template cert-manager --namespace cert-manager --kube-version 1\.33\.0 --values \$REPO\/clusters\/home\/values\//,
+    );
+    // A directory: kubectl decodes the same files; compared object by object.
+    expect(lines.find((l) => l.includes('home/root'))).toMatch(
+      /^equal {3}home\/root {2}\$ kubectl patch --local --type merge -p '\{\}' -o json -f \$REPO\/clusters\/home\/apps\/apps\.yaml -f /,
+    );
     expect(lines.find((l) => l.includes('home/monitoring'))).toBe(
       'equal   home/monitoring  $ cd $REPO/charts/monitoring && helm template . --name-template monitoring --namespace monitoring --kube-version 1.33.0 ' +
         '--set prometheus.retention=30d --set-string grafana.env.GF_USERS_ALLOW_SIGN_UP=false --values $REPO/charts/monitoring/values.yaml ' +
@@ -47,6 +57,35 @@ describe('verify', () => {
     expect(arr).toMatch(
       /^differs home\/arr: line \d+: toolkit " {2}monitoring: \\"\\"" ≠ argocd " {2}monitoring: \\"[a-z,]+\\"" {2}\$ cd \$REPO\/charts\/arr && helm template/,
     );
+  });
+
+  it('offline without the chart cache: upstream releases are skipped naming the pull; a Kustomize source without edits is compared with kubectl kustomize', async () => {
+    const whoami = path.join(repo.root, 'clusters/home/apps/whoami.yaml');
+    const original = readFileSync(whoami, 'utf8');
+    writeFileSync(whoami, original.replace(/    kustomize:\n(      .*\n)+/, ''));
+    const emptyCache = mkdtempSync(path.join(tmpdir(), 'verify-cache-'));
+    const saved = { cache: process.env.XDG_CACHE_HOME, offline: process.env.HOMELAB_OFFLINE };
+    try {
+      const ws = await openWorkspace(repo.root);
+      process.env.XDG_CACHE_HOME = emptyCache;
+      process.env.HOMELAB_OFFLINE = '1';
+      let out = '';
+      const report = await verifyReleases(ws, { cluster: 'home' }, (line) => {
+        out += line;
+      });
+      expect(out).toContain('equal   home/whoami  $ kubectl kustomize $REPO/kustomize/whoami/home\n');
+      expect(out.split('\n').filter((l) => /^(skipped|failed)/.test(l))).toEqual([
+        'skipped home/argocd: argo-cd 8.5.8 from https://argoproj.github.io/argo-helm is not in the chart cache and could not be fetched: run npx homelab charts pull, then verify again',
+        'skipped home/cert-manager: cert-manager v1.18.2 from https://charts.jetstack.io is not in the chart cache and could not be fetched: run npx homelab charts pull, then verify again',
+      ]);
+      expect(report.counts).toMatchObject({ failed: 0, skipped: 2 });
+    } finally {
+      process.env.XDG_CACHE_HOME = saved.cache;
+      if (saved.offline === undefined) delete process.env.HOMELAB_OFFLINE;
+      else process.env.HOMELAB_OFFLINE = saved.offline;
+      writeFileSync(whoami, original);
+      rmSync(emptyCache, { recursive: true, force: true });
+    }
   });
 
   it('nx run workspace:verify on the example: the same lines through the executor, success', async () => {
@@ -67,7 +106,7 @@ describe('verify', () => {
       });
       expect(result.exitCode, result.all).toBe(0);
       expect(result.all).toMatch(/^equal {3}home\/monitoring {2}\$ cd \$REPO\/charts\/monitoring && helm template \. --name-template monitoring /m);
-      expect(result.all).toMatch(/^verify: 9 equal, 0 differ, 0 failed, \d+ skipped \(\d+ releases\)$/m);
+      expect(result.all).toMatch(/^verify: 14 equal, 0 differ, 0 failed, 1 skipped \(15 releases\)$/m);
     } finally {
       rmSync(nxDirs, { recursive: true, force: true });
     }
@@ -75,6 +114,6 @@ describe('verify', () => {
 
   it('hack/verify on the example: one line per release, a summary, exit 0', () => {
     const out = execFileSync(process.execPath, [path.join(repoRoot, 'hack/verify')], { cwd: repoRoot, env: childEnv() }).toString('utf8');
-    expect(out.trimEnd().split('\n').at(-1)).toMatch(/^verify: 9 equal, 0 differ, 0 failed, \d+ skipped \(\d+ releases\)$/);
+    expect(out.trimEnd().split('\n').at(-1)).toMatch(/^verify: 14 equal, 0 differ, 0 failed, 1 skipped \(15 releases\)$/);
   });
 });

@@ -1,4 +1,4 @@
-// verify: for every release, the helm command ArgoCD's repo-server runs, run for real, against the toolkit's render.
+// verify: for every release, the command ArgoCD's repo-server runs (helm or kubectl), run for real, against the toolkit's render.
 import { formatData, OUTPUT_FORMATS } from '../../core/commands/data-output.ts';
 import { verifyReleases } from '../../core/commands/verify.ts';
 import { HomelabError } from '../../core/model/errors.ts';
@@ -10,10 +10,12 @@ export default command({
   usage: `
 Usage: {cmd} [options]
 
-Fidelity check. For every release ArgoCD deploys, prints the helm template command ArgoCD's repo-server
-runs ($REPO is its checkout, $TMP its temp dir for helm.values), runs it in a scratch copy of the charts and
-value files, and compares its output with the toolkit's render: equal, differs (with the first differing line),
-failed or skipped. Both sides are keyless (secrets:// files become placeholders) and compared unmasked.
+Fidelity check. For every release ArgoCD deploys, prints the command ArgoCD's repo-server runs ($REPO is its
+checkout, $TMP its temp dir for helm.values and pulled charts): helm template for a chart (an upstream one from
+the chart cache), kubectl kustomize for a Kustomize source, the files decoded by kubectl for a directory
+(compared object by object). Runs it and compares its output with the toolkit's render: equal, differs (with
+the first differing line or object), failed or skipped (an upstream chart not cached while offline, a
+kustomization with source.kustomize edits). Both sides are keyless (secrets:// files become placeholders).
 Exits 1 when any release differs or fails.
 
 Options:

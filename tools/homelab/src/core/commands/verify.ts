@@ -12,6 +12,9 @@ import type { Release } from '../model/types.ts';
 import { placeholderFile } from '../secrets/index.ts';
 import type { Workspace } from '../resolve/workspace.ts';
 import { renderReleases } from './template.ts';
+import { isManifestSource } from '../render/index.ts';
+import { extractedChart, lookupChart, PULL_COMMAND } from '../helm/chart-cache.ts';
+import { firstObjectDifference, kubectlDirectory, kubectlKustomize, type ArgocdRun } from './verify-manifests.ts';
 
 export interface VerifyRequest {
   /** Only releases of this cluster directory. */
@@ -41,6 +44,8 @@ export interface VerifyReport {
  * scratch copy of the charts and value files, against the toolkit's own render. Both are keyless: each `secrets://`
  * file becomes its placeholder document — the whole file, as helm-secrets decrypts it, while the toolkit hands a
  * release only its chart's key of secrets.yaml — so neither side holds a secret and both are compared unmasked.
+ * An upstream chart runs the same helm template in the chart the cache holds (ArgoCD pulls and extracts it); a
+ * directory or Kustomize source is read by kubectl instead (verify-manifests.ts).
  */
 export async function verifyReleases(ws: Workspace, request: VerifyRequest, write: (line: string) => void): Promise<VerifyReport> {
   const counts: Record<VerifyStatus, number> = { equal: 0, differs: 0, failed: 0, skipped: 0 };
@@ -59,7 +64,7 @@ export async function verifyReleases(ws: Workspace, request: VerifyRequest, writ
     await mkdir(extras, { recursive: true });
     const rendered = await Promise.all(
       releases.map(async (release) => {
-        if (!isHelmTemplate(release)) return undefined;
+        if (isKustomizeInflation(release)) return undefined;
         return renderReleases(ws, [release], { keyless: true }).then(
           ([r]) => ({ manifest: r.manifest }),
           (err: unknown) => ({ error: errorLine(err) }),
@@ -71,14 +76,17 @@ export async function verifyReleases(ws: Workspace, request: VerifyRequest, writ
     for (const [i, release] of releases.entries()) {
       const ours = rendered[i];
       if (!ours) {
-        report({ release, status: 'skipped', command: '', detail: skipReason(release) });
+        report({ release, status: 'skipped', command: '', detail: inflationReason(release) });
         continue;
       }
-      const argocd = await argocdTemplate(ws, release, repo, extras, i);
-      if ('error' in ours) report({ release, status: 'failed', command: argocd.command, detail: `toolkit render failed: ${ours.error}` });
-      else if (argocd.error !== undefined) report({ release, status: 'failed', command: argocd.command, detail: `helm failed: ${argocd.error}` });
+      const argocd = await argocdRun(ws, release, repo, extras, i);
+      const tool = isManifestSource(release) ? 'kubectl' : 'helm';
+      if (argocd.skip !== undefined) report({ release, status: 'skipped', command: argocd.command, detail: argocd.skip });
+      else if ('error' in ours) report({ release, status: 'failed', command: argocd.command, detail: `toolkit render failed: ${ours.error}` });
+      else if (argocd.error !== undefined) report({ release, status: 'failed', command: argocd.command, detail: `${tool} failed: ${argocd.error}` });
       else {
-        const difference = firstDifference(ours.manifest, argocd.stdout);
+        const stdout = argocd.stdout ?? '';
+        const difference = release.source?.kind === 'directory' ? firstObjectDifference(ours.manifest, stdout) : firstDifference(ours.manifest, stdout);
         report({ release, status: difference ? 'differs' : 'equal', command: argocd.command, detail: difference });
       }
     }
@@ -89,20 +97,36 @@ export async function verifyReleases(ws: Workspace, request: VerifyRequest, writ
   return { lines, counts };
 }
 
-/** A local chart ArgoCD renders with `helm template`: not a kustomization's helmCharts (kustomize runs that helm). */
-function isHelmTemplate(release: Release): boolean {
-  return release.source === undefined && !release.definedIn.some(isKustomization);
+/** A chart inflated by a kustomization's helmCharts: kustomize runs that helm, in the kustomization's own release. */
+function isKustomizeInflation(release: Release): boolean {
+  return release.source === undefined && release.definedIn.some(isKustomization);
 }
 
 function isKustomization(file: string): boolean {
   return /(^|\/)(kustomization\.ya?ml|Kustomization)$/.test(file);
 }
 
-function skipReason(release: Release): string {
-  if (release.source?.kind === 'upstream')
-    return 'an upstream chart, not a chart in this repository (test/upstream compares it with helm pull + helm template)';
-  if (release.source) return `a ${release.source.kind} source, not a helm template of a chart in this repository`;
+function inflationReason(release: Release): string {
   return `inflated by ${release.definedIn.find(isKustomization)}: ArgoCD runs kustomize build --enable-helm (compare with kubectl kustomize --enable-helm)`;
+}
+
+/** ArgoCD's side for one release: kubectl for a directory or Kustomize source, helm template for a chart. */
+async function argocdRun(ws: Workspace, release: Release, repo: string, extras: string, index: number): Promise<ArgocdRun> {
+  const source = release.source;
+  if (source?.kind === 'directory') return kubectlDirectory(ws.root, source);
+  if (source?.kind === 'kustomize') return kubectlKustomize(ws.root, release, source, ws.helm);
+  if (source?.kind !== 'upstream') return argocdTemplate(ws, release, repo, extras, index, path.join(repo, release.chartDir));
+  const cached = lookupChart({ repoURL: source.repoURL, chart: source.chart, revision: source.targetRevision });
+  if (!cached) {
+    return {
+      command: '',
+      skip: `${source.chart} ${source.targetRevision} from ${source.repoURL} is not in the chart cache and could not be fetched: run ${PULL_COMMAND}, then verify again`,
+    };
+  }
+  // ArgoCD pulls the archive and runs helm template in the extracted chart, in its temp dir.
+  const chartDir = path.join(extras, `${source.chart}-${cached.version}`);
+  await cp(await extractedChart(cached), chartDir, { recursive: true });
+  return argocdTemplate(ws, release, repo, extras, index, chartDir);
 }
 
 /** The charts (whole, dependencies built) and every value and file-parameter file of the releases, at their paths. */
@@ -127,40 +151,44 @@ async function copyInputs(ws: Workspace, releases: Release[], repo: string): Pro
 }
 
 /** Runs ArgoCD's `helm template` for one release in the scratch copy; the command is printed as ArgoCD builds it. */
-async function argocdTemplate(
-  ws: Workspace,
-  release: Release,
-  repo: string,
-  extras: string,
-  index: number,
-): Promise<{ command: string; stdout: string; error?: string }> {
+async function argocdTemplate(ws: Workspace, release: Release, repo: string, extras: string, index: number, chartDir: string): Promise<ArgocdRun> {
   const shown = new Map<string, string>();
   // The placeholder files are already in the copy: helm reads them at their paths.
   const secrets: SecretSource = { load: async (file) => ({ plaintext: await readFile(file), leaves: [] }) };
   let values: Awaited<ReturnType<typeof buildHelmValues>>;
   try {
-    values = await buildHelmValues(repo, release, secrets, (content, file) => {
-      if (file) {
-        const at = path.join(repo, file.path);
-        shown.set(at, file.raw);
+    values = await buildHelmValues(
+      repo,
+      release,
+      secrets,
+      (content, file) => {
+        if (file) {
+          const at = path.join(repo, file.path);
+          shown.set(at, file.raw);
+          return at;
+        }
+        const at = path.join(extras, `values-${index}.yaml`);
+        shown.set(at, `$TMP/values-${index}.yaml`);
+        // ArgoCD writes helm.values/valuesObject to a file in its temp dir; placeholders only, never a secret.
+        writeFileSync(at, content);
         return at;
-      }
-      const at = path.join(extras, `values-${index}.yaml`);
-      shown.set(at, `$TMP/values-${index}.yaml`);
-      // ArgoCD writes helm.values/valuesObject to a file in its temp dir; placeholders only, never a secret.
-      writeFileSync(at, content);
-      return at;
-    });
+      },
+      chartDir,
+    );
   } catch (err) {
-    return { command: '', stdout: '', error: errorLine(err) };
+    return { command: '', error: errorLine(err) };
   }
   const args = templateArgs({ release, values, chartPath: '.' });
-  const display = args.map((a) => shown.get(a) ?? (a.startsWith(`${repo}/`) ? `$REPO/${a.slice(repo.length + 1)}` : a));
-  const command = `cd $REPO/${release.chartDir} && helm ${display.map((a) => (a.startsWith('$') ? a : shellQuote(a))).join(' ')}`;
+  const relabel = (a: string) => {
+    if (a === extras || a.startsWith(`${extras}/`)) return `$TMP${a.slice(extras.length)}`;
+    return a === repo || a.startsWith(`${repo}/`) ? `$REPO${a.slice(repo.length)}` : a;
+  };
+  const display = args.map((a) => shown.get(a) ?? relabel(a));
+  const command = `cd ${relabel(chartDir)} && helm ${display.map((a) => (a.startsWith('$') ? a : shellQuote(a))).join(' ')}`;
   const timeoutMs = helmTimeoutMs('render');
-  const result = await runTool(ws.helm.bin, args, { cwd: path.join(repo, release.chartDir), timeoutMs });
-  if (result.timedOut) return { command, stdout: '', error: `timed out after ${timeoutMs} ms` };
-  if (result.exitCode !== 0) return { command, stdout: '', error: errorSummary(result.stderr) };
+  const result = await runTool(ws.helm.bin, args, { cwd: chartDir, timeoutMs });
+  if (result.timedOut) return { command, error: `timed out after ${timeoutMs} ms` };
+  if (result.exitCode !== 0) return { command, error: errorSummary(result.stderr) };
   return { command, stdout: result.stdout };
 }
 
