@@ -16,7 +16,8 @@ afterAll(async () => {
   await cluster?.dispose();
 });
 
-const hack = (cmd: string, ...args: string[]) => cluster.hack(cmd, ...args);
+// Every run names home: monitoring runs in lab too, and a cluster command acts on one environment.
+const hack = (cmd: string, ...args: string[]) => cluster.hack(cmd, ...args, '--cluster', 'home');
 
 /** The one line a refused run printed (nothing on stdout, no request to the cluster). */
 function refusal(result: { exitCode?: number; stdout: string; stderr: string }): string {
