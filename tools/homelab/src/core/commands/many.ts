@@ -1,7 +1,6 @@
 // One command over many releases, one release at a time in the order given (wave order): a failure is recorded and
 // the next release still runs, unless fail-fast; a listr2 progress view on a terminal, plain lines elsewhere (CI,
 // pipes, logs), where each release's output is exactly what the command prints for that release alone.
-import { Listr } from 'listr2';
 import { errorLine, HomelabError } from '../model/errors.ts';
 import type { Release } from '../model/types.ts';
 import type { Write } from './cluster.ts';
@@ -64,6 +63,8 @@ export async function runMany(releases: Release[], run: (release: Release, write
   };
   const { action, write } = options;
   if (options.view === 'progress') {
+    // Loaded for this view alone: plain and quiet runs (CI, pipes, one release) do not pay for listr2 at start-up.
+    const { Listr } = await import('listr2');
     await new Listr(
       releases.map((release) => ({
         title: releaseTitle(action, release),
