@@ -20,13 +20,15 @@ import { failureLine } from '../exec/process.ts';
 import { buildDependencies, chartArgument } from '../helm/render.ts';
 import type { Release } from '../model/types.ts';
 import { buildHelmValues, type HelmValues } from '../helm/values.ts';
+import type { ValueOverlay } from '../helm/commands.ts';
 import { selectReleases, type Workspace } from '../resolve/workspace.ts';
 import { isManifestSource, renderAnyRelease } from '../render/index.ts';
 import { applyCall, runManifestCall } from '../cluster/manifest-apply.ts';
-import { openSecrets, type OpenedSecrets } from '../secrets/secret-source.ts';
+import { openSecrets, type OpenedSecrets } from '../secrets/index.ts';
 import { chartAt } from '../model/lookup.ts';
 import { DRY_RUN_BANNER, openTargets, releaseHeading, type ClusterRequest, type Write } from './cluster.ts';
 import { commandOptions } from './options.ts';
+import { openSite, pauseSync, requireApplication, type ArgocdSite } from './argocd.ts';
 
 export interface InstallRequest extends ClusterRequest, Partial<InstallFlags> {
   /** A release stuck in pending-*: roll back to its last good revision first, then install. */
@@ -35,6 +37,12 @@ export interface InstallRequest extends ClusterRequest, Partial<InstallFlags> {
   skipDependencyBuild?: boolean;
   /** Aborted (Ctrl-C): no further release is started. */
   abort?: AbortSignal;
+  /** The user's own values after the Application's (hack --set/-f): not what ArgoCD deploys. */
+  overlay?: ValueOverlay;
+  /** Turn the Application's automated sync (and self-heal) off before installing, so ArgoCD leaves the install alone. */
+  pauseSync?: boolean;
+  /** How the other commands are invoked (`hack/`, `homelab `), for the line saying how to resume. */
+  commandPrefix?: string;
 }
 
 /** One `helm upgrade --install`, prepared: values decrypted in memory, masker ready. */
@@ -44,6 +52,8 @@ export interface HelmChange {
   values: HelmValues;
   labels: string[];
   masker: Masker;
+  /** The user's own values after the Application's (hack --set/-f). */
+  overlay?: ValueOverlay;
 }
 
 export async function prepareChange(root: string, release: Release, chart: ChartRef, secrets: OpenedSecrets): Promise<HelmChange> {
@@ -67,6 +77,13 @@ export function installFlags(request: Partial<InstallFlags>): InstallFlags {
  */
 export async function install(ws: Workspace, request: InstallRequest, write: Write): Promise<Release[]> {
   const releases = selectReleases(ws, request.target, request.cluster, request.namespace);
+  if (request.pauseSync && request.helmDryRun) {
+    throw new HomelabError(
+      "--pause-sync with --helm-dry-run: helm's dry run changes nothing, the pause would change the Applications",
+      'preview both with --dry-run, or drop --pause-sync',
+    );
+  }
+  if (request.pauseSync) releases.forEach((release) => requireApplication(release, 'install --pause-sync'));
   const targetOf = await openTargets(ws, releases, request, write);
   const flags = installFlags(request);
   if (request.dryRun) write(DRY_RUN_BANNER);
@@ -78,23 +95,38 @@ export async function install(ws: Workspace, request: InstallRequest, write: Wri
   }
   // A dry run shows the same argv with placeholder pipes: it needs no age key.
   const secrets = await openSecrets(ws.root, { keyless: Boolean(request.dryRun) });
+  const sites = new Map<string, ArgocdSite>();
   for (const release of releases) {
     request.abort?.throwIfAborted();
     write(releaseHeading('install', release));
+    let paused = false;
+    if (request.pauseSync) {
+      let site = sites.get(release.cluster);
+      if (!site) sites.set(release.cluster, (site = await openSite(ws, targetOf(release), release.cluster, request.dryRun)));
+      paused = await pauseSync(site, release, request.commandPrefix ?? 'homelab ', write);
+    }
     if (isManifestSource(release)) {
-      await applyManifests(ws, targetOf(release), release, secrets, request.dryRun, write);
+      await applyManifests(ws, targetOf(release), release, { ...secrets, overlay: request.overlay }, request.dryRun, write);
     } else {
-      const change = await prepareChange(ws.root, release, { chart: await chartArgument(ws.root, ws.helm, release) }, secrets);
+      const prepared = await prepareChange(ws.root, release, { chart: await chartArgument(ws.root, ws.helm, release) }, secrets);
+      const change = { ...prepared, overlay: request.overlay };
       await applyChange(ws, targetOf(release), change, { ...flags, recover: request.recover, dryRun: request.dryRun }, write);
     }
-    // helm's own dry run changed nothing: ArgoCD has nothing to react to.
-    if (!request.helmDryRun) for (const note of afterInstallNotes(release)) write(`${note}\n`);
+    // helm's own dry run changed nothing, and a paused Application has nothing to react with.
+    if (!request.helmDryRun && !paused) for (const note of afterInstallNotes(release)) write(`${note}\n`);
   }
   return releases;
 }
 
 /** A directory or Kustomize release: its render, applied server-side (no Helm release exists for it). */
-async function applyManifests(ws: Workspace, target: KubeTarget, release: Release, secrets: OpenedSecrets, dryRun: boolean | undefined, write: Write) {
+async function applyManifests(
+  ws: Workspace,
+  target: KubeTarget,
+  release: Release,
+  secrets: OpenedSecrets & { overlay?: ValueOverlay },
+  dryRun: boolean | undefined,
+  write: Write,
+) {
   const { manifest, masker } = await renderAnyRelease({ root: ws.root, helm: ws.helm, ...secrets }, release);
   const call = applyCall(ws.root, target, release, manifest);
   if (dryRun) write(formatInvocation(call));
@@ -118,6 +150,7 @@ export async function applyChange(
     chart: change.chart,
     target,
     values: change.values,
+    overlay: change.overlay,
     inputLabels: change.labels,
     flags: options,
   });
