@@ -1,7 +1,9 @@
-// `nx g @homelab/nx:init` on the example rearranged into other layouts (test/adoption/layouts.ts): it must find
-// the charts and the ArgoCD manifests, write nx.json/package.json once (a second run changes nothing), let Nx
-// infer the right projects, and every release must render exactly as its hand-written ArgoCD-equivalent helm
-// command; the Kustomize release is compared byte for byte with `kubectl kustomize --enable-helm`.
+// The documented adoption, on the example rearranged into other layouts (test/adoption/layouts.ts), with the packed
+// package (`npm i -D <tarball>`, installed once per file and linked into each layout): `nx g @homelab/nx:init` must
+// find the charts and the ArgoCD manifests, write nx.json/package.json once (a second run changes nothing), let Nx
+// infer the right projects; every release must render exactly as its hand-written ArgoCD-equivalent helm command,
+// through `npx homelab template` and an Nx `render` target where masking leaves the render as it is (no Secret), and
+// in-process unmasked for all; the Kustomize release is compared byte for byte with `kubectl kustomize --enable-helm`.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -13,17 +15,48 @@ import { extractBundledHelm, findOnPath, resolveHelm, withVersion } from '../../
 import { decryptFile } from '../../tools/homelab/src/core/secrets/index.ts';
 import { openWorkspace, type Workspace } from '../../tools/homelab/src/core/resolve/workspace.ts';
 import { KUBE_VERSION, LAYOUTS, materialize, type ExpectedRelease, type Layout } from './layouts.ts';
+import { installedToolkit, type InstalledToolkit } from '../support/packed-toolkit.ts';
 
 const kubectl = await findOnPath('kubectl', process.env.PATH ?? '');
 if (!kubectl) console.warn('test/adoption/init.test.ts: the kubectl kustomize comparison is skipped: kubectl not on PATH');
 
+// As users run it: the packed package (npm i -D <tarball>, test/support/packed-toolkit.ts), built JavaScript only
+// (loading a .ts file would fail), their helm on HELM_BIN.
+let helmBin: string;
+const userEnv = (root: string) => ({
+  ...process.env,
+  HELM_BIN: helmBin,
+  NODE_OPTIONS: '--no-experimental-strip-types',
+  NX_DAEMON: 'false',
+  NX_NO_CLOUD: 'true',
+  NX_TUI: 'false',
+  FORCE_COLOR: '0',
+  NX_CACHE_DIRECTORY: path.join(root, '.nx/cache'),
+  NX_WORKSPACE_DATA_DIRECTORY: path.join(root, '.nx/workspace-data'),
+});
+
 function nx(root: string, ...args: string[]): string {
   return execFileSync(process.execPath, [path.join(root, 'node_modules/nx/dist/bin/nx.js'), ...args], {
     cwd: root,
-    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0', NX_CACHE_DIRECTORY: path.join(root, '.nx/cache') },
+    env: userEnv(root),
     stdio: ['ignore', 'pipe', 'pipe'],
   }).toString('utf8');
 }
+
+/** `npx homelab template <cluster>/<release>` of the installed package: what a user prints (Secret data masked). */
+function homelabTemplate(root: string, cluster: string, release: string): string {
+  return execFileSync(path.join(root, 'node_modules/.bin/homelab'), ['template', `${cluster}/${release}`], {
+    cwd: root,
+    env: userEnv(root),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).toString('utf8');
+}
+
+let toolkit: InstalledToolkit;
+beforeAll(async () => {
+  [toolkit, { bin: helmBin }] = await Promise.all([installedToolkit(), resolveHelm()]);
+}, 600_000);
+afterAll(() => toolkit?.dispose());
 
 /** Every file of the repository except what tools write (node_modules, .nx, .git, packaged chart dependencies). */
 function snapshot(root: string): Map<string, string> {
@@ -71,7 +104,7 @@ describe.each(LAYOUTS.map((make) => make()))('adopting a repository with $name',
   let repo: { root: string; dispose(): void };
   let ws: Workspace;
   beforeAll(() => {
-    repo = materialize(layout);
+    repo = materialize(layout, toolkit);
   });
   afterAll(() => repo?.dispose());
 
@@ -113,6 +146,28 @@ describe.each(LAYOUTS.map((make) => make()))('adopting a repository with $name',
       expect(rendered.manifest, `${layout.name}: ${spec.name}`).toBe(await renderByHand(repo.root, spec, bin));
     }
   });
+
+  // Masking leaves a render without a Secret as it is: those compare byte for byte through the packed bin, and one
+  // of them through the Nx render target (dist/rendered, written masked) as CI runs it.
+  it('npx homelab template and nx run <project>:render of the installed package print the hand-written helm render', async () => {
+    const plain: { spec: ExpectedRelease; expected: string }[] = [];
+    for (const spec of layout.releases) {
+      const expected = await renderByHand(repo.root, spec, helmBin);
+      if (!/^kind: Secret$/m.test(expected)) plain.push({ spec, expected });
+    }
+    expect(plain.length, `${layout.name}: a release without a Secret`).toBeGreaterThan(0);
+    for (const { spec, expected } of plain) {
+      const release = ws.resolution.releases.find((r) => r.name === spec.name && r.namespace === spec.namespace)!;
+      expect(homelabTemplate(repo.root, release.cluster, release.name), `${layout.name}: npx homelab template ${spec.name}`).toBe(expected);
+    }
+    const { spec, expected } = plain[0];
+    const release = ws.resolution.releases.find((r) => r.name === spec.name && r.namespace === spec.namespace)!;
+    const project = ws.resolution.charts.find((c) => c.dir === release.chartDir)!.name;
+    nx(repo.root, 'run', `${project}:render`, '--skip-nx-cache');
+    const written = readdirSync(path.join(repo.root, 'dist/rendered'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith(`${release.name}.yaml`));
+    expect(written.length, `${layout.name}: dist/rendered of ${project}`).toBeGreaterThan(0);
+    expect(readFileSync(path.join(repo.root, 'dist/rendered', written[0]), 'utf8'), `${layout.name}: nx run ${project}:render`).toBe(expected);
+  }, 600_000);
 
   it.skipIf(!layout.files.has('clusters/home/kustomize/jellyfin/kustomization.yaml') || !kubectl)(
     'the Kustomize release is byte-identical to kubectl kustomize with the build options (helm 3: kustomize v5.5 refuses helm 4)',
