@@ -9,6 +9,7 @@ export interface InstallExecutorOptions extends ClusterExecutorOptions {
   wait?: WaitStrategy;
   timeout?: string;
   recover?: boolean;
+  pauseSync?: boolean;
   withLowerWaves?: boolean;
 }
 
@@ -29,6 +30,7 @@ export default async function installExecutor(options: InstallExecutorOptions, c
         wait: options.wait,
         timeout: options.timeout,
         recover: options.recover,
+        pauseSync: options.pauseSync,
       },
       write,
     ),
