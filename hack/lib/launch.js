@@ -2,15 +2,18 @@
 // repository's npm workspace, built by npm ci) on this repository, whatever the current directory. It imports no Nx:
 // the scripts keep working when nx.json or the plugin is broken.
 import module from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export async function launch(name) {
-  // V8 keeps the code it compiled for the bundle between runs (in the OS temp directory): less start-up per command.
-  // Optional call: a Node too old to have it must still reach the version check and its one-line refusal.
-  module.enableCompileCache?.();
+  // V8 keeps the code it compiled for the bundle between runs: less start-up per command. In the user's cache, not the
+  // shared temp directory, which the toolkit's processes leave untouched. Optional call: a Node too old to have it must
+  // still reach the version check and its one-line refusal.
+  const cacheHome = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  module.enableCompileCache?.(process.env.NODE_COMPILE_CACHE || path.join(cacheHome, 'homelab', 'node-compile-cache'));
   let runNamed;
   try {
     ({ runNamed } = await import('@homelab/nx/bin'));

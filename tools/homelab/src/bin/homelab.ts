@@ -3,6 +3,7 @@
 // repository around the current directory.
 import { existsSync } from 'node:fs';
 import module from 'node:module';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { completions, completionScript } from './completion.ts';
@@ -20,9 +21,11 @@ function repositoryRoot(dir: string): string {
   return up('nx.json') ?? up('.git') ?? dir;
 }
 
-// V8 keeps the code it compiled for the commands between runs (in the OS temp directory): less start-up per command.
-// Optional call: a Node too old to have it must still reach the version check and its one-line refusal.
-module.enableCompileCache?.();
+// V8 keeps the code it compiled for the commands between runs: less start-up per command. In the user's cache, not the
+// shared temp directory, which the toolkit's processes leave untouched. Optional call: a Node too old to have it must
+// still reach the version check and its one-line refusal.
+const cacheHome = process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache');
+module.enableCompileCache?.(process.env.NODE_COMPILE_CACHE || path.join(cacheHome, 'homelab', 'node-compile-cache'));
 const [name, ...args] = process.argv.slice(2);
 if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
   if (name === undefined) process.exitCode = 1;
