@@ -19,7 +19,7 @@ import type { Release } from '../model/types.ts';
 import { selectReleases, type Workspace } from '../resolve/workspace.ts';
 import { isRecord } from '../workspace/yaml-docs.ts';
 import { DRY_RUN_BANNER, openTargets, type Write } from './cluster.ts';
-import { applyChange, installFlags, prepareChange, upToDate, type HelmChange } from './install.ts';
+import { applyChange, installFlags, prepareChange, upgradeOptions, upToDate, type HelmChange } from './install.ts';
 import { chartAt, deploysArgoCD, requireCluster } from '../model/lookup.ts';
 
 export interface BootstrapRequest {
@@ -117,18 +117,7 @@ export async function bootstrap(ws: Workspace, request: BootstrapRequest, write:
     plan: async () => {
       const { release } = change;
       let text = '# skipped when helm would change nothing (deployed, and the server-side dry run renders the stored manifest):\n';
-      text += formatInvocation(
-        helmRelease.serverDryRun({
-          helm: ws.helm,
-          root: ws.root,
-          release,
-          chart: change.chart,
-          target,
-          values: change.values,
-          inputLabels: change.labels,
-          flags,
-        }),
-      );
+      text += formatInvocation(helmRelease.serverDryRun(upgradeOptions(ws, target, change, flags)));
       text += formatInvocation(helmRelease.getManifest({ helm: ws.helm, root: ws.root, release, target }));
       await applyChange(ws, target, change, { ...flags, dryRun: true }, (t) => (text += t));
       return text;

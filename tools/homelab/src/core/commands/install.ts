@@ -133,6 +133,12 @@ async function applyManifests(
   else await runManifestCall(target, call, release, masker, write);
 }
 
+/** helm upgrade --install of a prepared change on a target: the upgrade itself and its server-side dry run. */
+export function upgradeOptions(ws: Workspace, target: KubeTarget, change: HelmChange, flags: InstallFlags): helmRelease.UpgradeInstallOptions {
+  const { release, chart, values, overlay, labels } = change;
+  return { helm: ws.helm, root: ws.root, release, chart, target, values, overlay, inputLabels: labels, flags };
+}
+
 /** The pending check, the optional recovery, then the upgrade with live masked output. */
 export async function applyChange(
   ws: Workspace,
@@ -143,17 +149,7 @@ export async function applyChange(
 ): Promise<void> {
   const { release, masker } = change;
   const history = helmRelease.history({ helm: ws.helm, root: ws.root, release, target });
-  const upgrade = helmRelease.upgradeInstall({
-    helm: ws.helm,
-    root: ws.root,
-    release,
-    chart: change.chart,
-    target,
-    values: change.values,
-    overlay: change.overlay,
-    inputLabels: change.labels,
-    flags: options,
-  });
+  const upgrade = helmRelease.upgradeInstall(upgradeOptions(ws, target, change, options));
   if (options.dryRun) {
     write(formatInvocation(history));
     if (options.recover) {
@@ -205,18 +201,7 @@ export async function upToDate(ws: Workspace, target: KubeTarget, change: HelmCh
   const current = parseHistory(history.stdout).at(-1);
   if (current?.status !== 'deployed') return undefined;
   const [dry, live] = await Promise.all([
-    captureInvocation(
-      helmRelease.serverDryRun({
-        helm: ws.helm,
-        root: ws.root,
-        release,
-        chart: change.chart,
-        target,
-        values: change.values,
-        inputLabels: change.labels,
-        flags,
-      }),
-    ),
+    captureInvocation(helmRelease.serverDryRun(upgradeOptions(ws, target, change, flags))),
     captureInvocation(helmRelease.getManifest({ helm: ws.helm, root: ws.root, release, target })),
   ]);
   if (dry.exitCode !== 0 || live.exitCode !== 0) return undefined;
