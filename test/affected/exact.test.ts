@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { computeAffected } from '../../tools/homelab/src/core/ci/affected.ts';
 import { refineByRendering } from '../../tools/homelab/src/core/ci/exact.ts';
-import { decryptFile } from '../../tools/homelab/src/core/secrets/index.ts';
+import { decryptFile, editFile } from '../../tools/homelab/src/core/secrets/index.ts';
 import { createExampleRepo, nxEnv, type ExampleRepo } from './example-repo.ts';
 
 let repo: ExampleRepo;
@@ -146,10 +146,17 @@ describe('affected --exact', () => {
     repo.write('README.md', 'another line\n');
     const docs = repo.commit('docs while the collision stays');
     expect((await computeAffected(repo.root, { base: head, head: docs })).projects).not.toContain('echo');
+    // A secret key the echo chart does not read (the generated writer lists the secrets file).
+    await editFile(path.join(repo.root, 'secrets.yaml'), (doc) => doc.set(['monitoring', 'grafana', 'adminPassword'], 'collision'), {
+      workspaceRoot: repo.root,
+      env: {},
+    });
+    const secret = repo.commit('a key echo does not read');
+    expect((await computeAffected(repo.root, { base: docs, head: secret })).projects).not.toContain('echo');
     // The second writer's value file changed: what it would deploy did.
     repo.write('clusters/home/values/echo.yaml', 'message: changed\n');
     const values = repo.commit('the second writer changes');
-    const changed = await computeAffected(repo.root, { base: docs, head: values });
+    const changed = await computeAffected(repo.root, { base: secret, head: values });
     expect(changed.reasons.echo).toContainEqual(expect.stringMatching(/^head: could not be resolved \(Application echo is defined twice/));
   });
 });

@@ -149,6 +149,8 @@ export async function computeAffected(root: string, options: AffectedOptions = {
     ...head.releases.filter((r) => r.source).map((r) => r.chart),
   ]);
   const headFiles = new RepoFiles(layout.root);
+  /** Changed secrets file → chart directories whose templates read none of its changed keys. */
+  const unreadBy = new Map<string, Set<string>>();
   for (const file of changedSecrets) {
     const after = options.workingTree ? await readFile(path.join(root, file), 'utf8').catch(() => undefined) : await readAt(root, range.head, file);
     const change = await secretFileChange(file, await readAt(root, range.base, file), after, options.decrypt);
@@ -165,6 +167,7 @@ export async function computeAffected(root: string, options: AffectedOptions = {
       const reads = await chartValueReads(headFiles, chartDir);
       const hit = change.paths.find((p) => readsPath(reads, p));
       if (hit) add(chart.name, `secrets: ${file} key ${hit.join('.')} changed and ${reads.all ? `${reads.why}` : 'its templates read it'}`);
+      else unreadBy.set(file, new Set([...(unreadBy.get(file) ?? []), chartDir]));
     }
   }
 
@@ -174,8 +177,10 @@ export async function computeAffected(root: string, options: AffectedOptions = {
   for (const [side, resolution] of [['head', head] as const, ['base', base] as const]) {
     const other = side === 'head' ? base : head;
     for (const finding of resolution?.findings ?? []) {
-      if (other && unchangedFinding(finding, other.findings, paths)) continue;
-      for (const dir of finding.chartDirs) {
+      // A secrets file whose changed keys none of the finding's charts read changes neither writer's render.
+      const read = paths.filter((p) => !finding.chartDirs.every((dir) => unreadBy.get(p)?.has(dir)));
+      if (other && unchangedFinding(finding, other.findings, read)) continue;
+      for (const dir of new Set(finding.chartDirs)) {
         const chart = chartAt(head.charts, dir);
         if (chart && runnable.has(chart.name)) add(chart.name, `${side}: could not be resolved (${finding.message})`);
         else if (side === 'base' && !chart) unresolvedGone.add(dir);

@@ -238,7 +238,7 @@ export async function resolveReleases(layout: WorkspaceLayout, opts: ResolveOpti
               ? "Application names must be unique per cluster: rename one, or exclude its directory from the ApplicationSet's generator"
               : 'Application names must be unique per cluster: rename one',
           );
-          addFinding(ctx.findings, current.file, [...applicationCharts(other.doc, ctx), ...applicationCharts(current.doc, ctx)], err);
+          addFinding(ctx.findings, current.file, [...new Set([...applicationCharts(other.doc, ctx), ...applicationCharts(current.doc, ctx)])], err);
           const finding = ctx.findings.find((f) => f.message === err.message)!;
           finding.inputs = await writersInputs([other, current], releases, ctx);
           return undefined;
