@@ -190,7 +190,7 @@ describe('hack/charts pull', () => {
         `1 of 3 upstream charts could not be pulled into ${path.join(work, 'pull-cache', 'homelab', 'charts')} — see the lines above for each one`,
       );
       expect(again.split('\n')[0]).toMatch(
-        /^home\/argocd: ✖ chart argo-cd 8\.5\.9 from .* is not in the chart cache .* and HOMELAB_OFFLINE is set — run hack\/charts pull/,
+        /^home\/argocd: ✖ chart argo-cd 8\.5\.9 from .* is not in the chart cache .* and HOMELAB_OFFLINE is set — run npx homelab charts pull/,
       );
       expect(again.split('\n')[1]).toMatch(/^home\/cert-manager: cert-manager v1\.18\.2 /);
     } finally {
