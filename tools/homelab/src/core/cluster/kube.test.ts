@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HomelabError } from '../model/errors.ts';
-import { describeTarget, guardCluster, probeCluster, resolveKubectl, sameServer } from './kube.ts';
+import { describeTarget, guardCluster, isUnreachable, probeCluster, resolveKubectl, sameServer } from './kube.ts';
 import type { ClusterDeclaration } from '../model/types.ts';
 import { writeKubeconfig } from '../../../../../test/helpers/kubeconfig.ts';
 
@@ -18,6 +18,22 @@ async function failure(promise: Promise<unknown>): Promise<string> {
   expect(error).toBeInstanceOf(HomelabError);
   return (error as HomelabError).line();
 }
+
+describe('isUnreachable', () => {
+  it('is what helm and kubectl say when they cannot reach the API server, not a --wait that ran out of time', () => {
+    const reached = [
+      'Error: UPGRADE FAILED: context deadline exceeded',
+      'Error: UPGRADE FAILED: resource Deployment/monitoring/grafana not ready. status: InProgress, message: context deadline exceeded',
+    ];
+    const notReached = [
+      'Error: Kubernetes cluster unreachable: Get "https://home.example.invalid:6443/version": dial tcp: lookup home.example.invalid: no such host',
+      'Error: Kubernetes cluster unreachable: Get "https://127.0.0.1:6443/version": context deadline exceeded',
+      'Unable to connect to the server: dial tcp 127.0.0.1:6443: connect: connection refused',
+    ];
+    expect(reached.map(isUnreachable)).toEqual([false, false]);
+    expect(notReached.map(isUnreachable)).toEqual([true, true, true]);
+  });
+});
 
 describe('resolveKubectl', () => {
   it('prefers KUBECTL_BIN, then PATH', async () => {

@@ -255,5 +255,7 @@ export function unreachable(target: KubeTarget, stderr: string): HomelabError {
 
 /** helm and kubectl say this when the API server does not answer. */
 export function isUnreachable(stderr: string): boolean {
-  return /cluster unreachable|connection refused|no such host|i\/o timeout|context deadline exceeded|Unable to connect to the server|was refused/i.test(stderr);
+  // Not a bare "context deadline exceeded": that is also how helm ends a --wait that ran out of time on a cluster it
+  // reached (helm says "Kubernetes cluster unreachable" when it could not reach it; kubectl "Unable to connect").
+  return /cluster unreachable|connection refused|no such host|i\/o timeout|Unable to connect to the server|was refused/i.test(stderr);
 }
