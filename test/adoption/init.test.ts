@@ -4,7 +4,7 @@
 // infer the right projects; every release must render exactly as its hand-written ArgoCD-equivalent helm command,
 // through `npx homelab template` and an Nx `render` target where masking leaves the render as it is (no Secret), and
 // in-process unmasked for all; the Kustomize release is compared byte for byte with `kubectl kustomize --enable-helm`.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -167,6 +167,14 @@ describe.each(LAYOUTS.map((make) => make()))('adopting a repository with $name',
     const written = readdirSync(path.join(repo.root, 'dist/rendered'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith(`${release.name}.yaml`));
     expect(written.length, `${layout.name}: dist/rendered of ${project}`).toBeGreaterThan(0);
     expect(readFileSync(path.join(repo.root, 'dist/rendered', written[0]), 'utf8'), `${layout.name}: nx run ${project}:render`).toBe(expected);
+  }, 600_000);
+
+  // The Secret-bearing releases too, keyless and unmasked: the installed bin's fidelity harness runs ArgoCD's command
+  // per release (helm template, kubectl kustomize, kubectl reading a directory) against its render.
+  it('npx homelab verify of the installed package: no release differs or fails', () => {
+    const result = spawnSync(path.join(repo.root, 'node_modules/.bin/homelab'), ['verify'], { cwd: repo.root, env: userEnv(repo.root), encoding: 'utf8' });
+    expect(result.stdout.trimEnd().split('\n').at(-1), result.stdout + result.stderr).toMatch(/^verify: \d+ equal, 0 differ, 0 failed, \d+ skipped/);
+    expect(result.status, result.stdout + result.stderr).toBe(0);
   }, 600_000);
 
   it.skipIf(!layout.files.has('clusters/home/kustomize/jellyfin/kustomization.yaml') || !kubectl)(

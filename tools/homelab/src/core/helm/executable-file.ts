@@ -1,10 +1,15 @@
 import { access, chmod, constants, mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-/** Writes a binary as an executable at `target`. Parallel first runs race here: each writes its own temp file and the rename is atomic. */
+let writes = 0;
+
+/**
+ * Writes a binary as an executable at `target`. Parallel first runs race here, in other processes and in this one
+ * (two renders extracting the same bundle): each writes its own temp file and the rename is atomic.
+ */
 export async function writeExecutable(target: string, binary: Uint8Array): Promise<string> {
   await mkdir(path.dirname(target), { recursive: true });
-  const temp = `${target}.${process.pid}.tmp`;
+  const temp = `${target}.${process.pid}.${++writes}.tmp`;
   await writeFile(temp, binary);
   await chmod(temp, 0o755);
   await rename(temp, target);
