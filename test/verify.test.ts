@@ -8,6 +8,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyReleases } from '../tools/homelab/src/core/commands/verify.ts';
+import { firstObjectDifference } from '../tools/homelab/src/core/commands/verify-manifests.ts';
 import { openWorkspace } from '../tools/homelab/src/core/resolve/workspace.ts';
 import { exampleFiles, materialize } from './adoption/layouts.ts';
 import { childEnv, repoRoot } from './support/workspace.ts';
@@ -86,6 +87,21 @@ describe('verify', () => {
       writeFileSync(whoami, original);
       rmSync(emptyCache, { recursive: true, force: true });
     }
+  });
+
+  it('compares a directory object by object: key order and formatting aside, a changed value or a missing object differs', () => {
+    const kubectlJson = (...objects: unknown[]) => objects.map((o) => `${JSON.stringify(o, null, 4)}\n`).join('');
+    const ours = '---\n# Source: a.yaml\nmetadata:\n  name: a\nkind: ConfigMap\napiVersion: v1\ndata: {on: "1"}\n';
+    expect(firstObjectDifference(ours, kubectlJson({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { true: '1' } }))).toBeUndefined();
+    expect(firstObjectDifference(ours, kubectlJson({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { true: '2' } }))).toBe(
+      'object 1: toolkit ConfigMap/a ≠ argocd ConfigMap/a',
+    );
+    expect(
+      firstObjectDifference(
+        ours,
+        kubectlJson({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { true: '1' } }, { kind: 'Secret', metadata: { name: 's' } }),
+      ),
+    ).toBe('object 2: toolkit no object ≠ argocd Secret/s');
   });
 
   it('nx run workspace:verify on the example: the same lines through the executor, success', async () => {
