@@ -139,7 +139,7 @@ describe('hack/list', () => {
   });
 });
 
-/** Chromium as the brief's users have it; the HTML test needs a real browser. */
+/** Headless Chromium (Debian's chromium): the HTML test needs a real browser to lay the page out. */
 function findChromium(): string | undefined {
   for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
     try {
