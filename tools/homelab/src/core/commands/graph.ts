@@ -1,4 +1,4 @@
-import { chartAt } from '../model/lookup.ts';
+import { chartAt, clusterHolding } from '../model/lookup.ts';
 import type { Release } from '../model/types.ts';
 import type { Resolution } from '../resolve/releases.ts';
 import { tierOf } from './select.ts';
@@ -86,8 +86,8 @@ export function buildGraph(resolution: Resolution, cluster?: string): Graph {
     }
   }
   for (const finding of resolution.findings) {
-    const owner = resolution.clusters.find((c) => finding.file.startsWith(`${c.dir}/`) && (cluster === undefined || c.name === cluster));
-    if (!owner) continue;
+    const owner = clusterHolding(resolution.clusters, finding.file);
+    if (!owner || (cluster !== undefined && owner.name !== cluster)) continue;
     const id = node({ id: `broken:${finding.file}`, kind: 'broken', label: `BROKEN ${finding.file}`, detail: `${finding.message} — ${finding.hint}` });
     edge(`cluster:${owner.name}`, id);
   }

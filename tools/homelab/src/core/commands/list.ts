@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chartAt } from '../model/lookup.ts';
+import { chartAt, clusterHolding } from '../model/lookup.ts';
 import { renderFile } from '../model/release.ts';
 import type { Release } from '../model/types.ts';
 import type { ResolutionFinding } from '../resolve/releases.ts';
@@ -109,7 +109,7 @@ function liveColumns(s: ReleaseStatus): Pick<ListRow, 'helm' | 'argocd'> {
 }
 
 function findingRow(ws: Workspace, finding: ResolutionFinding): FindingRow {
-  const cluster = ws.resolution.clusters.find((c) => finding.file.startsWith(`${c.dir}/`));
+  const cluster = clusterHolding(ws.resolution.clusters, finding.file);
   return { cluster: cluster?.name ?? null, file: finding.file, charts: finding.chartDirs, finding: finding.message, hint: finding.hint };
 }
 

@@ -16,6 +16,11 @@ export function clusterNamed(clusters: readonly ClusterDeclaration[], name: stri
   return clusters.find((c) => c.name === name);
 }
 
+/** The cluster whose directory holds a workspace-relative file (where a broken manifest belongs). */
+export function clusterHolding(clusters: readonly ClusterDeclaration[], file: string): ClusterDeclaration | undefined {
+  return clusters.find((c) => file.startsWith(`${c.dir}/`));
+}
+
 /** A release's own chart: the resolver only makes releases of charts it found, so absence is an error. */
 export function requireChartAt(charts: readonly Chart[], dir: string): Chart {
   const chart = chartAt(charts, dir);
