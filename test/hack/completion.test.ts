@@ -29,7 +29,13 @@ describe('homelab __complete', () => {
     expect(complete('diff', '--cluster', 'home', 'home/n')).toEqual(['home/networking']);
     // Charts, release names and cluster/release, as template and the cluster commands take them.
     expect(complete('install', '')).toEqual(expect.arrayContaining(['monitoring', 'home/monitoring', 'system', 'home/system']));
-    expect(complete('install', 'monitoring', '')).toEqual([]);
+    // Several releases: each Tab offers the rest; argocd's action comes first, then releases.
+    expect(complete('install', 'monitoring', 'n')).toEqual(['networking']);
+    expect(complete('install', 'monitoring', 'mon')).toEqual([]);
+    expect(complete('argocd', '')).toEqual(['refresh', 'resume', 'sync']);
+    expect(complete('argocd', 'sync', 'home/mon')).toEqual(['home/monitoring']);
+    expect(complete('charts', '')).toEqual(['pull']);
+    expect(complete('charts', 'pull', '')).toEqual([]);
     expect(complete('secrets', 'r')).toEqual(['recipients', 'rm', 'rotate']);
     expect(complete('completion', '')).toEqual(['bash', 'fish', 'zsh']);
     expect(complete('nonsense', '')).toEqual([]);
@@ -71,7 +77,7 @@ eval "$SCRIPT" >/dev/null; words=(${words.map((w) => `'${w}'`).join(' ')}); CURR
       );
     expect(run(['homelab', 'template', 'mon'])).toEqual(['monitoring']);
     expect(run(['hack/diff', '--cluster', ''])).toEqual(['home', 'lab']);
-    expect(run(['homelab', 'install', 'monitoring', ''])).toEqual(['FILES']);
+    expect(run(['homelab', 'charts', 'pull', ''])).toEqual(['FILES']);
     expect(inShell('zsh', ['-fc'], 'compdef() { print -r -- "compdef $*" }; eval "$SCRIPT"')[0]).toMatch(
       /^compdef _homelab_complete homelab hack\/template \.\/hack\/template /,
     );

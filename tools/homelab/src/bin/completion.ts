@@ -23,7 +23,7 @@ export interface BinPath {
  * Candidates for the last word of `words` (the words after the program; a hack/<name> launcher passes <name> first).
  * Commands, then per command: its options (from its option table), an option's value (`--cluster`: the workspace's
  * clusters), its subcommands (its usage's Subcommands block or literal words), or the workspace's charts and
- * releases when its usage takes `<chart|release|cluster/release>`.
+ * releases where its usage takes `<chart|release|cluster/release>` (again after each one when it takes several).
  */
 export async function completions(words: string[], root: string): Promise<string[]> {
   const current = words.at(-1) ?? '';
@@ -44,15 +44,27 @@ export async function completions(words: string[], root: string): Promise<string
   const positionals = rest
     .slice(0, -1)
     .filter((w, i, all) => !w.startsWith('-') && !(all[i - 1]?.startsWith('--') && options[all[i - 1].slice(2)]?.type === 'string'));
-  if (positionals.length > 0) return [];
-  const subcommands = /\nSubcommands:\n([\s\S]*?)\n\n/.exec(spec.usage)?.[1];
-  if (subcommands) return matching([...subcommands.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1]));
+  // The usage's positional slots (up to the first option), the last one repeating when it says `...`.
   const usage = /Usage: \{cmd\} ([^\n]*)/.exec(spec.usage)?.[1] ?? '';
-  if (usage.includes('release>')) {
+  const slots = usage.split(' ');
+  const optionAt = slots.findIndex((w) => /^[-[]/.test(w));
+  const positional = optionAt < 0 ? slots : slots.slice(0, optionAt);
+  const last = positional.at(-1);
+  const slot = positional[positionals.length] ?? (last?.includes('...') ? last : undefined);
+  if (slot === undefined) return [];
+  const subcommands = /\nSubcommands:\n([\s\S]*?)\n\n/.exec(spec.usage)?.[1];
+  if (positionals.length === 0 && subcommands) return matching([...subcommands.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1]));
+  if (/release>|app\.\.\./.test(slot)) {
     const { releases } = await resolution(root);
-    return matching(releases.flatMap((r) => [r.chart, r.name, `${r.cluster}/${r.name}`]));
+    const typed = new Set(positionals);
+    return matching(releases.flatMap((r) => [r.chart, r.name, `${r.cluster}/${r.name}`]).filter((c) => !typed.has(c)));
   }
-  return matching(usage.split(' ').filter((w) => /^[a-z][\w-]*$/.test(w)));
+  return matching(
+    slot
+      .replace(/^<|>?(\.\.\.)?$/g, '')
+      .split('|')
+      .filter((w) => /^[a-z][\w-]*$/.test(w)),
+  );
 }
 
 /** The workspace's resolution (behind the resolution cache: a repeated Tab reads one small file). */
