@@ -86,8 +86,26 @@ const rows: Row[] = [
     keyless: () => ['monitoring'],
   },
   {
-    change: 'the library chart',
+    change: 'the library chart (a comment: no define changed)',
     apply: () => append('charts/common/templates/_names.tpl', '\n{{/* touched */}}\n'),
+    nx: dependentsOfCommon,
+    keyless: () => [],
+    check: (r) =>
+      expect(r.skipped).toEqual(
+        dependentsOfCommon()
+          .sort()
+          .map((project) => ({ project, why: 'library: includes none of the changed templates of charts/common (no define changed)' })),
+      ),
+  },
+  {
+    change: 'the library chart (a define every dependent includes)',
+    apply: () =>
+      repo.write(
+        'charts/common/templates/_names.tpl',
+        repo
+          .read('charts/common/templates/_names.tpl')
+          .replace('| trunc 63 | trimSuffix "-" -}}\n{{- end -}}', '| trunc 63 | trimSuffix "-" | toString -}}\n{{- end -}}'),
+      ),
     nx: dependentsOfCommon,
     keyless: dependentsOfCommon,
   },

@@ -70,9 +70,15 @@ async function onBranch(name: string, change: () => void): Promise<string> {
 }
 
 describe('affected --exact', () => {
-  it('drops the library dependents whose output a comment does not change', async () => {
-    const head = await onBranch('library-comment', () =>
-      repo.write('charts/common/templates/_names.tpl', `${repo.read('charts/common/templates/_names.tpl')}\n{{/* a comment */}}\n`),
+  it('drops the library dependents whose output a changed define does not change', async () => {
+    // An edit inside a define every dependent includes (a comment alone changes no define: the file stage drops those).
+    const head = await onBranch('library-define', () =>
+      repo.write(
+        'charts/common/templates/_names.tpl',
+        repo
+          .read('charts/common/templates/_names.tpl')
+          .replace('| trunc 63 | trimSuffix "-" -}}\n{{- end -}}', '| trunc 63 | trimSuffix "-" | toString -}}\n{{- end -}}'),
+      ),
     );
     const result = await computeAffected(repo.root, { base, head });
     const candidates = result.projects;

@@ -6,9 +6,11 @@
  * 3. SOPS files are opaque to Nx, so Nx is asked again without them, and a chart that consumes a changed
  *    secrets file comes back only when its templates read a changed key path (value-reads.ts,
  *    secret-changes.ts): decrypted values are compared when a key is at hand, ciphertexts otherwise.
- * 4. What Nx cannot see from head's project graph: the release definitions of both commits are compared
+ * 4. A change confined to library templates reaches, through Nx, every chart built on the library: a chart whose
+ *    templates include none of the changed defines is left out (library-templates.ts).
+ * 5. What Nx cannot see from head's project graph: the release definitions of both commits are compared
  *    (a deleted or moved Application file, a generator config), and deleted charts are reported.
- * The result never drops a task Nx would run for a reason other than an unread secret key.
+ * The result never drops a task Nx would run for a reason other than an unread secret key or an unused library define.
  */
 import { isDeepStrictEqual } from 'node:util';
 import path from 'node:path';
@@ -33,10 +35,11 @@ import { resolveReleases, type Resolution, type ResolutionFinding } from '../res
 import { resolveWorkspace } from '../resolve/workspace.ts';
 import { RepoFiles } from '../workspace/repo-files.ts';
 import { secretFileChange, type Decrypt, type SecretFileChange } from './secret-changes.ts';
-import type { Release } from '../model/types.ts';
+import type { Chart, Release } from '../model/types.ts';
 import { chartValueReads, readsPath } from '../secrets/index.ts';
 import { isRecord } from '../workspace/yaml-docs.ts';
-import { chartAt, requireChartAt } from '../model/lookup.ts';
+import { chartAt, chartNamed, requireChartAt } from '../model/lookup.ts';
+import { libraryChange, unusedLibraryChange } from './library-templates.ts';
 
 /** Nx's file-level answer: the projects owning a task of `targets` that `files` reach. */
 export type NxAffected = (root: string, files: string[], targets: string[]) => Promise<string[]>;
@@ -140,7 +143,8 @@ export async function computeAffected(root: string, options: AffectedOptions = {
   result.nxProjects = (forNx.length === paths.length ? nxOthers : await nx(root, paths, targets)).sort();
   const reasons = new Map<string, string[]>();
   const add = (project: string, why: string) => reasons.set(project, [...(reasons.get(project) ?? []), why]);
-  for (const project of nxOthers) add(project, 'nx: a changed file is one of its task inputs');
+  const unusedLibrary = await libraryRefinement(layout.root, paths, head, base, range.base, nxOthers);
+  for (const project of nxOthers) if (!unusedLibrary.has(project)) add(project, 'nx: a changed file is one of its task inputs');
 
   // Application charts, and the projects of releases whose manifests are not a local chart (upstream, directory,
   // kustomize sources): each is an Nx project named after its releases' `chart`.
@@ -205,11 +209,45 @@ export async function computeAffected(root: string, options: AffectedOptions = {
 
   result.projects = [...reasons.keys()].sort();
   result.reasons = Object.fromEntries(result.projects.map((p) => [p, reasons.get(p)!]));
-  result.skipped = result.nxProjects.filter((p) => !reasons.has(p)).map((project) => ({ project, why: skipReason(changedSecrets, goneDirs) }));
+  result.skipped = result.nxProjects
+    .filter((p) => !reasons.has(p))
+    .map((project) => ({ project, why: unusedLibrary.get(project) ?? skipReason(changedSecrets, goneDirs) }));
   const affectedCharts = new Set([...result.projects, ...result.removedCharts]);
   result.releases.head = head.releases.filter((r) => affectedCharts.has(r.chart)).map(releaseRef);
   result.releases.base = (base?.releases ?? []).filter((r) => affectedCharts.has(r.chart)).map(releaseRef);
   return result;
+}
+
+/**
+ * When every changed file is a template of a library chart (on both sides), the application charts Nx selects only
+ * through that library and whose templates include none of the changed defines: project → why it renders the same.
+ */
+async function libraryRefinement(
+  root: string,
+  paths: string[],
+  head: Resolution,
+  base: Resolution | undefined,
+  baseCommit: string,
+  selected: string[],
+): Promise<Map<string, string>> {
+  const unused = new Map<string, string>();
+  const libraryDirs = (charts: readonly Chart[]) => new Set(charts.filter((c) => c.type === 'library').map((c) => c.dir));
+  const [atHead, atBase] = [libraryDirs(head.charts), libraryDirs(base?.charts ?? [])];
+  const libraries = new Set<string>();
+  for (const file of paths) {
+    const dir = [...atHead].find((d) => file.startsWith(`${d}/templates/`));
+    if (!dir || !atBase.has(dir)) return unused;
+    libraries.add(dir);
+  }
+  const headFiles = new RepoFiles(root);
+  const change = await libraryChange(libraries, await GitRevisionFiles.open(root, baseCommit), headFiles);
+  for (const project of selected) {
+    const chart = chartNamed(head.charts, project);
+    if (chart?.type !== 'application') continue;
+    const why = await unusedLibraryChange(chart, head.charts, change, headFiles);
+    if (why) unused.set(project, why);
+  }
+  return unused;
 }
 
 /**
