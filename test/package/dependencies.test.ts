@@ -26,7 +26,8 @@ const packageOf = (specifier: string) =>
     .join('/');
 
 const LOADS = [
-  /(?:from|import)\s*\(?\s*'([^'.][^']*)'/g,
+  // Not a quoted word: `'apps' | 'from' | 'to'` is a type, not an import.
+  /(?<![\w'])(?:from|import)\s*\(?\s*'([^'.][^']*)'/g,
   /require(?:\.resolve)?\(\s*'([^'.][^']*)'/g,
   /import\.meta\.resolve\(\s*'([^'.][^']*)'/g,
   // Package names held in strings: scoped names, and the unscoped ones resolved by name at run time.
