@@ -100,7 +100,11 @@ export async function renderReleases(
     }
   }
   const secrets = options.secrets ?? (await openSecrets(ws.root, { keyless: options.keyless ?? false }));
-  return Promise.all(
+  const settled = await Promise.allSettled(
     releases.map((release) => renderAnyRelease({ root: ws.root, helm: ws.helm, ...secrets, showOnly: options.showOnly, overlay: options.overlay }, release)),
   );
+  // The renders run side by side; the failure reported is the first in release order, not the first to finish.
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<Rendered>).value);
 }
