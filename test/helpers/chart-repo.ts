@@ -6,6 +6,25 @@ import path from 'node:path';
 import { extractBundledHelm } from '../../tools/homelab/src/core/helm/helm.ts';
 import { runTool } from '../../tools/homelab/src/core/exec/process.ts';
 import { storeChart, type CachedChart } from '../../tools/homelab/src/core/helm/chart-cache.ts';
+import { HomelabError } from '../../tools/homelab/src/core/model/errors.ts';
+import { expect } from 'vitest';
+
+/** The secrets of a render that reads none: loading them is a test failure. */
+export const noSecrets = {
+  load: async () => {
+    throw new Error('no secrets here');
+  },
+};
+
+/** The one line a refused render or fetch ends with (it must be a HomelabError). */
+export async function refusal(promise: Promise<unknown>): Promise<string> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(HomelabError);
+  return (err as HomelabError).line();
+}
 
 export interface ServerOptions {
   /** Refuse every request without these Basic credentials (401 with a Basic challenge). */

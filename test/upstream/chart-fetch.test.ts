@@ -8,11 +8,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runTool } from '../../tools/homelab/src/core/exec/process.ts';
 import { buildDependencies, renderRelease, type RenderContext } from '../../tools/homelab/src/core/helm/render.ts';
 import { resolveHelm, type Helm } from '../../tools/homelab/src/core/helm/helm.ts';
-import { HomelabError } from '../../tools/homelab/src/core/model/errors.ts';
 import { createRelease } from '../../tools/homelab/src/core/model/release.ts';
 import type { Release } from '../../tools/homelab/src/core/model/types.ts';
 import { readChart } from '../../tools/homelab/src/core/workspace/charts.ts';
-import { startChartRepo, type ChartServer } from '../helpers/chart-repo.ts';
+import { noSecrets, refusal, startChartRepo, type ChartServer } from '../helpers/chart-repo.ts';
 import { startOciRegistry, type OciRegistry } from '../helpers/oci-registry.ts';
 
 const chart = (name: string, version: string) => ({
@@ -38,12 +37,6 @@ let work: string;
 let repo: ChartServer;
 let registry: OciRegistry;
 let ctx: RenderContext;
-
-const noSecrets = {
-  load: async () => {
-    throw new Error('no secrets here');
-  },
-};
 
 /** A private helm home for the hand-written commands: they must not touch the user's helm cache either. */
 const handEnv = () => ({
@@ -82,15 +75,6 @@ function upstream(repoURL: string, chartName: string, targetRevision: string, ex
     source: { kind: 'upstream', repoURL, chart: chartName, targetRevision },
     ...extra,
   });
-}
-
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(HomelabError);
-  return (err as HomelabError).line();
 }
 
 beforeAll(async () => {

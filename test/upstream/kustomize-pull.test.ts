@@ -13,7 +13,6 @@ import { checkWorkspace } from '../../tools/homelab/src/core/commands/check.ts';
 import { runTool } from '../../tools/homelab/src/core/exec/process.ts';
 import { lookupChart } from '../../tools/homelab/src/core/helm/chart-cache.ts';
 import { kustomizeHelm, resolveHelm, type Helm } from '../../tools/homelab/src/core/helm/helm.ts';
-import { HomelabError } from '../../tools/homelab/src/core/model/errors.ts';
 import type { Release } from '../../tools/homelab/src/core/model/types.ts';
 import { kustomizeVersion } from '../../tools/homelab/src/core/render/kustomize.ts';
 import { renderAnyRelease } from '../../tools/homelab/src/core/render/index.ts';
@@ -23,7 +22,7 @@ import { RepoFiles } from '../../tools/homelab/src/core/workspace/repo-files.ts'
 import type { Resolution } from '../../tools/homelab/src/core/resolve/releases.ts';
 import { normalizeOptions } from '../../tools/homelab/src/plugin/options.ts';
 import { sourceProjects } from '../../tools/homelab/src/plugin/source-projects.ts';
-import { startChartRepo, type ChartServer } from '../helpers/chart-repo.ts';
+import { noSecrets, refusal, startChartRepo, type ChartServer } from '../helpers/chart-repo.ts';
 
 const chart = (name: string, version: string) => ({
   'Chart.yaml': `apiVersion: v2\nname: ${name}\nversion: ${version}\n`,
@@ -100,21 +99,7 @@ let release: Release;
 let resolution: Resolution;
 let expected: string;
 
-const noSecrets = {
-  load: async () => {
-    throw new Error('no secrets here');
-  },
-};
 const render = async () => (await renderAnyRelease({ root, helm, secrets: noSecrets, maskKey: Buffer.alloc(0) }, release)).manifest;
-
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(HomelabError);
-  return (err as HomelabError).line();
-}
 
 /** Every file under `dir`, relative: the repository must look the same after a render. */
 function listing(dir: string, rel = ''): string[] {
