@@ -3,7 +3,8 @@
  * 32-byte data key (or, with several key groups, its Shamir share). Decryption does not match
  * identities to recipient strings: every age entry is tried with every identity, as sops does.
  */
-import { armor, Decrypter, Encrypter, identityToRecipient } from 'age-encryption';
+import type { Decrypter } from 'age-encryption';
+import { openArmored, x25519Recipient } from './age-x25519.ts';
 import { unsupported, wrongKey } from './errors.ts';
 import { ageRecipients, type SopsMetadata } from './metadata.ts';
 
@@ -23,6 +24,7 @@ export function checkRecipient(recipient: string, file: string): 'x25519' | 'hyb
 /** Armored age encryption of `payload` to one recipient (sops stores the armor verbatim, final newline included). */
 export async function wrapKey(payload: Uint8Array, recipient: string, file: string): Promise<string> {
   checkRecipient(recipient, file);
+  const { armor, Encrypter } = await import('age-encryption');
   const e = new Encrypter();
   e.addRecipient(recipient.trim());
   return armor.encode(await e.encrypt(payload));
@@ -30,7 +32,7 @@ export async function wrapKey(payload: Uint8Array, recipient: string, file: stri
 
 /** An identity string's recipient (validates the identity). */
 export async function recipientOf(identity: string): Promise<string> {
-  return identityToRecipient(identity);
+  return x25519Recipient(identity) ?? (await import('age-encryption')).identityToRecipient(identity);
 }
 
 /**
@@ -45,6 +47,10 @@ export async function decryptAll(d: Decrypter, file: Uint8Array): Promise<Uint8A
 }
 
 async function tryUnwrap(enc: string, identities: readonly string[]): Promise<Uint8Array | undefined> {
+  const opened = openArmored(enc, identities);
+  // A plain Uint8Array, as age returns: shamir-secret-sharing refuses a Buffer.
+  if (opened !== undefined) return opened === null ? undefined : new Uint8Array(opened);
+  const { armor, Decrypter } = await import('age-encryption');
   let file: Uint8Array;
   try {
     file = armor.decode(enc);

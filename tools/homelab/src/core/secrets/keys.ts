@@ -8,9 +8,8 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { ReadStream, WriteStream } from 'node:tty';
 import { isAbsolute, join } from 'node:path';
-import { armor, Decrypter, identityToRecipient } from 'age-encryption';
 import { HomelabError } from '../model/errors.ts';
-import { decryptAll } from './age.ts';
+import { decryptAll, recipientOf } from './age.ts';
 
 export const DEMO_KEY_FILE = 'demo-age-key.txt';
 
@@ -51,6 +50,7 @@ export async function parseIdentities(content: string | Uint8Array, source: stri
         'run from a terminal, or point SOPS_AGE_KEY_FILE at an unencrypted identity file',
       );
     }
+    const { armor, Decrypter } = await import('age-encryption');
     const d = new Decrypter();
     d.addPassphrase(await passphrase(source));
     const encrypted = head.startsWith('-----BEGIN') ? armor.decode(bytes.toString('utf8')) : new Uint8Array(bytes);
@@ -70,7 +70,7 @@ export async function parseIdentities(content: string | Uint8Array, source: stri
       if (!/^AGE-SECRET-KEY-/i.test(word)) continue;
       if (
         !IDENTITY.test(word) ||
-        !(await identityToRecipient(word).then(
+        !(await recipientOf(word).then(
           () => true,
           () => false,
         ))
@@ -187,7 +187,7 @@ export function shellWords(cmd: string, variable = 'SOPS_AGE_KEY_CMD'): string[]
  */
 export async function keyFingerprint(identities: readonly string[]): Promise<string> {
   if (identities.length === 0) return 'none';
-  const recipients = await Promise.all(identities.map((id) => identityToRecipient(id)));
+  const recipients = await Promise.all(identities.map(recipientOf));
   return createHash('sha256')
     .update([...new Set(recipients)].sort().join('\n'))
     .digest('hex')
