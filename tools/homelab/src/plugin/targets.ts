@@ -6,6 +6,7 @@ import type { Chart, ClusterDeclaration, Release } from '../core/model/types.ts'
 import type { NormalizedOptions } from './options.ts';
 import { clusterNamed } from '../core/model/lookup.ts';
 import { cliScript, packageRoot } from '../package-paths.ts';
+import { cachedVersionCommand } from '../core/helm/version-cache.ts';
 
 type Input = NonNullable<TargetConfiguration['inputs']>[number];
 
@@ -25,7 +26,8 @@ const renderPackages = (workspaceRoot: string) => RENDER_PACKAGES.filter((name) 
  */
 export function toolingInputs(workspaceRoot: string): Input[] {
   const relative = path.relative(workspaceRoot, packageRoot).split(path.sep).join('/');
-  const helmVersion = cliInput(workspaceRoot, 'helm-version');
+  // The version cache answers without Node once helm-version.js (or any render) has probed that helm.
+  const helmVersion: Input = { runtime: `${cachedVersionCommand()} || ${cliCommand(workspaceRoot, 'helm-version')}` };
   if (relative.startsWith('..')) return [{ externalDependencies: renderPackages(workspaceRoot) }, cliInput(workspaceRoot, 'package-build'), helmVersion];
   if (relative.includes('node_modules')) return [{ externalDependencies: [EXECUTOR_PACKAGE, ...renderPackages(workspaceRoot)] }, helmVersion];
   return [
@@ -39,9 +41,14 @@ export function toolingInputs(workspaceRoot: string): Input[] {
 
 /** A runtime input: what one of src/cli's scripts prints takes part in the task's hash. */
 export function cliInput(workspaceRoot: string, script: string): Input {
+  return { runtime: cliCommand(workspaceRoot, script) };
+}
+
+/** The command running one of src/cli's scripts from the workspace root. */
+function cliCommand(workspaceRoot: string, script: string): string {
   const file = cliScript(script);
   const relative = path.relative(workspaceRoot, file).split(path.sep).join('/');
-  return { runtime: `node ${relative.startsWith('..') || relative.includes('node_modules') ? file : relative}` };
+  return `node ${relative.startsWith('..') || relative.includes('node_modules') ? file : relative}`;
 }
 
 /**

