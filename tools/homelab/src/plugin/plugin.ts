@@ -8,7 +8,7 @@ import { depsTarget, templateTarget } from './targets.ts';
 import { lintTarget, validateTarget, workspaceProject } from './quality-targets.ts';
 import { provisionProject } from './provision-targets.ts';
 import { clusterTargets } from './cluster-targets.ts';
-import { requireChartAt } from '../core/model/lookup.ts';
+import type { Chart, Release } from '../core/model/types.ts';
 import { sourceProjects } from './source-projects.ts';
 import { upstreamProjects } from './upstream-projects.ts';
 import { targetGroups } from './target-groups.ts';
@@ -23,6 +23,7 @@ export const createNodes: CreateNodes<HomelabPluginOptions> = [
   '{**/Chart.yaml,nx.json,**/site.yaml}',
   async (allFiles, rawOptions, context) => {
     const options = normalizeOptions(rawOptions);
+    lastResolution = undefined;
     const site = `${options.provisionDir}/site.yaml`;
     const provision = allFiles.includes(site)
       ? [[site, { projects: { [options.provisionDir]: provisionProject(options.provisionDir, options, context.workspaceRoot) } }] as const]
@@ -31,12 +32,22 @@ export const createNodes: CreateNodes<HomelabPluginOptions> = [
     if (configFiles.length === 0) return provision;
     const layout = pluginLayout(context.workspaceRoot, options);
     const resolution = await resolveWorkspace(layout);
+    lastResolution = { layout: JSON.stringify(layout), resolution };
     const wanted = new Set(configFiles.map((file) => path.posix.dirname(file.split(path.sep).join('/'))));
+    const releasesByDir = new Map<string, Release[]>();
+    for (const r of resolution.releases) {
+      const list = releasesByDir.get(r.chartDir);
+      if (list) list.push(r);
+      else releasesByDir.set(r.chartDir, [r]);
+    }
     const charts = resolution.charts
       .filter((chart) => wanted.has(chart.dir))
       .map(
         (chart) =>
-          [`${chart.dir}/Chart.yaml`, { projects: { [chart.dir]: project(chart.name, chart.dir, resolution, options, context.workspaceRoot) } }] as const,
+          [
+            `${chart.dir}/Chart.yaml`,
+            { projects: { [chart.dir]: project(chart, releasesByDir.get(chart.dir) ?? [], resolution, options, context.workspaceRoot) } },
+          ] as const,
       );
     if (!configFiles.includes('nx.json')) return [...charts, ...provision];
     // Directories that directory and Kustomize Applications deploy, and upstream Applications, have no config file of
@@ -52,9 +63,15 @@ export const createNodes: CreateNodes<HomelabPluginOptions> = [
 
 export const createNodesV2 = createNodes;
 
-function project(name: string, dir: string, resolution: Resolution, options: NormalizedOptions, workspaceRoot: string): ProjectConfiguration {
-  const chart = requireChartAt(resolution.charts, dir);
-  const releases = resolution.releases.filter((r) => r.chartDir === dir);
+/**
+ * The resolution this process's createNodes just made: Nx calls createDependencies right after it on the same files
+ * (daemon or not), so it needs no second resolution, nor a second check of every input.
+ */
+let lastResolution: { layout: string; resolution: Resolution } | undefined;
+
+/** `releases`: the chart's own (grouped once: a lookup per chart over every release is quadratic at scale). */
+function project(chart: Chart, releases: Release[], resolution: Resolution, options: NormalizedOptions, workspaceRoot: string): ProjectConfiguration {
+  const { name, dir } = chart;
   const targets: Record<string, TargetConfiguration> = {};
   if (chart.hasDependencies) targets[options.depsTargetName] = depsTarget(chart, workspaceRoot);
   targets[options.lintTargetName] = lintTarget(chart, releases, resolution.clusters, options, workspaceRoot);
@@ -83,8 +100,7 @@ const STATIC = 'static' as DependencyType.static;
 export const createDependencies: CreateDependencies<HomelabPluginOptions> = async (rawOptions, context) => {
   const options = normalizeOptions(rawOptions);
   const layout = pluginLayout(context.workspaceRoot, options);
-  // The resolution createNodes just stored: a cache hit, not a second parse of every Chart.yaml.
-  const { charts } = await resolveWorkspace(layout);
+  const { charts } = lastResolution?.layout === JSON.stringify(layout) ? lastResolution.resolution : await resolveWorkspace(layout);
   const projectByDir = new Map(Object.entries(context.projects).map(([projectName, config]) => [config.root, projectName]));
   return charts.flatMap((chart) => {
     const source = projectByDir.get(chart.dir);
