@@ -6,7 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { computeAffected } from '../../tools/homelab/src/core/ci/affected.ts';
 import { refineByRendering } from '../../tools/homelab/src/core/ci/exact.ts';
-import { decryptFile, editFile } from '../../tools/homelab/src/core/secrets/index.ts';
+import { secretsDecrypter } from '../../tools/homelab/src/core/ci/secret-changes.ts';
+import { decryptFile, editFile, rotateFile } from '../../tools/homelab/src/core/secrets/index.ts';
 import { createExampleRepo, nxEnv, type ExampleRepo } from './example-repo.ts';
 
 let repo: ExampleRepo;
@@ -186,5 +187,104 @@ describe('affected --exact renders nothing twice', () => {
     const texts = stored.map((entry) => readFileSync(path.join(entry.parentPath, entry.name), 'utf8'));
     expect(texts.map((t) => /message: "(.*)"/.exec(t)?.[1]).sort()).toEqual(['cached', 'echo-b']);
     for (const secret of leaves.filter((l) => l.length >= 6)) for (const text of texts) expect(text).not.toContain(secret);
+  });
+});
+
+describe('affected --exact decides secret reads through tpl by rendering', () => {
+  /**
+   * Generated Applications get their chart's key of secrets.yaml: tplsecret prints its token through tpl, tplcond
+   * tests its flag in a tpl'd condition, tplplain tpl's a plain string.
+   */
+  const tplChart = (name: string, message: string) => {
+    repo.write(`charts/${name}/Chart.yaml`, `apiVersion: v2\nname: ${name}\nversion: 0.1.0\n`);
+    repo.write(`charts/${name}/values.yaml`, `message: ${message}\n`);
+    repo.write(
+      `charts/${name}/templates/cm.yaml`,
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  message: {{ tpl .Values.message . | quote }}\n`,
+    );
+  };
+  const setSecret = (key: string[], value: string) =>
+    editFile(path.join(repo.root, 'secrets.yaml'), (doc) => doc.set(key, value), { workspaceRoot: repo.root, env: {} });
+  let tplBase: string;
+
+  beforeAll(async () => {
+    repo.git('checkout', '--quiet', '-B', 'tpl', base);
+    tplChart('tplsecret', '"token {{ .Values.tplsecret.token }}"');
+    tplChart('tplplain', '"release {{ .Release.Name }}"');
+    tplChart('tplcond', `'{{ if eq .Values.tplcond.flag "on" }}flag on{{ else }}flag off{{ end }}'`);
+    await setSecret(['tplsecret', 'token'], 'the-first-token-value');
+    await setSecret(['tplcond', 'flag'], 'off');
+    tplBase = repo.commit('charts reading values through tpl');
+  });
+
+  it('keyless: the reader of the changed key renders differently (ciphertext-derived placeholders), the other tpl charts are dropped', async () => {
+    repo.git('checkout', '--quiet', '-B', 'tpl-keyless', tplBase);
+    await setSecret(['tplsecret', 'token'], 'the-second-token-value');
+    const head = repo.commit('token changed');
+    const result = await computeAffected(repo.root, { base: tplBase, head });
+    // File level: every tpl chart may read any value.
+    expect(result.projects).toEqual(['tplcond', 'tplplain', 'tplsecret']);
+    expect(result.reasons.tplplain).toEqual([
+      'secrets: secrets.yaml key tplsecret.token changed and charts/tplplain/templates/cm.yaml uses tpl (a render shows whether it reads the key)',
+    ]);
+    const exact = await refineByRendering(repo.root, result);
+    expect(result.projects).toEqual(['tplsecret']);
+    expect(exact.releases.map((r) => `${r.name}:${r.status}`)).toEqual(['tplsecret:changed']);
+    const { diff } = exact.releases[0].resources[0];
+    expect(diff).toMatch(/^-.*"token placeholder-tplsecret\.token-[0-9a-f]{8}"$/m);
+    expect(diff).toMatch(/^\+.*"token placeholder-tplsecret\.token-[0-9a-f]{8}"$/m);
+    expect(exact.dropped.map((d) => d.project)).toEqual(['tplcond', 'tplplain']);
+    expect(exact.unrendered).toEqual([]);
+  });
+
+  it('keyless: a key read by name stays selected whatever the placeholders show (a condition on it shows in none)', async () => {
+    repo.git('checkout', '--quiet', '-B', 'tpl-by-name', tplBase);
+    await setSecret(['arr', 'apiKeys', 'sonarr'], 'a-new-sonarr-key');
+    const head = repo.commit('sonarr key changed');
+    const result = await computeAffected(repo.root, { base: tplBase, head });
+    expect(result.projects).toEqual(['arr', 'tplcond', 'tplplain', 'tplsecret']);
+    const exact = await refineByRendering(repo.root, result);
+    expect(exact.unrendered).toEqual([{ project: 'arr', why: ['secrets: secrets.yaml key arr.apiKeys.sonarr changed and its templates read it'] }]);
+    expect(result.projects).toEqual(['arr']);
+  });
+
+  it('with the age key: renders with the real values decide, a value used only in a condition too, and nothing decrypted is printed or stored', async () => {
+    const decrypt = await secretsDecrypter(repo.root);
+    expect(decrypt).toBeDefined();
+    repo.git('checkout', '--quiet', '-B', 'tpl-keyed', tplBase);
+    await setSecret(['tplcond', 'flag'], 'on');
+    const head = repo.commit('flag switched on');
+    const cacheHome = freshCacheHome();
+    const result = await computeAffected(repo.root, { base: tplBase, head, decrypt });
+    expect(result.projects).toEqual(['tplcond', 'tplplain', 'tplsecret']);
+    const exact = await refineByRendering(repo.root, result);
+    // tplcond's placeholder changed and its output did not; its real output did.
+    expect(exact.releases.map((r) => `${r.name}:${r.status}`)).toEqual(['tplcond:changed']);
+    expect(exact.releases[0].resources).toEqual([
+      { change: 'changed', kind: 'ConfigMap', namespace: '', name: 'tplcond', diff: '(only secret values differ: compared with the age key, not shown)\n' },
+    ]);
+    expect(exact.dropped.map((d) => d.project)).toEqual(['tplplain', 'tplsecret']);
+    expect(exact.unrendered).toEqual([]);
+    expect(result.projects).toEqual(['tplcond']);
+
+    const { leaves } = await decryptFile(path.join(repo.root, 'secrets.yaml'), { workspaceRoot: repo.root, env: {} });
+    const printed = JSON.stringify({ reasons: result.reasons, exact });
+    const store = path.join(cacheHome, 'homelab', 'renders');
+    const stored = readdirSync(store, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.yaml'))
+      .map((entry) => readFileSync(path.join(entry.parentPath, entry.name), 'utf8'));
+    expect(stored.length).toBeGreaterThan(0);
+    for (const secret of leaves.filter((l) => l.length >= 6)) for (const text of [printed, ...stored]) expect(text).not.toContain(secret);
+    expect(printed).not.toContain('flag on');
+
+    // A new data key changes every ciphertext, so every placeholder, and no value: the real renders say so.
+    await rotateFile(path.join(repo.root, 'secrets.yaml'), { workspaceRoot: repo.root, env: {} });
+    repo.write('charts/tplsecret/values.yaml', `${repo.read('charts/tplsecret/values.yaml')}# a comment\n`);
+    const rotated = repo.commit('secrets re-encrypted, a comment in a values file');
+    const candidates = await computeAffected(repo.root, { base: head, head: rotated, decrypt });
+    expect(candidates.projects).toContain('tplsecret');
+    const refined = await refineByRendering(repo.root, candidates);
+    expect(refined.releases).toEqual([]);
+    expect(candidates.projects).toEqual([]);
   });
 });

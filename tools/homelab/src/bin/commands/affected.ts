@@ -22,7 +22,8 @@ Options:
                       uncommitted edits and untracked files count as changed)
   -t, --target <t>    Nx targets whose tasks are selected, comma-separated (default: render)
   --exact             then render every candidate release at base and head (keyless) and keep only the projects
-                      whose output changed, was added or removed, or failed to render on one side
+                      whose output changed, was added or removed, or failed to render on one side; with a key,
+                      readers of a changed secrets file are compared with the real values too (in memory only)
   --keyless           never decrypt: compare secrets files by ciphertext (what CI without a key does anyway)
   --no-deepen         fail on a shallow clone instead of fetching more history
   --env <file>        append NX_BASE, NX_HEAD and HOMELAB_AFFECTED=<p1,p2> to <file> (e.g. "$GITHUB_ENV")

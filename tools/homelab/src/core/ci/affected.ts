@@ -170,7 +170,11 @@ export async function computeAffected(root: string, options: AffectedOptions = {
       }
       const reads = await chartValueReads(headFiles, chartDir);
       const hit = change.paths.find((p) => readsPath(reads, p));
-      if (hit) add(chart.name, `secrets: ${file} key ${hit.join('.')} changed and ${reads.all ? `${reads.why}` : 'its templates read it'}`);
+      if (hit)
+        add(
+          chart.name,
+          `secrets: ${file} key ${hit.join('.')} changed and ${reads.all ? `${reads.why}${reads.dynamic ? DYNAMIC_READ : ''}` : 'its templates read it'}`,
+        );
       else unreadBy.set(file, new Set([...(unreadBy.get(file) ?? []), chartDir]));
     }
   }
@@ -261,12 +265,18 @@ function unchangedFinding(finding: ResolutionFinding, others: ResolutionFinding[
   return !changed.some((file) => inputs.some((input) => file === input || file.startsWith(`${input}/`)));
 }
 
+/** Ends a secrets reason whose templates read values they do not name: rendering finds out whether they read the key. */
+const DYNAMIC_READ = ' (a render shows whether it reads the key)';
+
 /**
- * Reasons a render cannot refute. Keyless renders hold placeholders, so a changed secret key the templates read shows
- * in none; and a side that could not be resolved has no trustworthy release to render.
+ * Reasons a render cannot refute. A side that could not be resolved has no trustworthy release to render. A changed
+ * secret key is decided by rendering when its values were compared decrypted (the renders then use the real values);
+ * keyless, placeholders that tell ciphertexts apart only show a value the output prints, so a key read by name (it
+ * may be a condition) stays selected, and only a read rendering has to reveal (`tpl`, a computed lookup) is left to it.
  */
-export function invisibleInRenders(why: string): boolean {
-  return why.startsWith('secrets: ') || /^(head|base): (could not be resolved|its releases could not be resolved)/.test(why);
+export function invisibleInRenders(why: string, decrypted: boolean): boolean {
+  if (why.startsWith('secrets: ')) return !decrypted && !why.endsWith(DYNAMIC_READ);
+  return /^(head|base): (could not be resolved|its releases could not be resolved)/.test(why);
 }
 
 function skipReason(changedSecrets: string[], goneDirs: string[]): string {

@@ -1,8 +1,9 @@
 /**
  * The second stage of `affected`: the file-level answer is a superset; rendering makes it exact. Every release of a
- * candidate chart is rendered at base and head (render-diff.ts, keyless and masked) and a chart project stays only
- * when one of its releases changed output, appeared, disappeared or failed to render on a side, or when renders cannot
- * tell: a secret key its templates read changed (invisible in keyless renders), or something it deploys could not be
+ * candidate chart is rendered at base and head (render-diff.ts, keyless and masked; readers of a changed secrets file
+ * also with the real values when the age key is here) and a chart project stays only when one of its releases changed
+ * output, appeared, disappeared or failed to render on a side, or when renders cannot tell: keyless, a changed secret
+ * key its templates read by name (a condition on it shows in no placeholder), or something it deploys could not be
  * resolved on a side (a broken or doubly defined Application: what ArgoCD would deploy is unknown). Per release: a
  * value change to one release of a chart leaves the chart's other releases out of `releases`.
  */
@@ -25,6 +26,8 @@ export interface ExactAffected {
 /** Narrows `affected` (in place: projects, reasons, skipped) to what rendering shows changed; returns the details. */
 export async function refineByRendering(root: string, affected: AffectedResult): Promise<ExactAffected> {
   const report = await renderDiff(root, affected);
+  // The renders used the real values only when every changed secrets file could be decrypted.
+  const decrypted = affected.secretChanges.every(({ change }) => change.decrypted);
   const changed = report.releases.filter((r) => r.status !== 'unchanged');
   const unchanged = report.releases.filter((r) => r.status === 'unchanged').map(({ cluster, name, chart }) => ({ cluster, name, chart }));
   const byProject = new Map<string, ReleaseDiff[]>();
@@ -35,7 +38,7 @@ export async function refineByRendering(root: string, affected: AffectedResult):
   const reasons: Record<string, string[]> = {};
   for (const project of affected.projects) {
     const diffs = byProject.get(project);
-    const unseen = affected.reasons[project].filter(invisibleInRenders);
+    const unseen = affected.reasons[project].filter((why) => invisibleInRenders(why, decrypted));
     if (unseen.length > 0) unrendered.push({ project, why: unseen });
     // A project with no release here (the library chart, the workspace checks) cannot be refined by rendering.
     if (!rendered.has(project)) reasons[project] = affected.reasons[project];

@@ -2,9 +2,15 @@
  * PR render diff: what a change does to the manifests ArgoCD would apply, without a cluster. The affected
  * releases are rendered at base (a temporary worktree) and at head (the checkout), both keyless and masked
  * with one shared key (a Secret's marker stays the same when its value does), then compared per resource.
+ * Keyless placeholders tell ciphertexts apart, so a changed secret value that a release prints changes its render.
+ * When the changed secrets files were compared decrypted (the age key is here), a release reading one is also
+ * rendered with the real values on both sides, and those renders decide whether it changed: they are compared as
+ * HMACs under a key made for this run, in memory, and neither stored nor printed (a value used only in a condition,
+ * or re-encryption alone, is judged right only this way).
  * A local chart release whose inputs are byte-identical on both sides is the same without rendering it; a render
  * whose inputs were rendered before comes from the render cache; the worktree is made only when a base render is left.
  */
+import { createHmac, randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { parseDocument } from 'yaml';
 import { resolutionsOf, type AffectedResult, type ReleaseRef } from './affected.ts';
@@ -22,6 +28,7 @@ import { resolveWorkspace } from '../resolve/workspace.ts';
 import type { Resolution } from '../resolve/releases.ts';
 import { toolkitFingerprint } from '../resolve/resolution-cache.ts';
 import type { Release } from '../model/types.ts';
+import type { SecretSource } from '../helm/values.ts';
 import { openRenderCache, type RenderCache } from './render-cache.ts';
 import { commitTree, renderDigest, workingTree, type RenderIdentity, type SideTree } from './render-inputs.ts';
 
@@ -53,6 +60,8 @@ interface SideRender {
   ref: ReleaseRef;
   manifest?: string;
   error?: string;
+  /** Rendered with the real secret values: each resource's HMAC under the run's key, or the HMAC of the error. */
+  sealed?: Map<string, string> | { error: string };
 }
 
 /** One side's wanted releases as resolved there, each with the digest of its inputs where it has one. */
@@ -70,12 +79,26 @@ interface RenderRun {
   helm: Helm;
   cache: RenderCache;
   work: RenderDiffReport['work'];
+  /** Secrets files whose changed values were compared decrypted: their readers are also rendered with the key. */
+  sealedFiles: Set<string>;
+  /** This run's HMAC key for renders with the real values (never stored: their HMACs mean nothing after the run). */
+  sealKey: Buffer;
 }
 
-export async function renderDiff(root: string, affected: Pick<AffectedResult, 'range' | 'releases'>): Promise<RenderDiffReport> {
+export async function renderDiff(
+  root: string,
+  affected: Pick<AffectedResult, 'range' | 'releases'> & Partial<Pick<AffectedResult, 'secretChanges'>>,
+): Promise<RenderDiffReport> {
   const { range, releases } = affected;
   const helm = await resolveHelm();
-  const run: RenderRun = { helm, cache: openRenderCache(), work: { rendered: { base: 0, head: 0 }, cached: 0, identical: 0 } };
+  const sealedFiles = new Set((affected.secretChanges ?? []).filter(({ change }) => change.decrypted).map(({ file }) => file));
+  const run: RenderRun = {
+    helm,
+    cache: openRenderCache(),
+    work: { rendered: { base: 0, head: 0 }, cached: 0, identical: 0 },
+    sealedFiles,
+    sealKey: randomBytes(32),
+  };
   const identity: RenderIdentity = { helmVersion: helm.version, toolkit: toolkitFingerprint() };
   // computeAffected resolved both sides already; a base it could not resolve is resolved again in its worktree.
   const known = resolutionsOf(affected as AffectedResult);
@@ -118,15 +141,17 @@ async function plan(refs: ReleaseRef[], resolution: Resolution | undefined, tree
 
 /**
  * Renders a side's releases keyless and masked: from the cache where their digest is stored, else with helm in the
- * side's checkout (made only then), storing what it rendered. Failures become one masked line each.
+ * side's checkout (made only then), storing what it rendered. Failures become one masked line each. Readers of a
+ * secrets file in `run.sealedFiles` are rendered with the key as well (`sealed`), never from or into the cache.
  */
 async function renderSide(side: SidePlan, name: 'base' | 'head', checkout: Checkout, run: RenderRun): Promise<Map<string, SideRender>> {
   const out = new Map<string, SideRender>();
   const left: SidePlan['releases'] = [];
+  const sealing = (release: Release) => release.valueFiles.some((v) => v.secret && run.sealedFiles.has(v.path));
   for (const entry of side.releases) {
     const stored = entry.digest === undefined ? undefined : await run.cache.get(entry.digest);
-    if (stored === undefined) left.push(entry);
-    else out.set(idOf(entry.release), { ref: refOf(entry.release), manifest: stored });
+    if (stored === undefined || sealing(entry.release)) left.push(entry);
+    if (stored !== undefined) out.set(idOf(entry.release), { ref: refOf(entry.release), manifest: stored });
   }
   run.work.cached += out.size;
   const unresolved = !side.resolution && side.refs.length > 0;
@@ -140,7 +165,8 @@ async function renderSide(side: SidePlan, name: 'base' | 'head', checkout: Check
       todo = resolution.releases.filter((r) => wanted.has(idOf(r))).map((release) => ({ release }));
       charts = resolution.charts;
     }
-    const { secrets } = await openSecrets(dir, { keyless: true });
+    const { secrets } = await openSecrets(dir, { keyless: true, distinct: true });
+    const keyed = todo.some(({ release }) => sealing(release)) ? (await openSecrets(dir, { keyless: false })).secrets : undefined;
     // Charts built on the same library get one helm dependency build and copies of its archives.
     const build = dependencyBuilder(dir, run.helm);
     const depsFailed = new Map<string, string>();
@@ -155,18 +181,35 @@ async function renderSide(side: SidePlan, name: 'base' | 'head', checkout: Check
         .map((chart) => depsFailed.get(chart.dir))
         .find((line) => line !== undefined);
       if (failed) return void out.set(idOf(ref), { ref, error: failed });
+      const sealed = keyed && sealing(release) ? await sealedRender(dir, release, keyed, run) : undefined;
+      const stored = out.get(idOf(ref));
+      if (stored) return void out.set(idOf(ref), { ...stored, sealed });
       try {
         const rendered = await renderAnyRelease({ root: dir, helm: run.helm, secrets, maskKey: run.cache.maskKey }, release);
         const manifest = rendered.masker.mask(rendered.manifest);
-        out.set(idOf(ref), { ref, manifest });
+        out.set(idOf(ref), { ref, manifest, sealed });
         run.work.rendered[name] += 1;
         if (digest !== undefined) await run.cache.put(digest, manifest);
       } catch (err) {
-        out.set(idOf(ref), { ref, error: errorLine(err) });
+        out.set(idOf(ref), { ref, error: errorLine(err), sealed });
       }
     });
   });
   return out;
+}
+
+/**
+ * A render with the real secret values, reduced at once to an HMAC per resource (or of the error): what is compared
+ * across sides without any decrypted value leaving memory.
+ */
+async function sealedRender(dir: string, release: Release, secrets: SecretSource, run: RenderRun): Promise<SideRender['sealed']> {
+  const seal = (text: string) => createHmac('sha256', run.sealKey).update(text).digest('hex');
+  try {
+    const rendered = await renderAnyRelease({ root: dir, helm: run.helm, secrets, maskKey: run.sealKey }, release);
+    return new Map([...splitResources(rendered.manifest)].map(([id, resource]) => [id, seal(resource.text)]));
+  } catch (err) {
+    return { error: seal(String((err as Error).message)) };
+  }
 }
 
 /** At most `limit` calls of `fn` at a time (helm processes beyond the cores only queue for them). */
@@ -219,8 +262,34 @@ function compareRelease(base: SideRender | undefined, head: SideRender | undefin
     if (diff === '') continue;
     resources.push({ change: !a ? 'added' : !b ? 'removed' : 'changed', kind: r.kind, namespace: r.namespace, name: r.name, diff });
   }
+  if (base?.sealed && head?.sealed) return { ...ref, ...bySealed(base.sealed, head.sealed, resources) };
   const status = !base ? 'added' : !head ? 'removed' : resources.length > 0 ? 'changed' : 'unchanged';
   return { ...ref, status, resources, errors };
+}
+
+/**
+ * The verdict of the renders with the real values: the resources whose HMACs differ, each shown by its keyless diff
+ * when it has one (a placeholder that changed only by re-encryption shows none), else by a line saying why not.
+ */
+function bySealed(
+  base: NonNullable<SideRender['sealed']>,
+  head: NonNullable<SideRender['sealed']>,
+  keyless: ResourceChange[],
+): Omit<ReleaseDiff, keyof ReleaseRef> {
+  if (!(base instanceof Map) || !(head instanceof Map)) {
+    if (!(base instanceof Map) && !(head instanceof Map) && base.error === head.error) return { status: 'unchanged', resources: [], errors: {} };
+    const line = 'failed to render with the age key (the message is not shown: it may quote a secret value)';
+    return { status: 'failed', resources: [], errors: { ...(base instanceof Map ? {} : { base: line }), ...(head instanceof Map ? {} : { head: line }) } };
+  }
+  const resources: ResourceChange[] = [];
+  for (const key of [...new Set([...base.keys(), ...head.keys()])].sort()) {
+    if (base.get(key) === head.get(key)) continue;
+    const change = !base.has(key) ? 'added' : !head.has(key) ? 'removed' : 'changed';
+    const [kind, namespace, name] = key.split('/');
+    const shown = keyless.find((r) => `${r.kind}/${r.namespace}/${r.name}` === key.replace(/#\d+$/, ''));
+    resources.push(shown ?? { change, kind, namespace, name, diff: '(only secret values differ: compared with the age key, not shown)\n' });
+  }
+  return { status: resources.length > 0 ? 'changed' : 'unchanged', resources, errors: {} };
 }
 
 export interface MarkdownOptions {
@@ -239,7 +308,7 @@ export function renderDiffMarkdown(report: RenderDiffReport, options: MarkdownOp
       ? 'No release is affected.'
       : `${report.releases.length} affected release(s): ${count('changed')} changed, ${count('added')} added, ${count('removed')} removed, ${count('unchanged')} unchanged, ${count('failed')} failed to render.`,
     '',
-    'Rendered keyless: secret values are placeholders (a change of a secret value alone shows no diff) and Secret data is masked.',
+    'Rendered keyless: secret values are placeholders (a changed value shows as a changed placeholder) and Secret data is masked.',
   ];
   // What needs a reviewer's eye first: failures and changes, then whole releases coming and going.
   const order: ReleaseDiff['status'][] = ['failed', 'changed', 'added', 'removed', 'unchanged'];

@@ -80,6 +80,21 @@ describe('placeholders', () => {
     expect(time.plaintext.toString()).toBe('t: 1970-01-01T00:00:00Z\n');
   });
 
+  it('distinct: each value also tagged by its ciphertext, so only a value whose ciphertext changed changes placeholder', () => {
+    const text = readFileSync(join(FIXTURES, 'humphd-sops-age/secret.enc.json'), 'utf8');
+    const before = placeholderDocument(text, 'json', 'x', { distinct: true }).data as Record<string, unknown>;
+    expect(before.secret).toMatch(/^placeholder-secret-[0-9a-f]{8}$/);
+    expect(before.float).not.toBe(0);
+    expect(typeof before.float).toBe('number');
+    expect(before.boolean).toBe(false);
+    // Another ciphertext for `secret` (a new IV, as a new value gets): it alone changes.
+    const edited = text.replace('iv:glPwxoY2UuHO91vlJRaqYtFkPY1VsWvkJtfkEKZJdns=', 'iv:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
+    const after = placeholderDocument(edited, 'json', 'x', { distinct: true }).data as Record<string, unknown>;
+    expect(after.secret).toMatch(/^placeholder-secret-[0-9a-f]{8}$/);
+    expect(after.secret).not.toBe(before.secret);
+    expect({ ...after, secret: before.secret }).toEqual(before);
+  });
+
   it('refuses files that are not encrypted', () => {
     expect(() => placeholderDocument('password: hunter2\n', 'yaml')).toThrow(/not a SOPS-encrypted file/);
   });

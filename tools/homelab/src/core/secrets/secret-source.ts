@@ -13,16 +13,17 @@ export interface OpenedSecrets {
 
 /**
  * The secrets a run renders with: decrypted in memory (each file once per run, whatever the number of releases),
- * or — keyless, for CI — structure-preserving placeholders that need no key and hold no secret.
+ * or — keyless, for CI — structure-preserving placeholders that need no key and hold no secret (`distinct`: ones that
+ * also tell ciphertexts apart, for comparing two versions of a file).
  */
-export async function openSecrets(root: string, options: { keyless: boolean }): Promise<OpenedSecrets> {
+export async function openSecrets(root: string, options: { keyless: boolean; distinct?: boolean }): Promise<OpenedSecrets> {
   // The SOPS engine is loaded on the first secrets file a release reads: charts without secrets never pay for it, and
   // keyless runs never load the key discovery (age-encryption) at all.
   if (options.keyless) {
     return {
       secrets: memoized(async (file) => {
         const { placeholderFile } = await import('./placeholders.ts');
-        return { plaintext: await placeholderFile(file), leaves: [] };
+        return { plaintext: await placeholderFile(file, undefined, { distinct: options.distinct }), leaves: [] };
       }),
       maskKey: keylessMaskKey,
     };

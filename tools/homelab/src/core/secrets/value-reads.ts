@@ -15,6 +15,11 @@ export interface ValueReads {
   paths: string[][];
   /** Why `all` is set (file and construct), for explanations. */
   why?: string;
+  /**
+   * `all` comes from a template reading values it does not name (`tpl`, a computed lookup): a render follows those
+   * reads (a values schema or a packaged chart's templates are another matter).
+   */
+  dynamic?: boolean;
 }
 
 const FIELD_CHAIN = /\.Values\b((?:\.[A-Za-z_][A-Za-z0-9_]*)*)/g;
@@ -33,7 +38,7 @@ export function templateValueReads(text: string, file: string): ValueReads {
   const code = actions(text);
   const reads: ValueReads = { all: false, paths: [] };
   const everything = (why: string) => {
-    if (!reads.all) Object.assign(reads, { all: true, why });
+    if (!reads.all) Object.assign(reads, { all: true, why, dynamic: true });
   };
   // tpl renders strings taken from values as templates: those strings can read any value.
   if (/(?<![\w.$])tpl\b/.test(code)) everything(`${file} uses tpl`);
@@ -69,7 +74,7 @@ export async function chartValueReads(files: RepoFiles, chartDir: string): Promi
 async function readsOf(files: RepoFiles, dir: string, seen: string[]): Promise<ValueReads> {
   const reads: ValueReads = { all: false, paths: [] };
   const add = (other: ValueReads, scope: string[]) => {
-    if (other.all && !reads.all) Object.assign(reads, { all: true, why: other.why });
+    if (other.all && !reads.all) Object.assign(reads, { all: true, why: other.why, dynamic: other.dynamic });
     for (const path of other.paths) reads.paths.push(path[0] === 'global' ? path : [...scope, ...path]);
   };
   if (seen.includes(dir)) return reads;
@@ -82,7 +87,7 @@ async function readsOf(files: RepoFiles, dir: string, seen: string[]): Promise<V
   const meta = await chartMeta(files, dir);
   for (const dependency of meta.dependencies) {
     if (!dependency.repository.startsWith('file://')) {
-      return { ...reads, all: true, why: `${dir}/Chart.yaml: dependency ${dependency.name} is packaged, its templates are not read` };
+      return { ...reads, all: true, why: `${dir}/Chart.yaml: dependency ${dependency.name} is packaged, its templates are not read`, dynamic: false };
     }
     const depDir = posix.normalize(posix.join(dir, dependency.repository.slice('file://'.length))).replace(/\/$/, '');
     const library = (await chartMeta(files, depDir)).type === 'library';
