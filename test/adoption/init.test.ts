@@ -2,8 +2,9 @@
 // package (`npm i -D <tarball>`, installed once per file and linked into each layout): `nx g @homelab/nx:init` must
 // find the charts and the ArgoCD manifests, write nx.json/package.json once (a second run changes nothing), let Nx
 // infer the right projects; every release must render exactly as its hand-written ArgoCD-equivalent helm command,
-// through `npx homelab template` and an Nx `render` target where masking leaves the render as it is (no Secret), and
-// in-process unmasked for all; the Kustomize release is compared byte for byte with `kubectl kustomize --enable-helm`.
+// in-process with decrypted secrets, through `npx homelab template --keyless --unmasked` for all (placeholders piped
+// to helm by hand), through `npx homelab template` and an Nx `render` target where masking leaves the render as it
+// is (no Secret); the Kustomize release is compared byte for byte with `kubectl kustomize --enable-helm`.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReleases } from '../../tools/homelab/src/core/commands/template.ts';
 import { extractBundledHelm, findOnPath, resolveHelm, withVersion } from '../../tools/homelab/src/core/helm/helm.ts';
-import { decryptFile } from '../../tools/homelab/src/core/secrets/index.ts';
+import { decryptFile, placeholderFile } from '../../tools/homelab/src/core/secrets/index.ts';
 import { openWorkspace, type Workspace } from '../../tools/homelab/src/core/resolve/workspace.ts';
 import { KUBE_VERSION, LAYOUTS, materialize, type ExpectedRelease, type Layout } from './layouts.ts';
 import { installedToolkit, type InstalledToolkit } from '../support/packed-toolkit.ts';
@@ -43,9 +44,9 @@ function nx(root: string, ...args: string[]): string {
   }).toString('utf8');
 }
 
-/** `npx homelab template <cluster>/<release>` of the installed package: what a user prints (Secret data masked). */
-function homelabTemplate(root: string, cluster: string, release: string): string {
-  return execFileSync(path.join(root, 'node_modules/.bin/homelab'), ['template', `${cluster}/${release}`], {
+/** `npx homelab template <cluster>/<release> [flags]` of the installed package: what a user prints (Secret data masked). */
+function homelabTemplate(root: string, cluster: string, release: string, ...flags: string[]): string {
+  return execFileSync(path.join(root, 'node_modules/.bin/homelab'), ['template', `${cluster}/${release}`, ...flags], {
     cwd: root,
     env: userEnv(root),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -73,14 +74,18 @@ function snapshot(root: string): Map<string, string> {
   return out;
 }
 
-/** The helm command ArgoCD's repo-server (or kustomize) runs, written out; piped values through bash process substitution. */
-async function renderByHand(root: string, spec: ExpectedRelease, helmBin: string): Promise<string> {
+/**
+ * The helm command ArgoCD's repo-server (or kustomize) runs, written out; piped values through bash process
+ * substitution. The secrets piped in are secrets.yaml decrypted, or keyless its placeholder document.
+ */
+async function renderByHand(root: string, spec: ExpectedRelease, helmBin: string, keyless = false): Promise<string> {
   const args = ['template', spec.name, spec.chart, '--namespace', spec.namespace, '--kube-version', KUBE_VERSION];
   for (const s of spec.set ?? []) args.push('--set', s);
   for (const s of spec.setString ?? []) args.push('--set-string', s);
   for (const f of spec.valueFiles) args.push('-f', f);
   if (!spec.noCrds) args.push('--include-crds');
-  const secrets = spec.secrets ? (await decryptFile(path.join(root, 'secrets.yaml'), { workspaceRoot: root })).plaintext : '';
+  const file = path.join(root, 'secrets.yaml');
+  const secrets = !spec.secrets ? '' : keyless ? await placeholderFile(file) : (await decryptFile(file, { workspaceRoot: root })).plaintext;
   const script = `exec "$0" "$@"${spec.secrets ? ' -f -' : ''}${spec.extra ? ` -f <(printf '%s' "$EXTRA")` : ''}`;
   const result = await execa('bash', ['-c', script, helmBin, ...args], {
     cwd: root,
@@ -146,6 +151,28 @@ describe.each(LAYOUTS.map((make) => make()))('adopting a repository with $name',
       expect(rendered.manifest, `${layout.name}: ${spec.name}`).toBe(await renderByHand(repo.root, spec, bin));
     }
   });
+
+  // Keyless and unmasked, every release compares byte for byte through the packed bin, Secret-holding ones included;
+  // without --keyless, --unmasked is refused (a decrypted render's Secret data are real secrets).
+  it('npx homelab template --keyless --unmasked of the installed package prints the hand-written helm render of every release', async () => {
+    let withSecret = 0;
+    for (const spec of layout.releases) {
+      const release = ws.resolution.releases.find((r) => r.name === spec.name && r.namespace === spec.namespace)!;
+      const expected = await renderByHand(repo.root, spec, helmBin, true);
+      if (/^kind: Secret$/m.test(expected)) withSecret++;
+      expect(homelabTemplate(repo.root, release.cluster, release.name, '--keyless', '--unmasked'), `${layout.name}: ${spec.name}`).toBe(expected);
+    }
+    expect(withSecret, `${layout.name}: a release rendering a Secret`).toBeGreaterThan(0);
+    const { cluster, name } = ws.resolution.releases.find((r) => r.name === layout.releases[0].name)!;
+    const refused = spawnSync(path.join(repo.root, 'node_modules/.bin/homelab'), ['template', `${cluster}/${name}`, '--unmasked'], {
+      cwd: repo.root,
+      env: userEnv(repo.root),
+      encoding: 'utf8',
+    });
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toContain('unmasked Secret data is only shown for keyless renders (placeholders, never a secret)');
+  }, 600_000);
 
   // Masking leaves a render without a Secret as it is: those compare byte for byte through the packed bin, and one
   // of them through the Nx render target (dist/rendered, written masked) as CI runs it.

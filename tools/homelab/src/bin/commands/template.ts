@@ -1,5 +1,5 @@
 // template <chart|release|cluster/release>...: render exactly what ArgoCD renders, without Nx.
-import { releaseComment, template } from '../../core/commands/template.ts';
+import { refuseUnmaskedSecrets, releaseComment, template } from '../../core/commands/template.ts';
 import { selectsMany } from '../../core/commands/select.ts';
 import { HomelabError } from '../../core/model/errors.ts';
 import { openWorkspace } from '../../core/resolve/workspace.ts';
@@ -21,6 +21,8 @@ Options:
   --cluster <name>     only releases of this cluster directory (clusters/<name>)
   --output-dir <dir>   write <dir>/<cluster>/<release>.yaml per release (always masked)
   --keyless            placeholders instead of decrypted secrets (no age key needed)
+  --unmasked           with --keyless only: Secret data as rendered (placeholders, never a secret), to compare
+                       byte for byte with helm template; refused without --keyless
   --reveal             print decrypted Secret values (only to a terminal)
   -n, --namespace <ns> only releases deploying there; the Application decides the namespace, another is refused
   --show-only <file>   only this chart template, e.g. templates/deployment.yaml (repeatable; helm --show-only);
@@ -33,11 +35,13 @@ Example:
   {cmd} monitoring | bat -l yaml
   {cmd} monitoring --set grafana.replicas=2 -f my-values.yaml
   {cmd} --tier apps --keyless > apps.yaml
+  {cmd} home/monitoring --keyless --unmasked > ours.yaml   # compare with helm template, placeholders piped in
 `,
   options: {
     cluster: { type: 'string' },
     'output-dir': { type: 'string' },
     keyless: { type: 'boolean' },
+    unmasked: { type: 'boolean' },
     reveal: { type: 'boolean' },
     namespace: { type: 'string', short: 'n' },
     'show-only': { type: 'string', multiple: true },
@@ -48,6 +52,7 @@ Example:
     if (values.reveal && !process.stdout.isTTY) {
       throw new HomelabError('--reveal prints secrets and only writes to a terminal', 'drop --reveal when piping or redirecting');
     }
+    refuseUnmaskedSecrets(values);
     const chosen = selection(positionals, values);
     if (!selectsMany(chosen) && positionals.length !== 1) {
       throw new HomelabError(`${cmd} takes a chart or release`, `e.g. ${cmd} monitoring, or ${cmd} --all`);
@@ -61,6 +66,7 @@ Example:
       overlay: overlayOf(values),
       outputDir: values['output-dir'],
       keyless: values.keyless,
+      unmasked: values.unmasked,
       reveal: values.reveal,
     };
     const stdout = (text: string) => void process.stdout.write(text);

@@ -231,6 +231,12 @@ export const commandOptions = {
       description: 'Render with structure-preserving placeholders instead of decrypted secrets (no age key needed).',
       default: false,
     },
+    unmasked: {
+      type: 'boolean',
+      description:
+        'With keyless only: leave Secret data unmasked (it holds placeholders, never a secret), so the render compares byte for byte with helm template; refused without keyless.',
+      default: false,
+    },
   },
   uninstall: {
     ...clusterCommand,

@@ -26,6 +26,8 @@ export interface TemplateRequest {
   reveal?: boolean;
   /** No age key: structure-preserving placeholders instead of decrypted values (CI). */
   keyless?: boolean;
+  /** With keyless: Secret data as rendered (placeholders), for byte-for-byte comparisons with helm template. */
+  unmasked?: boolean;
   /** Nx already ran the helm-deps target. */
   skipDependencyBuild?: boolean;
   /** Secrets opened once by a caller rendering many charts (Nx batch), instead of once per call. */
@@ -34,6 +36,8 @@ export interface TemplateRequest {
 
 /** Renders releases exactly as ArgoCD would and prints them masked. The shared body of the Nx target and hack/template. */
 export async function template(ws: Workspace, request: TemplateRequest, write: (text: string) => void): Promise<Rendered[]> {
+  refuseUnmaskedSecrets(request);
+  const shown = (r: Rendered) => (request.reveal || request.unmasked ? r.manifest : r.masker.mask(r.manifest));
   const releases = selectReleases(ws, request.target, request.cluster, request.namespace);
   if (releases.length === 0) write(notDeployedLine(ws, request.target, 'render', request.cluster));
   const { outputDir } = request;
@@ -44,8 +48,8 @@ export async function template(ws: Workspace, request: TemplateRequest, write: (
   const marker = request.showOnly?.length ? `# homelab: --show-only ${request.showOnly.join(' --show-only ')}, differs from ArgoCD's render\n` : '';
   if (outputDir) {
     for (const [i, r] of rendered.entries()) {
-      // Files on disk are always masked: no plaintext secret is ever written to a file.
-      await writeFile(files[i], marker + r.masker.mask(r.manifest)).catch((err: unknown) => {
+      // No plaintext secret is ever written to a file: masked, or keyless and unmasked (placeholders only).
+      await writeFile(files[i], marker + (request.unmasked ? r.manifest : r.masker.mask(r.manifest))).catch((err: unknown) => {
         throw new HomelabError(`output directory ${outputDir}: cannot write ${files[i]}: ${errorLine(err)}`, 'choose an output directory you can write to');
       });
       write(`${path.relative(ws.root, files[i])}\n`);
@@ -55,9 +59,16 @@ export async function template(ws: Workspace, request: TemplateRequest, write: (
   write(marker);
   for (const r of rendered) {
     if (rendered.length > 1) write(releaseComment(r.release));
-    write(request.reveal ? r.manifest : r.masker.mask(r.manifest));
+    write(shown(r));
   }
   return rendered;
+}
+
+/** Only a keyless render may go unmasked: its Secret data are placeholders, a decrypted one's are real secrets. */
+export function refuseUnmaskedSecrets(request: { keyless?: boolean; unmasked?: boolean }): void {
+  if (request.unmasked && !request.keyless) {
+    throw new HomelabError('unmasked Secret data is only shown for keyless renders (placeholders, never a secret)', 'add --keyless, or drop --unmasked');
+  }
 }
 
 /** What separates releases in one printed stream: a YAML comment, so the stream stays valid. */

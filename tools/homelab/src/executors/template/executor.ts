@@ -9,6 +9,7 @@ export interface TemplateExecutorOptions {
   cluster?: string;
   outputDir?: string;
   keyless?: boolean;
+  unmasked?: boolean;
 }
 
 export default async function templateExecutor(options: TemplateExecutorOptions, context: ExecutorContext) {
@@ -20,6 +21,7 @@ export default async function templateExecutor(options: TemplateExecutorOptions,
         cluster: options.cluster,
         outputDir: insideWorkspace(options.outputDir, context.root),
         keyless: options.keyless,
+        unmasked: options.unmasked,
         // The target depends on helm-deps, which Nx ran (or restored from cache) already.
         skipDependencyBuild: true,
       },
@@ -38,6 +40,7 @@ export function batch(taskGraph: TaskGraph, inputs: Record<string, TemplateExecu
         cluster: options.cluster,
         outputDir: insideWorkspace(options.outputDir, context.root),
         keyless: options.keyless,
+        unmasked: options.unmasked,
         skipDependencyBuild: true,
         secrets: await secrets(options.keyless ?? false),
       },
