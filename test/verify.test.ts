@@ -31,13 +31,15 @@ describe('verify', () => {
       out += line;
     });
     const lines = out.trimEnd().split('\n');
-    // One line per release ArgoCD deploys, then the summary; only the Kustomize source with edits (kustomize edit is not in kubectl) is skipped.
+    // One line per release ArgoCD deploys, then the summary.
     expect(lines).toHaveLength(ws.resolution.releases.filter((r) => r.origin !== 'convention').length + 1);
-    expect(report.counts).toEqual({ equal: 8, differs: 1, failed: 0, skipped: 1 });
-    expect(lines.filter((l) => l.startsWith('skipped '))).toEqual([
-      'skipped home/whoami: source.kustomize edits: ArgoCD runs kustomize edit before the build, which kubectl does not have (compare with kustomize edit + kubectl kustomize)',
-    ]);
-    expect(lines.at(-1)).toBe('verify: 8 equal, 1 differ, 0 failed, 1 skipped (10 releases)');
+    expect(report.counts).toEqual({ equal: 9, differs: 1, failed: 0, skipped: 0 });
+    expect(lines.at(-1)).toBe('verify: 9 equal, 1 differ, 0 failed, 0 skipped (10 releases)');
+    // A Kustomize source with edits: ArgoCD's kustomize edit commands, run by a real kustomize in a scratch copy.
+    expect(lines.find((l) => l.includes('home/whoami'))).toBe(
+      'equal   home/whoami  $ cd $REPO/kustomize/whoami/home && kustomize edit set image traefik/whoami:v1.11.0 && ' +
+        'kustomize edit add annotation homelab.example.invalid/owner:apps && cd $REPO && kubectl kustomize $REPO/kustomize/whoami/home',
+    );
     // An upstream chart: helm template in the chart the cache holds, copied to the temp dir as ArgoCD extracts the pull.
     expect(lines.find((l) => l.includes('home/cert-manager'))).toMatch(
       /^equal {3}home\/cert-manager {2}\$ cd \$TMP\/cert-manager-v1\.18\.2 && helm template \. --name-template cert-manager --namespace cert-manager --kube-version 1\.33\.0 --values \$REPO\/clusters\/home\/values\//,
@@ -89,6 +91,60 @@ describe('verify', () => {
     }
   });
 
+  it('an Application with images, namePrefix, commonLabels, replicas, namespace and patch edits: equal to the kustomize edit commands ArgoCD runs', async () => {
+    const file = path.join(repo.root, 'clusters/home/apps/whoami-edited.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: whoami-edited
+  namespace: argocd
+spec:
+  project: homelab
+  source:
+    repoURL: https://github.com/example/homelab.git
+    targetRevision: main
+    path: kustomize/whoami/home
+    kustomize:
+      namePrefix: edited-
+      images: [traefik/whoami=registry.example.invalid/whoami:v1.11.0]
+      commonLabels: {app.kubernetes.io/instance: $ARGOCD_APP_NAME, tier: apps}
+      replicas: [{name: whoami, count: 3}]
+      namespace: whoami-edited
+      patches:
+        - target: {kind: Service}
+          patch: |-
+            - op: add
+              path: /spec/type
+              value: ClusterIP
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: whoami-edited
+`,
+    );
+    try {
+      const ws = await openWorkspace(repo.root);
+      let out = '';
+      await verifyReleases(ws, { cluster: 'home' }, (line) => {
+        out += line;
+      });
+      const line = out.split('\n').find((l) => l.includes('home/whoami-edited'));
+      expect(line).toBe(
+        'equal   home/whoami-edited  $ cd $REPO/kustomize/whoami/home && kustomize edit set nameprefix -- edited- && ' +
+          'kustomize edit set image traefik/whoami=registry.example.invalid/whoami:v1.11.0 && kustomize edit set replicas whoami=3 && ' +
+          'kustomize edit add label app.kubernetes.io/instance:whoami-edited tier:apps && kustomize edit set namespace -- whoami-edited && ' +
+          ": 'patches appended to the kustomization (kustomize edit has no command for them)' && cd $REPO && kubectl kustomize $REPO/kustomize/whoami/home",
+      );
+      // The repository itself is never edited: the commands ran in a scratch copy.
+      expect(readFileSync(path.join(repo.root, 'kustomize/whoami/home/kustomization.yaml'), 'utf8')).toBe(
+        readFileSync(path.join(repoRoot, 'kustomize/whoami/home/kustomization.yaml'), 'utf8'),
+      );
+    } finally {
+      rmSync(file);
+    }
+  });
+
   it('compares a directory object by object: key order and formatting aside, a changed value or a missing object differs', () => {
     const kubectlJson = (...objects: unknown[]) => objects.map((o) => `${JSON.stringify(o, null, 4)}\n`).join('');
     const ours = '---\n# Source: a.yaml\nmetadata:\n  name: a\nkind: ConfigMap\napiVersion: v1\ndata: {on: "1"}\n';
@@ -122,7 +178,7 @@ describe('verify', () => {
       });
       expect(result.exitCode, result.all).toBe(0);
       expect(result.all).toMatch(/^equal {3}home\/monitoring {2}\$ cd \$REPO\/charts\/monitoring && helm template \. --name-template monitoring /m);
-      expect(result.all).toMatch(/^verify: 14 equal, 0 differ, 0 failed, 1 skipped \(15 releases\)$/m);
+      expect(result.all).toMatch(/^verify: 15 equal, 0 differ, 0 failed, 0 skipped \(15 releases\)$/m);
     } finally {
       rmSync(nxDirs, { recursive: true, force: true });
     }
@@ -130,6 +186,6 @@ describe('verify', () => {
 
   it('hack/verify on the example: one line per release, a summary, exit 0', () => {
     const out = execFileSync(process.execPath, [path.join(repoRoot, 'hack/verify')], { cwd: repoRoot, env: childEnv() }).toString('utf8');
-    expect(out.trimEnd().split('\n').at(-1)).toMatch(/^verify: 14 equal, 0 differ, 0 failed, 1 skipped \(15 releases\)$/);
+    expect(out.trimEnd().split('\n').at(-1)).toMatch(/^verify: 15 equal, 0 differ, 0 failed, 0 skipped \(15 releases\)$/);
   });
 });

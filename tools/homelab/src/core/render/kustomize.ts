@@ -85,7 +85,12 @@ export async function renderKustomize(root: string, release: Release, source: Ku
 function editedKustomization(file: string, source: KustomizeSource, release: Release, where: string): string {
   const doc: unknown = parse(readFileSync(file, 'utf8'), { version: '1.1' }) ?? {};
   if (!isRecord(doc)) throw new HomelabError(`${file}: expected a mapping`, 'fix the kustomization');
-  const env: BuildEnv = {
+  return stringify(editKustomization(doc, source.options, buildEnv(release, source), path.dirname(file), where));
+}
+
+/** ArgoCD's build environment for the Application, what `${ARGOCD_APP_…}` in its kustomize options expand to. */
+export function buildEnv(release: Release, source: KustomizeSource): BuildEnv {
+  return {
     ARGOCD_APP_NAME: release.application,
     ARGOCD_APP_NAMESPACE: release.namespace,
     ARGOCD_APP_PROJECT_NAME: release.project,
@@ -93,7 +98,6 @@ function editedKustomization(file: string, source: KustomizeSource, release: Rel
     ARGOCD_APP_SOURCE_PATH: source.path,
     ARGOCD_APP_SOURCE_TARGET_REVISION: source.targetRevision,
   };
-  return stringify(editKustomization(doc, source.options, env, path.dirname(file), where));
 }
 
 /**
