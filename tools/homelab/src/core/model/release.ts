@@ -35,6 +35,23 @@ export function createRelease(fields: ReleaseFields): Release {
  * install one release name into two namespaces; their files must not overwrite each other).
  */
 export function renderFile(release: Release, all: readonly Release[]): string {
-  const clash = all.some((r) => r !== release && r.cluster === release.cluster && r.name === release.name && r.namespace !== release.namespace);
+  const namespaces = namespacesByName(all).get(`${release.cluster}/${release.name}`) ?? [];
+  const clash = namespaces.some((namespace) => namespace !== release.namespace);
   return clash ? `${release.cluster}/${release.namespace}/${release.name}.yaml` : `${release.cluster}/${release.name}.yaml`;
+}
+
+/** `<cluster>/<release>` → the namespaces it goes to, once per release list: the plugin asks for every release. */
+const namespacesOf = new WeakMap<readonly Release[], Map<string, string[]>>();
+
+function namespacesByName(all: readonly Release[]): Map<string, string[]> {
+  let byName = namespacesOf.get(all);
+  if (!byName) {
+    byName = new Map();
+    for (const r of all) {
+      const key = `${r.cluster}/${r.name}`;
+      byName.set(key, [...new Set([...(byName.get(key) ?? []), r.namespace])]);
+    }
+    namespacesOf.set(all, byName);
+  }
+  return byName;
 }

@@ -45,9 +45,15 @@ export async function discoverCharts(layout: WorkspaceLayout, files = new RepoFi
     layout.projectNames,
   );
   for (const chart of charts) chart.name = names.get(chart.dir) ?? chart.name;
-  const clashing = charts.filter((c) => charts.some((other) => other !== c && other.name === c.name));
+  // Grouped by name, not compared pair by pair (thousands of charts).
+  const byName = new Map<string, Chart[]>();
+  for (const chart of charts) byName.set(chart.name, [...(byName.get(chart.name) ?? []), chart]);
+  const clashing = charts.filter((c) => byName.get(c.name)!.length > 1);
   for (const chart of clashing) {
-    const others = clashing.filter((c) => c !== chart && c.name === chart.name).map((c) => c.dir);
+    const others = byName
+      .get(chart.name)!
+      .filter((c) => c !== chart)
+      .map((c) => c.dir);
     const error = new HomelabError(
       `charts ${chart.dir} and ${others.join(', ')} both get the project name ${chart.name}`,
       layout.projectNames === 'path' ? 'rename one of the directories' : 'rename one of the directories, or set projectNames: "path" in nx.json',
@@ -55,7 +61,7 @@ export async function discoverCharts(layout: WorkspaceLayout, files = new RepoFi
     if (!onBroken) throw error;
     onBroken(chart.dir, error);
   }
-  return charts.filter((c) => !clashing.includes(c)).sort((a, b) => compare(a.name, b.name));
+  return charts.filter((c) => byName.get(c.name)!.length === 1).sort((a, b) => compare(a.name, b.name));
 }
 
 /**
