@@ -170,8 +170,8 @@ describe('writes through the sops binary on PATH', () => {
   let bin: string;
   let log: string;
 
-  /** One record per sops call: argv, the variables sops reads, whether a key came in SOPS_AGE_KEY, stdin. */
-  const calls = (): { argv: string[]; env: Record<string, string>; keyInEnv: boolean; stdin: string; tmpdirFs?: string }[] =>
+  /** One record per sops call: argv, the variables sops reads, whether a key came in SOPS_AGE_KEY, stdin, cwd. */
+  const calls = (): { argv: string[]; env: Record<string, string>; keyInEnv: boolean; stdin: string; cwd: string; tmpdirFs?: string }[] =>
     existsSync(log)
       ? readFileSync(log, 'utf8')
           .trim()
@@ -183,15 +183,16 @@ describe('writes through the sops binary on PATH', () => {
     bin = mkdtempSync(path.join(tmp, 'fake-sops-'));
     log = path.join(bin, 'calls.jsonl');
     const secretsIndex = path.join(root, 'tools/homelab/src/core/secrets/index.ts');
-    // decrypt is answered by the built-in engine (so reads work); every write is only recorded.
+    // decrypt and encrypt are answered by the built-in engine (so reads work and a created file is real); every
+    // other write is only recorded.
     writeFileSync(
       path.join(bin, 'sops'),
       `#!${process.execPath}
 import { appendFileSync, readFileSync, statfsSync } from 'node:fs';
 const argv = process.argv.slice(2);
 let stdin = '';
-if (argv.includes('--value-stdin')) stdin = readFileSync(0, 'utf8');
-const record = { argv, keyInEnv: !!process.env.SOPS_AGE_KEY, stdin, env: { TMPDIR: process.env.TMPDIR ?? '', SOPS_EDITOR: process.env.SOPS_EDITOR ?? '' } };
+if (argv.includes('--value-stdin') || argv[0] === 'encrypt') stdin = readFileSync(0, 'utf8');
+const record = { argv, keyInEnv: !!process.env.SOPS_AGE_KEY, stdin, cwd: process.cwd(), env: { TMPDIR: process.env.TMPDIR ?? '', SOPS_EDITOR: process.env.SOPS_EDITOR ?? '' } };
 if (argv[0] === 'edit') record.tmpdirFs = Number(statfsSync(process.env.TMPDIR).type) === ${TMPFS_MAGIC} ? 'tmpfs' : 'other';
 if (argv[0] !== '--version' && argv[0] !== 'decrypt') appendFileSync(${JSON.stringify(log)}, JSON.stringify(record) + '\\n');
 if (argv[0] === '--version') process.stdout.write('sops ' + (process.env.FAKE_SOPS_VERSION ?? '3.13.2') + '\\n');
@@ -200,6 +201,11 @@ if (argv[0] === 'decrypt') {
   const file = argv.at(-1);
   const result = await decryptFile(file, { workspaceRoot: ${JSON.stringify(root)}, backend: 'builtin', env: { ...process.env, SOPS_AGE_KEY: process.env.SOPS_AGE_KEY } });
   process.stdout.write(result.plaintext);
+}
+if (argv[0] === 'encrypt') {
+  const { encryptDocument } = await import(${JSON.stringify(secretsIndex)});
+  const flag = (name) => argv[argv.indexOf(name) + 1];
+  process.stdout.write(await encryptDocument(stdin, { format: flag('--input-type'), recipients: flag('--age').split(','), backend: 'builtin' }));
 }
 `,
     );
@@ -270,6 +276,40 @@ if (argv[0] === 'decrypt') {
     } finally {
       if (runtime) rmSync(runtime, { recursive: true, force: true });
     }
+  });
+
+  it('set on a new file has sops encrypt it for the .sops.yaml recipients, the document only on its stdin', async () => {
+    rmSync(log, { force: true });
+    const dir = mkdtempSync(path.join(tmp, 'new-'));
+    writeFileSync(path.join(dir, '.sops.yaml'), `creation_rules:\n  - path_regex: secrets\\.yaml$\n    age: ${demoRecipient}\n`);
+    const run = await viaSops(['set', 'apps.token', '--file', 'secrets.yaml'], { cwd: dir, input: `${value}\n` });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^secrets\.yaml: created by sops, apps\.token set \(encrypted for 1 recipient\(s\) of .*\.sops\.yaml\)$/m);
+    const recorded = calls();
+    expect(recorded.map((c) => c.argv)).toEqual([['encrypt', '--age', demoRecipient, '--input-type', 'yaml', '--output-type', 'yaml', '/dev/stdin']]);
+    const [call] = recorded;
+    expect(call.stdin).toBe(`apps:\n    token: ${value}\n`);
+    // Encrypting needs no identity, and sops runs outside the repository so only our flags choose the recipients.
+    expect(call.keyInEnv).toBe(false);
+    expect(call.cwd).toBe(tmpdir());
+    expect(JSON.stringify([call.argv, call.env])).not.toContain(value);
+    const { data } = await decryptFile(path.join(dir, 'secrets.yaml'), { workspaceRoot: root, env: env() });
+    expect((data as { apps: { token: string } }).apps.token === value).toBe(true);
+  });
+
+  it('a new file with Shamir key groups is created by the built-in engine: sops encrypt flags name one group', async () => {
+    rmSync(log, { force: true });
+    const dir = mkdtempSync(path.join(tmp, 'new-'));
+    const other = await identityToRecipient(await generateIdentity());
+    writeFileSync(
+      path.join(dir, '.sops.yaml'),
+      `creation_rules:\n  - path_regex: secrets\\.yaml$\n    key_groups:\n      - age: [${demoRecipient}]\n      - age: [${other}]\n`,
+    );
+    const run = await viaSops(['set', 'apps.token', '--file', 'secrets.yaml'], { cwd: dir, input: `${value}\n` });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^secrets\.yaml: created, apps\.token set \(encrypted for 2 recipient\(s\) of .*\.sops\.yaml\)$/m);
+    expect(calls()).toEqual([]);
+    expect(await fileRecipients(path.join(dir, 'secrets.yaml'))).toEqual([[demoRecipient], [other]]);
   });
 
   it('a sops without set --value-stdin (< 3.11) leaves set to the built-in engine', async () => {

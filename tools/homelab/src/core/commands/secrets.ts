@@ -457,9 +457,12 @@ async function set(
   if (text === '') throw new HomelabError(`no value given for ${where}`, 'pipe the value on stdin, type it at the prompt or name a non-empty --from-file');
   const apply = (doc: SecretsDocument) => doc.set(action.path, typedValue(text, action.type, doc.get(action.path), where));
   if (rule) {
-    // sops cannot create a file with set: the built-in engine encrypts it for the creation rule.
-    await createFile(file, apply, { rule, format });
-    ctx.info(`${file}: created, ${where} set (encrypted for ${rule.keyGroups.flat().length} recipient(s) of ${rule.configFile})`);
+    // sops cannot create a file with set: the document is built here and encrypted for the creation rule, by
+    // `sops encrypt` (plaintext on its stdin) when sops writes, except Shamir key groups, which its flags cannot name.
+    const bySops = viaSops && rule.keyGroups.length === 1;
+    await createFile(file, apply, { rule, format, backend: bySops ? 'cli' : 'builtin', env: opts.env });
+    const by = bySops ? ' by sops' : '';
+    ctx.info(`${file}: created${by}, ${where} set (encrypted for ${rule.keyGroups.flat().length} recipient(s) of ${rule.configFile})`);
     return;
   }
   if (viaSops && (await supports('set', opts.env ?? process.env))) {
