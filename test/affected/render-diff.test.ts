@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { computeAffected } from '../../tools/homelab/src/core/ci/affected.ts';
-import { renderDiff, renderDiffMarkdown, type RenderDiffReport } from '../../tools/homelab/src/core/ci/render-diff.ts';
+import { renderDiff, renderDiffMarkdown, type ReleaseDiff, type RenderDiffReport } from '../../tools/homelab/src/core/ci/render-diff.ts';
 import { decryptFile, editFile } from '../../tools/homelab/src/core/secrets/index.ts';
 import { createExampleRepo, nxEnv, type ExampleRepo } from './example-repo.ts';
 
@@ -54,14 +54,19 @@ describe('renderDiff', () => {
       'home/monitoring:changed',
       // The root app prints the Application files: monitoring's changed.
       'home/root:changed',
-      // The other environment's releases of the same charts render the same.
-      'lab/monitoring:unchanged',
+      // The other environment's release prints the changed password too (its placeholder is tagged by the ciphertext).
+      'lab/monitoring:changed',
       'lab/root:unchanged',
     ]);
     const monitoring = release('monitoring');
-    expect(monitoring.resources.map((r) => `${r.change} ${r.kind} ${r.namespace}/${r.name}`)).toEqual(['changed StatefulSet monitoring/prometheus']);
-    expect(monitoring.resources[0].diff).toMatch(/^-\s+- --storage\.tsdb\.retention\.time=30d$/m);
-    expect(monitoring.resources[0].diff).toMatch(/^\+\s+- --storage\.tsdb\.retention\.time=15d$/m);
+    const changes = (r: ReleaseDiff) => r.resources.map((x) => `${x.change} ${x.kind} ${x.namespace}/${x.name}`);
+    expect(changes(monitoring)).toEqual(['changed Secret monitoring/grafana-admin', 'changed StatefulSet monitoring/prometheus']);
+    expect(monitoring.resources[1].diff).toMatch(/^-\s+- --storage\.tsdb\.retention\.time=30d$/m);
+    expect(monitoring.resources[1].diff).toMatch(/^\+\s+- --storage\.tsdb\.retention\.time=15d$/m);
+    // Secret data stays masked: the marker of the placeholder changed.
+    expect(monitoring.resources[0].diff).toMatch(/^-\s+\S+: REDACTED[0-9a-f]{8}$/m);
+    expect(monitoring.resources[0].diff).not.toContain('a-new-password');
+    expect(changes(report.releases.find((r) => r.cluster === 'lab' && r.name === 'monitoring')!)).toEqual(['changed Secret monitoring/grafana-admin']);
     expect(release('echo').resources).toMatchObject([{ change: 'added', kind: 'ConfigMap', name: 'echo' }]);
     expect(release('jellyfin').resources.every((r) => r.change === 'removed')).toBe(true);
     expect(release('jellyfin').resources.map((r) => r.kind)).toContain('Deployment');
