@@ -38,7 +38,11 @@ export class RepoFiles {
   text(rel: string): Promise<string | undefined> {
     let text = this.#texts.get(rel);
     if (!text) {
-      text = readText(this.abs(rel));
+      // A directory listed already answers "no such file" without a failing read: Applications name optional files
+      // (every chart's `.argocd-source*.yaml`), thousands of them at scale.
+      const { dir, base } = splitPath(rel);
+      const listing = this.#listings.get(dir);
+      text = listing ? listing.then((entries) => (entries.some((e) => e.name === base) ? readText(this.abs(rel)) : undefined)) : readText(this.abs(rel));
       this.#texts.set(rel, text);
     }
     return text;
