@@ -3,7 +3,7 @@
  * for syntax, then applies yaml.v3's scalar typing and attaches comments to the collection yaml.v3
  * would attach them to (their AAD is that collection's path). Emitting reproduces sops' output.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, Parser } from 'yaml';
+import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Parser } from 'yaml';
 import type { Document, Node as YamlNode, Pair, Scalar as YamlScalar, YAMLMap, YAMLSeq } from 'yaml';
 import { malformed } from '../errors.ts';
 import { yamlFloat } from '../go-values.ts';
@@ -27,7 +27,7 @@ interface Placement {
   comment: Comment;
 }
 
-function collectComments(text: string): CommentToken[] {
+function collectComments(text: string, tokens: readonly unknown[]): CommentToken[] {
   const found: { offset: number; source: string }[] = [];
   const visit = (tok: unknown): void => {
     if (Array.isArray(tok)) {
@@ -42,7 +42,7 @@ function collectComments(text: string): CommentToken[] {
     }
     for (const [k, v] of Object.entries(t)) if (k !== 'source') visit(v);
   };
-  for (const tok of new Parser().parse(text)) visit(tok);
+  visit(tokens);
   return found
     .sort((a, b) => a.offset - b.offset)
     .map(({ offset, source }) => {
@@ -289,8 +289,10 @@ class Loader {
 
 /** Parse YAML text into one branch per document, typed like yaml.v3 and with comments as tree items. */
 export function loadYaml(text: string, file: string): Branch[] {
-  const docs = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: true, prettyErrors: false });
-  const list = Array.isArray(docs) ? docs : [];
+  // One parse serves both the documents and the comments (yaml's parseAllDocuments would lex the text again).
+  const tokens = Array.from(new Parser().parse(text));
+  const comments = collectComments(text, tokens);
+  const list = Array.from(new Composer({ schema: 'failsafe', uniqueKeys: true }).compose(tokens));
   for (const doc of list) {
     const err = doc.errors[0];
     if (err) {
@@ -300,7 +302,6 @@ export function loadYaml(text: string, file: string): Branch[] {
       throw malformed(file, 'YAML', `${err.code.toLowerCase().replaceAll('_', ' ')}${at}`);
     }
   }
-  const comments = collectComments(text);
   // A document owns the comments up to its end (those before its content included).
   let from = 0;
   return list.map((doc, i) => {
