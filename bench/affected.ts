@@ -1,7 +1,7 @@
 // Benchmark: precision and recall of the affected set against the ground truth "releases whose rendered output
 // changed", on a synthetic history built on a copy of the example workspace, plus the time each method takes.
 //
-//   npm run bench -- affected [--commits 20] [--seed 1] [--verbose] [--library-only]
+//   npm run bench -- affected [--commits <one per kind>] [--seed 1] [--verbose] [--library-only]
 //
 // Then a generated workspace: 100 charts, 40 of them depend on the library chart, a library change alters the output
 // of 3: `--exact` must select exactly those 3 (target: ≤ 10 s cold on 2 cores; measured time and load printed).
@@ -10,7 +10,7 @@
 // would; a release is changed when its output (or its render error) differs from the previous commit, or when
 // it appears or disappears. A method selects the releases of the charts it names (at head and at base), plus
 // the releases of charts it reports deleted; `--exact` selects releases, not charts (what its renders show changed,
-// plus the releases of charts it keeps for a changed secret key, which keyless renders cannot show).
+// plus the releases of charts it keeps whatever their renders show, e.g. one that could not be resolved).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -116,6 +116,11 @@ const CHANGES: Change[] = [
     kind: 'secrets (unread key)',
     apply: async (r, n) => (await editFile(path.join(r.root, 'secrets.yaml'), (doc) => doc.set(['arr', `bench${n}`], `x${n}`), sops(r)), true),
   },
+  {
+    // tplsecret prints its token through tpl, tplplain uses tpl on a plain string: file-level, both may read it.
+    kind: 'secrets (read via tpl)',
+    apply: async (r, n) => (await editFile(path.join(r.root, 'secrets.yaml'), (doc) => doc.set(['tplsecret', 'token'], `tpl-token-${n}`), sops(r)), true),
+  },
   { kind: 'secrets (re-encryption)', apply: async (r) => (await rotateFile(path.join(r.root, 'secrets.yaml'), sops(r)), true) },
   { kind: 'README', apply: (r, n) => (r.write('README.md', `# Homelab\n\nrevision ${n}\n`), true) },
   { kind: 'provision', apply: (r, n) => (append(r, 'provision/site.yaml', `\n# bench ${n}\n`), true) },
@@ -175,6 +180,23 @@ const CHANGES: Change[] = [
     },
   },
 ];
+
+/** Two generated charts that use `tpl`: one reads a secret key through it, one does not (for 'secrets (read via tpl)'). */
+async function addTplCharts(repo: ExampleRepo): Promise<void> {
+  for (const [name, message] of [
+    ['tplsecret', '"token {{ .Values.tplsecret.token }}"'],
+    ['tplplain', '"release {{ .Release.Name }}"'],
+  ]) {
+    repo.write(`charts/${name}/Chart.yaml`, `apiVersion: v2\nname: ${name}\nversion: 0.1.0\n`);
+    repo.write(`charts/${name}/values.yaml`, `message: ${message}\n`);
+    repo.write(
+      `charts/${name}/templates/cm.yaml`,
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  message: {{ tpl .Values.message . | quote }}\n`,
+    );
+  }
+  await editFile(path.join(repo.root, 'secrets.yaml'), (doc) => doc.set(['tplsecret', 'token'], 'tpl-token-0'), sops(repo));
+  repo.commit('charts reading values through tpl');
+}
 
 /**
  * Every release rendered with the real key, whatever its source (a chart, or a directory such as the root app's, whose
@@ -313,7 +335,8 @@ export default async function main(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
-      commits: { type: 'string', default: '20' },
+      // One commit per kind of change by default: each is measured.
+      commits: { type: 'string', default: String(CHANGES.length) },
       seed: { type: 'string', default: '1' },
       verbose: { type: 'boolean' },
       'library-only': { type: 'boolean' },
@@ -334,6 +357,7 @@ export default async function main(args: string[]): Promise<void> {
   await withFreshCache(async () => {
     const repo = createExampleRepo();
     try {
+      await addTplCharts(repo);
       const decrypt = await secretsDecrypter(repo.root);
       let base = repo.git('rev-parse', 'HEAD').trim();
       let before = await renderAll(repo);
