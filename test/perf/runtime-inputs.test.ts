@@ -2,12 +2,14 @@
 // version cache once that helm was probed, printing exactly what the Node script prints) and, with no key setting, the
 // demo key. Each still changes with the helm binary or the key, so a cached task is never replayed for another one
 // (checked through the real Nx too).
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateIdentity } from 'age-encryption';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lookupChart, storeChart } from '../../tools/homelab/src/core/helm/chart-cache.ts';
+import { cachedChartCommand } from '../../tools/homelab/src/core/helm/chart-record.ts';
 import { extractBundledHelm, pinnedHelm } from '../../tools/homelab/src/core/helm/helm.ts';
 import { keyInputs, toolingInputs } from '../../tools/homelab/src/plugin/targets.ts';
 import { createExampleRepo, nxEnv, type ExampleRepo } from '../affected/example-repo.ts';
@@ -154,5 +156,24 @@ describe('the key-fingerprint runtime input', () => {
       repo.write('demo-age-key.txt', original);
     }
     expect(await fromCache()).toBe(true);
+  });
+});
+
+describe("an upstream chart's runtime input", () => {
+  it('prints the record lookupChart finds with shell built-ins, changes with the digest, and says not cached without the archive', async () => {
+    const cache = path.join(dir, 'chart-cache');
+    const env = { XDG_CACHE_HOME: cache, PATH: noNode };
+    const coordinates = { repoURL: 'https://charts.example.invalid/', chart: 'podinfo', revision: '^6.0.0' };
+    const input = cachedChartCommand(coordinates);
+    expect(await runInput(input, env)).toBe('not cached');
+    const first = storeChart(coordinates, '6.1.0', Buffer.from('first archive'), undefined, { XDG_CACHE_HOME: cache });
+    const printed = await runInput(input, env);
+    expect(JSON.parse(printed)).toMatchObject({ version: '6.1.0', digest: first.digest });
+    // `charts pull` resolving the range again to another archive: another hash.
+    const second = storeChart(coordinates, '6.2.0', Buffer.from('second archive'), undefined, { XDG_CACHE_HOME: cache });
+    expect(JSON.parse(await runInput(input, env))).toMatchObject({ version: '6.2.0', digest: second.digest });
+    unlinkSync(second.archive);
+    expect(lookupChart(coordinates, { XDG_CACHE_HOME: cache })).toBeUndefined();
+    expect(await runInput(input, env)).toBe('not cached');
   });
 });

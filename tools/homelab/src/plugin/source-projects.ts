@@ -60,7 +60,7 @@ export function sourceProjects(resolution: Resolution, options: NormalizedOption
       projectType: 'application',
       tags: [...new Set(releases.map((r) => `source:${r.source!.kind}`)), ...new Set(releases.map((r) => `wave:${r.wave}`))],
       namedInputs: {
-        chart: ['{projectRoot}/**/*', ...[...otherDirs, ...reads].map((read) => `{workspaceRoot}/${read}/**/*`), ...cachedChartInputs(pulls, workspaceRoot)],
+        chart: ['{projectRoot}/**/*', ...[...otherDirs, ...reads].map((read) => `{workspaceRoot}/${read}/**/*`), ...cachedChartInputs(pulls)],
       },
       targets,
       metadata: { targetGroups: targetGroups(targets, options) },

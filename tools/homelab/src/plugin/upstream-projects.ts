@@ -7,7 +7,8 @@ import type { NormalizedOptions } from './options.ts';
 import { renderTarget } from './ci-targets.ts';
 import { clusterTargets } from './cluster-targets.ts';
 import { lintTarget, validateTarget } from './quality-targets.ts';
-import { cliInput, templateTarget } from './targets.ts';
+import { templateTarget } from './targets.ts';
+import { cachedChartCommand } from '../core/helm/chart-record.ts';
 import { targetGroups } from './target-groups.ts';
 
 type Input = NonNullable<TargetConfiguration['inputs']>[number];
@@ -19,7 +20,7 @@ type Input = NonNullable<TargetConfiguration['inputs']>[number];
  * minus the dependency build (the pulled chart carries its dependencies): template, render, lint, validate, install,
  * uninstall, diff, status. Their inputs are the render's (the Application file, the value files of this repository,
  * the cluster declaration, the tooling) plus, instead of a chart folder, the exact version and digest the chart cache
- * holds for each release's repoURL + chart + targetRevision (src/cli/chart-digest).
+ * holds for each release's repoURL + chart + targetRevision (core/helm/chart-record.ts).
  */
 export function upstreamProjects(resolution: Resolution, options: NormalizedOptions, workspaceRoot: string): Record<string, ProjectConfiguration> {
   const byName = new Map<string, Release[]>();
@@ -43,7 +44,7 @@ export function upstreamProjects(resolution: Resolution, options: NormalizedOpti
       name,
       projectType: 'application',
       tags: ['source:upstream', ...new Set(releases.map((r) => `wave:${r.wave}`))],
-      namedInputs: { chart: cachedChartInputs(upstreamCoordinates(releases), workspaceRoot) },
+      namedInputs: { chart: cachedChartInputs(upstreamCoordinates(releases)) },
       targets,
       metadata: { targetGroups: targetGroups(targets, options) },
     };
@@ -59,9 +60,9 @@ function upstreamCoordinates(releases: Release[]): ChartCoordinates[] {
 
 /**
  * What stands in for a chart folder of a pulled chart (an upstream Application's, or one a kustomization pulls): the
- * exact version and digest the chart cache holds for its coordinates, as a runtime input, once per chart.
+ * exact version and digest the chart cache holds for its coordinates, as a runtime input (shell built-ins), once per chart.
  */
-export function cachedChartInputs(charts: ChartCoordinates[], workspaceRoot: string): Input[] {
+export function cachedChartInputs(charts: ChartCoordinates[]): Input[] {
   const seen = new Set<string>();
   const inputs: Input[] = [];
   for (const { repoURL, chart, revision } of charts) {
@@ -69,13 +70,7 @@ export function cachedChartInputs(charts: ChartCoordinates[], workspaceRoot: str
     const key = args.join('\0');
     if (seen.has(key)) continue;
     seen.add(key);
-    const script = cliInput(workspaceRoot, 'chart-digest') as { runtime: string };
-    inputs.push({ runtime: `${script.runtime} ${args.map(shellQuote).join(' ')}` });
+    inputs.push({ runtime: cachedChartCommand({ repoURL, chart, revision }) });
   }
   return inputs;
-}
-
-/** Runtime inputs run in a shell: every argument single-quoted. */
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
 }

@@ -13,6 +13,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { runTool } from '../exec/process.ts';
 import { HomelabError } from '../model/errors.ts';
+import { recordName } from './chart-record.ts';
 
 /**
  * The command that fills the cache, named in every miss: the package's bin, which every repository using the toolkit
@@ -57,7 +58,7 @@ export function chartCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
 function recordFile(dir: string, c: ChartCoordinates): string {
-  return path.join(dir, 'refs', `${sha256(`${c.repoURL.replace(/\/+$/, '')}\0${c.chart}\0${c.revision}`).slice(0, 32)}.json`);
+  return path.join(dir, 'refs', recordName(c));
 }
 
 function archiveFile(dir: string, digest: string): string {
