@@ -1,7 +1,7 @@
 // What Nx hashes into render targets on every run without starting Node: the helm version (a shell command reading the
-// version cache once that helm was probed, printing exactly what the Node script prints) and, with no key setting, the
-// demo key. Each still changes with the helm binary or the key, so a cached task is never replayed for another one
-// (checked through the real Nx too).
+// version cache once that helm was probed, printing exactly what the Node script prints), with no key setting the demo
+// key, and an upstream chart's cache record. Each still changes with the helm binary, the key or the chart archive, so
+// a cached task is never replayed for another one (checked through the real Nx too).
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
