@@ -52,6 +52,23 @@ describe('resolution cache', () => {
     expect(readdirSync(path.join(root, 'node_modules', '.cache', 'homelab')).filter((f) => f.startsWith('resolution-'))).toHaveLength(1);
   });
 
+  it('stores only what JSON gives back exactly: a YAML timestamp in valuesObject stays a Date, resolved each time', async () => {
+    const root = workspace('basic');
+    const r = counted(root, ['charts/*', 'platform/*']);
+    const cacheDir = path.join(root, 'node_modules', '.cache', 'homelab');
+    await r.resolve();
+    expect(readdirSync(cacheDir).filter((f) => f.startsWith('resolution-'))).toHaveLength(1);
+    rmSync(cacheDir, { recursive: true });
+
+    edit(root, 'clusters/home/apps/db.yaml', (t) => t.replace('size: 10Gi', 'size: 10Gi\n          since: 2024-01-01'));
+    const since = async () =>
+      ((await r.resolve()).releases.find((x) => x.name === 'main')?.valuesObject as { persistence: { since?: unknown } }).persistence.since;
+    expect(await since()).toEqual(new Date('2024-01-01'));
+    expect(await since()).toEqual(new Date('2024-01-01'));
+    expect(r.runs).toBe(3);
+    expect(existsSync(cacheDir) ? readdirSync(cacheDir).filter((f) => f.startsWith('resolution-')) : []).toEqual([]);
+  });
+
   it('resolves again when a manifest, a Chart.yaml or a directory listing the resolver read changes', async () => {
     const root = workspace('basic');
     const r = counted(root, ['charts/*', 'platform/*']);
