@@ -2,9 +2,10 @@
 // reads and compiles a few files instead of resolving ~240 modules one by one on every run, the larger part of a
 // render's startup. The escape hatch — the homelab bin, and `@homelab/nx/bin`, which the hack/ launchers import — is
 // dist/src/bundle (package.json's bin and ./bin), one chunk per command, loaded only when it runs, replaced whole:
-// builds run side by side in one checkout. Each runtime input of the Nx targets (src/cli) becomes one file in place of
-// tsc's. The libraries on those paths are bundled; the others stay imports (loaded lazily, or reading files next to
-// themselves: re2-wasm's WebAssembly, the Kubernetes schemas).
+// builds run side by side in one checkout. Each runtime input of the Nx targets (src/cli), and the Nx plugin, which
+// every nx command loads in a plugin worker, become one file in place of tsc's. The libraries on those paths are
+// bundled; the others stay imports (loaded lazily, or reading files next to themselves: re2-wasm's WebAssembly, the
+// Kubernetes schemas).
 import { readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { type InputOptions, rolldown } from 'rolldown';
@@ -30,8 +31,8 @@ const packageOf = (specifier: string) =>
     .join('/');
 
 /**
- * Rolldown's input options for `entries` (name → source) written to `outDir`, a directory as deep under dist/ as
- * tsc's output (dist/src/<dir>), which stays: code that finds files relative to itself (the package root,
+ * Rolldown's input options for `entries` (name → source) written to `outDir`, a directory of dist/ beside tsc's
+ * output, which stays: code that finds files relative to itself (the package root,
  * build-id.json) sees the URL tsc's emitted module has, so its relative paths still hold. An entry keeps its own URL
  * (the bin names itself in the completion script).
  */
@@ -78,7 +79,10 @@ function replace(from: string, to: string): void {
   rmSync(old, { recursive: true, force: true });
 }
 
-/** Bundles the homelab bin into dist/src/bundle and each src/cli script over tsc's dist/src/cli/<name>.js. */
+/**
+ * Bundles the homelab bin into dist/src/bundle, each src/cli script over tsc's dist/src/cli/<name>.js and the plugin
+ * over dist/plugin.js.
+ */
 export async function bundleBin(root: string): Promise<void> {
   const src = (file: string) => path.join(root, 'src', file);
   const outDir = path.join(root, 'dist', 'src', 'bundle');
@@ -91,12 +95,17 @@ export async function bundleBin(root: string): Promise<void> {
 
   const cliDir = path.join(root, 'dist', 'src', 'cli');
   for (const file of readdirSync(src('cli')).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
-    const name = file.slice(0, -3);
-    const cli = await rolldown(options(root, { [name]: src(`cli/${file}`) }, cliDir));
-    const dir = `${cliDir}.${name}.${process.pid}.tmp`;
-    await cli.write({ dir, format: 'esm', entryFileNames: '[name].js', codeSplitting: false });
-    await cli.close();
-    replace(path.join(dir, `${name}.js`), path.join(cliDir, `${name}.js`));
-    rmSync(dir, { recursive: true, force: true });
+    await bundleOver(root, file.slice(0, -3), src(`cli/${file}`), cliDir);
   }
+  await bundleOver(root, 'plugin', path.join(root, 'plugin.ts'), path.join(root, 'dist'));
+}
+
+/** One file `<outDir>/<name>.js` bundled from `source`, in place of the module tsc emitted there. */
+async function bundleOver(root: string, name: string, source: string, outDir: string): Promise<void> {
+  const bundle = await rolldown(options(root, { [name]: source }, outDir));
+  const dir = `${outDir}.${name}.${process.pid}.tmp`;
+  await bundle.write({ dir, format: 'esm', entryFileNames: '[name].js', codeSplitting: false });
+  await bundle.close();
+  replace(path.join(dir, `${name}.js`), path.join(outDir, `${name}.js`));
+  rmSync(dir, { recursive: true, force: true });
 }
