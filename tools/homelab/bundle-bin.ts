@@ -30,6 +30,22 @@ const packageOf = (specifier: string) =>
     .slice(0, specifier.startsWith('@') ? 2 : 1)
     .join('/');
 
+/** A Node built-in's import as rolldown writes it in a chunk: `import a, { b, c as d } from "node:x";`. */
+const BUILTIN_IMPORT = /^import (?:([\w$]+)(?:, )?)?(?:\{ ([^}]*) \})? from "(node:[\w/]+)";$/gm;
+
+/**
+ * The chunk with each built-in read by `process.getBuiltinModule` instead of imported: importing a built-in as ESM
+ * builds a facade reading every export, which runs the lazy ones (crypto's webcrypto, util's TextDecoder) on every run.
+ */
+function withoutBuiltinImports(code: string): string {
+  return code.replace(BUILTIN_IMPORT, (_, name: string | undefined, named: string | undefined, specifier: string) => {
+    const builtin = `globalThis.process.getBuiltinModule(${JSON.stringify(specifier)})`;
+    const bindings = named && `{ ${named.replaceAll(' as ', ': ')} }`;
+    if (name && bindings) return `const ${name} = ${builtin}, ${bindings} = ${name};`;
+    return `const ${name ?? bindings} = ${builtin};`;
+  });
+}
+
 /**
  * Rolldown's input options for `entries` (name → source) written to `outDir`, a directory of dist/ beside tsc's
  * output, which stays: code that finds files relative to itself (the package root,
@@ -44,6 +60,7 @@ function options(root: string, entries: Record<string, string>, outDir: string):
     // Only bare package names: relative paths, a package's own `#imports` (chalk's) and rolldown's helpers are bundled.
     external: (id) => /^(@[\w.-]+\/)?\w/.test(id) && !BUNDLED.has(packageOf(id)),
     plugins: [
+      { name: 'builtin-modules', renderChunk: withoutBuiltinImports },
       {
         name: 'module-url',
         transform(code, id) {
