@@ -129,7 +129,6 @@ describe('Nx targets', () => {
         resolution.releases.filter((r) => r.chartDir === chart.dir),
         resolution,
         options,
-        repoRoot,
       );
     };
     const monitoring = targetsOf('monitoring');

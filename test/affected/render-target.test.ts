@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decryptFile } from '../../tools/homelab/src/core/secrets/index.ts';
 import { createExampleRepo, type ExampleRepo } from './example-repo.ts';
+import { expandedInputs } from '../helpers/nx-inputs.ts';
 
 let repo: ExampleRepo;
 
@@ -22,19 +23,22 @@ const run = () => repo.nx('run', 'monitoring:render', '--outputStyle=static');
 
 describe('render target', () => {
   it('declares one output per release and reads secrets.yaml but not README, docs or provision', () => {
-    const target = (
-      JSON.parse(repo.nx('show', 'project', 'monitoring', '--json')) as { targets: Record<string, { outputs: string[]; inputs: unknown[]; cache: boolean }> }
-    ).targets.render;
+    const project = JSON.parse(repo.nx('show', 'project', 'monitoring', '--json')) as {
+      namedInputs: Record<string, unknown[]>;
+      targets: Record<string, { outputs: string[]; inputs: unknown[]; cache: boolean }>;
+    };
+    const target = project.targets.render;
+    const inputs = expandedInputs(project, 'render');
     expect(target.cache).toBe(true);
     // One per release: monitoring runs in home and in lab.
     expect(target.outputs).toEqual(['{workspaceRoot}/dist/rendered/home/monitoring.yaml', '{workspaceRoot}/dist/rendered/lab/monitoring.yaml']);
-    const files = target.inputs.filter((i): i is string => typeof i === 'string');
+    const files = inputs.filter((i): i is string => typeof i === 'string');
     expect(files).toContain('{workspaceRoot}/secrets.yaml');
     expect(files).toContain('{workspaceRoot}/clusters/home/apps/monitoring.yaml');
     expect(files).toContain('{workspaceRoot}/clusters/lab/versions/monitoring.yaml');
     expect(files.filter((i) => /README|docs\/|provision\//.test(i))).toEqual([]);
     // The helm version from the version cache, else the built JavaScript of the runtime input, never TypeScript.
-    const runtimes = target.inputs.flatMap((i) => (typeof i === 'object' && i !== null && 'runtime' in i ? [String(i.runtime)] : []));
+    const runtimes = inputs.flatMap((i) => (typeof i === 'object' && i !== null && 'runtime' in i ? [String(i.runtime)] : []));
     expect(runtimes.filter((r) => r.includes('helm-version'))).toEqual([
       expect.stringMatching(/helm-versions\.tsv.* \|\| node tools\/homelab\/dist\/src\/cli\/helm-version\.js$/),
     ]);

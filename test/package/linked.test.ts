@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveHelm } from '../../tools/homelab/src/core/helm/helm.ts';
 import { repoRoot } from '../support/workspace.ts';
 import { cachedTasks, createGitopsRepo, INIT, npmInstall, userEnv, withoutProxy } from './gitops-repo.ts';
+import { expandedInputs } from '../helpers/nx-inputs.ts';
 
 describe('@homelab/nx linked from a directory', () => {
   let scratch: string;
@@ -43,7 +44,7 @@ describe('@homelab/nx linked from a directory', () => {
     expect(cachedTasks(first.all)).toBeUndefined();
     const second = await npx('nx', 'run-many', '-t', 'render', '--outputStyle=static');
     expect(cachedTasks(second.all)).toEqual({ cached: 3, of: 3 });
-    const project = JSON.parse((await npx('nx', 'show', 'project', 'whoami', '--json')).stdout) as { targets: { render: { inputs: unknown[] } } };
-    expect(project.targets.render.inputs).toContainEqual({ runtime: `node ${path.join(repoRoot, 'tools/homelab/dist/src/cli/package-build.js')}` });
+    const project = JSON.parse((await npx('nx', 'show', 'project', 'whoami', '--json')).stdout) as Parameters<typeof expandedInputs>[0];
+    expect(expandedInputs(project, 'render')).toContainEqual({ runtime: `node ${path.join(repoRoot, 'tools/homelab/dist/src/cli/package-build.js')}` });
   }, 300_000);
 });

@@ -18,10 +18,9 @@ export function renderTarget(
   releases: Release[],
   clusters: ClusterDeclaration[],
   options: NormalizedOptions,
-  workspaceRoot: string,
   all: readonly Release[],
 ): TargetConfiguration {
-  return renderingTarget('render', chart, releases, clusters, options, workspaceRoot, {
+  return renderingTarget('render', chart, releases, clusters, options, {
     outputs: releases.map((r) => `{workspaceRoot}/${RENDER_OUTPUT_DIR}/${renderFile(r, all)}`),
     options: { outputDir: RENDER_OUTPUT_DIR },
     metadata: {

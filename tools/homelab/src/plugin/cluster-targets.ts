@@ -4,29 +4,22 @@ import type { Chart, Release } from '../core/model/types.ts';
 import { FOR_CHART } from '../executors/lower-wave.ts';
 import type { NormalizedOptions } from './options.ts';
 import { createsReleases, deploysArgoCD } from '../core/model/lookup.ts';
-import { describeReleases, environmentNames, releaseConfigurations, renderInputs, secretsInputs } from './targets.ts';
+import { describeReleases, environmentNames, RENDER_INPUTS, releaseConfigurations } from './targets.ts';
 
 /**
  * Targets that act on a live cluster: install, uninstall, diff, status, preview, and the bootstrap on the bootstrap
  * chart. Never cached (the cluster is an input Nx cannot hash). Their inputs are the render's, so
  * `nx affected -t diff` picks the charts whose render changed.
  */
-export function clusterTargets(
-  chart: Chart,
-  releases: Release[],
-  resolution: Resolution,
-  options: NormalizedOptions,
-  workspaceRoot: string,
-): Record<string, TargetConfiguration> {
+export function clusterTargets(chart: Chart, releases: Release[], resolution: Resolution, options: NormalizedOptions): Record<string, TargetConfiguration> {
   if (chart.type === 'library' || releases.length === 0) return {};
-  const inputs = [...renderInputs(chart, releases, resolution.clusters, workspaceRoot), ...secretsInputs(releases)];
   const environments = environmentNames(resolution.clusters, resolution.releases);
   const configurations = releaseConfigurations(releases, environments);
   const what = describeReleases(releases);
   const target = (executor: string, description: string, extra: Partial<TargetConfiguration> = {}): TargetConfiguration => ({
     executor: `@homelab/nx:${executor}`,
     cache: false,
-    inputs,
+    inputs: [...RENDER_INPUTS],
     options: {},
     configurations,
     metadata: { technologies: ['helm', 'kubernetes', 'argocd'], description, help: hackHelp(executor) },

@@ -4,7 +4,7 @@ import { resolveWorkspace } from '../core/resolve/workspace.ts';
 import type { Resolution } from '../core/resolve/releases.ts';
 import { normalizeOptions, pluginLayout, type HomelabPluginOptions, type NormalizedOptions } from './options.ts';
 import { renderTarget } from './ci-targets.ts';
-import { depsTarget, templateTarget } from './targets.ts';
+import { depsTarget, renderNamedInputs, templateTarget } from './targets.ts';
 import { lintTarget, validateTarget, workspaceProject } from './quality-targets.ts';
 import { provisionProject } from './provision-targets.ts';
 import { clusterTargets } from './cluster-targets.ts';
@@ -73,13 +73,13 @@ let lastResolution: { layout: string; resolution: Resolution } | undefined;
 function project(chart: Chart, releases: Release[], resolution: Resolution, options: NormalizedOptions, workspaceRoot: string): ProjectConfiguration {
   const { name, dir } = chart;
   const targets: Record<string, TargetConfiguration> = {};
-  if (chart.hasDependencies) targets[options.depsTargetName] = depsTarget(chart, workspaceRoot);
-  targets[options.lintTargetName] = lintTarget(chart, releases, resolution.clusters, options, workspaceRoot);
+  if (chart.hasDependencies) targets[options.depsTargetName] = depsTarget(chart);
+  targets[options.lintTargetName] = lintTarget(chart, releases, resolution.clusters, options);
   if (chart.type !== 'library') {
     targets[options.templateTargetName] = templateTarget(chart, releases, resolution.clusters, options, workspaceRoot, resolution.releases);
-    targets[options.renderTargetName] = renderTarget(chart, releases, resolution.clusters, options, workspaceRoot, resolution.releases);
+    targets[options.renderTargetName] = renderTarget(chart, releases, resolution.clusters, options, resolution.releases);
     targets[options.validateTargetName] = validateTarget(chart, releases, resolution.clusters, options, workspaceRoot);
-    Object.assign(targets, clusterTargets(chart, releases, resolution, options, workspaceRoot));
+    Object.assign(targets, clusterTargets(chart, releases, resolution, options));
   }
   return {
     root: dir,
@@ -87,7 +87,10 @@ function project(chart: Chart, releases: Release[], resolution: Resolution, opti
     projectType: chart.type === 'library' ? 'library' : 'application',
     tags: [`helm:${chart.type}`, ...new Set(releases.map((r) => `wave:${r.wave}`))],
     // Rendering reads every file of the chart except the dependency archives helm-deps writes into charts/.
-    namedInputs: { chart: ['{projectRoot}/**/*', '!{projectRoot}/charts/*.tgz'] },
+    namedInputs: {
+      chart: ['{projectRoot}/**/*', '!{projectRoot}/charts/*.tgz'],
+      ...renderNamedInputs(chart, releases, resolution.clusters, workspaceRoot),
+    },
     targets,
     metadata: { targetGroups: targetGroups(targets, options) },
   };

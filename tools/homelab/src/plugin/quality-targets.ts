@@ -16,14 +16,8 @@ export const WORKSPACE_PROJECT = 'workspace';
  * `lint`: helm lint --strict per release with its real value files and keyless secrets; a library chart on its
  * own. Reads what a render reads, secrets files only for their key structure (placeholders follow it).
  */
-export function lintTarget(
-  chart: Chart,
-  releases: Release[],
-  clusters: ClusterDeclaration[],
-  options: NormalizedOptions,
-  workspaceRoot: string,
-): TargetConfiguration {
-  return renderingTarget('lint', chart, releases, clusters, options, workspaceRoot, {
+export function lintTarget(chart: Chart, releases: Release[], clusters: ClusterDeclaration[], options: NormalizedOptions): TargetConfiguration {
+  return renderingTarget('lint', chart, releases, clusters, options, {
     metadata: {
       technologies: ['helm'],
       description:
@@ -50,7 +44,7 @@ export function validateTarget(
   const crdInputs: Input[] = [...layout.charts.map((glob) => `${glob}/${CRDS_DIR}`), ...clusterDirs.map((dir) => `${dir}/${CRDS_DIR}`)]
     .sort()
     .map((dir) => `{workspaceRoot}/${dir}/**/*`);
-  return renderingTarget('validate', chart, releases, clusters, options, workspaceRoot, {
+  return renderingTarget('validate', chart, releases, clusters, options, {
     inputs: crdInputs,
     metadata: {
       technologies: ['helm', 'kubernetes'],

@@ -5,7 +5,7 @@ import type { NormalizedOptions } from './options.ts';
 import { renderTarget } from './ci-targets.ts';
 import { clusterTargets } from './cluster-targets.ts';
 import { validateTarget } from './quality-targets.ts';
-import { templateTarget } from './targets.ts';
+import { renderNamedInputs, templateTarget } from './targets.ts';
 import { targetGroups } from './target-groups.ts';
 import { cachedChartInputs } from './upstream-projects.ts';
 import { renderedCharts } from '../core/model/lookup.ts';
@@ -37,9 +37,9 @@ export function sourceProjects(resolution: Resolution, options: NormalizedOption
     );
     const targets: Record<string, TargetConfiguration> = {
       [options.templateTargetName]: templateTarget(chart, releases, resolution.clusters, options, workspaceRoot, resolution.releases),
-      [options.renderTargetName]: renderTarget(chart, releases, resolution.clusters, options, workspaceRoot, resolution.releases),
+      [options.renderTargetName]: renderTarget(chart, releases, resolution.clusters, options, resolution.releases),
       [options.validateTargetName]: validateTarget(chart, releases, resolution.clusters, options, workspaceRoot),
-      ...clusterTargets(chart, releases, resolution, options, workspaceRoot),
+      ...clusterTargets(chart, releases, resolution, options),
     };
     delete targets[options.statusTargetName];
     // Charts a kustomization inflates render with their dependencies built, as a chart project's targets do.
@@ -61,6 +61,7 @@ export function sourceProjects(resolution: Resolution, options: NormalizedOption
       tags: [...new Set(releases.map((r) => `source:${r.source!.kind}`)), ...new Set(releases.map((r) => `wave:${r.wave}`))],
       namedInputs: {
         chart: ['{projectRoot}/**/*', ...[...otherDirs, ...reads].map((read) => `{workspaceRoot}/${read}/**/*`), ...cachedChartInputs(pulls)],
+        ...renderNamedInputs(chart, releases, resolution.clusters, workspaceRoot),
       },
       targets,
       metadata: { targetGroups: targetGroups(targets, options) },

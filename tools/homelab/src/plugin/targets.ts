@@ -84,15 +84,17 @@ export function keyInputs(workspaceRoot: string): Input[] {
 const DEMO_KEY_FILE = 'demo-age-key.txt';
 
 /**
- * Exactly what a chart's renders read (so `nx affected` selects a chart only when one of them changed): its own files and its library charts'
- * (`^chart`), the manifest files that define its releases, value files outside the chart, the cluster
- * declarations (kube version), and secrets files only when a release reads them.
+ * The project-level named inputs every target reads from, declared once per project rather than in each of its ~10
+ * targets (Nx expands a named input where a target names it, so the hash reads the same files): `tooling`, and
+ * `render`, exactly what a chart's renders read besides its own files (so `nx affected` selects a chart only when
+ * one of them changed): the manifest files that define its releases, value files outside the chart, the cluster
+ * declarations (kube version), the tooling, and secrets files (decrypted, or the key structure placeholders follow).
  */
-export function renderInputs(chart: Chart, releases: Release[], clusters: ClusterDeclaration[], workspaceRoot: string): Input[] {
+export function renderNamedInputs(chart: Chart, releases: Release[], clusters: ClusterDeclaration[], workspaceRoot: string): Record<string, Input[]> {
   const files = new Set<string>();
   for (const release of releases) {
     release.definedIn.forEach((file) => files.add(file));
-    // Secret files are inputs only of targets that read them (secretsInputs).
+    // Secrets files are added once, after these (secretsInputs).
     for (const valueFile of release.valueFiles) {
       // A file inside an upstream chart comes with the chart (its digest is the input): not a file of this repository.
       if (!valueFile.secret && !valueFile.inChart && !isInside(valueFile.path, chart.dir)) files.add(valueFile.path);
@@ -103,8 +105,17 @@ export function renderInputs(chart: Chart, releases: Release[], clusters: Cluste
     const cluster = clusterNamed(clusters, release.cluster);
     if (cluster) files.add(`${cluster.dir}/cluster.yaml`);
   }
-  return ['chart', '^chart', ...[...files].sort().map((file) => `{workspaceRoot}/${file}`), ...toolingInputs(workspaceRoot)];
+  return {
+    [TOOLING]: toolingInputs(workspaceRoot),
+    [RENDER]: [...[...files].sort().map((file) => `{workspaceRoot}/${file}`), TOOLING, ...secretsInputs(releases)],
+  };
 }
+
+const TOOLING = 'tooling';
+const RENDER = 'render';
+
+/** A rendering target's inputs: the chart's own files and its library charts' (`^chart`), and the `render` named input. */
+export const RENDER_INPUTS: Input[] = ['chart', '^chart', RENDER];
 
 function isInside(file: string, dir: string): boolean {
   return file === dir || file.startsWith(`${dir}/`);
@@ -133,11 +144,11 @@ export function environmentNames(clusters: ClusterDeclaration[], releases: reado
   return [...new Set([...clusters.map((c) => c.name), ...releases.map((r) => r.cluster)])].sort();
 }
 
-export function depsTarget(chart: Chart, workspaceRoot: string): TargetConfiguration {
+export function depsTarget(chart: Chart): TargetConfiguration {
   return {
     executor: `${EXECUTOR_PACKAGE}:deps`,
     cache: true,
-    inputs: ['chart', '^chart', ...toolingInputs(workspaceRoot)],
+    inputs: ['chart', '^chart', TOOLING],
     outputs: ['{projectRoot}/charts'],
     metadata: {
       technologies: ['helm'],
@@ -157,7 +168,6 @@ export function renderingTarget(
   releases: Release[],
   clusters: ClusterDeclaration[],
   options: NormalizedOptions,
-  workspaceRoot: string,
   extra: Partial<TargetConfiguration> & Pick<TargetConfiguration, 'metadata'>,
 ): TargetConfiguration {
   const { inputs = [], ...rest } = extra;
@@ -165,7 +175,7 @@ export function renderingTarget(
     executor: `${EXECUTOR_PACKAGE}:${executor}`,
     cache: true,
     dependsOn: chart.hasDependencies ? [options.depsTargetName] : [],
-    inputs: [...renderInputs(chart, releases, clusters, workspaceRoot), ...secretsInputs(releases), ...inputs],
+    inputs: [...RENDER_INPUTS, ...inputs],
     configurations: releaseConfigurations(releases, environmentNames(clusters, releases)),
     ...rest,
   };
@@ -179,7 +189,7 @@ export function templateTarget(
   workspaceRoot: string,
   all: readonly Release[],
 ): TargetConfiguration {
-  return renderingTarget('template', chart, releases, clusters, options, workspaceRoot, {
+  return renderingTarget('template', chart, releases, clusters, options, {
     options: {},
     // With --outputDir the files are the result: a cache hit must restore them, not only replay the paths printed.
     outputs: releases.map((r) => `{options.outputDir}/${renderFile(r, all)}`),

@@ -7,7 +7,7 @@ import type { NormalizedOptions } from './options.ts';
 import { renderTarget } from './ci-targets.ts';
 import { clusterTargets } from './cluster-targets.ts';
 import { lintTarget, validateTarget } from './quality-targets.ts';
-import { templateTarget } from './targets.ts';
+import { renderNamedInputs, templateTarget } from './targets.ts';
 import { cachedChartCommand } from '../core/helm/chart-record.ts';
 import { targetGroups } from './target-groups.ts';
 
@@ -34,17 +34,17 @@ export function upstreamProjects(resolution: Resolution, options: NormalizedOpti
     const chart: Chart = { name, dir: root, type: 'application', version: '', localDependencies: [], hasDependencies: false };
     const targets: Record<string, TargetConfiguration> = {
       [options.templateTargetName]: templateTarget(chart, releases, resolution.clusters, options, workspaceRoot, resolution.releases),
-      [options.renderTargetName]: renderTarget(chart, releases, resolution.clusters, options, workspaceRoot, resolution.releases),
-      [options.lintTargetName]: lintTarget(chart, releases, resolution.clusters, options, workspaceRoot),
+      [options.renderTargetName]: renderTarget(chart, releases, resolution.clusters, options, resolution.releases),
+      [options.lintTargetName]: lintTarget(chart, releases, resolution.clusters, options),
       [options.validateTargetName]: validateTarget(chart, releases, resolution.clusters, options, workspaceRoot),
-      ...clusterTargets(chart, releases, resolution, options, workspaceRoot),
+      ...clusterTargets(chart, releases, resolution, options),
     };
     projects[root] = {
       root,
       name,
       projectType: 'application',
       tags: ['source:upstream', ...new Set(releases.map((r) => `wave:${r.wave}`))],
-      namedInputs: { chart: cachedChartInputs(upstreamCoordinates(releases)) },
+      namedInputs: { chart: cachedChartInputs(upstreamCoordinates(releases)), ...renderNamedInputs(chart, releases, resolution.clusters, workspaceRoot) },
       targets,
       metadata: { targetGroups: targetGroups(targets, options) },
     };
