@@ -217,15 +217,15 @@ describe('affected --exact decides secret reads through tpl by rendering', () =>
     tplBase = repo.commit('charts reading values through tpl');
   });
 
-  it('keyless: the reader of the changed key renders differently (ciphertext-derived placeholders), the other tpl charts are dropped', async () => {
+  it('keyless: the reader of the changed key renders differently (ciphertext-derived placeholders); tpl charts of other keys are no candidates', async () => {
     repo.git('checkout', '--quiet', '-B', 'tpl-keyless', tplBase);
     await setSecret(['tplsecret', 'token'], 'the-second-token-value');
     const head = repo.commit('token changed');
     const result = await computeAffected(repo.root, { base: tplBase, head });
-    // File level: every tpl chart may read any value.
-    expect(result.projects).toEqual(['tplcond', 'tplplain', 'tplsecret']);
-    expect(result.reasons.tplplain).toEqual([
-      'secrets: secrets.yaml key tplsecret.token changed and charts/tplplain/templates/cm.yaml uses tpl (a render shows whether it reads the key)',
+    // File level: a tpl chart may read any value, but receives only its own chart's key of secrets.yaml.
+    expect(result.projects).toEqual(['tplsecret']);
+    expect(result.reasons.tplsecret).toEqual([
+      'secrets: secrets.yaml key tplsecret.token changed and charts/tplsecret/templates/cm.yaml uses tpl (a render shows whether it reads the key)',
     ]);
     const exact = await refineByRendering(repo.root, result);
     expect(result.projects).toEqual(['tplsecret']);
@@ -233,19 +233,42 @@ describe('affected --exact decides secret reads through tpl by rendering', () =>
     const { diff } = exact.releases[0].resources[0];
     expect(diff).toMatch(/^-.*"token placeholder-tplsecret\.token-[0-9a-f]{8}"$/m);
     expect(diff).toMatch(/^\+.*"token placeholder-tplsecret\.token-[0-9a-f]{8}"$/m);
-    expect(exact.dropped.map((d) => d.project)).toEqual(['tplcond', 'tplplain']);
+    expect(exact.dropped).toEqual([]);
     expect(exact.unrendered).toEqual([]);
   });
 
-  it('keyless: a key read by name stays selected whatever the placeholders show (a condition on it shows in none)', async () => {
+  it('keyless: a tpl chart whose changed key shows in no placeholder render (a condition on it) stays selected, with why', async () => {
+    repo.git('checkout', '--quiet', '-B', 'tpl-keyless-cond', tplBase);
+    await setSecret(['tplcond', 'flag'], 'on');
+    const head = repo.commit('flag switched on');
+    const result = await computeAffected(repo.root, { base: tplBase, head });
+    expect(result.projects).toEqual(['tplcond']);
+    const exact = await refineByRendering(repo.root, result);
+    // Both placeholder renders say "flag off"; the real output says "flag on" at head.
+    expect(exact.releases).toEqual([]);
+    const why =
+      'secrets: secrets.yaml key tplcond.flag changed and charts/tplcond/templates/cm.yaml uses tpl; its placeholder renders are the same, but without the age key a condition on the changed value cannot be decided';
+    expect(exact.unrendered).toEqual([{ project: 'tplcond', why: [why] }]);
+    expect(exact.dropped).toEqual([]);
+    expect(result.projects).toEqual(['tplcond']);
+    expect(result.reasons.tplcond).toEqual([why]);
+  });
+
+  it('a key of another chart selects no tpl chart, keyless or with the age key; a key read by name stays selected keyless', async () => {
     repo.git('checkout', '--quiet', '-B', 'tpl-by-name', tplBase);
     await setSecret(['arr', 'apiKeys', 'sonarr'], 'a-new-sonarr-key');
     const head = repo.commit('sonarr key changed');
     const result = await computeAffected(repo.root, { base: tplBase, head });
-    expect(result.projects).toEqual(['arr', 'tplcond', 'tplplain', 'tplsecret']);
+    expect(result.projects).toEqual(['arr']);
     const exact = await refineByRendering(repo.root, result);
     expect(exact.unrendered).toEqual([{ project: 'arr', why: ['secrets: secrets.yaml key arr.apiKeys.sonarr changed and its templates read it'] }]);
     expect(result.projects).toEqual(['arr']);
+
+    const decrypt = await secretsDecrypter(repo.root);
+    expect(decrypt).toBeDefined();
+    const keyed = await computeAffected(repo.root, { base: tplBase, head, decrypt });
+    expect(keyed.projects).toEqual(['arr']);
+    expect(keyed.reasons.arr).toEqual(['secrets: secrets.yaml key arr.apiKeys.sonarr changed and its templates read it']);
   });
 
   it('with the age key: renders with the real values decide, a value used only in a condition too, and nothing decrypted is printed or stored', async () => {
@@ -256,14 +279,14 @@ describe('affected --exact decides secret reads through tpl by rendering', () =>
     const head = repo.commit('flag switched on');
     const cacheHome = freshCacheHome();
     const result = await computeAffected(repo.root, { base: tplBase, head, decrypt });
-    expect(result.projects).toEqual(['tplcond', 'tplplain', 'tplsecret']);
+    expect(result.projects).toEqual(['tplcond']);
     const exact = await refineByRendering(repo.root, result);
     // tplcond's placeholder changed and its output did not; its real output did.
     expect(exact.releases.map((r) => `${r.name}:${r.status}`)).toEqual(['tplcond:changed']);
     expect(exact.releases[0].resources).toEqual([
       { change: 'changed', kind: 'ConfigMap', namespace: '', name: 'tplcond', diff: '(only secret values differ: compared with the age key, not shown)\n' },
     ]);
-    expect(exact.dropped.map((d) => d.project)).toEqual(['tplplain', 'tplsecret']);
+    expect(exact.dropped).toEqual([]);
     expect(exact.unrendered).toEqual([]);
     expect(result.projects).toEqual(['tplcond']);
 

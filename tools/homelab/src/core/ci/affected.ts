@@ -4,8 +4,9 @@
  * 1. The range: base/head with the git edge cases handled (git.ts: push to main, shallow clones).
  * 2. Nx decides from files (each task's exact inputs, plugin/targets.ts): `nx show projects --affected -t …`.
  * 3. SOPS files are opaque to Nx, so Nx is asked again without them, and a chart that consumes a changed
- *    secrets file comes back only when its templates read a changed key path (value-reads.ts,
- *    secret-changes.ts): decrypted values are compared when a key is at hand, ciphertexts otherwise.
+ *    secrets file comes back only when its templates read a changed key path its releases receive (value-reads.ts,
+ *    secret-changes.ts; of the shared store, only their chart's key): decrypted values are compared when a key is at
+ *    hand, ciphertexts otherwise.
  * 4. A change confined to library templates reaches, through Nx, every chart built on the library: a chart whose
  *    templates include none of the changed defines is left out (library-templates.ts).
  * 5. What Nx cannot see from head's project graph: the release definitions of both commits are compared
@@ -37,6 +38,7 @@ import { RepoFiles } from '../workspace/repo-files.ts';
 import { secretFileChange, type Decrypt, type SecretFileChange } from './secret-changes.ts';
 import type { Chart, Release } from '../model/types.ts';
 import { chartValueReads, readsPath } from '../secrets/index.ts';
+import { SHARED_SECRETS } from '../helm/values.ts';
 import { isRecord } from '../workspace/yaml-docs.ts';
 import { chartAt, chartNamed, requireChartAt } from '../model/lookup.ts';
 import { libraryChange, unusedLibraryChange } from './library-templates.ts';
@@ -169,7 +171,12 @@ export async function computeAffected(root: string, options: AffectedOptions = {
         continue;
       }
       const reads = await chartValueReads(headFiles, chartDir);
-      const hit = change.paths.find((p) => readsPath(reads, p));
+      const received = receivedPaths(
+        file,
+        change.paths,
+        readers.filter((r) => r.chartDir === chartDir),
+      );
+      const hit = received.find((p) => readsPath(reads, p));
       if (hit)
         add(
           chart.name,
@@ -269,14 +276,31 @@ function unchangedFinding(finding: ResolutionFinding, others: ResolutionFinding[
 const DYNAMIC_READ = ' (a render shows whether it reads the key)';
 
 /**
- * Reasons a render cannot refute. A side that could not be resolved has no trustworthy release to render. A changed
- * secret key is decided by rendering when its values were compared decrypted (the renders then use the real values);
- * keyless, placeholders that tell ciphertexts apart only show a value the output prints, so a key read by name (it
- * may be a condition) stays selected, and only a read rendering has to reveal (`tpl`, a computed lookup) is left to it.
+ * What of a file-level reason renders cannot refute: the reason to keep, or undefined when the renders decide. A side
+ * that could not be resolved has no trustworthy release to render. A changed secret key is decided by rendering when its
+ * values were compared decrypted (the renders then use the real values). Keyless, placeholders tagged by ciphertext
+ * show only a changed value the output prints: a key read by name (it may be a condition) stays selected, and a read
+ * only rendering reveals (`tpl`, a computed lookup) is decided by renders that differ, and kept when they do not (a
+ * condition on the value, or a boolean, changes no placeholder render).
  */
-export function invisibleInRenders(why: string, decrypted: boolean): boolean {
-  if (why.startsWith('secrets: ')) return !decrypted && !why.endsWith(DYNAMIC_READ);
-  return /^(head|base): (could not be resolved|its releases could not be resolved)/.test(why);
+export function unrefutedByRenders(why: string, decrypted: boolean, rendersDiffer: boolean): string | undefined {
+  if (why.startsWith('secrets: ')) {
+    if (decrypted) return undefined;
+    if (!why.endsWith(DYNAMIC_READ)) return why;
+    if (rendersDiffer) return undefined;
+    return `${why.slice(0, -DYNAMIC_READ.length)}; its placeholder renders are the same, but without the age key a condition on the changed value cannot be decided`;
+  }
+  return /^(head|base): (could not be resolved|its releases could not be resolved)/.test(why) ? why : undefined;
+}
+
+/**
+ * The changed paths a chart's releases receive: of the shared store only their chart's top-level key (a key of
+ * another chart never reaches their render, whatever their templates read); any other secrets file whole.
+ */
+function receivedPaths(file: string, paths: string[][], readers: Release[]): string[][] {
+  if (file !== SHARED_SECRETS) return paths;
+  const keys = new Set(readers.map((r) => r.chart));
+  return paths.filter((p) => keys.has(p[0]));
 }
 
 function skipReason(changedSecrets: string[], goneDirs: string[]): string {

@@ -3,11 +3,12 @@
  * candidate chart is rendered at base and head (render-diff.ts, keyless and masked; readers of a changed secrets file
  * also with the real values when the age key is here) and a chart project stays only when one of its releases changed
  * output, appeared, disappeared or failed to render on a side, or when renders cannot tell: keyless, a changed secret
- * key its templates read by name (a condition on it shows in no placeholder), or something it deploys could not be
- * resolved on a side (a broken or doubly defined Application: what ArgoCD would deploy is unknown). Per release: a
- * value change to one release of a chart leaves the chart's other releases out of `releases`.
+ * key its templates read by name, or through `tpl` with placeholder renders that do not differ (a condition on it
+ * shows in no placeholder), or something it deploys could not be resolved on a side (a broken or doubly defined
+ * Application: what ArgoCD would deploy is unknown). Per release: a value change to one release of a chart leaves the
+ * chart's other releases out of `releases`.
  */
-import { invisibleInRenders, type AffectedResult, type ReleaseRef } from './affected.ts';
+import { unrefutedByRenders, type AffectedResult, type ReleaseRef } from './affected.ts';
 import { renderDiff, type ReleaseDiff, type RenderDiffReport } from './render-diff.ts';
 
 export interface ExactAffected {
@@ -38,7 +39,7 @@ export async function refineByRendering(root: string, affected: AffectedResult):
   const reasons: Record<string, string[]> = {};
   for (const project of affected.projects) {
     const diffs = byProject.get(project);
-    const unseen = affected.reasons[project].filter((why) => invisibleInRenders(why, decrypted));
+    const unseen = affected.reasons[project].flatMap((why) => unrefutedByRenders(why, decrypted, diffs !== undefined) ?? []);
     if (unseen.length > 0) unrendered.push({ project, why: unseen });
     // A project with no release here (the library chart, the workspace checks) cannot be refined by rendering.
     if (!rendered.has(project)) reasons[project] = affected.reasons[project];
