@@ -18,7 +18,7 @@ import { extractBundledHelm, withVersion, type Helm } from '../tools/homelab/src
 import { normalizeLayout } from '../tools/homelab/src/core/workspace/layout.ts';
 import { openWorkspace, resolveWorkspace, type Workspace } from '../tools/homelab/src/core/resolve/workspace.ts';
 import { normalizeOptions } from '../tools/homelab/src/plugin/options.ts';
-import { clusterTargets } from '../tools/homelab/src/plugin/cluster-targets.ts';
+import { clusterTargets, installWaveTags } from '../tools/homelab/src/plugin/cluster-targets.ts';
 
 interface DocumentedRun {
   command: string;
@@ -134,12 +134,22 @@ describe('Nx targets', () => {
     const monitoring = targetsOf('monitoring');
     expect(Object.keys(monitoring).sort()).toEqual(['diff', 'install', 'preview', 'status', 'uninstall']);
     expect(Object.values(monitoring).every((t) => t.cache === false)).toBe(true);
-    // The command line (--dryRun above all) and the chart's forChart reach every lower wave.
-    const lower = (projects: string[]) => [{ target: 'install', projects, params: 'forward', options: 'forward' }];
-    expect(monitoring.install.dependsOn).toEqual(lower(['cert-manager', 'networking', 'system']));
+    // The command line (--dryRun above all) and the chart's forChart reach every lower wave: the projects Nx selects
+    // with the patterns of the one dependsOn entry (names, and `tag:` patterns matching each project's tags).
+    const projects = [...new Set(resolution.releases.map((r) => r.chart))];
+    const lowerWaves = (name: string) => {
+      const [entry, ...others] = targetsOf(name).install.dependsOn as { target: string; projects: string[] }[];
+      expect(others).toEqual([]);
+      expect(entry).toEqual({ target: 'install', projects: entry.projects, params: 'forward', options: 'forward' });
+      const selected = entry.projects.flatMap((pattern) =>
+        pattern.startsWith('tag:') ? projects.filter((p) => installWaveTags(p, resolution).includes(pattern.slice('tag:'.length))) : [pattern],
+      );
+      return [...new Set(selected)].sort();
+    };
+    expect(lowerWaves('monitoring')).toEqual(['cert-manager', 'networking', 'system']);
     expect(monitoring.install.options).toEqual({ forChart: 'monitoring' });
-    expect(targetsOf('networking').install.dependsOn).toEqual(lower(['system']));
-    expect(targetsOf('arr').install.dependsOn).toEqual(lower(['cert-manager', 'gitops', 'monitoring', 'networking', 'system']));
+    expect(lowerWaves('networking')).toEqual(['system']);
+    expect(lowerWaves('arr')).toEqual(['cert-manager', 'gitops', 'monitoring', 'networking', 'system']);
     const system = targetsOf('system');
     expect(system.install).toMatchObject({ executor: 'nx:noop', dependsOn: [{ target: 'bootstrap', params: 'forward' }] });
     expect(system.bootstrap).toMatchObject({ executor: '@homelab/nx:bootstrap', cache: false });

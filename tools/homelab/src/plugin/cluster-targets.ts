@@ -101,12 +101,30 @@ function wavesOf(resolution: Resolution): Map<string, Map<string, number>> {
  * per environment, doing nothing where its project has no release), so `X:install:lab` waits only for `lab` tasks.
  */
 function lowerWaves(chart: Chart, resolution: Resolution, options: NormalizedOptions): TargetConfiguration['dependsOn'] {
+  if (chart.name === options.bootstrapChart) return [];
   const lower = new Set<string>();
-  for (const waves of wavesOf(resolution).values()) {
-    if (!waves.has(chart.name)) continue;
-    const waveOf = (name: string) => (name === options.bootstrapChart ? Number.NEGATIVE_INFINITY : waves.get(name)!);
-    const wave = waveOf(chart.name);
-    for (const other of waves.keys()) if (other !== chart.name && waveOf(other) < wave) lower.add(other);
+  for (const [env, waves] of wavesOf(resolution)) {
+    const wave = waves.get(chart.name);
+    if (wave === undefined) continue;
+    if (waves.has(options.bootstrapChart)) lower.add(options.bootstrapChart);
+    for (const other of new Set(waves.values())) if (other < wave) lower.add(`tag:${installWaveTag(env, other)}`);
   }
   return lower.size ? [{ target: options.installTargetName, projects: [...lower].sort(), params: 'forward', options: 'forward' }] : [];
+}
+
+/**
+ * The tags naming the wave a project installs in, one per environment it installs in: install's dependsOn selects
+ * the lower waves by tag, a few patterns instead of every chart in them (quadratic in the number of charts).
+ */
+export function installWaveTags(project: string, resolution: Resolution): string[] {
+  const tags: string[] = [];
+  for (const [env, waves] of wavesOf(resolution)) {
+    const wave = waves.get(project);
+    if (wave !== undefined) tags.push(installWaveTag(env, wave));
+  }
+  return tags.sort();
+}
+
+function installWaveTag(env: string, wave: number): string {
+  return `install-wave:${env}:${wave}`;
 }

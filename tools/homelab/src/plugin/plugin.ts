@@ -7,7 +7,7 @@ import { renderTarget } from './ci-targets.ts';
 import { depsTarget, renderNamedInputs, templateTarget } from './targets.ts';
 import { lintTarget, validateTarget, workspaceProject } from './quality-targets.ts';
 import { provisionProject } from './provision-targets.ts';
-import { clusterTargets } from './cluster-targets.ts';
+import { clusterTargets, installWaveTags } from './cluster-targets.ts';
 import type { Chart, Release } from '../core/model/types.ts';
 import { sourceProjects } from './source-projects.ts';
 import { upstreamProjects } from './upstream-projects.ts';
@@ -85,7 +85,7 @@ function project(chart: Chart, releases: Release[], resolution: Resolution, opti
     root: dir,
     name,
     projectType: chart.type === 'library' ? 'library' : 'application',
-    tags: [`helm:${chart.type}`, ...new Set(releases.map((r) => `wave:${r.wave}`))],
+    tags: [`helm:${chart.type}`, ...new Set(releases.map((r) => `wave:${r.wave}`)), ...installWaveTags(name, resolution)],
     // Rendering reads every file of the chart except the dependency archives helm-deps writes into charts/.
     namedInputs: {
       chart: ['{projectRoot}/**/*', '!{projectRoot}/charts/*.tgz'],

@@ -3,7 +3,7 @@ import type { Resolution } from '../core/resolve/releases.ts';
 import type { Chart, Release } from '../core/model/types.ts';
 import type { NormalizedOptions } from './options.ts';
 import { renderTarget } from './ci-targets.ts';
-import { clusterTargets } from './cluster-targets.ts';
+import { clusterTargets, installWaveTags } from './cluster-targets.ts';
 import { validateTarget } from './quality-targets.ts';
 import { renderNamedInputs, templateTarget } from './targets.ts';
 import { targetGroups } from './target-groups.ts';
@@ -58,7 +58,11 @@ export function sourceProjects(resolution: Resolution, options: NormalizedOption
       root: dir,
       name,
       projectType: 'application',
-      tags: [...new Set(releases.map((r) => `source:${r.source!.kind}`)), ...new Set(releases.map((r) => `wave:${r.wave}`))],
+      tags: [
+        ...new Set(releases.map((r) => `source:${r.source!.kind}`)),
+        ...new Set(releases.map((r) => `wave:${r.wave}`)),
+        ...installWaveTags(name, resolution),
+      ],
       namedInputs: {
         chart: ['{projectRoot}/**/*', ...[...otherDirs, ...reads].map((read) => `{workspaceRoot}/${read}/**/*`), ...cachedChartInputs(pulls)],
         ...renderNamedInputs(chart, releases, resolution.clusters, workspaceRoot),

@@ -5,7 +5,7 @@ import type { Chart, Release } from '../core/model/types.ts';
 import type { ChartCoordinates } from '../core/helm/chart-cache.ts';
 import type { NormalizedOptions } from './options.ts';
 import { renderTarget } from './ci-targets.ts';
-import { clusterTargets } from './cluster-targets.ts';
+import { clusterTargets, installWaveTags } from './cluster-targets.ts';
 import { lintTarget, validateTarget } from './quality-targets.ts';
 import { renderNamedInputs, templateTarget } from './targets.ts';
 import { cachedChartCommand } from '../core/helm/chart-record.ts';
@@ -43,7 +43,7 @@ export function upstreamProjects(resolution: Resolution, options: NormalizedOpti
       root,
       name,
       projectType: 'application',
-      tags: ['source:upstream', ...new Set(releases.map((r) => `wave:${r.wave}`))],
+      tags: ['source:upstream', ...new Set(releases.map((r) => `wave:${r.wave}`)), ...installWaveTags(name, resolution)],
       namedInputs: { chart: cachedChartInputs(upstreamCoordinates(releases)), ...renderNamedInputs(chart, releases, resolution.clusters, workspaceRoot) },
       targets,
       metadata: { targetGroups: targetGroups(targets, options) },
