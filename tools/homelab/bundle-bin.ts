@@ -6,9 +6,10 @@
 // every nx command loads in a plugin worker, become one file in place of tsc's. The libraries on those paths are
 // bundled; the others stay imports (loaded lazily, or reading files next to themselves: re2-wasm's WebAssembly, the
 // Kubernetes schemas).
-import { readdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type InputOptions, rolldown } from 'rolldown';
+import { type BuildOptions, build } from 'esbuild';
 
 const BUNDLED = new Set([
   'yaml',
@@ -30,7 +31,7 @@ const packageOf = (specifier: string) =>
     .slice(0, specifier.startsWith('@') ? 2 : 1)
     .join('/');
 
-/** A Node built-in's import as rolldown writes it in a chunk: `import a, { b, c as d } from "node:x";`. */
+/** A Node built-in's import as esbuild writes it in a chunk: `import a, { b, c as d } from "node:x";`. */
 const BUILTIN_IMPORT = /^import (?:([\w$]+)(?:, )?)?(?:\{ ([^}]*) \})? from "(node:[\w/]+)";$/gm;
 
 /**
@@ -47,32 +48,56 @@ function withoutBuiltinImports(code: string): string {
 }
 
 /**
- * Rolldown's input options for `entries` (name → source) written to `outDir`, a directory of dist/ beside tsc's
- * output, which stays: code that finds files relative to itself (the package root,
- * build-id.json) sees the URL tsc's emitted module has, so its relative paths still hold. An entry keeps its own URL
- * (the bin names itself in the completion script).
+ * esbuild's options for `entries` (name → source) written to `outDir`, a directory of dist/ beside tsc's output,
+ * which stays: code that finds files relative to itself (the package root, build-id.json) sees the URL tsc's emitted
+ * module has, so its relative paths still hold. An entry keeps its own URL (the bin names itself in the completion
+ * script).
  */
-function options(root: string, entries: Record<string, string>, outDir: string): InputOptions {
+function options(root: string, entries: Record<string, string>, outDir: string): BuildOptions {
   const entryFiles = Object.values(entries);
   return {
-    input: entries,
+    entryPoints: entries,
+    bundle: true,
     platform: 'node',
-    // Only bare package names: relative paths, a package's own `#imports` (chalk's) and rolldown's helpers are bundled.
-    external: (id) => /^(@[\w.-]+\/)?\w/.test(id) && !BUNDLED.has(packageOf(id)),
+    format: 'esm',
+    target: 'node22',
+    entryNames: '[name]',
+    chunkNames: '[name]-[hash]',
+    logLevel: 'warning',
+    // Bundled CommonJS (yaml's) requires Node's modules, which an ES module reaches only through createRequire.
+    banner: { js: 'const require = globalThis.process.getBuiltinModule("node:module").createRequire(import.meta.url);' },
     plugins: [
-      { name: 'builtin-modules', renderChunk: withoutBuiltinImports },
+      {
+        name: 'external-packages',
+        setup(b) {
+          // Only bare package names: relative paths and a package's own `#imports` (chalk's) are bundled.
+          b.onResolve({ filter: /^(@[\w.-]+\/)?\w/ }, (args) => (BUNDLED.has(packageOf(args.path)) ? undefined : { path: args.path, external: true }));
+        },
+      },
       {
         name: 'module-url',
-        transform(code, id) {
-          if (!id.startsWith(path.join(root, 'src')) || entryFiles.includes(id) || !code.includes('import.meta.url')) return null;
-          const emitted = path.join(root, 'dist', path.relative(root, id)).replace(/\.ts$/, '.js');
-          const relative = path.relative(outDir, emitted).split(path.sep).join('/');
-          return code.replaceAll('import.meta.url', `new URL(${JSON.stringify(relative)}, import.meta.url).href`);
+        setup(b) {
+          b.onLoad({ filter: /\.ts$/ }, async (args) => {
+            const id = args.path;
+            if (!id.startsWith(path.join(root, 'src')) || entryFiles.includes(id)) return undefined;
+            const code = await readFile(id, 'utf8');
+            if (!code.includes('import.meta.url')) return undefined;
+            const emitted = path.join(root, 'dist', path.relative(root, id)).replace(/\.ts$/, '.js');
+            const relative = path.relative(outDir, emitted).split(path.sep).join('/');
+            return { contents: code.replaceAll('import.meta.url', `new URL(${JSON.stringify(relative)}, import.meta.url).href`), loader: 'ts' };
+          });
         },
       },
     ],
-    logLevel: 'warn',
   };
+}
+
+/** Bundles `entries` into the directory `into`; `splitting`: one chunk per dynamic import and shared code. */
+async function emit(root: string, entries: Record<string, string>, outDir: string, into: string, splitting: boolean): Promise<void> {
+  // Not written by esbuild: each chunk is written without its built-in imports.
+  const result = await build({ ...options(root, entries, outDir), outdir: into, splitting, write: false });
+  mkdirSync(into, { recursive: true });
+  for (const file of result.outputFiles) writeFileSync(file.path, withoutBuiltinImports(file.text));
 }
 
 /** Moves `from` to `to`, replacing what is there (a directory too); another build may do the same meanwhile. */
@@ -103,11 +128,9 @@ function replace(from: string, to: string): void {
 export async function bundleBin(root: string): Promise<void> {
   const src = (file: string) => path.join(root, 'src', file);
   const outDir = path.join(root, 'dist', 'src', 'bundle');
-  const bin = await rolldown(options(root, { run: src('bin/run.ts'), homelab: src('bin/homelab.ts') }, outDir));
   // Written beside, then swapped in: a build running at the same time never deletes chunks this one's entries name.
   const temp = `${outDir}.${process.pid}.tmp`;
-  await bin.write({ dir: temp, format: 'esm', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' });
-  await bin.close();
+  await emit(root, { run: src('bin/run.ts'), homelab: src('bin/homelab.ts') }, outDir, temp, true);
   replace(temp, outDir);
 
   const cliDir = path.join(root, 'dist', 'src', 'cli');
@@ -119,10 +142,8 @@ export async function bundleBin(root: string): Promise<void> {
 
 /** One file `<outDir>/<name>.js` bundled from `source`, in place of the module tsc emitted there. */
 async function bundleOver(root: string, name: string, source: string, outDir: string): Promise<void> {
-  const bundle = await rolldown(options(root, { [name]: source }, outDir));
   const dir = `${outDir}.${name}.${process.pid}.tmp`;
-  await bundle.write({ dir, format: 'esm', entryFileNames: '[name].js', codeSplitting: false });
-  await bundle.close();
+  await emit(root, { [name]: source }, outDir, dir, false);
   replace(path.join(dir, `${name}.js`), path.join(outDir, `${name}.js`));
   rmSync(dir, { recursive: true, force: true });
 }
