@@ -137,6 +137,19 @@ async function kubectlKustomize(...args: string[]): Promise<string> {
 }
 
 describe('kustomize sources', () => {
+  /** Every kind of `source.kustomize` edit ArgoCD makes, for the overlay. */
+  const EDITS = {
+    namePrefix: 'home-',
+    nameSuffix: '-v1',
+    images: ['traefik/whoami=registry.example.invalid/whoami:v1.11', 'busybox:1.36'],
+    replicas: [{ name: 'whoami', count: 2 }],
+    commonLabels: { team: 'home', app: '$ARGOCD_APP_NAME' },
+    commonAnnotations: { owner: 'ops' },
+    namespace: 'whoami',
+    patches: [{ target: { kind: 'Service' }, patch: '- op: add\n  path: /spec/type\n  value: ClusterIP\n' }],
+    components: ['../components/probes'],
+  };
+
   it('an overlay without Application options is exactly kubectl kustomize of its directory', async () => {
     expect(await render(release({}))).toBe(await kubectlKustomize(path.join(root, 'overlay')));
   });
@@ -144,17 +157,7 @@ describe('kustomize sources', () => {
   it("applies the Application's kustomize options as ArgoCD's kustomize edit does, without writing into the repository", async () => {
     const private_ = await mkdtemp(path.join(tmpdir(), 'kustomize-tmp-'));
     process.env.TMPDIR = private_;
-    const options = {
-      namePrefix: 'home-',
-      nameSuffix: '-v1',
-      images: ['traefik/whoami=registry.example.invalid/whoami:v1.11', 'busybox:1.36'],
-      replicas: [{ name: 'whoami', count: 2 }],
-      commonLabels: { team: 'home', app: '$ARGOCD_APP_NAME' },
-      commonAnnotations: { owner: 'ops' },
-      namespace: 'whoami',
-      patches: [{ target: { kind: 'Service' }, patch: '- op: add\n  path: /spec/type\n  value: ClusterIP\n' }],
-      components: ['../components/probes'],
-    };
+    const options = EDITS;
     const out = await render(release({ options }));
     expect(await readdir(private_)).toEqual([]);
 
@@ -211,20 +214,10 @@ components:
   );
 
   // The same edits made by a real kustomize (KUSTOMIZE_BIN, PATH, else the pinned one) the way ArgoCD's repo-server
-  // runs them (util/kustomize/kustomize.go), one command each in a scratch copy, then built; the toolkit computes the
+  // runs them (its order: set, add label/annotation, set namespace, patches, add component), one command each in a scratch copy, then built; the toolkit computes the
   // edits itself.
   it("equals ArgoCD's kustomize edit commands run by hand with a real kustomize, then the build", async () => {
-    const options = {
-      namePrefix: 'home-',
-      nameSuffix: '-v1',
-      images: ['traefik/whoami=registry.example.invalid/whoami:v1.11', 'busybox:1.36'],
-      replicas: [{ name: 'whoami', count: 2 }],
-      commonLabels: { team: 'home', app: '$ARGOCD_APP_NAME' },
-      commonAnnotations: { owner: 'ops' },
-      namespace: 'whoami',
-      patches: [{ target: { kind: 'Service' }, patch: '- op: add\n  path: /spec/type\n  value: ClusterIP\n' }],
-      components: ['../components/probes'],
-    };
+    const options = EDITS;
     const ours = await render(release({ options }));
     const { bin } = await resolveKustomize();
     const scratch = await mkdtemp(path.join(tmpdir(), 'kustomize-by-hand-'));
