@@ -37,41 +37,37 @@ function bech32Decode(text: string): { prefix: string; bytes: Buffer } | undefin
     words.push(w);
   }
   if (polymod([...expandPrefix(prefix), ...words]) !== 1) return undefined;
-  const bytes = fromWords(words.slice(0, -6));
-  return bytes && { prefix, bytes };
+  const bytes = convertBits(words.slice(0, -6), 5, 8, false);
+  return bytes && { prefix, bytes: Buffer.from(bytes) };
 }
 
-function fromWords(words: readonly number[]): Buffer | undefined {
+/**
+ * Regroups `data` from `from`-bit into `to`-bit numbers. `pad`: the last group is filled with zero bits (encoding);
+ * otherwise leftover bits must be fewer than `from` and zero, as in every encoder's output (decoding).
+ */
+function convertBits(data: Iterable<number>, from: number, to: number, pad: boolean): number[] | undefined {
   const out: number[] = [];
   let acc = 0;
   let bits = 0;
-  for (const w of words) {
-    acc = (acc << 5) | w;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push((acc >> bits) & 0xff);
+  for (const v of data) {
+    acc = (acc << from) | v;
+    bits += from;
+    while (bits >= to) {
+      bits -= to;
+      out.push((acc >> bits) & ((1 << to) - 1));
     }
     acc &= (1 << bits) - 1;
   }
-  // Leftover bits must be fewer than 5 and zero, as in every encoder's output.
-  return bits >= 5 || acc !== 0 ? undefined : Buffer.from(out);
+  if (pad) {
+    if (bits > 0) out.push((acc << (to - bits)) & ((1 << to) - 1));
+  } else if (bits >= from || acc !== 0) {
+    return undefined;
+  }
+  return out;
 }
 
 function bech32Encode(prefix: string, bytes: Uint8Array): string {
-  const words: number[] = [];
-  let acc = 0;
-  let bits = 0;
-  for (const b of bytes) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      words.push((acc >> bits) & 31);
-    }
-    acc &= (1 << bits) - 1;
-  }
-  if (bits > 0) words.push((acc << (5 - bits)) & 31);
+  const words = convertBits(bytes, 8, 5, true) ?? [];
   const chk = polymod([...expandPrefix(prefix), ...words, 0, 0, 0, 0, 0, 0]) ^ 1;
   const checksum = [25, 20, 15, 10, 5, 0].map((shift) => (chk >>> shift) & 31);
   return `${prefix}1${[...words, ...checksum].map((w) => CHARSET[w]).join('')}`;
@@ -88,7 +84,8 @@ interface X25519Identity {
 }
 
 function x25519Identity(identity: string): X25519Identity | undefined {
-  if (!identity.startsWith('AGE-SECRET-KEY-1')) return undefined;
+  // age writes identities upper-case only; bech32 itself also accepts the lower-case form.
+  if (identity !== identity.toUpperCase()) return undefined;
   const decoded = bech32Decode(identity);
   if (decoded?.prefix !== 'age-secret-key-' || decoded.bytes.length !== 32) return undefined;
   const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, decoded.bytes]), format: 'der', type: 'pkcs8' });
