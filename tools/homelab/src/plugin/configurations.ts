@@ -36,7 +36,8 @@ export function parseCommand(args: string[]): Command | undefined {
     return configuration !== undefined && targets.length > 0 ? { kind: 'many', targets, configuration } : undefined;
   }
   const spec = first === 'run' ? second : first;
-  if (spec?.includes(':')) return { kind: 'one', spec, configuration };
+  // `project:target` with no -c names no configuration: the common case loads neither @nx/devkit nor the graph.
+  if (spec?.includes(':')) return configuration !== undefined || spec.split(':').length > 2 ? { kind: 'one', spec, configuration } : undefined;
   // `nx <target> <project> -c x`, Nx's short form; anything else (`nx show project x`) names no such target.
   if (first !== 'run' && configuration !== undefined && first !== undefined && second !== undefined && !second.startsWith('-')) {
     return { kind: 'one', spec: `${second}:${first}`, configuration };

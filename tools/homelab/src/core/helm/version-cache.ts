@@ -62,15 +62,16 @@ export function versionCache(bin: string): { read(): string | undefined; write(v
 /**
  * A POSIX sh command printing, exactly as `node src/cli/helm-version.js` would, the version of the helm resolveHelm
  * picks by HELM_BIN or PATH when versionCache knows that binary, and failing otherwise (the pinned helm, a helm never
- * probed, a stat without these formats): Nx runs a target's runtime inputs on every run, and this costs a stat and an
- * awk instead of a Node start.
+ * probed, a stat without these formats): Nx runs a target's runtime inputs on every run, and this costs one `stat`
+ * (exec'd by the command substitution's subshell, no second fork) and shell built-ins instead of a Node start.
  */
 export function cachedVersionCommand(): string {
   return [
     'b=${HELM_BIN:-$(command -v helm)}',
     'case $b in /*) [ -f "$b" ] && [ -x "$b" ] ;; *) false ;; esac',
-    `k="$b:$(stat -L -c %d:%i:%s:%.9Y "$b" 2>/dev/null || stat -L -f %d:%i:%z:%Fm "$b" 2>/dev/null)"`,
-    `v=$(k="$k" awk -F '\\t' '$1 == ENVIRON["k"] { print $2; exit }' "\${XDG_CACHE_HOME:-$HOME/.cache}/homelab/helm-versions.tsv" 2>/dev/null)`,
+    '{ s=$(exec stat -L -c %d:%i:%s:%.9Y "$b" 2>/dev/null) || s=$(exec stat -L -f %d:%i:%z:%Fm "$b" 2>/dev/null); }',
+    'v=',
+    `{ while IFS='\t' read -r i w; do [ "$i" = "$b:$s" ] && v=$w && break; done 2>/dev/null < "\${XDG_CACHE_HOME:-$HOME/.cache}/homelab/helm-versions.tsv"; }`,
     '[ -n "$v" ]',
     'echo "$v"',
   ].join(' && ');
