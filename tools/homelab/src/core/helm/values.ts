@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { HomelabError } from '../model/errors.ts';
 import { inputPath } from '../exec/process.ts';
 import type { Release, ValueFile } from '../model/types.ts';
+import type { Branch } from '../secrets/tree.ts';
 
 /** Decrypted (or placeholder) content of one SOPS value file, held only in memory. */
 export interface SecretValues {
@@ -11,6 +12,8 @@ export interface SecretValues {
   plaintext: Buffer;
   /** Every decrypted value as text, for the masker. Empty for placeholders. */
   leaves: string[];
+  /** The decrypted documents, where the engine built them: slicing one key then parses nothing again. */
+  branches?: Branch[];
 }
 
 export interface SecretSource {

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -39,6 +39,21 @@ function counted(root: string, charts?: string[]) {
 
 const edit = (root: string, file: string, change: (text: string) => string) =>
   writeFileSync(path.join(root, file), change(readFileSync(path.join(root, file), 'utf8')));
+
+/** Every file and directory of the workspace (node_modules aside) last modified an hour ago: settled, as in a checkout. */
+function settle(root: string): void {
+  const past = new Date(Date.now() - 3_600_000);
+  for (const rel of readdirSync(root, { recursive: true }) as string[]) {
+    if (!rel.startsWith('node_modules')) utimesSync(path.join(root, rel), past, past);
+  }
+  utimesSync(root, past, past);
+}
+
+const entryOf = (root: string) => {
+  const dir = path.join(root, 'node_modules', '.cache', 'homelab');
+  const [file] = readdirSync(dir).filter((f) => f.startsWith('resolution-'));
+  return JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as { stamps?: [string, string][] };
+};
 
 describe('resolution cache', () => {
   it('answers an unchanged workspace from node_modules/.cache/homelab with what a fresh resolution gives', async () => {
@@ -124,6 +139,37 @@ describe('resolution cache', () => {
     );
     expect(await names()).toEqual(['api', 'extra', 'root', 'web']);
     expect(r.runs).toBe(2);
+    expect(await r.resolve()).toEqual(await r.fresh());
+  });
+
+  it('trusts the stat of settled inputs instead of rereading them, and still sees every change', async () => {
+    const root = workspace('basic');
+    const r = counted(root, ['charts/*', 'platform/*']);
+    await r.resolve();
+    // Files written a moment ago may change again within one clock tick: no stat stands for them yet.
+    expect(entryOf(root).stamps).toBeUndefined();
+    settle(root);
+    await r.resolve();
+    expect(r.runs).toBe(1);
+    const stamps = new Map(entryOf(root).stamps);
+    expect([...stamps.keys()]).toEqual(expect.arrayContaining(['clusters/home/apps/web.yaml', 'charts/web/Chart.yaml', 'charts']));
+
+    // Same size, same modification time put back: the change time still tells.
+    const web = path.join(root, 'clusters/home/apps/web.yaml');
+    const { mtime } = statSync(web);
+    edit(root, 'clusters/home/apps/web.yaml', (t) => t.replace('sync-wave: "-1"', 'sync-wave: "-7"'));
+    utimesSync(web, mtime, mtime);
+    expect((await r.resolve()).releases.map((x) => x.wave)).toContain(-7);
+    expect(r.runs).toBe(2);
+
+    settle(root);
+    await r.resolve();
+    expect(entryOf(root).stamps).toBeDefined();
+    // A new Application in a directory the resolver listed.
+    cpSync(web, path.join(root, 'clusters/home/apps/web2.yaml'));
+    edit(root, 'clusters/home/apps/web2.yaml', (t) => t.replace(/name: (\S+)/, 'name: $1-two'));
+    expect((await r.resolve()).releases.length).toBe((await r.fresh()).releases.length);
+    expect(r.runs).toBe(3);
     expect(await r.resolve()).toEqual(await r.fresh());
   });
 

@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { inputStamps, stampsHold, type Stamps } from './input-stamps.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
@@ -40,6 +41,8 @@ interface Entry {
   files: [string, string][];
   /** `<bin> <version>` of the helm that rendered app-of-apps charts. */
   helm?: string;
+  /** The stat of every file and directory above (none for app-of-apps charts, or while one was fresh). */
+  stamps?: Stamps;
   resolution: Resolution;
 }
 
@@ -59,15 +62,37 @@ export async function cachedResolution(
   const file = path.join(dir, `resolution-${sha256(JSON.stringify([layout.charts, layout.clusters, layout.projectNames])).slice(0, 16)}.json`);
   if (useCache) {
     const entry = readEntry(file);
-    if (entry?.key === key && (await stillValid(entry, layout.root, helmIdentity))) return entry.resolution;
+    if (entry?.key === key) {
+      if (entry.stamps && stampsHold(layout.root, entry.stamps)) return entry.resolution;
+      const since = Date.now();
+      if (await stillValid(entry, layout.root, helmIdentity)) {
+        // Valid by content: stat the inputs now, so the next run need not read them again.
+        const stamps = entry.rendered.length === 0 ? inputStamps(layout.root, inputPaths(entry), since) : undefined;
+        if (stamps) writeEntry(dir, file, { ...entry, stamps });
+        return entry.resolution;
+      }
+    }
   }
+  const since = Date.now();
   const files = new RepoFiles(layout.root);
   const { resolution, rendered } = await compute(files);
   // Only what survives JSON exactly is stored (a YAML timestamp in valuesObject, say, would not): otherwise resolve each time.
   if (useCache && survivesJson(resolution)) {
-    writeEntry(dir, file, await describe(key, files, resolution, rendered, helmIdentity));
+    writeEntry(dir, file, await describe(key, files, resolution, rendered, helmIdentity, since));
   }
   return resolution;
+}
+
+/**
+ * What an entry's stamps cover: each file read (present or not) and each directory whose listing answered something.
+ * App-of-apps entries are left out: what helm read for them is found by walking their charts, checked by content.
+ */
+function inputPaths(entry: Pick<Entry, 'texts' | 'answers' | 'listings'>): string[] {
+  const paths = new Set<string>();
+  for (const [rel] of entry.texts) paths.add(rel);
+  for (const [question] of entry.answers) paths.add(path.posix.dirname(question.slice(question.indexOf(':') + 1)));
+  for (const [rel] of entry.listings) paths.add(rel === '' ? '.' : rel);
+  return [...paths].sort();
 }
 
 /**
@@ -106,16 +131,28 @@ function sourceFingerprint(): string {
   return hash.digest('hex');
 }
 
-async function describe(key: string, files: RepoFiles, resolution: Resolution, rendered: Release[], helmIdentity: () => Promise<string>): Promise<Entry> {
+async function describe(
+  key: string,
+  files: RepoFiles,
+  resolution: Resolution,
+  rendered: Release[],
+  helmIdentity: () => Promise<string>,
+  since: number,
+): Promise<Entry> {
   const reads = await files.reads();
+  const inputs = {
+    texts: reads.texts.map(([rel, text]): [string, string] => [rel, text === undefined ? MISSING : sha256(text)]),
+    answers: reads.answers,
+    listings: reads.listings.map(([rel, entries]): [string, string] => [rel, sha256(JSON.stringify(entries))]),
+  };
+  const stamps = rendered.length === 0 ? inputStamps(files.root, inputPaths(inputs), since) : undefined;
   return {
     key,
-    texts: reads.texts.map(([rel, text]) => [rel, text === undefined ? MISSING : sha256(text)]),
-    answers: reads.answers,
-    listings: reads.listings.map(([rel, entries]) => [rel, sha256(JSON.stringify(entries))]),
+    ...inputs,
     rendered,
     files: hashRendered(files.root, resolution, rendered),
     ...(rendered.length > 0 ? { helm: await helmIdentity() } : {}),
+    ...(stamps ? { stamps } : {}),
     resolution,
   };
 }

@@ -38,14 +38,28 @@ async function open(file: string, opts: SecretsOptions, content?: Uint8Array): P
 /** Decrypt `file` (or `content`, bytes of it already read), MAC verified. */
 export async function builtinDecrypt(file: string, opts: SecretsOptions, content?: Uint8Array): Promise<DecryptResult> {
   const { doc, keys, tree } = await open(file, opts, content);
+  // Emitted and viewed on first use: a render taking one chart's key of a large store needs neither for the whole file.
+  let plaintext: Buffer | undefined;
+  let view: ReturnType<typeof views> | undefined;
   return {
     file,
     format: doc.format,
     backend: 'builtin',
-    plaintext: emitPlain(doc.format, tree.branches, file),
-    ...views(tree.branches),
+    get plaintext() {
+      plaintext ??= emitPlain(doc.format, tree.branches, file);
+      return plaintext;
+    },
+    get data() {
+      view ??= views(tree.branches);
+      return view.data;
+    },
+    get documents() {
+      view ??= views(tree.branches);
+      return view.documents;
+    },
     leaves: tree.leaves,
     keySources: keys.sources,
+    branches: tree.branches,
   };
 }
 

@@ -34,6 +34,8 @@ export interface DecryptResult {
   leaves: string[];
   /** Where the age identities came from (names and paths only). */
   keySources: string[];
+  /** The decrypted documents (built-in engine only; the sops CLI gives text). */
+  branches?: Branch[];
 }
 
 export function views(branches: Branch[]): { data: unknown; documents: unknown[] } {

@@ -13,7 +13,7 @@ export async function sliceSecrets(values: SecretValues, file: string, key: stri
     import('./engine.ts'),
   ]);
   const format = formatFromPath(file);
-  const value = loadPlain(values.plaintext, format, file)[0]?.get(key);
+  const value = (values.branches ?? loadPlain(values.plaintext, format, file))[0]?.get(key);
   const slice = new Branch(value === undefined ? [] : [{ key, value }]);
   const texts = new Set<string>();
   forEachLeaf([slice], (leaf) => {

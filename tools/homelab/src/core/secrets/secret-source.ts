@@ -36,7 +36,14 @@ export async function openSecrets(root: string, options: { keyless: boolean; dis
     secrets: memoized(async (file) => {
       const { decryptFile } = await import('./backend.ts');
       const decrypted = await decryptFile(file, { workspaceRoot: root, keys });
-      return { plaintext: decrypted.plaintext, leaves: decrypted.leaves };
+      // The whole file's plaintext is emitted only if a release takes the whole file, not one chart's key of it.
+      return {
+        get plaintext() {
+          return decrypted.plaintext;
+        },
+        leaves: decrypted.leaves,
+        branches: decrypted.branches,
+      };
     }),
     maskKey,
     keys,
