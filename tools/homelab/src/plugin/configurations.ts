@@ -14,7 +14,8 @@ const EXECUTOR_PREFIX = '@homelab/nx:';
  */
 export const refuseUnknownConfiguration: PreTasksExecution = (_options, context) => {
   const command = parseCommand(context.argv.slice(2));
-  if (!command) return;
+  // `project:target` with no -c names no configuration: the common case loads neither @nx/devkit nor the graph.
+  if (!command || (command.kind === 'one' && command.configuration === undefined && command.spec.split(':').length < 3)) return;
   const problem = unknownConfiguration(command, devkit().readCachedProjectGraph());
   if (!problem) return;
   const error = new Error(problem);
@@ -36,8 +37,7 @@ export function parseCommand(args: string[]): Command | undefined {
     return configuration !== undefined && targets.length > 0 ? { kind: 'many', targets, configuration } : undefined;
   }
   const spec = first === 'run' ? second : first;
-  // `project:target` with no -c names no configuration: the common case loads neither @nx/devkit nor the graph.
-  if (spec?.includes(':')) return configuration !== undefined || spec.split(':').length > 2 ? { kind: 'one', spec, configuration } : undefined;
+  if (spec?.includes(':')) return { kind: 'one', spec, configuration };
   // `nx <target> <project> -c x`, Nx's short form; anything else (`nx show project x`) names no such target.
   if (first !== 'run' && configuration !== undefined && first !== undefined && second !== undefined && !second.startsWith('-')) {
     return { kind: 'one', spec: `${second}:${first}`, configuration };
