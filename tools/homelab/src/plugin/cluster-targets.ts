@@ -13,7 +13,7 @@ import { describeReleases, environmentNames, RENDER_INPUTS, releaseConfiguration
  */
 export function clusterTargets(chart: Chart, releases: Release[], resolution: Resolution, options: NormalizedOptions): Record<string, TargetConfiguration> {
   if (chart.type === 'library' || releases.length === 0) return {};
-  const environments = environmentNames(resolution.clusters, resolution.releases);
+  const environments = workspaceEnvironments(resolution);
   const configurations = releaseConfigurations(releases, environments);
   const what = describeReleases(releases);
   const target = (executor: string, description: string, extra: Partial<TargetConfiguration> = {}): TargetConfiguration => ({
@@ -73,6 +73,18 @@ function hackHelp(executor: string): NonNullable<TargetConfiguration['metadata']
   return { command: `node hack/${executor} --help`, example: { options } };
 }
 
+/** Every environment of the workspace, once per resolution (each chart asks: over every release, quadratic). */
+const environmentsOf = new WeakMap<Resolution, string[]>();
+
+function workspaceEnvironments(resolution: Resolution): string[] {
+  let environments = environmentsOf.get(resolution);
+  if (!environments) {
+    environments = environmentNames(resolution.clusters, resolution.releases);
+    environmentsOf.set(resolution, environments);
+  }
+  return environments;
+}
+
 /** The wave each chart installs in, per environment: its lowest release wave there. Computed once per resolution. */
 const chartWaves = new WeakMap<Resolution, Map<string, Map<string, number>>>();
 
@@ -107,9 +119,21 @@ function lowerWaves(chart: Chart, resolution: Resolution, options: NormalizedOpt
     const wave = waves.get(chart.name);
     if (wave === undefined) continue;
     if (waves.has(options.bootstrapChart)) lower.add(options.bootstrapChart);
-    for (const other of new Set(waves.values())) if (other < wave) lower.add(`tag:${installWaveTag(env, other)}`);
+    for (const other of distinctWaves(waves)) if (other < wave) lower.add(`tag:${installWaveTag(env, other)}`);
   }
   return lower.size ? [{ target: options.installTargetName, projects: [...lower].sort(), params: 'forward', options: 'forward' }] : [];
+}
+
+/** The waves of one environment, once per resolution (each chart's install asks). */
+const distinctOf = new WeakMap<Map<string, number>, Set<number>>();
+
+function distinctWaves(waves: Map<string, number>): Set<number> {
+  let distinct = distinctOf.get(waves);
+  if (!distinct) {
+    distinct = new Set(waves.values());
+    distinctOf.set(waves, distinct);
+  }
+  return distinct;
 }
 
 /**

@@ -59,12 +59,17 @@ export function validateTarget(
  */
 export function workspaceProject(resolution: Resolution, options: NormalizedOptions, workspaceRoot: string): ProjectConfiguration {
   const layout = pluginLayout(workspaceRoot, options);
-  // Value files outside the chart and cluster directories (those are inputs as a whole).
-  const dirs = [...resolution.charts, ...resolution.clusters].map((d) => `${d.dir}/`);
+  // Value files outside the chart and cluster directories (those are inputs as a whole). Each file's parent
+  // directories are looked up, not every directory compared with every file (thousands of charts).
+  const dirs = new Set([...resolution.charts, ...resolution.clusters].map((d) => d.dir));
+  const inDirs = (path: string) => {
+    for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) if (dirs.has(path.slice(0, slash))) return true;
+    return false;
+  };
   const files = new Set<string>();
   for (const release of resolution.releases) {
     for (const path of [...release.valueFiles.filter((v) => !v.inChart).map((v) => v.path), ...release.fileParameters.map((p) => p.path)]) {
-      if (!dirs.some((dir) => path.startsWith(dir))) files.add(path);
+      if (!inDirs(path)) files.add(path);
     }
   }
   const inputs: Input[] = [

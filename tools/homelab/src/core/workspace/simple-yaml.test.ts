@@ -1,0 +1,215 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { parseSimpleYaml } from './simple-yaml.ts';
+
+const REPO = resolve(import.meta.dirname, '../../../../..');
+
+/** What the full parser gives (YAML 1.1, as yaml-docs.ts parses), or 'error'. */
+function full(text: string): unknown {
+  const docs = parseAllDocuments(text, { version: '1.1' });
+  if (docs.some((d) => d.errors.length > 0) || docs.length !== 1) return 'error';
+  return docs[0].toJS();
+}
+
+/** The property that matters: whenever the simple reader answers, it is what the full parser gives. */
+function expectExact(text: string): unknown {
+  const simple = parseSimpleYaml(text);
+  if (simple !== undefined) expect({ text, value: simple }).toEqual({ text, value: full(text) });
+  return simple;
+}
+
+const CHART = `apiVersion: v2
+name: web # the chart
+description: A Helm chart for Kubernetes, with 'quotes' and C# in it
+type: application
+version: 0.1.0
+appVersion: "1.16.0"
+kubeVersion: '>=1.29.0-0'
+home: https://example.invalid/web
+keywords:
+  - web
+  - http
+maintainers:
+  - name: Someone
+    email: someone@example.invalid
+dependencies:
+  - name: common
+    version: ~0.1.0
+    repository: file://../common
+    tags:
+    - shared
+  -   name: redis
+      version: 19.6.4
+      repository: oci://registry.example.invalid/charts
+annotations:
+  example.invalid/category: Web
+`;
+
+describe('parseSimpleYaml', () => {
+  it('reads a typical Chart.yaml exactly as the full parser does', () => {
+    const value = expectExact(CHART);
+    expect(value).toMatchObject({ name: 'web', version: '0.1.0', dependencies: [{ name: 'common' }, { name: 'redis', version: '19.6.4' }] });
+  });
+
+  it('answers for every Chart.yaml of the repository it can read, exactly', () => {
+    const files = execFileSync('git', ['ls-files', '*Chart.yaml'], { cwd: REPO, encoding: 'utf8' }).split('\n').filter(Boolean);
+    expect(files.length).toBeGreaterThan(20);
+    const answered = files.filter((file) => expectExact(readFileSync(join(REPO, file), 'utf8')) !== undefined);
+    expect(answered.length).toBeGreaterThan(files.length / 2);
+  });
+
+  it.each([
+    ['a number', 'version: 1.0\n'],
+    ['an integer', 'version: 1\n'],
+    ['a YAML 1.1 boolean', 'deprecated: yes\n'],
+    ['an exponent-only float', 'version: e5\n'],
+    ['a boolean key', 'on: x\n'],
+    ['a null', 'type:\nname: x\n'],
+    ['a null item', 'tags:\n  - # none\n'],
+    ['a block scalar', 'description: |\n  text\n'],
+    ['a folded indicator', 'kubeVersion: >=1.29\n'],
+    ['a flow sequence', 'dependencies: []\n'],
+    ['an anchor', 'name: &n x\n'],
+    ['a tag', 'name: !!str 1\n'],
+    ['a multi-line plain scalar', 'description: one\n  two\n'],
+    ['a duplicate key', 'name: a\nname: b\n'],
+    ['a tab', 'name:\tx\n'],
+    ['CRLF line ends', 'name: x\r\n'],
+    ['a YAML 1.1 line break (NEL)', 'name: x\u0085y\n'],
+    ['a document marker', '---\nname: x\n'],
+    ['an escape in double quotes', 'name: "a\\tb"\n'],
+    ['a quoted key', '"name": x\n'],
+    ['a bad indentation', 'a:\n    b: c\n  d: e\n'],
+    ['a top-level sequence item after a key', 'a: b\n- c\n'],
+    ['an empty document', '# nothing\n'],
+    ['a mapping in a plain scalar', 'a: b: c\n'],
+  ])('leaves %s to the full parser', (_what, text) => {
+    expect(parseSimpleYaml(text)).toBeUndefined();
+  });
+
+  it('agrees with the full parser on generated documents', () => {
+    // Pieces chosen to sit on the subset's edges: scalars YAML 1.1 reads as other types, indicators, comments,
+    // indentation a line away from valid. Seeded: the same documents every run.
+    const keys = ['name', 'version', 'a.b/c', 'x-y', 'nulls', 'tags', 'repository', 'k1'];
+    const trickyKeys = ['on', 'y', 'e5', 'Yes', 'NULL'];
+    const plain = [
+      'x',
+      'x y',
+      '\u00a0x',
+      'x\u00a0',
+      'é',
+      '0.1.0',
+      '~0.1.0',
+      '^1.2',
+      '<2.0',
+      '=1',
+      '/p',
+      '$x',
+      'file://../common',
+      'a (b)',
+      "it's",
+      'oci://r/c',
+    ];
+    const tricky = [
+      '1.0',
+      '1',
+      '1.2.3-rc.1+b5',
+      '2024-01-01',
+      '1:20',
+      'true',
+      'True',
+      'off',
+      'n',
+      'null',
+      '~',
+      'e5',
+      'E-3',
+      '.inf',
+      '"q"',
+      "'it''s'",
+      '"a\\"b"',
+      "'x",
+      'a #c',
+      'a#b',
+      'C#',
+      'a: b',
+      'a:',
+      'a:b',
+      'http://h/p',
+      '>=1.0',
+      '~0.1',
+      '*x',
+      '&a x',
+      '!t x',
+      '[a]',
+      '{a: b}',
+      'a [b]',
+      'a, b',
+      '- a',
+      '-a',
+      '0x1F',
+      '0b10',
+      '012',
+      '1_000',
+      '+1',
+      '.5',
+      'x ',
+      '"x" #c',
+      '@x',
+      '`x`',
+      '<<',
+      '~',
+      '',
+      '# c',
+      '%x',
+      '? x',
+      'x:',
+      '-1',
+      '.nan',
+      '+.inf',
+      '1.2.3:4',
+    ];
+    let seed = 42;
+    const random = (n: number) => {
+      // xorshift32
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const pick = <T>(list: T[]) => list[random(list.length)];
+    const scalar = () => pick(random(4) === 0 ? tricky : plain);
+    const key = () => pick(random(8) === 0 ? trickyKeys : keys);
+    const node = (indent: number, depth: number): string[] => {
+      const pad = ' '.repeat(indent);
+      const lines: string[] = [];
+      const asSequence = depth > 0 && random(3) === 0;
+      for (let i = 0, n = 1 + random(3); i < n; i++) {
+        const lead = asSequence ? `${pad}-${' '.repeat(1 + random(2))}` : pad;
+        const inner = indent + (asSequence ? lead.length - pad.length : 0);
+        const shape = random(depth < 2 ? 5 : 3);
+        if (asSequence && shape === 0) lines.push(`${lead}${scalar()}`);
+        else if (shape <= 2) lines.push(`${lead}${key()}: ${scalar()}${random(6) === 0 ? ' # note' : ''}`);
+        else {
+          lines.push(`${lead}${key()}:`);
+          const child = node(inner + (random(4) === 0 ? 0 : 2 + random(2)), depth + 1);
+          lines.push(...child);
+        }
+        if (asSequence && random(3) === 0) lines.push(`${' '.repeat(inner)}${key()}: ${scalar()}`);
+        if (random(8) === 0) lines.push(`${' '.repeat(random(5))}# comment`);
+        if (random(12) === 0) lines.push(`${' '.repeat(indent + random(3))}${scalar()}`);
+      }
+      return lines;
+    };
+    let answered = 0;
+    for (let i = 0; i < 3000; i++) {
+      if (expectExact(`${node(0, 0).join('\n')}\n`) !== undefined) answered++;
+    }
+    // The generator reaches both sides: documents the reader answers, and ones it leaves to the full parser.
+    expect(answered).toBeGreaterThan(300);
+    expect(answered).toBeLessThan(2700);
+  });
+});
