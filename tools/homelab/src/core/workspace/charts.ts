@@ -4,7 +4,6 @@ import type { ProjectNaming, WorkspaceLayout } from './layout.ts';
 import { RepoFiles } from './repo-files.ts';
 import type { Chart } from '../model/types.ts';
 import { isRecord, parseYamlDocument } from './yaml-docs.ts';
-import { parseSimpleYaml } from './simple-yaml.ts';
 
 /** A chart or cluster directory that could not be read; discovery goes on without it. */
 export type OnBroken = (dir: string, error: unknown) => void;
@@ -94,8 +93,7 @@ export async function readChart(root: string, dir: string, files = new RepoFiles
   const file = `${dir}/Chart.yaml`;
   const text = await files.text(file);
   if (text === undefined) throw new HomelabError(`${dir} is not a chart: ${file} does not exist`, 'add a Chart.yaml or fix the path');
-  // Most Chart.yaml files are plain enough for the simple reader (exactly the full parser's answer, for a tenth of its cost).
-  const meta = parseSimpleYaml(text) ?? parseYamlDocument(text, file);
+  const meta = parseYamlDocument(text, file);
   if (!isRecord(meta)) throw new HomelabError(`${file}: expected a mapping`, 'see https://helm.sh/docs/topics/charts/#the-chartyaml-file');
   const type = meta.type ?? 'application';
   if (type !== 'application' && type !== 'library') {

@@ -3,21 +3,25 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { parseSimpleYaml } from './simple-yaml.ts';
+import { parseSimpleDocuments } from './simple-yaml.ts';
 
 const REPO = resolve(import.meta.dirname, '../../../../..');
 
-/** What the full parser gives (YAML 1.1, as yaml-docs.ts parses), or 'error'. */
+/** What the full parser gives (YAML 1.1, empty documents dropped, as yaml-docs.ts parses), or 'error'. */
 function full(text: string): unknown {
   const docs = parseAllDocuments(text, { version: '1.1' });
-  if (docs.some((d) => d.errors.length > 0) || docs.length !== 1) return 'error';
-  return docs[0].toJS();
+  if (docs.some((d) => d.errors.length > 0)) return 'error';
+  return docs.map((d) => d.toJS()).filter((v) => v !== null && v !== undefined);
 }
 
-/** The property that matters: whenever the simple reader answers, it is what the full parser gives. */
-function expectExact(text: string): unknown {
-  const simple = parseSimpleYaml(text);
-  if (simple !== undefined) expect({ text, value: simple }).toEqual({ text, value: full(text) });
+/** The property that matters: whenever the simple reader answers, it is what the full parser gives, key order included. */
+function expectExact(text: string): unknown[] | undefined {
+  const simple = parseSimpleDocuments(text);
+  if (simple !== undefined) {
+    const expected = full(text);
+    expect({ text, value: simple }).toEqual({ text, value: expected });
+    expect({ text, json: JSON.stringify(simple) }).toEqual({ text, json: JSON.stringify(expected) });
+  }
   return simple;
 }
 
@@ -48,9 +52,9 @@ annotations:
   example.invalid/category: Web
 `;
 
-describe('parseSimpleYaml', () => {
+describe('parseSimpleDocuments', () => {
   it('reads a typical Chart.yaml exactly as the full parser does', () => {
-    const value = expectExact(CHART);
+    const [value] = expectExact(CHART) ?? [];
     expect(value).toMatchObject({ name: 'web', version: '0.1.0', dependencies: [{ name: 'common' }, { name: 'redis', version: '19.6.4' }] });
   });
 
@@ -61,14 +65,26 @@ describe('parseSimpleYaml', () => {
     expect(answered.length).toBeGreaterThan(files.length / 2);
   });
 
+  it("answers for the example's manifests and value files it can read, exactly", () => {
+    const files = execFileSync('git', ['ls-files', 'clusters/*.yaml', 'charts/*values*.yaml'], { cwd: REPO, encoding: 'utf8' }).split('\n').filter(Boolean);
+    expect(files.length).toBeGreaterThan(20);
+    const answered = files.filter((file) => expectExact(readFileSync(join(REPO, file), 'utf8')) !== undefined);
+    expect(answered.length).toBeGreaterThan(5);
+  });
+
+  it('reads YAML 1.1 booleans, integers and nulls, and documents between --- lines', () => {
+    const text = 'a: yes\nb: Off\nc: 12\nd: ~\ne:\nf: "true"\n---\n---\n- 0\n-\n- NULL # none\n';
+    expect(expectExact(text)).toEqual([{ a: true, b: false, c: 12, d: null, e: null, f: 'true' }, [0, null, null]]);
+  });
+
   it.each([
     ['a number', 'version: 1.0\n'],
-    ['an integer', 'version: 1\n'],
-    ['a YAML 1.1 boolean', 'deprecated: yes\n'],
+    ['a boolean spelled as YAML 1.1 does not', 'deprecated: yEs\n'],
+    ['a negative number', 'replicas: -1\n'],
+    ['an octal integer', 'mode: 0644\n'],
     ['an exponent-only float', 'version: e5\n'],
     ['a boolean key', 'on: x\n'],
-    ['a null', 'type:\nname: x\n'],
-    ['a null item', 'tags:\n  - # none\n'],
+    ['a block under a bare item', 'tags:\n  -\n    a: b\n'],
     ['a block scalar', 'description: |\n  text\n'],
     ['a folded indicator', 'kubeVersion: >=1.29\n'],
     ['a flow sequence', 'dependencies: []\n'],
@@ -79,15 +95,15 @@ describe('parseSimpleYaml', () => {
     ['a tab', 'name:\tx\n'],
     ['CRLF line ends', 'name: x\r\n'],
     ['a YAML 1.1 line break (NEL)', 'name: x\u0085y\n'],
-    ['a document marker', '---\nname: x\n'],
+    ['a document marker with content', '--- name: x\n'],
+    ['a document end marker', 'name: x\n...\n'],
     ['an escape in double quotes', 'name: "a\\tb"\n'],
     ['a quoted key', '"name": x\n'],
     ['a bad indentation', 'a:\n    b: c\n  d: e\n'],
     ['a top-level sequence item after a key', 'a: b\n- c\n'],
-    ['an empty document', '# nothing\n'],
     ['a mapping in a plain scalar', 'a: b: c\n'],
   ])('leaves %s to the full parser', (_what, text) => {
-    expect(parseSimpleYaml(text)).toBeUndefined();
+    expect(parseSimpleDocuments(text)).toBeUndefined();
   });
 
   it('agrees with the full parser on generated documents', () => {
@@ -97,6 +113,12 @@ describe('parseSimpleYaml', () => {
     const trickyKeys = ['on', 'y', 'e5', 'Yes', 'NULL'];
     const plain = [
       'x',
+      'true',
+      'No',
+      'null',
+      '0',
+      '12',
+      '',
       'x y',
       '\u00a0x',
       'x\u00a0',
@@ -206,7 +228,8 @@ describe('parseSimpleYaml', () => {
     };
     let answered = 0;
     for (let i = 0; i < 3000; i++) {
-      if (expectExact(`${node(0, 0).join('\n')}\n`) !== undefined) answered++;
+      const documents = random(5) === 0 ? [node(0, 0), [], node(0, 0)] : [node(0, 0)];
+      if (expectExact(`${documents.map((lines) => lines.join('\n')).join('\n---\n')}\n`) !== undefined) answered++;
     }
     // The generator reaches both sides: documents the reader answers, and ones it leaves to the full parser.
     expect(answered).toBeGreaterThan(300);
