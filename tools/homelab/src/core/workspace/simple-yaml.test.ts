@@ -87,7 +87,7 @@ describe('parseSimpleDocuments', () => {
     ['a block under a bare item', 'tags:\n  -\n    a: b\n'],
     ['a block scalar', 'description: |\n  text\n'],
     ['a folded indicator', 'kubeVersion: >=1.29\n'],
-    ['a flow sequence', 'dependencies: []\n'],
+    ['a flow sequence', 'dependencies: [a]\n'],
     ['an anchor', 'name: &n x\n'],
     ['a tag', 'name: !!str 1\n'],
     ['a multi-line plain scalar', 'description: one\n  two\n'],
@@ -134,6 +134,13 @@ describe('parseSimpleDocuments', () => {
       'a (b)',
       "it's",
       'oci://r/c',
+      '100m',
+      '../../v.yaml',
+      './x',
+      '.5m',
+      '1Gi',
+      '[]',
+      '{}',
     ];
     const tricky = [
       '1.0',
@@ -193,6 +200,20 @@ describe('parseSimpleDocuments', () => {
       '.nan',
       '+.inf',
       '1.2.3:4',
+      '2d',
+      '+x',
+      '.Inf',
+      '.NaN',
+      '.nAn',
+      '+.INF',
+      '192.168.1.50',
+      '1e5x',
+      '0x1Fg',
+      '2001-12-14t21:59:43.10-05:00',
+      '2001-12-14 21:59:43.10 Z',
+      '[a]',
+      '[ ]',
+      '{ }',
     ];
     let seed = 42;
     const random = (n: number) => {

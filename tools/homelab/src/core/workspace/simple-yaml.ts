@@ -1,6 +1,6 @@
 /**
  * A reader for the plain shape most Chart.yaml files, Applications and value files have: block mappings and sequences
- * of one-line scalars (quoted strings without escapes, plain text, YAML 1.1 booleans, small integers, nulls), indented
+ * of one-line scalars (quoted strings without escapes, plain text, YAML 1.1 booleans, small integers, nulls, `[]`, `{}`), indented
  * with spaces, documents separated by `---` lines. For such a text it gives exactly the documents the full parser
  * gives (yaml-docs.ts: YAML 1.1, empty documents dropped); for anything else — flow collections, block scalars,
  * anchors, tags, floats, timestamps, multi-line scalars, duplicate keys, unusual indentation — undefined, and the caller
@@ -112,12 +112,14 @@ function withoutComment(text: string): string {
 }
 
 /**
- * A one-line scalar as YAML 1.1 reads it: quoted without escapes, a boolean or null word in one of the spellings
+ * A one-line scalar as YAML 1.1 reads it (or an empty flow collection): quoted without escapes, a boolean or null word in one of the spellings
  * YAML 1.1 lists, an integer without sign or leading zero, or plain text no YAML 1.1 type claims. Numbers, timestamps
- * and special floats start with a sign, a digit or a dot: of those only integers and dotted versions (`0.1.0`, never
- * a number) are taken.
+ * and special floats start with a sign, a digit or a dot: of those only integers, dotted versions (`0.1.0`) and
+ * text with a character no number has (`100m`, `../values.yaml`) are taken.
  */
 function scalar(text: string): Value | typeof NO {
+  if (text === '[]') return [];
+  if (text === '{}') return {};
   if (text.startsWith('"')) return /^"[^"\\]*"$/.test(text) ? text.slice(1, -1) : NO;
   if (text.startsWith("'")) return /^'(?:[^']|'')*'$/.test(text) ? text.slice(1, -1).replaceAll("''", "'") : NO;
   // No indicator first and nothing that would start a mapping.
@@ -126,7 +128,12 @@ function scalar(text: string): Value | typeof NO {
   if (/^(?:y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON)$/.test(text)) return true;
   if (/^(?:n|N|no|No|NO|false|False|FALSE|off|Off|OFF)$/.test(text)) return false;
   if (/^(?:0|[1-9]\d{0,14})$/.test(text)) return Number(text);
-  if (/^[-+.\d]/.test(text)) return /^\d+\.\d+\.\d+(?:[-+][\w.+-]*)?$/.test(text) ? text : NO;
+  // Apart from `.inf` and `.nan`, every YAML 1.1 number and timestamp is written with digits, signs, dots, colons,
+  // spaces, `_`, hex digits and x, t, z: another character (`100m`, `1Gi`, `../values.yaml`) makes the text a string.
+  if (/^[+.\d]/.test(text)) {
+    const string = /^\d+\.\d+\.\d+(?:[-+][\w.+-]*)?$/.test(text) || (/[^\d_.:+\- a-fA-FxXtTzZ]/.test(text) && !/^\+?\.(?:inf|nan)$/i.test(text));
+    return string ? text : NO;
+  }
   return isStringWord(text) ? text : NO;
 }
 
