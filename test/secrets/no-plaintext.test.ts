@@ -1,7 +1,7 @@
 // "No plaintext anywhere": render releases with secrets for real (Nx and hack scripts, demo key), then search
 // for every decrypted value of secrets.yaml, and its base64, in the output, the workspace, the Nx cache, the temp
 // dirs, and the argv and environment helm was given. Findings name the file and the secret's index, never its value.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -124,6 +124,11 @@ describe('no decrypted secret value anywhere after rendering with secrets', () =
     const terminalOutputs = path.join(repo.root, '.nx/cache/terminalOutputs');
     expect(existsSync(terminalOutputs) && readdirSync(terminalOutputs).length).toBeGreaterThanOrEqual(5);
     expect(scanTree(repo.root, needles, { skip: [path.join(repo.root, 'node_modules')] })).toEqual([]);
+    // The toolkit's own caches: parsed secrets files (ciphertext only) and resolutions.
+    const caches = realpathSync(path.join(repo.root, 'node_modules', '.cache', 'homelab'));
+    expect(readdirSync(path.join(caches, 'sops')).length).toBeGreaterThan(0);
+    expect(scanTree(path.join(caches, 'sops'), needles)).toEqual([]);
+    for (const file of readdirSync(caches).filter((f) => f.startsWith('resolution-'))) expect(scanFile(path.join(caches, file), needles)).toEqual([]);
   });
 
   it('nothing in the argv or environment helm ran with', () => {

@@ -26,7 +26,7 @@ import { openSecrets } from '../secrets/index.ts';
 import { isRecord } from '../workspace/yaml-docs.ts';
 import { resolveWorkspace } from '../resolve/workspace.ts';
 import type { Resolution } from '../resolve/releases.ts';
-import { toolkitFingerprint } from '../resolve/resolution-cache.ts';
+import { toolkitFingerprint } from '../workspace/toolkit-fingerprint.ts';
 import type { Release } from '../model/types.ts';
 import type { SecretSource } from '../helm/values.ts';
 import { openRenderCache, type RenderCache } from './render-cache.ts';

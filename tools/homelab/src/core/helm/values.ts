@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { HomelabError } from '../model/errors.ts';
 import { inputPath } from '../exec/process.ts';
 import type { Release, ValueFile } from '../model/types.ts';
-import type { Branch } from '../secrets/tree.ts';
+import type { Branch } from '../secrets/index.ts';
 
 /** Decrypted (or placeholder) content of one SOPS value file, held only in memory. */
 export interface SecretValues {

@@ -10,15 +10,15 @@
  * files (render.ts refuses). No cache is written where the workspace has no node_modules (temp worktrees).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { inputStamps, stampsHold, type Stamps } from './input-stamps.ts';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import type { WorkspaceLayout } from '../workspace/layout.ts';
 import { gitRemoteURLs } from '../workspace/git-remotes.ts';
 import type { Resolution } from './releases.ts';
 import { RepoFiles } from '../workspace/repo-files.ts';
+import { toolkitFingerprint } from '../workspace/toolkit-fingerprint.ts';
 import type { Release } from '../model/types.ts';
 import { chartAt } from '../model/lookup.ts';
 
@@ -47,7 +47,6 @@ interface Entry {
 }
 
 const MISSING = '';
-const coreDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
 export async function cachedResolution(
@@ -106,29 +105,6 @@ function survivesJson(value: unknown): boolean {
   if (Array.isArray(value)) return Object.keys(value).length === value.length && value.every(survivesJson);
   if (Object.getPrototypeOf(value) !== Object.prototype || Object.getOwnPropertySymbols(value).length > 0) return false;
   return Object.values(value).every(survivesJson);
-}
-
-/**
- * The toolkit's own code takes part in the keys of what it caches (resolutions, renders). Built (dist/src/core/…, .js):
- * the hash of everything the build emitted (dist/build-id.json). From the sources: every non-test module of the core,
- * by size and modification time (reading them all on every call would cost more than it protects against).
- */
-export function toolkitFingerprint(): string {
-  // Once per process: the code running is what was loaded, whatever is edited on disk meanwhile.
-  fingerprint ??= import.meta.url.endsWith('.js') ? readFileSync(path.join(coreDir, '..', '..', 'build-id.json'), 'utf8') : sourceFingerprint();
-  return fingerprint;
-}
-
-let fingerprint: string | undefined;
-
-function sourceFingerprint(): string {
-  const hash = createHash('sha256');
-  for (const rel of (readdirSync(coreDir, { recursive: true }) as string[]).sort()) {
-    if (!rel.endsWith('.ts') || rel.endsWith('.test.ts')) continue;
-    const stat = statSync(path.join(coreDir, rel));
-    hash.update(`${rel}\0${stat.size}\0${stat.mtimeMs}\0`);
-  }
-  return hash.digest('hex');
 }
 
 async function describe(

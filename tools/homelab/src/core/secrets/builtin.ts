@@ -8,6 +8,7 @@ import { writeFileAtomic, type AtomicWriteHooks } from './atomic.ts';
 import { SecretsDocument } from './document.ts';
 import { compareVersions, decryptDocument, encryptBranches, sealMac, type DecryptedTree } from './engine.ts';
 import { noKeyFound, SopsError, unsupported } from './errors.ts';
+import { loadEncryptedCached } from './parsed-cache.ts';
 import { formatFromPath, type SopsFormat } from './format.ts';
 import { rfc3339Now } from './go-values.ts';
 import { discoverAgeKeys, type KeyDiscovery } from './keys.ts';
@@ -27,7 +28,8 @@ interface Opened {
 /** Find identities, recover the data key, decrypt and verify the MAC (`content`: the file's bytes, already read). */
 async function open(file: string, opts: SecretsOptions, content?: Uint8Array): Promise<Opened> {
   const format = opts.format ?? formatFromPath(file);
-  const doc = loadEncrypted(content ?? (await readSecretFile(file)), format, file);
+  // A file read here may come from the parse cache; content handed in (an edit being checked) is always parsed.
+  const doc = content ? loadEncrypted(content, format, file) : loadEncryptedCached(await readSecretFile(file), format, file, opts.workspaceRoot);
   const recipients = ageRecipients(doc.metadata);
   const keys = opts.keys ?? (await discoverAgeKeys({ workspaceRoot: opts.workspaceRoot, env: opts.env, recipients, passphrase: opts.passphrase }));
   if (keys.identities.length === 0) throw noKeyFound(file, keys.searched);

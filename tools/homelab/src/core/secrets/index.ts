@@ -19,7 +19,7 @@ export { encryptPredicate } from './rules.ts';
 export { readSecretFile } from './result.ts';
 export type { DecryptResult, SecretsOptions, BackendName } from './result.ts';
 export { Comment, Int, Float, formatPath } from './tree.ts';
-export type { PathSegment } from './tree.ts';
+export type { Branch, PathSegment } from './tree.ts';
 export { creationRuleFor, findSopsConfig, SOPS_CONFIG_FILE } from './sops-config.ts';
 export type { CreationRule } from './sops-config.ts';
 export { memoryBase, memoryDirCandidates } from './memory-dir.ts';
