@@ -114,7 +114,7 @@ function withoutComment(text: string): string {
 /**
  * A one-line scalar as YAML 1.1 reads it (or an empty flow collection): quoted without escapes, a boolean or null word in one of the spellings
  * YAML 1.1 lists, an integer without sign or leading zero, or plain text no YAML 1.1 type claims. Numbers, timestamps
- * and special floats start with a sign, a digit or a dot: of those only integers, dotted versions (`0.1.0`) and
+ * and special floats start with a sign, a digit or a dot: of those only integers, dotted versions (`0.1.0`, `192.0.2.1`) and
  * text with a character no number has (`100m`, `../values.yaml`) are taken.
  */
 function scalar(text: string): Value | typeof NO {
@@ -131,7 +131,7 @@ function scalar(text: string): Value | typeof NO {
   // Apart from `.inf` and `.nan`, every YAML 1.1 number and timestamp is written with digits, signs, dots, colons,
   // spaces, `_`, hex digits and x, t, z: another character (`100m`, `1Gi`, `../values.yaml`) makes the text a string.
   if (/^[+.\d]/.test(text)) {
-    const string = /^\d+\.\d+\.\d+(?:[-+][\w.+-]*)?$/.test(text) || (/[^\d_.:+\- a-fA-FxXtTzZ]/.test(text) && !/^\+?\.(?:inf|nan)$/i.test(text));
+    const string = /^\d+(?:\.\d+){2,}(?:[-+][\w.+-]*)?$/.test(text) || (/[^\d_.:+\- a-fA-FxXtTzZ]/.test(text) && !/^\+?\.(?:inf|nan)$/i.test(text));
     return string ? text : NO;
   }
   return isStringWord(text) ? text : NO;
