@@ -20,7 +20,8 @@ export function clusterTargets(chart: Chart, releases: Release[], resolution: Re
     executor: `@homelab/nx:${executor}`,
     cache: false,
     inputs: [...RENDER_INPUTS],
-    options: {},
+    // No `options: {}`: Nx gives a target without options that itself, and every key costs each project an entry in
+    // Nx's graph and source-map caches.
     configurations,
     metadata: { technologies: ['helm', 'kubernetes', 'argocd'], description, help: hackHelp(executor) },
     ...extra,

@@ -190,7 +190,6 @@ export function templateTarget(
   all: readonly Release[],
 ): TargetConfiguration {
   return renderingTarget('template', chart, releases, clusters, options, {
-    options: {},
     // With --outputDir the files are the result: a cache hit must restore them, not only replay the paths printed.
     outputs: releases.map((r) => `{options.outputDir}/${renderFile(r, all)}`),
     inputs: secretsInputs(releases).length ? keyInputs(workspaceRoot) : [],
