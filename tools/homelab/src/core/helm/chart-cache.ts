@@ -7,13 +7,14 @@
  * Archives are extracted once per digest, as ArgoCD's repo-server extracts a pulled chart before `helm template`.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { runTool } from '../exec/process.ts';
 import { HomelabError } from '../model/errors.ts';
 import { recordName } from './chart-record.ts';
+import { writeFileAtomically } from '../workspace/atomic-write.ts';
 
 /**
  * The command that fills the cache, named in every miss: the package's bin, which every repository using the toolkit
@@ -93,19 +94,12 @@ export function storeChart(c: ChartCoordinates, version: string, archive: Buffer
   }
   const dir = chartCacheDir(env);
   const file = archiveFile(dir, digest);
-  writeAtomically(file, archive);
+  writeFileAtomically(file, archive);
   const record: Record_ = { repoURL: c.repoURL.replace(/\/+$/, ''), chart: c.chart, revision: c.revision, version, digest };
   for (const revision of new Set([c.revision, version])) {
-    writeAtomically(recordFile(dir, { ...c, revision }), Buffer.from(`${JSON.stringify({ ...record, revision })}\n`));
+    writeFileAtomically(recordFile(dir, { ...c, revision }), Buffer.from(`${JSON.stringify({ ...record, revision })}\n`));
   }
   return { ...c, version, digest, archive: file };
-}
-
-function writeAtomically(file: string, data: Buffer): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  writeFileSync(temp, data);
-  renameSync(temp, file);
 }
 
 /**

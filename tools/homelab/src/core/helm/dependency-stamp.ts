@@ -8,10 +8,11 @@
  * Files are read synchronously: a handful of small files per chart, many charts per batch.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Helm } from './helm.ts';
 import type { Chart } from '../model/types.ts';
+import { writeCacheEntry } from '../workspace/atomic-write.ts';
 import { isRecord, parseYamlDocument } from '../workspace/yaml-docs.ts';
 
 /** What `helm dependency build` reads for a chart whose dependencies are all local. */
@@ -69,14 +70,7 @@ export function dependencyStamp(root: string, helm: Helm, chart: Chart, local = 
       return stored?.inputs === key && JSON.stringify(hashArchives(chartsDir)) === JSON.stringify(stored.archives);
     },
     record() {
-      const temp = `${file}.${process.pid}.tmp`;
-      try {
-        mkdirSync(path.dirname(file), { recursive: true });
-        writeFileSync(temp, JSON.stringify({ inputs: key, archives: hashArchives(chartsDir) } satisfies Stored));
-        renameSync(temp, file);
-      } catch {
-        // A cache that cannot be written only costs the next build.
-      }
+      writeCacheEntry(file, JSON.stringify({ inputs: key, archives: hashArchives(chartsDir) } satisfies Stored));
     },
   };
 }

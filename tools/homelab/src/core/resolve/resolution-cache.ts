@@ -10,7 +10,7 @@
  * files (render.ts refuses). No cache is written where the workspace has no node_modules (temp worktrees).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { inputStamps, stampsHold, type Stamps } from './input-stamps.ts';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -19,6 +19,7 @@ import { gitRemoteURLs } from '../workspace/git-remotes.ts';
 import type { Resolution } from './releases.ts';
 import { RepoFiles } from '../workspace/repo-files.ts';
 import { toolkitFingerprint } from '../workspace/toolkit-fingerprint.ts';
+import { writeCacheEntry } from '../workspace/atomic-write.ts';
 import type { Release } from '../model/types.ts';
 import { chartAt } from '../model/lookup.ts';
 
@@ -67,7 +68,7 @@ export async function cachedResolution(
       if (await stillValid(entry, layout.root, helmIdentity)) {
         // Valid by content: stat the inputs now, so the next run need not read them again.
         const stamps = entry.rendered.length === 0 ? inputStamps(layout.root, inputPaths(entry), since) : undefined;
-        if (stamps) writeEntry(dir, file, { ...entry, stamps });
+        if (stamps) writeCacheEntry(file, JSON.stringify({ ...entry, stamps }));
         return entry.resolution;
       }
     }
@@ -77,7 +78,7 @@ export async function cachedResolution(
   const { resolution, rendered } = await compute(files);
   // Only what survives JSON exactly is stored (a YAML timestamp in valuesObject, say, would not): otherwise resolve each time.
   if (useCache && survivesJson(resolution)) {
-    writeEntry(dir, file, await describe(key, files, resolution, rendered, helmIdentity, since));
+    writeCacheEntry(file, JSON.stringify(await describe(key, files, resolution, rendered, helmIdentity, since)));
   }
   return resolution;
 }
@@ -201,17 +202,5 @@ function readEntry(file: string): Entry | undefined {
     return JSON.parse(readFileSync(file, 'utf8')) as Entry;
   } catch {
     return undefined;
-  }
-}
-
-/** Atomic (temp file + rename): concurrent processes write the same entry; readers never see half of one. */
-function writeEntry(dir: string, file: string, entry: Entry): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify(entry));
-    renameSync(temp, file);
-  } catch {
-    // A cache that cannot be written (read-only checkout) only costs time.
   }
 }

@@ -8,9 +8,10 @@
  * kind of master key) is parsed every time.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { writeCacheEntry } from '../workspace/atomic-write.ts';
 import { toolkitFingerprint } from '../workspace/toolkit-fingerprint.ts';
 import type { SopsFormat } from './format.ts';
 import type { SopsMetadata } from './metadata.ts';
@@ -27,7 +28,7 @@ export function loadEncryptedCached(bytes: Uint8Array, format: SopsFormat, file:
   if (cached) return cached;
   const doc = loadEncrypted(bytes, format, file);
   const encoded = encodeDocument(key, doc);
-  if (encoded !== undefined) writeEntry(entry, encoded);
+  if (encoded !== undefined) writeCacheEntry(entry, encoded);
   return doc;
 }
 
@@ -108,16 +109,4 @@ function readEntry(file: string, key: string): EncryptedDocument | undefined {
   }
   if (stored.key !== key) return undefined;
   return { format: stored.format, branches: stored.branches.map((b) => decodeValue(b) as Branch), metadata: stored.metadata, layout: stored.layout };
-}
-
-/** Atomic (temp file + rename): processes decrypting the same file at once write the same entry. */
-function writeEntry(file: string, text: string): void {
-  try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, text);
-    renameSync(temp, file);
-  } catch {
-    // A cache that cannot be written only costs the next parse.
-  }
 }
