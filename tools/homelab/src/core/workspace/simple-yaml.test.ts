@@ -72,6 +72,11 @@ describe('parseSimpleDocuments', () => {
     expect(answered.length).toBeGreaterThan(5);
   });
 
+  it('reads literal and folded block scalars, comment-like lines in them included', () => {
+    const text = 'a: |\n  one\n  # two\nb: >-\n    x y\n    z\n\n# after\nc:\n  d: >\n    e\n';
+    expect(expectExact(text)).toEqual([{ a: 'one\n# two\n', b: 'x y z', c: { d: 'e\n' } }]);
+  });
+
   it('reads YAML 1.1 booleans, integers and nulls, and documents between --- lines', () => {
     const text = 'a: yes\nb: Off\nc: 12\nd: ~\ne:\nf: "true"\n---\n---\n- 0\n-\n- NULL # none\n';
     expect(expectExact(text)).toEqual([{ a: true, b: false, c: 12, d: null, e: null, f: 'true' }, [0, null, null]]);
@@ -85,7 +90,12 @@ describe('parseSimpleDocuments', () => {
     ['an exponent-only float', 'version: e5\n'],
     ['a boolean key', 'on: x\n'],
     ['a block under a bare item', 'tags:\n  -\n    a: b\n'],
-    ['a block scalar', 'description: |\n  text\n'],
+    ['a block scalar keeping trailing lines', 'description: |+\n  text\n'],
+    ['a block scalar with an indentation indicator', 'description: |2\n  text\n'],
+    ['a block scalar with a blank line', 'description: >\n  a\n\n  b\nx: y\n'],
+    ['a block scalar with a more-indented line', 'description: >\n  a\n    b\nx: y\n'],
+    ['a block scalar without a final line break', 'description: |\n  text'],
+    ['a block scalar in a sequence', 'a:\n  - |\n    text\n'],
     ['a folded indicator', 'kubeVersion: >=1.29\n'],
     ['a flow sequence', 'dependencies: [a]\n'],
     ['an anchor', 'name: &n x\n'],
@@ -248,6 +258,10 @@ describe('parseSimpleDocuments', () => {
         if (asSequence && random(3) === 0) lines.push(`${' '.repeat(inner)}${key()}: ${scalar()}`);
         if (random(8) === 0) lines.push(`${' '.repeat(random(5))}# comment`);
         if (random(12) === 0) lines.push(`${' '.repeat(indent + random(3))}${scalar()}`);
+        if (random(6) === 0) {
+          lines.push(`${pad}${key()}: ${pick(['|', '|-', '>', '>-', '|+', '>2', '|-2'])}${random(5) === 0 ? ' # c' : ''}`);
+          for (let j = 0, m = random(4); j < m; j++) lines.push(pick(['', ' '.repeat(indent + 2) + scalar(), `${' '.repeat(indent + 2 + random(3))}# c`]));
+        }
       }
       return lines;
     };

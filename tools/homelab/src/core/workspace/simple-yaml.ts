@@ -1,16 +1,17 @@
 /**
  * A reader for the plain shape most Chart.yaml files, Applications and value files have: block mappings and sequences
- * of one-line scalars (quoted strings without escapes, plain text, YAML 1.1 booleans, small integers, nulls, `[]`, `{}`), indented
- * with spaces, documents separated by `---` lines. For such a text it gives exactly the documents the full parser
- * gives (yaml-docs.ts: YAML 1.1, empty documents dropped); for anything else — flow collections, block scalars,
+ * of one-line scalars (quoted strings without escapes, plain text, YAML 1.1 booleans, small integers, nulls, `[]`, `{}`)
+ * and of plain literal or folded block scalars, indented with spaces, documents separated by `---` lines. For such a text it gives exactly the documents the full parser
+ * gives (yaml-docs.ts: YAML 1.1, empty documents dropped); for anything else — flow collections, other block scalars,
  * anchors, tags, floats, timestamps, multi-line scalars, duplicate keys, unusual indentation — undefined, and the caller
  * parses the text fully. The full parser costs ~0.3 ms per Chart.yaml (0.3 s per thousand charts); this a tenth.
  */
 export function parseSimpleDocuments(text: string): unknown[] | undefined {
   // Tabs, carriage returns, control characters, byte order marks and the line breaks YAML 1.1 adds (NEL, LS, PS).
   if (/[^\n\x20-\x7E\xA0-\u2027\u202A-\uFEFE\uFF00-\uFFFD]/.test(text)) return undefined;
+  const raws = text.split('\n');
   const documents: Line[][] = [[]];
-  for (const raw of text.split('\n')) {
+  for (const [index, raw] of raws.entries()) {
     if (raw === '---') {
       documents.push([]);
       continue;
@@ -18,13 +19,13 @@ export function parseSimpleDocuments(text: string): unknown[] | undefined {
     const rest = raw.replace(/^ +/, ''); // spaces only: YAML indents with nothing else
     if (rest === '' || rest.startsWith('#')) continue;
     if (/^(?:---|\.\.\.|%)/.test(raw)) return undefined;
-    documents.at(-1)!.push({ indent: raw.length - rest.length, rest });
+    documents.at(-1)!.push({ index, indent: raw.length - rest.length, rest });
   }
   const out: unknown[] = [];
   for (const lines of documents) {
     if (lines.length === 0) continue; // an empty document, which the full parser's caller drops too
     if (lines[0].indent !== 0) return undefined;
-    const reader = { lines, at: 0 };
+    const reader = { raws, lines, at: 0 };
     const value = block(reader);
     if (value === NO || reader.at !== lines.length) return undefined;
     out.push(value);
@@ -33,11 +34,15 @@ export function parseSimpleDocuments(text: string): unknown[] | undefined {
 }
 
 interface Line {
+  /** Its line number in the text (0-based). */
+  index: number;
   indent: number;
   rest: string;
 }
 
 interface Reader {
+  /** Every line of the text; `lines` leaves out blank and comment lines, which block scalars may hold. */
+  raws: string[];
   lines: Line[];
   at: number;
 }
@@ -71,7 +76,7 @@ function mapping(reader: Reader, indent: number, offset: number): Value | typeof
     reader.at++;
     const text = withoutComment(match[2] ?? '');
     // A deeper line after a value (a multi-line scalar) is refused by the loop.
-    let value: Value | typeof NO = text === '' ? null : scalar(text);
+    let value: Value | typeof NO = text === '' ? null : /^[|>]-?$/.test(text) ? blockScalar(reader, indent, line.index, text) : scalar(text);
     const next = reader.lines[reader.at];
     // Nothing after the colon: a nested block, deeper or a sequence at the key's own indentation (YAML allows both).
     if (text === '' && next && (next.indent > indent || (next.indent === indent && isItem(next.rest)))) value = block(reader);
@@ -79,6 +84,29 @@ function mapping(reader: Reader, indent: number, offset: number): Value | typeof
     out[match[1]] = value;
   }
   return out;
+}
+
+/**
+ * A literal (`|`, `|-`) or folded (`>`, `>-`) block scalar under a key at `indent` whose header is on line `header`:
+ * its lines follow the header at one indentation deeper than the key, none blank or more indented (YAML keeps or
+ * folds those in ways left to the full parser), and the text goes on after them.
+ */
+function blockScalar(reader: Reader, indent: number, header: number, style: string): Value | typeof NO {
+  const { raws } = reader;
+  const depth = /^ */.exec(raws[header + 1] ?? '')![0].length;
+  if (depth <= indent) return NO;
+  const pad = ' '.repeat(depth);
+  const content: string[] = [];
+  let end = header + 1;
+  for (; end < raws.length && raws[end].startsWith(pad) && /^[^ ]/.test(raws[end].slice(depth)); end++) content.push(raws[end].slice(depth));
+  // end === raws.length: the last line has no line break, which the chomping of `|` and `>` would tell apart.
+  if (end === raws.length) return NO;
+  let next = end;
+  while (next < raws.length && /^ *$/.test(raws[next])) next++;
+  if (next < raws.length && /^ */.exec(raws[next])![0].length >= depth) return NO;
+  while (reader.at < reader.lines.length && reader.lines[reader.at].index < end) reader.at++;
+  const body = content.join(style.startsWith('>') ? ' ' : '\n');
+  return style.endsWith('-') ? body : `${body}\n`;
 }
 
 /** A block sequence at `indent`: scalars, or compact mappings (`- name: x` with its other keys below `name`). */
