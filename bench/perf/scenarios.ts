@@ -90,6 +90,8 @@ export interface ExampleResult {
   chart: string;
   hack: Measured;
   raw: Measured;
+  /** `node -e ''`: with raw helm, the floor of any tool that starts Node per call. */
+  node: Measured;
 }
 
 /**
@@ -111,7 +113,8 @@ export async function exampleHackVsRaw(helm: string, runs: number): Promise<Exam
   await run(helm, ['dependency', 'build', '--skip-refresh', '.'], { cwd, env });
   await hack(); // warm-up: file system caches, the resolution cache
   await raw();
-  const m = await interleave(runs, { hack: { run: hack }, raw: { run: raw } });
+  const node = () => run(process.execPath, ['-e', ''], { cwd: repoRoot, env });
+  const m = await interleave(runs, { hack: { run: hack }, raw: { run: raw }, node: { run: node } });
   return { chart: 'home/monitoring', ...m };
 }
 
