@@ -22,7 +22,8 @@ import { Branch, Comment, Float, Int, Time, type Entry, type List, type Value } 
 export function loadEncryptedCached(bytes: Uint8Array, format: SopsFormat, file: string, root: string): EncryptedDocument {
   if (!existsSync(path.join(root, 'node_modules'))) return loadEncrypted(bytes, format, file);
   const key = createHash('sha256').update(`${format}\0${toolkitFingerprint()}\0`).update(bytes).digest('hex');
-  const name = createHash('sha256').update(path.resolve(file)).digest('hex').slice(0, 32);
+  // Named by the workspace-relative path: checkouts sharing one node_modules/.cache (linked) reuse a name, not add one.
+  const name = createHash('sha256').update(path.relative(root, path.resolve(file))).digest('hex').slice(0, 32);
   const entry = path.join(root, 'node_modules', '.cache', 'homelab', 'sops', `${name}.json`);
   const cached = readEntry(entry, key);
   if (cached) return cached;
