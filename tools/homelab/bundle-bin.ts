@@ -3,9 +3,9 @@
 // render's startup. The escape hatch — the homelab bin, and `@homelab/nx/bin`, which the hack/ launchers import — is
 // dist/src/bundle (package.json's bin and ./bin), one chunk per command, loaded only when it runs, replaced whole:
 // builds run side by side in one checkout. Each runtime input of the Nx targets (src/cli) becomes one file in place of
-// tsc's; the Nx plugin, which every nx command loads, is dist/src/plugin-bundle (its graph code one chunk). The libraries on those paths are
-// bundled; the others stay imports (loaded lazily, or reading files next to themselves: re2-wasm's WebAssembly, the
-// Kubernetes schemas).
+// tsc's; the Nx plugin, which every nx command loads, is dist/src/plugin-bundle (its graph code one chunk). The
+// libraries on those paths are bundled; the others stay imports (loaded lazily, or reading files next to themselves:
+// re2-wasm's WebAssembly, the Kubernetes schemas).
 import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
