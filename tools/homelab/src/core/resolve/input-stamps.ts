@@ -12,7 +12,7 @@ const MISSING = '';
  */
 const CLOCK_MARGIN_MS = 2000;
 
-// Numbers, not bigints: a third cheaper over thousands of files, and a double keeps today's times to a fraction of a µs.
+// Numbers, not bigints: a third cheaper over thousands of files; a double keeps today's times to a fraction of a µs.
 function stampOf(root: string, rel: string): { stamp: string; mtimeMs?: number } {
   const stat = statSync(`${root}/${rel}`, { throwIfNoEntry: false });
   if (!stat) return { stamp: MISSING };

@@ -4,8 +4,8 @@
  * tree back in a few milliseconds. An entry holds only what the file itself holds in git — ciphertexts, key stanzas,
  * the MAC, unencrypted values and comments — under `<root>/node_modules/.cache/homelab/sops/`, one entry per file
  * path, used while the file's bytes, its format and the toolkit's build hash the same (an edit replaces the entry).
- * Nothing decrypted is ever written; the MAC is verified on every decryption as before. A document JSON cannot give back exactly (a float such as -0 or NaN, a key group of another
- * kind of master key) is parsed every time.
+ * Nothing decrypted is ever written; the MAC is verified on every decryption as before. A document JSON cannot give
+ * back exactly (a float such as -0 or NaN, a key group of another kind of master key) is parsed every time.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';

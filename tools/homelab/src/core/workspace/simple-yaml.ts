@@ -1,10 +1,11 @@
 /**
  * A reader for the plain shape most Chart.yaml files, Applications and value files have: block mappings and sequences
- * of one-line scalars (quoted strings without escapes, plain text, YAML 1.1 booleans, small integers, nulls, `[]`, `{}`)
- * and of plain literal or folded block scalars, indented with spaces, documents separated by `---` lines. For such a text it gives exactly the documents the full parser
- * gives (yaml-docs.ts: YAML 1.1, empty documents dropped); for anything else — flow collections, other block scalars,
- * anchors, tags, floats, timestamps, multi-line scalars, duplicate keys, unusual indentation — undefined, and the caller
- * parses the text fully. The full parser costs ~0.3 ms per Chart.yaml (0.3 s per thousand charts); this a tenth.
+ * of one-line scalars (quoted strings without escapes, plain text, YAML 1.1 booleans, small integers, nulls, `[]`,
+ * `{}`) and of plain literal or folded block scalars, indented with spaces, documents separated by `---` lines. For
+ * such a text it gives exactly the documents the full parser gives (yaml-docs.ts: YAML 1.1, empty documents dropped);
+ * for anything else — flow collections, other block scalars, anchors, tags, floats, timestamps, multi-line scalars,
+ * duplicate keys, unusual indentation — undefined, and the caller parses the text fully. The full parser costs
+ * ~0.3 ms per Chart.yaml (0.3 s per thousand charts); this a tenth.
  */
 export function parseSimpleDocuments(text: string): unknown[] | undefined {
   // Tabs, carriage returns, control characters, byte order marks and the line breaks YAML 1.1 adds (NEL, LS, PS).
@@ -140,10 +141,10 @@ function withoutComment(text: string): string {
 }
 
 /**
- * A one-line scalar as YAML 1.1 reads it (or an empty flow collection): quoted without escapes, a boolean or null word in one of the spellings
- * YAML 1.1 lists, an integer without sign or leading zero, or plain text no YAML 1.1 type claims. Numbers, timestamps
- * and special floats start with a sign, a digit or a dot: of those only integers, dotted versions (`0.1.0`, `192.0.2.1`) and
- * text with a character no number has (`100m`, `../values.yaml`) are taken.
+ * A one-line scalar as YAML 1.1 reads it (or an empty flow collection): quoted without escapes, a boolean or null
+ * word in one of the spellings YAML 1.1 lists, an integer without sign or leading zero, or plain text no YAML 1.1 type
+ * claims. Numbers, timestamps and special floats start with a sign, a digit or a dot: of those only integers, dotted
+ * versions (`0.1.0`, `192.0.2.1`) and text with a character no number has (`100m`, `../values.yaml`) are taken.
  */
 function scalar(text: string): Value | typeof NO {
   if (text === '[]') return [];
