@@ -23,7 +23,10 @@ export function loadEncryptedCached(bytes: Uint8Array, format: SopsFormat, file:
   if (!existsSync(path.join(root, 'node_modules'))) return loadEncrypted(bytes, format, file);
   const key = createHash('sha256').update(`${format}\0${toolkitFingerprint()}\0`).update(bytes).digest('hex');
   // Named by the workspace-relative path: checkouts sharing one node_modules/.cache (linked) reuse a name, not add one.
-  const name = createHash('sha256').update(path.relative(root, path.resolve(file))).digest('hex').slice(0, 32);
+  const name = createHash('sha256')
+    .update(path.relative(root, path.resolve(file)))
+    .digest('hex')
+    .slice(0, 32);
   const entry = path.join(root, 'node_modules', '.cache', 'homelab', 'sops', `${name}.json`);
   const cached = readEntry(entry, key);
   if (cached) return cached;
