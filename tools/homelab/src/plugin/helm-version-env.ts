@@ -1,4 +1,5 @@
 import { resolveHelm } from '../core/helm/helm.ts';
+import { OFFLINE_ENV } from '../core/helm/network.ts';
 import { errorLine } from '../core/model/errors.ts';
 
 /** The variable every target running helm hashes (an `env` input): the version of the helm its tasks resolve. */
@@ -13,7 +14,9 @@ export const HELM_VERSION_ENV = 'HOMELAB_HELM_VERSION';
  */
 export async function helmVersionEnv(env: NodeJS.ProcessEnv = process.env): Promise<Record<string, string>> {
   try {
-    return { [HELM_VERSION_ENV]: (await resolveHelm({ ...env })).version };
+    // Offline: the hook runs for every command that runs tasks, most of which need no helm, so it never downloads
+    // one. A helm only a download would provide is hashed as that line; the task needing it fetches it when it runs.
+    return { [HELM_VERSION_ENV]: (await resolveHelm({ ...env, [OFFLINE_ENV]: '1' })).version };
   } catch (err) {
     return { [HELM_VERSION_ENV]: `✖ ${errorLine(err)}` };
   }
