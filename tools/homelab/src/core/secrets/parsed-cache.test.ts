@@ -95,6 +95,10 @@ describe('parsed encrypted documents, cached', () => {
     const [entry] = entries(root);
     writeFileSync(entry, '{"format": "yaml", "branches": [');
     expect(loadEncryptedCached(bytes, 'yaml', 'secrets.yaml', root)).toStrictEqual(parsed);
+    // Valid JSON for these bytes, but not a document this code wrote.
+    const stored = JSON.parse(readFileSync(entry, 'utf8')) as { key: string };
+    writeFileSync(entry, JSON.stringify({ key: stored.key, branches: 'not a list' }));
+    expect(loadEncryptedCached(bytes, 'yaml', 'secrets.yaml', root)).toStrictEqual(parsed);
     // An edited file replaces its entry: one per file, whatever the number of edits.
     const edited = Buffer.from(bytes.toString('utf8').replace('monitoring:', 'monitorinx:'));
     expect(loadEncryptedCached(edited, 'yaml', 'secrets.yaml', root)).toStrictEqual(loadEncrypted(edited, 'yaml', 'secrets.yaml'));

@@ -104,13 +104,13 @@ function encodeDocument(key: string, doc: EncryptedDocument): string | undefined
   }
 }
 
+/** The entry's document, or undefined when it is absent, for other bytes, or not one this code wrote (then parsed again). */
 function readEntry(file: string, key: string): EncryptedDocument | undefined {
-  let stored: Stored;
   try {
-    stored = JSON.parse(readFileSync(file, 'utf8')) as Stored;
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as Stored;
+    if (stored.key !== key) return undefined;
+    return { format: stored.format, branches: stored.branches.map((b) => decodeValue(b) as Branch), metadata: stored.metadata, layout: stored.layout };
   } catch {
     return undefined;
   }
-  if (stored.key !== key) return undefined;
-  return { format: stored.format, branches: stored.branches.map((b) => decodeValue(b) as Branch), metadata: stored.metadata, layout: stored.layout };
 }
