@@ -86,9 +86,10 @@ const DEMO_KEY_FILE = 'demo-age-key.txt';
 /**
  * The project-level named inputs every target reads from, declared once per project rather than in each of its ~10
  * targets (Nx expands a named input where a target names it, so the hash reads the same files): `tooling`, and
- * `render`, exactly what a chart's renders read besides its own files (so `nx affected` selects a chart only when
- * one of them changed): the manifest files that define its releases, value files outside the chart, the cluster
- * declarations (kube version), the tooling, and secrets files (decrypted, or the key structure placeholders follow).
+ * `render`, exactly what a chart's renders read (so `nx affected` selects a chart only when one of them changed):
+ * its own files (`chart`; its library charts' are `^chart` beside it), the manifest files that define its releases, value
+ * files outside the chart, the cluster declarations (kube version), the tooling, and secrets files (decrypted, or the
+ * key structure placeholders follow).
  */
 export function renderNamedInputs(chart: Chart, releases: Release[], clusters: ClusterDeclaration[], workspaceRoot: string): Record<string, Input[]> {
   const files = new Set<string>();
@@ -107,15 +108,19 @@ export function renderNamedInputs(chart: Chart, releases: Release[], clusters: C
   }
   return {
     [TOOLING]: toolingInputs(workspaceRoot),
-    [RENDER]: [...[...files].sort().map((file) => `{workspaceRoot}/${file}`), TOOLING, ...secretsInputs(releases)],
+    [RENDER]: ['chart', ...[...files].sort().map((file) => `{workspaceRoot}/${file}`), TOOLING, ...secretsInputs(releases)],
   };
 }
 
 const TOOLING = 'tooling';
 const RENDER = 'render';
 
-/** A rendering target's inputs: the chart's own files and its library charts' (`^chart`), and the `render` named input. */
-export const RENDER_INPUTS: Input[] = ['chart', '^chart', RENDER];
+/**
+ * A rendering target's inputs: its library charts' files (`^chart`: Nx allows `^` only in a target's own inputs) and
+ * the `render` named input, which holds the chart's own files too. Two entries, not three: Nx keeps a source-map entry
+ * per element of a target's inputs (not of a named input's), and its merge and graph write grow with them.
+ */
+export const RENDER_INPUTS: Input[] = ['^chart', RENDER];
 
 function isInside(file: string, dir: string): boolean {
   return file === dir || file.startsWith(`${dir}/`);
