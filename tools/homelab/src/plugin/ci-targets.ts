@@ -24,7 +24,7 @@ export function renderTarget(
     outputs: releases.map((r) => `{workspaceRoot}/${RENDER_OUTPUT_DIR}/${renderFile(r, all)}`),
     options: { outputDir: RENDER_OUTPUT_DIR },
     metadata: {
-      technologies: ['helm', 'argocd'],
+      technologies: ['helm'],
       description: `Render ${describeReleases(releases)} keyless into ${RENDER_OUTPUT_DIR}/ (CI; safe to upload)`,
       // The same render as hack/template --keyless --output-dir, whose help describes both options.
       help: { command: 'node hack/template --help', example: { options: { outputDir: RENDER_OUTPUT_DIR } } },

@@ -23,7 +23,7 @@ export function clusterTargets(chart: Chart, releases: Release[], resolution: Re
     // No `options: {}`: Nx gives a target without options that itself, and every key costs each project an entry in
     // Nx's graph and source-map caches.
     configurations,
-    metadata: { technologies: ['helm', 'kubernetes', 'argocd'], description, help: hackHelp(executor) },
+    metadata: { technologies: ['helm'], description, help: hackHelp(executor) },
     ...extra,
   });
   const isBootstrap = chart.name === options.bootstrapChart;
@@ -37,7 +37,7 @@ export function clusterTargets(chart: Chart, releases: Release[], resolution: Re
           cache: false,
           dependsOn: [{ target: options.bootstrapTargetName, params: 'forward' }],
           configurations: perEnvironment,
-          metadata: { technologies: ['helm', 'kubernetes', 'argocd'], description: `Bootstrap the cluster (runs ${options.bootstrapTargetName})` },
+          metadata: { technologies: ['helm'], description: `Bootstrap the cluster (runs ${options.bootstrapTargetName})` },
         }
       : target('install', `helm upgrade --install ${what} exactly as ArgoCD deploys it (escape hatch; the context guard applies)`, {
           options: { [FOR_CHART]: chart.name },

@@ -47,7 +47,7 @@ export function validateTarget(
   return renderingTarget('validate', chart, releases, clusters, options, {
     inputs: crdInputs,
     metadata: {
-      technologies: ['helm', 'kubernetes'],
+      technologies: ['helm'],
       description: `Validate the keyless renders of ${describeReleases(releases)} offline (Kubernetes schemas of the cluster's version, declared CRDs)`,
     },
   });
@@ -91,7 +91,7 @@ export function workspaceProject(resolution: Resolution, options: NormalizedOpti
         dependsOn: withDeps.length > 0 ? [{ target: options.depsTargetName, projects: withDeps }] : [],
         inputs,
         metadata: {
-          technologies: ['helm', 'argocd'],
+          technologies: ['helm'],
           description: 'Check the wiring between charts/ and clusters/ (deployed charts, paths, namespaces, sync-wave tiers, SOPS files, secret keys)',
         },
       },
@@ -101,7 +101,7 @@ export function workspaceProject(resolution: Resolution, options: NormalizedOpti
         dependsOn: withDeps.length > 0 ? [{ target: options.depsTargetName, projects: withDeps }] : [],
         inputs,
         metadata: {
-          technologies: ['helm', 'argocd'],
+          technologies: ['helm'],
           description: "Per release: the helm command ArgoCD's repo-server runs, run in a scratch copy and compared with the toolkit's render (keyless)",
           help: { command: 'node hack/verify --help', example: { options: { cluster: 'home' } } },
         },

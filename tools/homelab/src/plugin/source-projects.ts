@@ -51,7 +51,7 @@ export function sourceProjects(resolution: Resolution, options: NormalizedOption
     }
     for (const target of Object.values(targets)) {
       const kinds = [...new Set(releases.map((r) => r.source!.kind))];
-      target.metadata = { ...target.metadata, technologies: kinds.includes('kustomize') ? ['kustomize', 'kubernetes', 'argocd'] : ['kubernetes', 'argocd'] };
+      target.metadata = { ...target.metadata, technologies: kinds.includes('kustomize') ? ['kustomize'] : ['kubernetes'] };
       if (typeof target.metadata.description === 'string') target.metadata.description = describe(target.metadata.description, releases);
     }
     projects[dir] = {

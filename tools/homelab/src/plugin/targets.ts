@@ -149,6 +149,10 @@ export function environmentNames(clusters: ClusterDeclaration[], releases: reado
   return [...new Set([...clusters.map((c) => c.name), ...releases.map((r) => r.cluster)])].sort();
 }
 
+/**
+ * Every target names one technology, the tool it runs, as Nx's own plugins do: the project view shows the first one
+ * only, and Nx keeps a source-map entry per element in its caches of every project.
+ */
 export function depsTarget(chart: Chart): TargetConfiguration {
   return {
     executor: `${EXECUTOR_PACKAGE}:deps`,
@@ -201,7 +205,7 @@ export function templateTarget(
     // `ci`: keyless placeholders, so CI renders without any age key and caches no secret.
     configurations: { ...releaseConfigurations(releases, environmentNames(clusters, releases)), ci: { keyless: true } },
     metadata: {
-      technologies: ['helm', 'argocd'],
+      technologies: ['helm'],
       description: `Render ${describeReleases(releases)} exactly as ArgoCD would (secrets masked)`,
       help: { command: 'node hack/template --help', example: { options: { outputDir: 'dist/rendered' } } },
     },
