@@ -175,6 +175,24 @@ describe('resolution cache', () => {
     expect(await r.resolve()).toEqual(await r.fresh());
   });
 
+  it('sees a file it read as missing appear, though only its directory is stamped', async () => {
+    const root = workspace('basic');
+    const r = counted(root, ['charts/*', 'platform/*']);
+    settle(root);
+    await r.resolve();
+    const stamped = new Map(entryOf(root).stamps);
+    expect(stamped.has('charts/web')).toBe(true);
+    expect(stamped.has('charts/web/.argocd-source.yaml')).toBe(false);
+    await r.resolve();
+    expect(r.runs).toBe(1);
+    // ArgoCD Image Updater's write-back: an override file the resolver looked for, and found missing, appears.
+    writeFileSync(path.join(root, 'charts/web/.argocd-source.yaml'), 'helm:\n  parameters:\n    - name: image.tag\n      value: "9.9.9"\n');
+    const web = (await r.resolve()).releases.find((x) => x.chart === 'web' && x.cluster === 'home')!;
+    expect(r.runs).toBe(2);
+    expect(web.parameters).toContainEqual(expect.objectContaining({ name: 'image.tag', value: '9.9.9' }));
+    expect(await r.resolve()).toEqual(await r.fresh());
+  });
+
   it('writes nothing where the workspace has no node_modules (a temporary worktree)', async () => {
     const root = workspace('basic', false);
     const r = counted(root, ['charts/*', 'platform/*']);

@@ -9,7 +9,7 @@
  * A resolution holds no secret: it comes from git-tracked manifests, and app-of-apps charts may not read secrets
  * files (render.ts refuses). No cache is written where the workspace has no node_modules (temp worktrees).
  */
-import { createHash } from 'node:crypto';
+import { hash as hashOnce } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { inputStamps, stampsHold, type Stamps } from './input-stamps.ts';
 import path from 'node:path';
@@ -48,7 +48,8 @@ interface Entry {
 }
 
 const MISSING = '';
-const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+// One-shot: a Hash object per input costs more than hashing a small file (thousands of them at scale).
+const sha256 = (data: string | Buffer) => hashOnce('sha256', data, 'hex');
 
 export async function cachedResolution(
   layout: WorkspaceLayout,
@@ -85,13 +86,16 @@ export async function cachedResolution(
 
 /**
  * What an entry's stamps cover: each file read (present or not) and each directory whose listing answered something.
- * App-of-apps entries are left out: what helm read for them is found by walking their charts, checked by content.
+ * A file read as missing from such a directory needs no stat of its own (creating it changes the directory): every
+ * chart's `.argocd-source*.yaml` would be a third of the stats. App-of-apps entries are left out: what helm read for
+ * them is found by walking their charts, checked by content.
  */
 function inputPaths(entry: Pick<Entry, 'texts' | 'answers' | 'listings'>): string[] {
-  const paths = new Set<string>();
-  for (const [rel] of entry.texts) paths.add(rel);
-  for (const [question] of entry.answers) paths.add(path.posix.dirname(question.slice(question.indexOf(':') + 1)));
-  for (const [rel] of entry.listings) paths.add(rel === '' ? '.' : rel);
+  const dirs = new Set<string>();
+  for (const [question] of entry.answers) dirs.add(path.posix.dirname(question.slice(question.indexOf(':') + 1)));
+  for (const [rel] of entry.listings) dirs.add(rel === '' ? '.' : rel);
+  const paths = new Set(dirs);
+  for (const [rel, hash] of entry.texts) if (hash !== MISSING || !dirs.has(path.posix.dirname(rel))) paths.add(rel);
   return [...paths].sort();
 }
 

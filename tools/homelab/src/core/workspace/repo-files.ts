@@ -25,6 +25,8 @@ export class RepoFiles {
   readonly #listed = new Map<string, number>();
   readonly #askedIn = new Map<string, number>();
   readonly #answers = new Map<string, boolean>();
+  /** glob's walks by start, kind and depth: every ApplicationSet git generator over `apps/*` walks the same listing. */
+  readonly #walks = new Map<string, Promise<string[]>>();
 
   constructor(root: string) {
     this.root = root;
@@ -116,7 +118,8 @@ export class RepoFiles {
         const path = dir === '' ? entry.name : `${dir}/${entry.name}`;
         if (entry.dir) {
           if (kind === 'dir') out.push(path);
-          await visit(path, left - 1);
+          // Not entered at the last level: an await per directory of a thousand-chart listing adds up.
+          if (left > 1) await visit(path, left - 1);
         } else if (entry.file && kind === 'file') {
           out.push(path);
         }
@@ -133,8 +136,14 @@ export class RepoFiles {
     const depth = maxDepth(pattern, dialect);
     const prefixDepth = prefix === '' ? 0 : prefix.split('/').length;
     const re = globToRegExp(pattern, dialect);
-    const candidates = await this.walk(prefix, kind, depth === undefined ? Infinity : depth - prefixDepth);
-    return candidates.filter((p) => re.test(p)).sort();
+    const left = depth === undefined ? Infinity : depth - prefixDepth;
+    const key = `${kind}:${left}:${prefix}`;
+    let walked = this.#walks.get(key);
+    if (!walked) {
+      walked = this.walk(prefix, kind, left);
+      this.#walks.set(key, walked);
+    }
+    return (await walked).filter((p) => re.test(p)).sort();
   }
 }
 
