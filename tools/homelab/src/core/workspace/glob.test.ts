@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchGlob, staticPrefix } from './glob.ts';
+import { literalPrefix, matchGlob, staticPrefix, type GlobDialect } from './glob.ts';
 
 describe('globs', () => {
   it('go dialect is path.Match: * stays in one segment, ** is no different', () => {
@@ -29,6 +29,25 @@ describe('globs', () => {
   it('pathspec dialect lets * cross directories, as git ls-files does', () => {
     expect(matchGlob('config/*.yaml', 'config/a/b.yaml', 'pathspec')).toBe(true);
     expect(matchGlob('config/*.yaml', 'other/b.yaml', 'pathspec')).toBe(false);
+  });
+
+  it('names the text every match starts with', () => {
+    expect(literalPrefix('charts/g00-*')).toBe('charts/g00-');
+    expect(literalPrefix('charts/**')).toBe('charts');
+    expect(literalPrefix('charts/web')).toBe('charts/web');
+    expect(literalPrefix('*/x')).toBe('');
+    const cases: [string, string, GlobDialect][] = [
+      ['charts/**', 'charts', 'doublestar'],
+      ['apps/**/helm', 'apps/helm', 'doublestar'],
+      ['charts/{web,api}', 'charts/api', 'doublestar'],
+      ['charts/w?b', 'charts/web', 'go'],
+      ['config/*.yaml', 'config/a/b.yaml', 'pathspec'],
+      ['apps/[!x]*', 'apps/y/z', 'argocd'],
+    ];
+    for (const [pattern, path, dialect] of cases) {
+      expect(matchGlob(pattern, path, dialect)).toBe(true);
+      expect(path.startsWith(literalPrefix(pattern))).toBe(true);
+    }
   });
 
   it('finds the fixed directory a walk starts from', () => {

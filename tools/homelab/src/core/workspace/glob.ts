@@ -46,6 +46,16 @@ export function staticPrefix(pattern: string): string {
   return fixed.join('/');
 }
 
+/**
+ * Text every match starts with: the pattern up to its first wildcard, less a slash there (`charts/**` matches
+ * `charts`). A cheap test before the expression: thousands of paths meet every ApplicationSet's generator.
+ */
+export function literalPrefix(pattern: string): string {
+  const meta = pattern.search(META);
+  const literal = meta < 0 ? pattern : pattern.slice(0, meta);
+  return literal.endsWith('/') ? literal.slice(0, -1) : literal;
+}
+
 /** How many segments deep a match can be below nothing; undefined when unbounded. */
 export function maxDepth(pattern: string, dialect: GlobDialect): number | undefined {
   if (dialect === 'pathspec' || dialect === 'argocd') return undefined;

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { globToRegExp, maxDepth, staticPrefix, type GlobDialect } from './glob.ts';
+import { globToRegExp, literalPrefix, maxDepth, staticPrefix, type GlobDialect } from './glob.ts';
 
 export interface DirEntry {
   name: string;
@@ -143,7 +143,8 @@ export class RepoFiles {
       walked = this.walk(prefix, kind, left);
       this.#walks.set(key, walked);
     }
-    return (await walked).filter((p) => re.test(p)).sort();
+    const literal = literalPrefix(pattern);
+    return (await walked).filter((p) => p.startsWith(literal) && re.test(p)).sort();
   }
 }
 

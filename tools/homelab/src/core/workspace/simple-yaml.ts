@@ -1,3 +1,25 @@
+// The expressions are constants: a literal in a function makes a new RegExp object on every call (thousands of lines).
+/** Tabs, carriage returns, control characters, byte order marks and the line breaks YAML 1.1 adds (NEL, LS, PS). */
+const UNUSUAL = /[^\n\x20-\x7E\xA0-\u2027\u202A-\uFEFE\uFF00-\uFFFD]/;
+const INDENT = /^ +/;
+const MARKER = /^(?:---|\.\.\.|%)/;
+const BLOCK_SCALAR = /^[|>]-?$/;
+const ITEM_DASH = /^- +/;
+const TRAILING_SPACES = / +$/;
+const DOUBLE_QUOTED = /^"[^"\\]*"$/;
+const SINGLE_QUOTED = /^'(?:[^']|'')*'$/;
+const INDICATOR = /^[-?:,[\]{}#&*!|>%@`]/;
+const NULL = /^(?:~|null|Null|NULL)$/;
+const TRUE = /^(?:y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
+const FALSE = /^(?:n|N|no|No|NO|false|False|FALSE|off|Off|OFF)$/;
+const INTEGER = /^(?:0|[1-9]\d{0,14})$/;
+const NUMERIC_START = /^[+.\d]/;
+const DOTTED_VERSION = /^\d+(?:\.\d+){2,}(?:[-+][\w.+-]*)?$/;
+const NOT_NUMERIC = /[^\d_.:+\- a-fA-FxXtTzZ]/;
+const SPECIAL_FLOAT = /^\+?\.(?:inf|nan)$/i;
+const BOOLEAN_OR_NULL_WORD = /^(?:y|yes|n|no|true|false|on|off|null|~)$/i;
+const EXPONENT = /^[eE][-+]?\d+$/;
+
 /**
  * A reader for the plain shape most Chart.yaml files, Applications and value files have: block mappings and sequences
  * of one-line scalars (quoted strings without escapes, plain text, YAML 1.1 booleans, small integers, nulls, `[]`,
@@ -8,18 +30,18 @@
  * ~0.3 ms per Chart.yaml (0.3 s per thousand charts); this a tenth.
  */
 export function parseSimpleDocuments(text: string): unknown[] | undefined {
-  // Tabs, carriage returns, control characters, byte order marks and the line breaks YAML 1.1 adds (NEL, LS, PS).
-  if (/[^\n\x20-\x7E\xA0-\u2027\u202A-\uFEFE\uFF00-\uFFFD]/.test(text)) return undefined;
+  if (UNUSUAL.test(text)) return undefined;
   const raws = text.split('\n');
   const documents: Line[][] = [[]];
-  for (const [index, raw] of raws.entries()) {
+  for (let index = 0; index < raws.length; index++) {
+    const raw = raws[index];
     if (raw === '---') {
       documents.push([]);
       continue;
     }
-    const rest = raw.replace(/^ +/, ''); // spaces only: YAML indents with nothing else
+    const rest = raw.replace(INDENT, ''); // spaces only: YAML indents with nothing else
     if (rest === '' || rest.startsWith('#')) continue;
-    if (/^(?:---|\.\.\.|%)/.test(raw)) return undefined;
+    if (MARKER.test(raw)) return undefined;
     documents.at(-1)!.push({ index, indent: raw.length - rest.length, rest });
   }
   const out: unknown[] = [];
@@ -77,7 +99,7 @@ function mapping(reader: Reader, indent: number, offset: number): Value | typeof
     reader.at++;
     const text = withoutComment(match[2] ?? '');
     // A deeper line after a value (a multi-line scalar) is refused by the loop.
-    let value: Value | typeof NO = text === '' ? null : /^[|>]-?$/.test(text) ? blockScalar(reader, indent, line.index, text) : scalar(text);
+    let value: Value | typeof NO = text === '' ? null : BLOCK_SCALAR.test(text) ? blockScalar(reader, indent, line.index, text) : scalar(text);
     const next = reader.lines[reader.at];
     // Nothing after the colon: a nested block, deeper or a sequence at the key's own indentation (YAML allows both).
     if (text === '' && next && (next.indent > indent || (next.indent === indent && isItem(next.rest)))) value = block(reader);
@@ -117,7 +139,7 @@ function sequence(reader: Reader, indent: number): Value | typeof NO {
     const line = reader.lines[reader.at];
     if (line.indent < indent || (line.indent === indent && !isItem(line.rest))) break;
     if (line.indent > indent) return NO; // a multi-line scalar, or a block nested under a bare `-`
-    const offset = line.rest === '-' ? 1 : /^- +/.exec(line.rest)![0].length;
+    const offset = line.rest === '-' ? 1 : ITEM_DASH.exec(line.rest)![0].length;
     const item = line.rest.slice(offset);
     let value: Value | typeof NO;
     if (KEY.test(item)) {
@@ -136,8 +158,8 @@ function sequence(reader: Reader, indent: number): Value | typeof NO {
 /** The text of a value up to a comment (` #…`), without trailing spaces. */
 function withoutComment(text: string): string {
   if (text.startsWith('#')) return '';
-  const hash = text.search(/ #/);
-  return (hash < 0 ? text : text.slice(0, hash)).replace(/ +$/, '');
+  const hash = text.indexOf(' #');
+  return (hash < 0 ? text : text.slice(0, hash)).replace(TRAILING_SPACES, '');
 }
 
 /**
@@ -149,18 +171,18 @@ function withoutComment(text: string): string {
 function scalar(text: string): Value | typeof NO {
   if (text === '[]') return [];
   if (text === '{}') return {};
-  if (text.startsWith('"')) return /^"[^"\\]*"$/.test(text) ? text.slice(1, -1) : NO;
-  if (text.startsWith("'")) return /^'(?:[^']|'')*'$/.test(text) ? text.slice(1, -1).replaceAll("''", "'") : NO;
+  if (text.startsWith('"')) return DOUBLE_QUOTED.test(text) ? text.slice(1, -1) : NO;
+  if (text.startsWith("'")) return SINGLE_QUOTED.test(text) ? text.slice(1, -1).replaceAll("''", "'") : NO;
   // No indicator first and nothing that would start a mapping.
-  if (/^[-?:,[\]{}#&*!|>%@`]/.test(text) || text.includes(': ') || text.endsWith(':') || text === '<<') return NO;
-  if (/^(?:~|null|Null|NULL)$/.test(text)) return null;
-  if (/^(?:y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON)$/.test(text)) return true;
-  if (/^(?:n|N|no|No|NO|false|False|FALSE|off|Off|OFF)$/.test(text)) return false;
-  if (/^(?:0|[1-9]\d{0,14})$/.test(text)) return Number(text);
+  if (INDICATOR.test(text) || text.includes(': ') || text.endsWith(':') || text === '<<') return NO;
+  if (NULL.test(text)) return null;
+  if (TRUE.test(text)) return true;
+  if (FALSE.test(text)) return false;
+  if (INTEGER.test(text)) return Number(text);
   // Apart from `.inf` and `.nan`, every YAML 1.1 number and timestamp is written with digits, signs, dots, colons,
   // spaces, `_`, hex digits and x, t, z: another character (`100m`, `1Gi`, `../values.yaml`) makes the text a string.
-  if (/^[+.\d]/.test(text)) {
-    const string = /^\d+(?:\.\d+){2,}(?:[-+][\w.+-]*)?$/.test(text) || (/[^\d_.:+\- a-fA-FxXtTzZ]/.test(text) && !/^\+?\.(?:inf|nan)$/i.test(text));
+  if (NUMERIC_START.test(text)) {
+    const string = DOTTED_VERSION.test(text) || (NOT_NUMERIC.test(text) && !SPECIAL_FLOAT.test(text));
     return string ? text : NO;
   }
   return isStringWord(text) ? text : NO;
@@ -168,5 +190,5 @@ function scalar(text: string): Value | typeof NO {
 
 /** Not a boolean or null word in any spelling (`yEs`: not YAML 1.1's, left to the full parser), nor `e5` (a float). */
 function isStringWord(text: string): boolean {
-  return !/^(?:y|yes|n|no|true|false|on|off|null|~)$/i.test(text) && !/^[eE][-+]?\d+$/.test(text);
+  return !BOOLEAN_OR_NULL_WORD.test(text) && !EXPONENT.test(text);
 }
