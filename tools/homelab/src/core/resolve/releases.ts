@@ -673,9 +673,12 @@ function resolveValueFile(raw: string, chart: Pick<Release, 'chartDir' | 'source
   return { raw, path, secret };
 }
 
+const LEADING_SLASHES = /^\/+/;
+const TRAILING_SLASHES = /\/+$/;
+
 /** Workspace-relative POSIX path without `./`, trailing or leading slashes ('' is the root). */
 export function normalizePath(p: string): string {
-  const n = posix.normalize(`./${p.replace(/^\/+/, '')}`).replace(/\/+$/, '');
+  const n = posix.normalize(`./${p.replace(LEADING_SLASHES, '')}`).replace(TRAILING_SLASHES, '');
   return n === '.' ? '' : n;
 }
 

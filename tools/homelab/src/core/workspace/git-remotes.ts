@@ -37,16 +37,20 @@ function readConfig(root: string): string {
   return read(join(common ? (isAbsolute(common) ? common : join(dir, common)) : dir, 'config')) ?? '';
 }
 
+// Constants: every Application's repoURL is normalized, a thousand of them at scale.
+const SCP_STYLE = /^(?:[\w.-]+@)?([\w.-]+):(?!\/\/)(.+)$/;
+const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+const USER = /^[^@/]*@/;
+const TRAILING_SLASHES = /\/+$/;
+const GIT_SUFFIX = /\.git$/;
+
 /**
  * One spelling per repository, as ArgoCD compares repository URLs: scheme, user and a `.git` suffix dropped, host
  * lowercased, scp-style `git@host:path` read as `host/path`.
  */
 export function normalizeRepoURL(url: string): string {
-  const scp = /^(?:[\w.-]+@)?([\w.-]+):(?!\/\/)(.+)$/.exec(url);
-  const rest = scp ? `${scp[1]}/${scp[2]}` : url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/^[^@/]*@/, '');
-  const [host, ...path] = rest
-    .replace(/\/+$/, '')
-    .replace(/\.git$/, '')
-    .split('/');
+  const scp = SCP_STYLE.exec(url);
+  const rest = scp ? `${scp[1]}/${scp[2]}` : url.replace(SCHEME, '').replace(USER, '');
+  const [host, ...path] = rest.replace(TRAILING_SLASHES, '').replace(GIT_SUFFIX, '').split('/');
   return [host.toLowerCase(), ...path].join('/');
 }

@@ -92,8 +92,11 @@ function pickSourceFields(value: unknown): unknown {
   return [value.repoURL, value.path, value.chart, value.targetRevision, value.ref, helm.releaseName, helm.valueFiles, helm.namespace];
 }
 
+/** What a template left unrendered (a constant: one RegExp for every string of every generated Application). */
+const UNRENDERED = /{{.*}}|<no value>/;
+
 function findUnrendered(value: unknown): string | undefined {
-  if (typeof value === 'string') return /{{.*}}|<no value>/.test(value) ? value : undefined;
+  if (typeof value === 'string') return UNRENDERED.test(value) ? value : undefined;
   const items = Array.isArray(value) ? value : isRecord(value) ? Object.values(value) : [];
   for (const item of items) {
     const bad = findUnrendered(item);

@@ -236,13 +236,13 @@ function adler32(text: string): string {
   return String(b * 65536 + a);
 }
 
+// Constants: every generated Application's path.basenameNormalized goes through here (replace resets lastIndex).
+const NOT_NAME_CHARACTERS = /[^-a-z0-9.]/g;
+const EDGE_DOTS_AND_DASHES = /^[-.]+|[-.]+$/g;
+
 /** ArgoCD's SanitizeName (`basenameNormalized`, `normalize`): lowercase DNS-1123-ish name. */
 export function sanitizeName(name: string): string {
-  return name
-    .toLowerCase()
-    .replace(/[^-a-z0-9.]/g, '-')
-    .slice(0, 253)
-    .replace(/^[-.]+|[-.]+$/g, '');
+  return name.toLowerCase().replace(NOT_NAME_CHARACTERS, '-').slice(0, 253).replace(EDGE_DOTS_AND_DASHES, '');
 }
 
 /** ArgoCD's slugify: SanitizeName, then gosimple/slug (only ASCII is left) with its smart truncation. */
