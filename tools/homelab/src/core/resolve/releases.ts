@@ -636,6 +636,11 @@ function stripSecret(raw: string): string {
   return raw.startsWith('secrets://') ? raw.slice('secrets://'.length) : raw;
 }
 
+// Constants: every value file of every release is resolved (a literal in a function is a new RegExp per call).
+const SECRETS_SCHEME = /^secrets\+[\w-]+:\/\//;
+const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+const GLOB_CHARACTERS = /[*?[]/;
+
 /** ArgoCD's value file resolution (see the tables above), plus helm-secrets' `secrets://`. */
 function resolveValueFile(raw: string, chart: Pick<Release, 'chartDir' | 'source'>, refs: Map<string, Record<string, unknown>>, where: string): ValueFile {
   const chartDir = chart.chartDir;
@@ -644,7 +649,7 @@ function resolveValueFile(raw: string, chart: Pick<Release, 'chartDir' | 'source
   const fail = (why: string, hint: string): never => {
     throw new HomelabError(`${where}: value file ${raw}: ${why}`, hint);
   };
-  if (/^secrets\+[\w-]+:\/\//.test(raw)) fail('only the plain secrets:// helm-secrets scheme is supported', 'write secrets://<path>');
+  if (SECRETS_SCHEME.test(raw)) fail('only the plain secrets:// helm-secrets scheme is supported', 'write secrets://<path>');
   let path: string;
   if (rest.startsWith('$')) {
     const slash = rest.indexOf('/');
@@ -654,7 +659,7 @@ function resolveValueFile(raw: string, chart: Pick<Release, 'chartDir' | 'source
     if (source!.chart !== undefined) fail(`ref ${ref} is a Helm chart source`, 'a $ref must name a git source of this repository');
     path = normalizePath(slash < 0 ? '' : rest.slice(slash + 1));
     if (path === '') fail('no file after the ref', `write $${ref}/<path>`);
-  } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(rest)) {
+  } else if (URL_SCHEME.test(rest)) {
     return fail('remote value files are not supported', 'keep value files in the repository');
   } else if (rest.includes('$')) {
     return fail('environment variable substitution is not supported', 'write the path literally');
@@ -669,7 +674,7 @@ function resolveValueFile(raw: string, chart: Pick<Release, 'chartDir' | 'source
     path = normalizePath(rest.startsWith('/') ? rest : posix.join(chartDir, rest));
   }
   if (path === '..' || path.startsWith('../../')) fail('resolves outside the repository', 'ArgoCD refuses value files outside the repository');
-  if (/[*?[]/.test(path)) fail('value file globs are not supported', 'list the files explicitly');
+  if (GLOB_CHARACTERS.test(path)) fail('value file globs are not supported', 'list the files explicitly');
   return { raw, path, secret };
 }
 

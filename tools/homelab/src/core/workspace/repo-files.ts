@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { join, posix, sep } from 'node:path';
 import { globToRegExp, literalPrefix, maxDepth, staticPrefix, type GlobDialect } from './glob.ts';
 
 export interface DirEntry {
@@ -27,13 +27,19 @@ export class RepoFiles {
   readonly #answers = new Map<string, boolean>();
   /** glob's walks by start, kind and depth: every ApplicationSet git generator over `apps/*` walks the same listing. */
   readonly #walks = new Map<string, Promise<string[]>>();
+  /** `<root>/` where appending a plain path gives what join gives (a normalized POSIX root). */
+  readonly #prefix: string | undefined;
 
   constructor(root: string) {
     this.root = root;
+    this.#prefix = sep === '/' && root !== '/' && posix.normalize(root) === root && !root.endsWith('/') ? `${root}/` : undefined;
   }
 
   abs(rel: string): string {
-    return rel === '' ? this.root : join(this.root, ...rel.split('/'));
+    if (rel === '') return this.root;
+    // Appended, not joined, when join would change nothing: thousands of reads and listings per resolution.
+    if (this.#prefix !== undefined && !NOT_PLAIN.test(rel)) return this.#prefix + rel;
+    return join(this.root, ...rel.split('/'));
   }
 
   /** File text, or undefined when there is no such file. */
@@ -167,11 +173,18 @@ function isFileSync(file: string): boolean {
   }
 }
 
+/** A `.` or `..` segment, an empty one, a leading or trailing slash: what path functions would normalize away. */
+const NOT_PLAIN = /(?:^|\/)\.\.?(?:\/|$)|\/\/|^\/|\/$/;
+
 function increment(counts: Map<string, number>, key: string): void {
   counts.set(key, (counts.get(key) ?? 0) + 1);
 }
 
 function splitPath(rel: string): { dir: string; base: string } {
+  if (rel !== '' && !NOT_PLAIN.test(rel)) {
+    const slash = rel.lastIndexOf('/');
+    return { dir: slash < 0 ? '' : rel.slice(0, slash), base: rel.slice(slash + 1) };
+  }
   const dir = posix.dirname(rel);
   return { dir: dir === '.' ? '' : dir, base: posix.basename(rel) };
 }
