@@ -41,7 +41,17 @@ export function renderObject(value: unknown, params: Params, syntax: TemplateSyn
   if (typeof value === 'string') return renderString(value, params, syntax);
   if (Array.isArray(value)) return value.map((v) => renderObject(v, params, syntax));
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [renderString(k, params, syntax), renderObject(v, params, syntax)]));
+    // Built in place (every generated Application renders the whole template): no entry pairs to allocate.
+    const source = value as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(source)) {
+      const name = renderString(key, params, syntax);
+      const rendered = renderObject(source[key], params, syntax);
+      // An own `__proto__` key, as Object.fromEntries makes it, rather than a new prototype.
+      if (name === '__proto__') Object.defineProperty(out, name, { value: rendered, enumerable: true, writable: true, configurable: true });
+      else out[name] = rendered;
+    }
+    return out;
   }
   return value;
 }
