@@ -44,11 +44,23 @@ const USER = /^[^@/]*@/;
 const TRAILING_SLASHES = /\/+$/;
 const GIT_SUFFIX = /\.git$/;
 
+/** Every Application of a repository names the same few URLs: each is normalized once per process. */
+const normalized = new Map<string, string>();
+
 /**
  * One spelling per repository, as ArgoCD compares repository URLs: scheme, user and a `.git` suffix dropped, host
  * lowercased, scp-style `git@host:path` read as `host/path`.
  */
 export function normalizeRepoURL(url: string): string {
+  let normal = normalized.get(url);
+  if (normal === undefined) {
+    normal = normalizeOnce(url);
+    normalized.set(url, normal);
+  }
+  return normal;
+}
+
+function normalizeOnce(url: string): string {
   const scp = SCP_STYLE.exec(url);
   const rest = scp ? `${scp[1]}/${scp[2]}` : url.replace(SCHEME, '').replace(USER, '');
   const [host, ...path] = rest.replace(TRAILING_SLASHES, '').replace(GIT_SUFFIX, '').split('/');
