@@ -146,12 +146,28 @@ export class RepoFiles {
     const key = `${kind}:${left}:${prefix}`;
     let walked = this.#walks.get(key);
     if (!walked) {
-      walked = this.walk(prefix, kind, left);
+      walked = this.walk(prefix, kind, left).then((paths) => paths.sort());
       this.#walks.set(key, walked);
     }
+    // Sorted once: the paths starting with the pattern's literal text are one run, found by bisection.
+    const paths = await walked;
     const literal = literalPrefix(pattern);
-    return (await walked).filter((p) => p.startsWith(literal) && re.test(p)).sort();
+    const out: string[] = [];
+    for (let i = lowerBound(paths, literal); i < paths.length && paths[i].startsWith(literal); i++) if (re.test(paths[i])) out.push(paths[i]);
+    return out;
   }
+}
+
+/** The first index of sorted `paths` whose path is not below `text` (code unit order, as sort() orders). */
+function lowerBound(paths: string[], text: string): number {
+  let low = 0;
+  let high = paths.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (paths[middle] < text) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 async function readText(file: string): Promise<string | undefined> {
