@@ -671,7 +671,8 @@ function resolveValueFile(raw: string, chart: Pick<Release, 'chartDir' | 'source
       fail('resolves outside the chart', 'name a file inside the chart, or one of this repository as $<ref>/<path>');
     return { raw, path: inChart, secret, inChart: true };
   } else {
-    path = normalizePath(rest.startsWith('/') ? rest : posix.join(chartDir, rest));
+    // normalizePath normalizes once: joining first would normalize twice, for every value file of every release.
+    path = normalizePath(rest.startsWith('/') ? rest : `${chartDir}/${rest}`);
   }
   if (path === '..' || path.startsWith('../../')) fail('resolves outside the repository', 'ArgoCD refuses value files outside the repository');
   if (GLOB_CHARACTERS.test(path)) fail('value file globs are not supported', 'list the files explicitly');

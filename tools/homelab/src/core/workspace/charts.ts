@@ -111,7 +111,7 @@ export async function readChart(root: string, dir: string, files = new RepoFiles
     }
     const repository = typeof dep.repository === 'string' ? dep.repository : '';
     if (!repository.startsWith('file://')) continue;
-    const depDir = posix.normalize(posix.join(dir, repository.slice('file://'.length)));
+    const depDir = posix.join(dir, repository.slice('file://'.length));
     if (depDir.startsWith('../../') || !(await files.isFile(`${depDir}/Chart.yaml`))) {
       throw new HomelabError(
         `${file}: dependency ${dep.name} (${repository}) is not a chart in the workspace`,
