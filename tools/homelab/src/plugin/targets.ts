@@ -37,7 +37,7 @@ const renderPackages = (workspaceRoot: string) => {
  * workspace (npm i -D <path>: Nx neither hashes those files nor knows an installed package), its build id does.
  */
 export function toolingInputs(workspaceRoot: string): Input[] {
-  const relative = path.relative(workspaceRoot, packageRoot).split(path.sep).join('/');
+  const relative = relativeTo(workspaceRoot, packageRoot);
   // Set once per command by the plugin's pre-task hook: no process per task.
   const helmVersion: Input = { env: HELM_VERSION_ENV };
   if (relative.startsWith('..')) return [{ externalDependencies: renderPackages(workspaceRoot) }, cliInput(workspaceRoot, 'package-build'), helmVersion];
@@ -59,8 +59,20 @@ export function cliInput(workspaceRoot: string, script: string): Input {
 /** The command running one of src/cli's scripts from the workspace root. */
 function cliCommand(workspaceRoot: string, script: string): string {
   const file = cliScript(script);
-  const relative = path.relative(workspaceRoot, file).split(path.sep).join('/');
+  const relative = relativeTo(workspaceRoot, file);
   return `node ${relative.startsWith('..') || relative.includes('node_modules') ? file : relative}`;
+}
+
+/** `file` relative to the workspace root, POSIX-style; computed once per process: every chart's targets ask. */
+const relativePaths = new Map<string, string>();
+function relativeTo(workspaceRoot: string, file: string): string {
+  const key = `${workspaceRoot}\0${file}`;
+  let relative = relativePaths.get(key);
+  if (relative === undefined) {
+    relative = path.relative(workspaceRoot, file).split(path.sep).join('/');
+    relativePaths.set(key, relative);
+  }
+  return relative;
 }
 
 /**
@@ -71,17 +83,19 @@ function cliCommand(workspaceRoot: string, script: string): string {
  * not as an Nx file input, which a gitignored demo key would escape).
  */
 export function keyInputs(workspaceRoot: string): Input[] {
-  const demoKeyOnly = [
-    '[ -z "$SOPS_AGE_KEY$SOPS_AGE_KEY_FILE$SOPS_AGE_KEY_CMD" ]',
-    '[ -n "$HOME" ]',
-    ...['$HOME/.config', '$HOME/Library/Application Support', '${XDG_CONFIG_HOME:-$HOME/.config}'].map((dir) => `! [ -e "${dir}/sops/age/keys.txt" ]`),
-    `{ sha256sum ${DEMO_KEY_FILE} 2>/dev/null || shasum -a 256 ${DEMO_KEY_FILE} 2>/dev/null; }`,
-  ].join(' && ');
-  return [{ runtime: `${demoKeyOnly} || ${cliCommand(workspaceRoot, 'key-fingerprint')}` }];
+  return [{ runtime: `${DEMO_KEY_ONLY} || ${cliCommand(workspaceRoot, 'key-fingerprint')}` }];
 }
 
 /** The repository's age key of last resort (core/secrets/keys.ts reads it only when no key is set). */
 const DEMO_KEY_FILE = 'demo-age-key.txt';
+
+/** True, printing the demo key's hash, when no key setting or user keys file exists. */
+const DEMO_KEY_ONLY = [
+  '[ -z "$SOPS_AGE_KEY$SOPS_AGE_KEY_FILE$SOPS_AGE_KEY_CMD" ]',
+  '[ -n "$HOME" ]',
+  ...['$HOME/.config', '$HOME/Library/Application Support', '${XDG_CONFIG_HOME:-$HOME/.config}'].map((dir) => `! [ -e "${dir}/sops/age/keys.txt" ]`),
+  `{ sha256sum ${DEMO_KEY_FILE} 2>/dev/null || shasum -a 256 ${DEMO_KEY_FILE} 2>/dev/null; }`,
+].join(' && ');
 
 /**
  * The project-level named inputs every target reads from, declared once per project rather than in each of its ~10
