@@ -1,7 +1,7 @@
 // A throwaway git repository holding a copy of this workspace (the example homelab and the tooling), in
 // which tests and the benchmark commit changes and ask the real Nx and our affected command what they hit.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,10 +39,15 @@ export function createExampleRepo(): ExampleRepo {
   const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: workspaceRoot })
     .toString('utf8')
     .split('\0')
-    .filter((f) => f && existsSync(path.join(workspaceRoot, f)));
+    .filter(Boolean);
   for (const file of files) {
     mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    cpSync(path.join(workspaceRoot, file), path.join(root, file), { dereference: false });
+    try {
+      cpSync(path.join(workspaceRoot, file), path.join(root, file), { dereference: false });
+    } catch (err) {
+      // Gone since it was listed (a deleted tracked file, or a temporary file of a helm run elsewhere): not copied.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
   }
   const modules = path.join(workspaceRoot, 'node_modules');
   mkdirSync(path.join(root, 'node_modules', '@homelab'), { recursive: true });
