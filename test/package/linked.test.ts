@@ -11,6 +11,7 @@ import { resolveHelm } from '../../tools/homelab/src/core/helm/helm.ts';
 import { repoRoot } from '../support/workspace.ts';
 import { cachedTasks, createGitopsRepo, INIT, npmInstall, userEnv, withoutProxy } from './gitops-repo.ts';
 import { expandedInputs } from '../helpers/nx-inputs.ts';
+import { TOOLKIT_BUILD_ENV } from '../../tools/homelab/src/plugin/toolkit-build-env.ts';
 
 describe('@homelab/nx linked from a directory', () => {
   let scratch: string;
@@ -45,6 +46,6 @@ describe('@homelab/nx linked from a directory', () => {
     const second = await npx('nx', 'run-many', '-t', 'render', '--outputStyle=static');
     expect(cachedTasks(second.all)).toEqual({ cached: 3, of: 3 });
     const project = JSON.parse((await npx('nx', 'show', 'project', 'whoami', '--json')).stdout) as Parameters<typeof expandedInputs>[0];
-    expect(expandedInputs(project, 'render')).toContainEqual({ runtime: `node ${path.join(repoRoot, 'tools/homelab/dist/src/cli/package-build.js')}` });
+    expect(expandedInputs(project, 'render')).toContainEqual({ env: TOOLKIT_BUILD_ENV });
   }, 300_000);
 });

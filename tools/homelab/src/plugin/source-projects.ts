@@ -36,7 +36,7 @@ export function sourceProjects(resolution: Resolution, options: NormalizedOption
       r.source?.kind === 'kustomize' ? r.source.pulls.map((pull) => ({ repoURL: pull.repoURL, chart: pull.chart, revision: pull.version })) : [],
     );
     const targets: Record<string, TargetConfiguration> = {
-      [options.templateTargetName]: templateTarget(chart, releases, resolution.clusters, options, workspaceRoot, resolution.releases),
+      [options.templateTargetName]: templateTarget(chart, releases, resolution.clusters, options, resolution.releases),
       [options.renderTargetName]: renderTarget(chart, releases, resolution.clusters, options, resolution.releases),
       [options.validateTargetName]: validateTarget(chart, releases, resolution.clusters, options, workspaceRoot),
       ...clusterTargets(chart, releases, resolution, options),

@@ -6,7 +6,9 @@ import type { Chart, ClusterDeclaration, Release } from '../core/model/types.ts'
 import type { NormalizedOptions } from './options.ts';
 import { clusterNamed } from '../core/model/lookup.ts';
 import { cliScript, packageRoot } from '../package-paths.ts';
+import { AGE_KEYS_ENV } from './age-keys-env.ts';
 import { HELM_VERSION_ENV } from './helm-version-env.ts';
+import { TOOLKIT_BUILD_ENV } from './toolkit-build-env.ts';
 
 type Input = NonNullable<TargetConfiguration['inputs']>[number];
 
@@ -40,7 +42,7 @@ export function toolingInputs(workspaceRoot: string): Input[] {
   const relative = relativeTo(workspaceRoot, packageRoot);
   // Set once per command by the plugin's pre-task hook: no process per task.
   const helmVersion: Input = { env: HELM_VERSION_ENV };
-  if (relative.startsWith('..')) return [{ externalDependencies: renderPackages(workspaceRoot) }, cliInput(workspaceRoot, 'package-build'), helmVersion];
+  if (relative.startsWith('..')) return [{ externalDependencies: renderPackages(workspaceRoot) }, { env: TOOLKIT_BUILD_ENV }, helmVersion];
   if (relative.includes('node_modules')) return [{ externalDependencies: [EXECUTOR_PACKAGE, ...renderPackages(workspaceRoot)] }, helmVersion];
   return [
     `{workspaceRoot}/${relative}/**/*.ts`,
@@ -74,28 +76,6 @@ function relativeTo(workspaceRoot: string, file: string): string {
   }
   return relative;
 }
-
-/**
- * The age keys a decrypting task would use (a fingerprint of their public recipients; a refused key setting
- * differs from every fingerprint): a cached render is replayed only for the keys that made it. With no key setting
- * and no user keys file (as core/secrets/keys.ts discovers them; any keys.txt where one could be counts), only the
- * repository's demo key can decrypt: the shell hashes that file instead of starting Node (the file is hashed here,
- * not as an Nx file input, which a gitignored demo key would escape).
- */
-export function keyInputs(workspaceRoot: string): Input[] {
-  return [{ runtime: `${DEMO_KEY_ONLY} || ${cliCommand(workspaceRoot, 'key-fingerprint')}` }];
-}
-
-/** The repository's age key of last resort (core/secrets/keys.ts reads it only when no key is set). */
-const DEMO_KEY_FILE = 'demo-age-key.txt';
-
-/** True, printing the demo key's hash, when no key setting or user keys file exists. */
-const DEMO_KEY_ONLY = [
-  '[ -z "$SOPS_AGE_KEY$SOPS_AGE_KEY_FILE$SOPS_AGE_KEY_CMD" ]',
-  '[ -n "$HOME" ]',
-  ...['$HOME/.config', '$HOME/Library/Application Support', '${XDG_CONFIG_HOME:-$HOME/.config}'].map((dir) => `! [ -e "${dir}/sops/age/keys.txt" ]`),
-  `{ sha256sum ${DEMO_KEY_FILE} 2>/dev/null || shasum -a 256 ${DEMO_KEY_FILE} 2>/dev/null; }`,
-].join(' && ');
 
 /**
  * The project-level named inputs every target reads from, declared once per project rather than in each of its ~10
@@ -209,13 +189,13 @@ export function templateTarget(
   releases: Release[],
   clusters: ClusterDeclaration[],
   options: NormalizedOptions,
-  workspaceRoot: string,
   all: readonly Release[],
 ): TargetConfiguration {
   return renderingTarget('template', chart, releases, clusters, options, {
     // With --outputDir the files are the result: a cache hit must restore them, not only replay the paths printed.
     outputs: releases.map((r) => `{options.outputDir}/${renderFile(r, all)}`),
-    inputs: secretsInputs(releases).length ? keyInputs(workspaceRoot) : [],
+    // Which age keys decrypt (set once per command by the plugin's pre-task hook): a render replays only for its keys.
+    inputs: secretsInputs(releases).length ? [{ env: AGE_KEYS_ENV }] : [],
     // `ci`: keyless placeholders, so CI renders without any age key and caches no secret.
     configurations: { ...releaseConfigurations(releases, environmentNames(clusters, releases)), ci: { keyless: true } },
     metadata: {

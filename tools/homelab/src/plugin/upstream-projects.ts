@@ -33,7 +33,7 @@ export function upstreamProjects(resolution: Resolution, options: NormalizedOpti
     // The target builders take a chart: this stand-in has no files and nothing for helm to build.
     const chart: Chart = { name, dir: root, type: 'application', version: '', localDependencies: [], hasDependencies: false };
     const targets: Record<string, TargetConfiguration> = {
-      [options.templateTargetName]: templateTarget(chart, releases, resolution.clusters, options, workspaceRoot, resolution.releases),
+      [options.templateTargetName]: templateTarget(chart, releases, resolution.clusters, options, resolution.releases),
       [options.renderTargetName]: renderTarget(chart, releases, resolution.clusters, options, resolution.releases),
       [options.lintTargetName]: lintTarget(chart, releases, resolution.clusters, options),
       [options.validateTargetName]: validateTarget(chart, releases, resolution.clusters, options, workspaceRoot),
