@@ -112,11 +112,10 @@ describe('the age keys env input', () => {
 
   it('is the same fingerprint for the same key however it is set, another for another key, a refusal for a broken setting', async () => {
     const demo = repo.read('demo-age-key.txt');
-    const fingerprint = await keys({});
-    expect(fingerprint).toMatch(/^[0-9a-f]{16}$/);
     const keyFile = path.join(dir, 'key.txt');
     writeFileSync(keyFile, demo);
-    expect(await keys({ SOPS_AGE_KEY_FILE: keyFile })).toBe(fingerprint);
+    const fingerprint = await keys({ SOPS_AGE_KEY_FILE: keyFile });
+    expect(fingerprint).toMatch(/^[0-9a-f]{16}$/);
     expect(await keys({ SOPS_AGE_KEY: demo.match(/AGE-SECRET-KEY-1\w+/)![0] })).toBe(fingerprint);
     expect(await keys({ SOPS_AGE_KEY_CMD: `cat ${keyFile}` })).toBe(fingerprint);
     const config = path.join(dir, 'config');
@@ -135,13 +134,26 @@ describe('the age keys env input', () => {
     expect(await keys({ SOPS_AGE_KEY_FILE: path.join(dir, 'missing.txt') })).toBe(refused);
   });
 
-  it('runs SOPS_AGE_KEY_CMD only for a command naming the template target, and never reuses a value without it', async () => {
+  it("with no key setting and no user keys file, is the demo key file's hash, on every command", async () => {
+    const demo = await keys({});
+    expect(demo).toMatch(/^demo-[0-9a-f]{64}$/);
+    expect(await keys({}, ['run-many', '-t', 'lint'])).toBe(demo);
+    const original = repo.read('demo-age-key.txt');
+    repo.write('demo-age-key.txt', `${await generateIdentity()}\n`);
+    try {
+      expect(await keys({})).not.toBe(demo);
+    } finally {
+      repo.write('demo-age-key.txt', original);
+    }
+  });
+
+  it('finds any other key only for a command naming the template target, and never reuses a value without it', async () => {
     const keyFile = path.join(dir, 'cmd-key.txt');
     writeFileSync(keyFile, repo.read('demo-age-key.txt'));
     const marker = path.join(dir, 'key-command-ran');
     const command = `sh -c 'echo ran >> ${marker}; cat ${keyFile}'`;
     const ran = () => (existsSync(marker) ? readFileSync(marker, 'utf8').split('\n').filter(Boolean).length : 0);
-    const fingerprint = await keys({});
+    const fingerprint = await keys({ SOPS_AGE_KEY_FILE: keyFile });
     for (const argv of [
       ['run', 'monitoring:template:home'],
       ['run-many', '-t', 'lint', 'template'],
@@ -155,18 +167,20 @@ describe('the age keys env input', () => {
     expect(lint).toMatch(/^unresolved-/);
     expect(await keys({ SOPS_AGE_KEY_CMD: command }, ['run-many', '-t', 'lint'])).not.toBe(lint);
     expect(ran()).toBe(4);
+    expect(await keys({ SOPS_AGE_KEY_FILE: keyFile }, ['run', 'monitoring:lint'])).toMatch(/^unresolved-/);
   });
 
-  it('keeps a cached template from replaying for another demo key (real Nx)', async () => {
-    const template = () =>
+  it('keeps a cached template from replaying for another key, the demo key or a key file (real Nx)', async () => {
+    const template = (env: Record<string, string> = {}) =>
       execa(process.execPath, [path.join(repo.root, 'node_modules/nx/dist/bin/nx.js'), 'run', 'monitoring:template', '--outputStyle=static'], {
         cwd: repo.root,
-        env: { ...nxEnv(), HOME: dir, FORCE_COLOR: '0', SOPS_AGE_KEY: '', SOPS_AGE_KEY_FILE: '', SOPS_AGE_KEY_CMD: '', XDG_CONFIG_HOME: '' },
+        env: { ...nxEnv(), HOME: dir, FORCE_COLOR: '0', SOPS_AGE_KEY: '', SOPS_AGE_KEY_FILE: '', SOPS_AGE_KEY_CMD: '', XDG_CONFIG_HOME: '', ...env },
         extendEnv: false,
         reject: false,
         stdin: 'ignore',
       });
-    const fromCache = async () => /nx run monitoring:template\s+\[(local cache|existing outputs match the cache, left as is)\]/.test((await template()).stdout);
+    const cached = (run: { stdout: string }) => /nx run monitoring:template\s+\[(local cache|existing outputs match the cache, left as is)\]/.test(run.stdout);
+    const fromCache = async (env: Record<string, string> = {}) => cached(await template(env));
     const original = repo.read('demo-age-key.txt');
     expect((await template()).exitCode).toBe(0);
     expect(await fromCache()).toBe(true);
@@ -177,6 +191,16 @@ describe('the age keys env input', () => {
       repo.write('demo-age-key.txt', original);
     }
     expect(await fromCache()).toBe(true);
+    // The same key from a key file: found by the hook (the command names the template target), cached once run.
+    const keyFile = path.join(dir, 'nx-key.txt');
+    writeFileSync(keyFile, original);
+    expect((await template({ SOPS_AGE_KEY_FILE: keyFile })).exitCode).toBe(0);
+    expect(await fromCache({ SOPS_AGE_KEY_FILE: keyFile })).toBe(true);
+    // Another key in that file: no replay of the render the first one made; the task runs and cannot decrypt.
+    writeFileSync(keyFile, `${await generateIdentity()}\n`);
+    const other = await template({ SOPS_AGE_KEY_FILE: keyFile });
+    expect(cached(other)).toBe(false);
+    expect(other.exitCode).not.toBe(0);
   });
 });
 

@@ -1,4 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
 import { errorLine, HomelabError } from '../core/model/errors.ts';
 
 /**
@@ -14,13 +17,17 @@ const noPrompt = async (source: string): Promise<string> => {
   throw new HomelabError(`${source} is passphrase-protected`);
 };
 
+/** The repository's age key of last resort (core/secrets/keys.ts reads it only when no key is set). */
+const DEMO_KEY_FILE = 'demo-age-key.txt';
+
 /**
  * The keys' fingerprint for the run, set by the plugin's pre-task hook once per command (a runtime input instead
  * cost a shell forked from the Nx process for every command that hashed a template, or a Node start with a key set).
- * Reading key files is cheap and has no side effect, so it is always done; SOPS_AGE_KEY_CMD may wait for a password
- * manager, so it runs only when `argv` may hash `templateTarget` (names it anywhere). Otherwise the value is unique to
- * the command: a template hashed after all (a custom target depending on it) then never replays a render made with
- * other keys — it runs.
+ * With no key setting and no user keys file only the demo key can decrypt: its file's hash stands for it (that key is
+ * public, committed to git), computed on every command. Finding any other key loads the secrets layer and may run
+ * SOPS_AGE_KEY_CMD, which can wait for a password manager: done only when `argv` may hash `templateTarget` (names it
+ * anywhere). Any other command gets a value of its own: a template hashed there anyway (a custom target depending on
+ * it) runs rather than replaying a render made with other keys.
  */
 export async function ageKeysEnv(
   workspaceRoot: string,
@@ -28,9 +35,11 @@ export async function ageKeysEnv(
   templateTarget: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Record<string, string>> {
-  if (env.SOPS_AGE_KEY_CMD && !argv.some((arg) => arg.split(/[:=,]/).includes(templateTarget))) {
-    return { [AGE_KEYS_ENV]: `unresolved-${randomUUID()}` };
+  if (demoKeyOnly(env)) {
+    const demo = path.join(workspaceRoot, DEMO_KEY_FILE);
+    return { [AGE_KEYS_ENV]: existsSync(demo) ? `demo-${createHash('sha256').update(readFileSync(demo)).digest('hex')}` : 'none' };
   }
+  if (!argv.some((arg) => arg.split(/[:=,]/).includes(templateTarget))) return { [AGE_KEYS_ENV]: `unresolved-${randomUUID()}` };
   try {
     // The secrets layer is loaded by the hook only, never by the project graph's computation.
     const { discoverAgeKeys, keyFingerprint } = await import('../core/secrets/index.ts');
@@ -39,4 +48,15 @@ export async function ageKeysEnv(
   } catch (err) {
     return { [AGE_KEYS_ENV]: `refused-${createHash('sha256').update(errorLine(err)).digest('hex').slice(0, 16)}` };
   }
+}
+
+/**
+ * No key setting and no user keys file where sops would look for one on any platform (a superset of the one place
+ * core/secrets/keys.ts reads on this one: finding a file there only takes the full path).
+ */
+function demoKeyOnly(env: NodeJS.ProcessEnv): boolean {
+  if (env.SOPS_AGE_KEY || env.SOPS_AGE_KEY_FILE || env.SOPS_AGE_KEY_CMD) return false;
+  const home = env.HOME || homedir();
+  const dirs = [env.XDG_CONFIG_HOME, env.AppData, env.APPDATA, path.join(home, '.config'), path.join(home, 'Library', 'Application Support')];
+  return !dirs.some((dir) => dir && existsSync(path.join(dir, 'sops', 'age', 'keys.txt')));
 }
