@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -96,11 +96,12 @@ export async function startChartRepo(charts: Record<string, Record<string, strin
   return {
     url,
     requests,
+    // Stopped, it leaves nothing behind: the packaged charts go with the server.
     close: () =>
-      new Promise((resolve) => {
+      new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      }).then(() => rm(work, { recursive: true, force: true })),
   };
 }
 

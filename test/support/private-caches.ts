@@ -1,15 +1,25 @@
-// Setup file of every test file. kubectl keeps the API discovery of each server it talks to under ~/.kube/cache,
-// by host and port, for hours. The fake API servers listen on port 0, so one often gets a port an earlier one had
-// (in this run or a past one) while serving other resources (with or without ArgoCD's Application), and kubectl
-// would believe the stale list. Each test file gets its own empty cache.
-import { mkdtempSync, rmSync } from 'node:fs';
+// Setup file of every test file.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, inject } from 'vitest';
 
-const kubeCache = mkdtempSync(path.join(tmpdir(), 'homelab-test-kube-cache-'));
+// Every temp dir the test file, its helpers and the processes they start make lands in one directory of the file's
+// own (os.tmpdir() reads TMPDIR on each call; helm, kubectl, git and Nx honour it), removed after the file: a run
+// leaves the machine's temp dir as it found it. The base is the temp dir the worker started with (a worker may run
+// several files, and the previous file's directory is gone).
+process.env.HOMELAB_TEST_TMP_BASE ??= tmpdir();
+const tmp = mkdtempSync(path.join(process.env.HOMELAB_TEST_TMP_BASE, 'homelab-test-tmp-'));
+process.env.TMPDIR = tmp;
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+// kubectl keeps the API discovery of each server it talks to under ~/.kube/cache, by host and port, for hours. The
+// fake API servers listen on port 0, so one often gets a port an earlier one had (in this run or a past one) while
+// serving other resources (with or without ArgoCD's Application), and kubectl would believe the stale list. Each test
+// file gets its own empty cache.
+const kubeCache = path.join(tmp, 'kube-cache');
+mkdirSync(kubeCache);
 process.env.KUBECACHEDIR = kubeCache;
-afterAll(() => rmSync(kubeCache, { recursive: true, force: true }));
 
 // The chart cache the global setup filled with the example's upstream charts (tests needing another cache set theirs).
 process.env.XDG_CACHE_HOME = inject('exampleChartCache');
