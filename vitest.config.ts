@@ -7,7 +7,8 @@ export default defineConfig({
     setupFiles: ['test/support/private-caches.ts', 'test/support/loopback-only.ts'],
     // Nx and the hack launchers the tests start run tools/homelab/dist: built from the current sources first.
     // The example's upstream charts (argo-cd, cert-manager) are served from a pre-filled chart cache, never the internet.
-    globalSetup: ['test/support/build-package.ts', 'test/support/example-charts.ts'],
+    // The run's temp directory holds each test file's TMPDIR.
+    globalSetup: ['test/support/build-package.ts', 'test/support/example-charts.ts', 'test/support/temp-dir.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     // helm and nx are real processes; two workers fit the 2-core CI machines.

@@ -1,15 +1,12 @@
 // Setup file of every test file.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, inject } from 'vitest';
 
 // Every temp dir the test file, its helpers and the processes they start make lands in one directory of the file's
-// own (os.tmpdir() reads TMPDIR on each call; helm, kubectl, git and Nx honour it), removed after the file: a run
-// leaves the machine's temp dir as it found it. The base is the temp dir the worker started with (a worker may run
-// several files, and the previous file's directory is gone).
-process.env.HOMELAB_TEST_TMP_BASE ??= tmpdir();
-const tmp = mkdtempSync(path.join(process.env.HOMELAB_TEST_TMP_BASE, 'homelab-test-tmp-'));
+// own (os.tmpdir() reads TMPDIR on each call; helm, kubectl, git and Nx honour it), inside the run's (temp-dir.ts),
+// removed after the file: a run leaves the machine's temp dir as it found it.
+const tmp = mkdtempSync(path.join(inject('testTmp'), 'file-'));
 process.env.TMPDIR = tmp;
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
