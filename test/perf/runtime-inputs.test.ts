@@ -145,6 +145,17 @@ describe('the age keys env input', () => {
     } finally {
       repo.write('demo-age-key.txt', original);
     }
+    // The hook's own check for a user keys file agrees with the secrets engine: one in sops' default place ($HOME here)
+    // is a key like any other, found through the engine.
+    const userKeys = path.join(dir, '.config', 'sops', 'age', 'keys.txt');
+    mkdirSync(path.dirname(userKeys), { recursive: true });
+    writeFileSync(userKeys, await generateIdentity());
+    try {
+      expect(await keys({})).toMatch(/^[0-9a-f]{16}$/);
+    } finally {
+      rmSync(path.join(dir, '.config'), { recursive: true, force: true });
+    }
+    expect(await keys({})).toBe(demo);
   });
 
   it('finds any other key only for a command naming the template target, and never reuses a value without it', async () => {
