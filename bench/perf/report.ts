@@ -102,11 +102,13 @@ export function renderReport(machine: Machine, results: SizeResult[], options: R
       '',
       'Raw: the `helm template` a person types from clusters/home/apps/monitoring.yaml, secrets.yaml decrypted once up front and',
       `piped on stdin; dependencies built. Target: CPU time ≤ ${P1.toFixed(1)}× raw, paired. Floor: \`node -e ''\` plus the same raw`,
-      'helm, over raw helm (paired): what any tool starting Node per call costs before doing anything.',
+      'helm, over raw helm (paired): what any tool starting Node per call costs before doing anything. Launcher: the same raw',
+      'helm spawned by seven lines of Node that pipe the values to it and write its output, over raw helm (paired): what any',
+      'Node tool running helm costs before resolving, decrypting or masking anything.',
       '',
-      "| chart | hack/template | raw helm | node -e '' | cpu hack / raw | cpu ratio (paired) | floor (paired) | target |",
-      '| --- | --- | --- | --- | --- | --- | --- | --- |',
-      `| ${e.chart} | ${wall(e.hack)} | ${wall(e.raw)} | ${wall(e.node)} | ${cpu(e.hack)} / ${cpu(e.raw)} | ${pairedRatio(e.hack, e.raw)} | ${floorRatio(e.node, e.raw)} | ${target(`≤ ${P1.toFixed(1)}×`, pairedCpuRatio(e.hack, e.raw) <= P1)} |`,
+      "| chart | hack/template | raw helm | node -e '' | launcher | cpu hack / raw | cpu ratio (paired) | floor (paired) | launcher (paired) | target |",
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      `| ${e.chart} | ${wall(e.hack)} | ${wall(e.raw)} | ${wall(e.node)} | ${wall(e.launcher)} | ${cpu(e.hack)} / ${cpu(e.raw)} | ${pairedRatio(e.hack, e.raw)} | ${floorRatio(e.node, e.raw)} | ${pairedRatio(e.launcher, e.raw)} | ${target(`≤ ${P1.toFixed(1)}×`, pairedCpuRatio(e.hack, e.raw) <= P1)} |`,
       '',
     );
   }
