@@ -12,7 +12,7 @@ import { lookupChart, storeChart } from '../../tools/homelab/src/core/helm/chart
 import { cachedChartCommand } from '../../tools/homelab/src/core/helm/chart-record.ts';
 import { extractBundledHelm, pinnedHelm } from '../../tools/homelab/src/core/helm/helm.ts';
 import { HELM_VERSION_ENV, helmVersionEnv } from '../../tools/homelab/src/plugin/helm-version-env.ts';
-import { AGE_KEYS_ENV, ageKeysEnv } from '../../tools/homelab/src/plugin/age-keys-env.ts';
+import { AGE_KEYS_ENV, ageKeysEnv, ageKeysVariable } from '../../tools/homelab/src/plugin/age-keys-env.ts';
 import { toolingInputs } from '../../tools/homelab/src/plugin/targets.ts';
 import type * as ToolkitBuildEnv from '../../tools/homelab/src/plugin/toolkit-build-env.ts';
 import { createExampleRepo, nxEnv, type ExampleRepo } from '../affected/example-repo.ts';
@@ -108,6 +108,32 @@ describe('the age keys env input', () => {
     const inputs = expandedInputs(JSON.parse(repo.nx('show', 'project', 'monitoring', '--json')), 'template');
     expect(inputs).toContainEqual({ env: AGE_KEYS_ENV });
     expect(inputs.filter((input) => typeof input === 'object' && input !== null && 'runtime' in input)).toEqual([]);
+  });
+
+  it('is one variable per template target name: a second plugin entry naming its template otherwise keeps its own', async () => {
+    const original = repo.read('nx.json');
+    const config = JSON.parse(original);
+    const entry = config.plugins.find((p: { plugin: string }) => p.plugin === '@homelab/nx');
+    config.plugins.push({ ...entry, options: { ...entry.options, templateTargetName: 'tmpl' } });
+    repo.write('nx.json', JSON.stringify(config));
+    try {
+      const targets = JSON.parse(repo.nx('show', 'project', 'monitoring', '--json'));
+      expect(expandedInputs(targets, 'template')).toContainEqual({ env: 'HOMELAB_AGE_KEYS' });
+      expect(expandedInputs(targets, 'tmpl')).toContainEqual({ env: 'HOMELAB_AGE_KEYS_TMPL' });
+      expect(expandedInputs(targets, 'tmpl')).not.toContainEqual({ env: 'HOMELAB_AGE_KEYS' });
+    } finally {
+      repo.write('nx.json', original);
+    }
+    // A command naming only `template`: the `tmpl` entry's hook sets its own variable, whichever hook runs last.
+    const keyFile = path.join(dir, 'entries-key.txt');
+    writeFileSync(keyFile, repo.read('demo-age-key.txt'));
+    const env = { HOME: dir, PATH: process.env.PATH ?? '', SOPS_AGE_KEY_FILE: keyFile };
+    const argv = ['run', 'monitoring:template'];
+    const template = await ageKeysEnv(repo.root, argv, 'template', env);
+    const tmpl = await ageKeysEnv(repo.root, argv, 'tmpl', env);
+    expect(Object.keys(tmpl)).toEqual([ageKeysVariable('tmpl')]);
+    expect({ ...template, ...tmpl }[AGE_KEYS_ENV]).toMatch(/^[0-9a-f]{16}$/);
+    expect({ ...template, ...tmpl }[ageKeysVariable('tmpl')]).toMatch(/^unresolved-/);
   });
 
   it('is the same fingerprint for the same key however it is set, another for another key, a refusal for a broken setting', async () => {

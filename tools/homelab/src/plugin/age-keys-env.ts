@@ -12,6 +12,15 @@ import { errorLine, HomelabError } from '../core/model/errors.ts';
  */
 export const AGE_KEYS_ENV = 'HOMELAB_AGE_KEYS';
 
+/**
+ * The variable of the template target `name` (`HOMELAB_AGE_KEYS` for `template`): two plugin entries naming their
+ * template targets differently each set their own, so a command naming only one never overwrites the other's
+ * fingerprint with a value of its own.
+ */
+export function ageKeysVariable(name: string): string {
+  return name === 'template' ? AGE_KEYS_ENV : `${AGE_KEYS_ENV}_${name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
+}
+
 // A passphrase is asked by the task itself, not by Nx while it hashes.
 const noPrompt = async (source: string): Promise<string> => {
   throw new HomelabError(`${source} is passphrase-protected`);
@@ -35,18 +44,22 @@ export async function ageKeysEnv(
   templateTarget: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Record<string, string>> {
+  return { [ageKeysVariable(templateTarget)]: await fingerprint(workspaceRoot, argv, templateTarget, env) };
+}
+
+async function fingerprint(workspaceRoot: string, argv: readonly string[], templateTarget: string, env: NodeJS.ProcessEnv): Promise<string> {
   if (demoKeyOnly(env)) {
     const demo = path.join(workspaceRoot, DEMO_KEY_FILE);
-    return { [AGE_KEYS_ENV]: existsSync(demo) ? `demo-${createHash('sha256').update(readFileSync(demo)).digest('hex')}` : 'none' };
+    return existsSync(demo) ? `demo-${createHash('sha256').update(readFileSync(demo)).digest('hex')}` : 'none';
   }
-  if (!argv.some((arg) => arg.split(/[:=,]/).includes(templateTarget))) return { [AGE_KEYS_ENV]: `unresolved-${randomUUID()}` };
+  if (!argv.some((arg) => arg.split(/[:=,]/).includes(templateTarget))) return `unresolved-${randomUUID()}`;
   try {
     // The secrets layer is loaded by the hook only, never by the project graph's computation.
     const { discoverAgeKeys, keyFingerprint } = await import('../core/secrets/index.ts');
     const keys = await discoverAgeKeys({ workspaceRoot, env, passphrase: noPrompt });
-    return { [AGE_KEYS_ENV]: await keyFingerprint(keys.identities) };
+    return await keyFingerprint(keys.identities);
   } catch (err) {
-    return { [AGE_KEYS_ENV]: `refused-${createHash('sha256').update(errorLine(err)).digest('hex').slice(0, 16)}` };
+    return `refused-${createHash('sha256').update(errorLine(err)).digest('hex').slice(0, 16)}`;
   }
 }
 

@@ -6,7 +6,7 @@ import type { Chart, ClusterDeclaration, Release } from '../core/model/types.ts'
 import type { NormalizedOptions } from './options.ts';
 import { clusterNamed } from '../core/model/lookup.ts';
 import { cliScript, packageRoot } from '../package-paths.ts';
-import { AGE_KEYS_ENV } from './age-keys-env.ts';
+import { ageKeysVariable } from './age-keys-env.ts';
 import { HELM_VERSION_ENV } from './helm-version-env.ts';
 import { TOOLKIT_BUILD_ENV } from './toolkit-build-env.ts';
 
@@ -195,7 +195,7 @@ export function templateTarget(
     // With --outputDir the files are the result: a cache hit must restore them, not only replay the paths printed.
     outputs: releases.map((r) => `{options.outputDir}/${renderFile(r, all)}`),
     // Which age keys decrypt (set once per command by the plugin's pre-task hook): a render replays only for its keys.
-    inputs: secretsInputs(releases).length ? [{ env: AGE_KEYS_ENV }] : [],
+    inputs: secretsInputs(releases).length ? [{ env: ageKeysVariable(options.templateTargetName) }] : [],
     // `ci`: keyless placeholders, so CI renders without any age key and caches no secret.
     configurations: { ...releaseConfigurations(releases, environmentNames(clusters, releases)), ci: { keyless: true } },
     metadata: {
