@@ -3,8 +3,6 @@ import { HomelabError } from '../model/errors.ts';
 import { renderRelease, type RenderContext, type Rendered } from '../helm/render.ts';
 import type { Release } from '../model/types.ts';
 import { resolveKubectl } from '../cluster/kube.ts';
-import { renderDirectory } from './directory.ts';
-import { renderKustomize } from './kustomize.ts';
 
 /** Whether a release renders without helm's chart machinery (no dependency build, no value files). */
 export function isManifestSource(release: Release): boolean {
@@ -29,9 +27,10 @@ export async function renderAnyRelease(ctx: RenderContext, release: Release): Pr
   if (ctx.overlay) {
     throw new HomelabError(`--set and -f are values of a Helm chart; ${release.cluster}/${release.name} is a ${kind} source, which has none`, 'drop --set/-f');
   }
+  // Loaded when such a source is rendered: a chart's render (hack/template's usual case) does not read them.
   const manifest =
     source.kind === 'directory'
-      ? renderDirectory(ctx.root, source)
-      : await renderKustomize(ctx.root, release, source, { kubectl: await resolveKubectl(), helm: ctx.helm });
+      ? (await import('./directory.ts')).renderDirectory(ctx.root, source)
+      : await (await import('./kustomize.ts')).renderKustomize(ctx.root, release, source, { kubectl: await resolveKubectl(), helm: ctx.helm });
   return { release, manifest, masker: createMasker({ secrets: [], key: ctx.maskKey }) };
 }
