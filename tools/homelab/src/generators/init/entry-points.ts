@@ -1,6 +1,13 @@
 import { posix } from 'node:path';
 import { argoObjects } from '../../core/resolve/argocd/manifests.ts';
-import { isArgocdAppsValues, kustomizationInputs, rootKind, sourcePaths } from '../../core/resolve/argocd/roots.ts';
+import {
+  argocdAppsDependencyValues,
+  isArgocdAppsValues,
+  kustomizationInputs,
+  rendersArgoObjects,
+  rootKind,
+  sourcePaths,
+} from '../../core/resolve/argocd/roots.ts';
 import type { RepoFiles } from '../../core/workspace/repo-files.ts';
 import { isRecord, parseYamlDocuments } from '../../core/workspace/yaml-docs.ts';
 
@@ -31,7 +38,7 @@ export async function findEntryPoints(files: RepoFiles, all: string[], chartDirs
     try {
       const kind = await rootKind(path, files);
       // A chart applied by a script is a root only when it renders Applications (not `helm install cilium …`).
-      if (kind === 'chart' && !(await rendersApplications(path, files))) return;
+      if (kind === 'chart' && !(await rendersArgoObjects(path, files))) return;
       // Nor is a kustomization that installs ArgoCD itself (`kubectl apply -k bootstrap/argocd`).
       if (kind === 'kustomization' && !(await buildsApplications(path, files))) return;
       found.set(path, reason);
@@ -58,6 +65,12 @@ export async function findEntryPoints(files: RepoFiles, all: string[], chartDirs
     if (!/^(applications|applicationsets):/m.test(text)) continue;
     const doc = parseQuietly(text, file)[0];
     if (isArgocdAppsValues(doc) && looksLikeArgoEntries(doc)) await add(file, 'argocd-apps values');
+  }
+  // An umbrella chart installing ArgoCD whose argocd-apps dependency holds the Applications (whatever installs it).
+  for (const dir of chartDirs) {
+    if (found.has(dir)) continue;
+    const values = await argocdAppsDependencyValues(dir, files).catch(() => undefined);
+    if (values && looksLikeArgoEntries(values)) await add(dir, 'chart with argocd-apps values');
   }
   // An app-of-apps chart deploying itself, when no manifest deploys it.
   const deployed = new Set<string>();
@@ -128,13 +141,6 @@ function looksLikeArgoEntries(doc: Record<string, unknown>): boolean {
   return entries.some((e) => isRecord(e) && (isRecord(e.destination) || isRecord(e.source) || Array.isArray(e.sources) || Array.isArray(e.generators)));
 }
 
-async function rendersApplications(chartDir: string, files: RepoFiles): Promise<boolean> {
-  for (const file of await files.walk(`${chartDir}/templates`, 'file')) {
-    if (/^\s*kind:\s*["']?Application(Set)?["']?\s*$/m.test((await files.text(file)) ?? '')) return true;
-  }
-  return false;
-}
-
 /** A kustomization with an ArgoCD object among the files its build reads. */
 async function buildsApplications(dir: string, files: RepoFiles): Promise<boolean> {
   for (const file of await kustomizationInputs(dir, files)) if (isArgoManifest((await files.text(file)) ?? '')) return true;
@@ -148,7 +154,7 @@ function isArgoManifest(text: string): boolean {
 
 /** A chart whose templates render an Application with the chart's own directory as its path. */
 async function deploysItself(chartDir: string, files: RepoFiles): Promise<boolean> {
-  if (!(await rendersApplications(chartDir, files))) return false;
+  if (!(await rendersArgoObjects(chartDir, files))) return false;
   // `path: <dir>` in block or flow style (`{path: <dir>}`).
   const path = new RegExp(`(^|[\\s{,])path:\\s*["']?/?${chartDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/?["']?\\s*($|[,}])`, 'm');
   for (const file of await files.walk(`${chartDir}/templates`, 'file')) if (path.test((await files.text(file)) ?? '')) return true;

@@ -86,6 +86,35 @@ describe('roots', () => {
     await expect(rootKind('boot/nope.yaml', files)).rejects.toThrow('root boot/nope.yaml does not exist');
   });
 
+  it('an umbrella chart with argocd-apps as a dependency is read from its values, without building the dependencies', async () => {
+    const chart = (deps: string) =>
+      `apiVersion: v2\nname: argocd\nversion: 0.0.0\ndependencies:\n  - name: argo-cd\n    version: 7.5.2\n    repository: https://argoproj.github.io/argo-helm\n${deps}`;
+    const appsDep = '  - name: argocd-apps\n    version: 2.0.0\n    repository: https://argoproj.github.io/argo-helm\n';
+    const appset =
+      'applicationsets:\n    root:\n      generators: [{git: {repoURL: &url https://git.example.invalid/lab, directories: [{path: apps/*}]}}]\n      template: {metadata: {name: x}, spec: {source: {repoURL: *url}}}\n';
+    const files = repo({
+      'plain/Chart.yaml': chart(appsDep),
+      'plain/values.yaml': `argo-cd:\n  server: {insecure: true}\nargocd-apps:\n  ${appset}`,
+      'aliased/Chart.yaml': chart(`${appsDep}    alias: apps\n    condition: apps.enabled,argocd-apps.enabled\n`),
+      'aliased/values.yaml': `argocd-apps:\n  applications: {ignored: {source: {path: x}}}\napps:\n  enabled: true\n  ${appset}`,
+      'off/Chart.yaml': chart(`${appsDep}    condition: argocd-apps.enabled\n`),
+      'off/values.yaml': `argocd-apps:\n  enabled: false\n  ${appset}`,
+      'own/Chart.yaml': chart(appsDep),
+      'own/values.yaml': `argocd-apps:\n  ${appset}`,
+      'own/templates/self.yaml': APP('own', 'own'),
+      'none/Chart.yaml': chart(''),
+      'none/values.yaml': `argocd-apps:\n  ${appset}`,
+    });
+    expect(await rootKind('plain', files)).toBe('argocd-apps-chart');
+    const objects = await rootObjects('plain', files, noBuild);
+    expect(objects.map((o) => [o.kind, o.file, (o.doc.metadata as { name: string }).name])).toEqual([['ApplicationSet', 'plain/values.yaml', 'root']]);
+    // The alias is the key Helm hands the dependency; its condition's first boolean path decides.
+    expect(await rootKind('aliased', files)).toBe('argocd-apps-chart');
+    expect((await rootObjects('aliased', files, noBuild)).map((o) => o.kind)).toEqual(['ApplicationSet']);
+    // Switched off, rendering Argo objects of its own, or with no argocd-apps dependency: a chart, rendered whole.
+    for (const dir of ['off', 'own', 'none']) expect(await rootKind(dir, files), dir).toBe('chart');
+  });
+
   it('an app-of-apps chart rendering an Application of itself starts from that Application', async () => {
     const files = repo({ 'gitops/apps/Chart.yaml': 'apiVersion: v2\nname: apps\nversion: 1.0.0\n' });
     const rendered = `${APP('apps', 'gitops/apps/')}---\n${APP('web', 'charts/web')}`;

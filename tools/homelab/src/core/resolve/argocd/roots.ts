@@ -40,7 +40,7 @@ export async function kustomizationInputs(dir: string, files: RepoFiles, seen = 
 }
 
 /** What kind of entry point a root path is. */
-export type RootKind = 'manifests' | 'argocd-apps-values' | 'chart' | 'kustomization';
+export type RootKind = 'manifests' | 'argocd-apps-values' | 'argocd-apps-chart' | 'chart' | 'kustomization';
 
 /**
  * The ArgoCD objects a cluster starts from when its entry point is not a plain manifest in the cluster directory:
@@ -49,6 +49,8 @@ export type RootKind = 'manifests' | 'argocd-apps-values' | 'chart' | 'kustomiza
  *   and as a map keyed by name since), turned into the objects its templates render;
  * - an app-of-apps chart directory, rendered; when it renders an Application deploying itself, that Application is
  *   the root (ArgoCD renders the chart with that Application's values from then on);
+ * - an umbrella chart installing ArgoCD with argocd-apps as a dependency (argo-cd beside it, both from a Helm
+ *   repository), read as that dependency renders its part of the chart's values (argocdAppsDependencyValues);
  * - a kustomization directory, built (kustomize-built ApplicationSets).
  */
 export async function rootObjects(root: string, files: RepoFiles, build: RootBuilders): Promise<ArgoObject[]> {
@@ -66,6 +68,7 @@ export async function rootObjects(root: string, files: RepoFiles, build: RootBui
     const label = (await readKustomization(root, files))?.file ?? root;
     return argoObjects(parseYamlDocuments(await build.kustomization(root), label), label);
   }
+  if (kind === 'argocd-apps-chart') return argocdAppsObjects((await argocdAppsDependencyValues(root, files))!, `${root}/values.yaml`);
   const docs = parseYamlDocuments((await files.text(root)) ?? '', root);
   return kind === 'manifests' ? argoObjects(docs, root) : argocdAppsObjects(docs[0] as Record<string, unknown>, root);
 }
@@ -73,7 +76,7 @@ export async function rootObjects(root: string, files: RepoFiles, build: RootBui
 /** What a root path holds; one line naming the path when it is none of the four. */
 export async function rootKind(root: string, files: RepoFiles): Promise<RootKind> {
   if (await files.isDir(root)) {
-    if (await files.isFile(`${root}/Chart.yaml`)) return 'chart';
+    if (await files.isFile(`${root}/Chart.yaml`)) return (await argocdAppsDependencyValues(root, files)) ? 'argocd-apps-chart' : 'chart';
     for (const name of KUSTOMIZATION_FILES) if (await files.isFile(`${root}/${name}`)) return 'kustomization';
     throw new HomelabError(`root ${root} is a directory with neither a Chart.yaml nor a kustomization`, 'name the file that holds the root Application');
   }
@@ -87,6 +90,43 @@ export async function rootKind(root: string, files: RepoFiles): Promise<RootKind
     `root ${root} holds no ArgoCD Application or ApplicationSet, nor argocd-apps values (applications:, applicationsets:)`,
     'name the file that holds the root Application',
   );
+}
+
+/**
+ * The argocd-apps values of an umbrella chart (`dependencies:` holding argo-helm's `argocd-apps`, usually beside
+ * `argo-cd`): its values.yaml under the dependency's alias, else its name — what Helm hands that dependency. Read as
+ * the argocd-apps chart renders them (argocdAppsObjects), so resolving needs neither the network nor a render of the
+ * argo-cd chart. Undefined when there is no such dependency, its `condition` is false, those values hold no
+ * `applications`/`applicationsets`, or the chart's own templates render ArgoCD objects (then it is rendered whole).
+ */
+export async function argocdAppsDependencyValues(chartDir: string, files: RepoFiles): Promise<Record<string, unknown> | undefined> {
+  const chart = parseYamlDocuments((await files.text(`${chartDir}/Chart.yaml`)) ?? '', `${chartDir}/Chart.yaml`)[0];
+  const dependencies = isRecord(chart) && Array.isArray(chart.dependencies) ? chart.dependencies.filter(isRecord) : [];
+  const dependency = dependencies.find((d) => d.name === 'argocd-apps');
+  if (!dependency) return undefined;
+  const values = parseYamlDocuments((await files.text(`${chartDir}/values.yaml`)) ?? '', `${chartDir}/values.yaml`)[0];
+  if (!isRecord(values)) return undefined;
+  // Helm's condition: the first of its comma-separated value paths that holds a boolean decides.
+  const condition = typeof dependency.condition === 'string' ? dependency.condition.split(',') : [];
+  const enabled = condition
+    .map((p) =>
+      p
+        .trim()
+        .split('.')
+        .reduce<unknown>((v, k) => (isRecord(v) ? v[k] : undefined), values),
+    )
+    .find((v) => typeof v === 'boolean');
+  const own = values[typeof dependency.alias === 'string' && dependency.alias ? dependency.alias : 'argocd-apps'];
+  if (enabled === false || !isArgocdAppsValues(own) || (await rendersArgoObjects(chartDir, files))) return undefined;
+  return own;
+}
+
+/** Whether a chart's own templates render an Application or ApplicationSet. */
+export async function rendersArgoObjects(chartDir: string, files: RepoFiles): Promise<boolean> {
+  for (const file of await files.walk(`${chartDir}/templates`, 'file')) {
+    if (/^\s*kind:\s*["']?Application(Set)?["']?\s*$/m.test((await files.text(file)) ?? '')) return true;
+  }
+  return false;
 }
 
 /** A values file of the argocd-apps chart: a mapping with `applications` or `applicationsets` as a list or a map. */
