@@ -1,7 +1,8 @@
 // Adopting repositories whose way in is not a manifest inside the tree (test/fixtures/adoption, written from scratch
 // the way real homelabs are laid out): an install script applying the root Application, an app-of-apps chart that
-// deploys itself, argocd-apps values installed by a task runner, argocd-apps values (list form) installed by helmfile,
-// ApplicationSets a kustomization builds (patched per cluster) applied by a Makefile.
+// deploys itself, argocd-apps values installed by a task runner, an umbrella chart of argo-cd and argocd-apps installed
+// by an Ansible playbook, argocd-apps values (list form) installed by helmfile, ApplicationSets a kustomization builds
+// (patched per cluster) applied by a Makefile.
 // init must find the root, write it into cluster.yaml, and the real resolver must then find exactly what ArgoCD
 // deploys: parked and disabled apps are not releases, the broken app next to the good ones is one finding, and
 // every release renders byte-identically to its hand-written helm command.
@@ -87,6 +88,21 @@ const LAYOUTS: Expected[] = [
     directories: [],
     broken: 'argocd/bootstrap/values.yaml: Application external-dns: source path "platform/external-dns"',
     undeployed: ['apps/legacy.disabled'],
+  },
+  {
+    fixture: 'umbrella-argocd',
+    root: 'gitops/argocd',
+    reason: 'chart with argocd-apps values',
+    chartGlobs: ['gitops/*/*', 'gitops/argocd'],
+    clusterGlobs: ['gitops'],
+    releases: {
+      traefik: ['traefik', 'gitops/core/traefik', '--namespace', 'ingress', '--set', 'replicas=2'],
+      whoami: ['whoami', 'gitops/apps/whoami', '--namespace', 'whoami'],
+      podinfo: ['podinfo', 'gitops/apps/podinfo', '--namespace', 'podinfo'],
+    },
+    directories: [],
+    broken: 'gitops/argocd/values.yaml: Application grafana: value file values-lab.yaml (gitops/core/grafana/values-lab.yaml) does not exist',
+    undeployed: ['gitops/argocd', 'gitops/core/grafana', 'gitops/apps/wiki-old'],
   },
   {
     fixture: 'helmfile-list',
