@@ -104,6 +104,8 @@ describe('roots', () => {
       'own/templates/self.yaml': APP('own', 'own'),
       'none/Chart.yaml': chart(''),
       'none/values.yaml': `argocd-apps:\n  ${appset}`,
+      'extra/Chart.yaml': chart(appsDep),
+      'extra/values.yaml': `argo-cd:\n  extraObjects:\n    - apiVersion: argoproj.io/v1alpha1\n      kind: Application\n      metadata: {name: extra}\nargocd-apps:\n  ${appset}`,
     });
     expect(await rootKind('plain', files)).toBe('argocd-apps-chart');
     const objects = await rootObjects('plain', files, noBuild);
@@ -111,8 +113,9 @@ describe('roots', () => {
     // The alias is the key Helm hands the dependency; its condition's first boolean path decides.
     expect(await rootKind('aliased', files)).toBe('argocd-apps-chart');
     expect((await rootObjects('aliased', files, noBuild)).map((o) => o.kind)).toEqual(['ApplicationSet']);
-    // Switched off, rendering Argo objects of its own, or with no argocd-apps dependency: a chart, rendered whole.
-    for (const dir of ['off', 'own', 'none']) expect(await rootKind(dir, files), dir).toBe('chart');
+    // Switched off, with Argo objects in its own templates or in other values (argo-cd's extraObjects), or with no
+    // argocd-apps dependency: a chart, rendered whole.
+    for (const dir of ['off', 'own', 'extra', 'none']) expect(await rootKind(dir, files), dir).toBe('chart');
   });
 
   it('an app-of-apps chart rendering an Application of itself starts from that Application', async () => {

@@ -97,7 +97,8 @@ export async function rootKind(root: string, files: RepoFiles): Promise<RootKind
  * `argo-cd`): its values.yaml under the dependency's alias, else its name — what Helm hands that dependency. Read as
  * the argocd-apps chart renders them (argocdAppsObjects), so resolving needs neither the network nor a render of the
  * argo-cd chart. Undefined when there is no such dependency, its `condition` is false, those values hold no
- * `applications`/`applicationsets`, or the chart's own templates render ArgoCD objects (then it is rendered whole).
+ * `applications`/`applicationsets`, or the chart's own templates or other values (argo-cd's `extraObjects`) hold
+ * ArgoCD objects: then it is rendered whole.
  */
 export async function argocdAppsDependencyValues(chartDir: string, files: RepoFiles): Promise<Record<string, unknown> | undefined> {
   const chart = parseYamlDocuments((await files.text(`${chartDir}/Chart.yaml`)) ?? '', `${chartDir}/Chart.yaml`)[0];
@@ -118,7 +119,16 @@ export async function argocdAppsDependencyValues(chartDir: string, files: RepoFi
     .find((v) => typeof v === 'boolean');
   const own = values[typeof dependency.alias === 'string' && dependency.alias ? dependency.alias : 'argocd-apps'];
   if (enabled === false || !isArgocdAppsValues(own) || (await rendersArgoObjects(chartDir, files))) return undefined;
+  // Argo objects elsewhere in the values (argo-cd's extraObjects) come out only of a render of the whole chart.
+  if (Object.values(values).some((v) => v !== own && holdsArgoObject(v))) return undefined;
   return own;
+}
+
+function holdsArgoObject(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(holdsArgoObject);
+  if (!isRecord(value)) return false;
+  if (typeof value.apiVersion === 'string' && value.apiVersion.startsWith('argoproj.io/') && /^Application(Set)?$/.test(String(value.kind))) return true;
+  return Object.values(value).some(holdsArgoObject);
 }
 
 /** Whether a chart's own templates render an Application or ApplicationSet. */
