@@ -73,7 +73,7 @@ export async function rootObjects(root: string, files: RepoFiles, build: RootBui
   return kind === 'manifests' ? argoObjects(docs, root) : argocdAppsObjects(docs[0] as Record<string, unknown>, root);
 }
 
-/** What a root path holds; one line naming the path when it is none of the four. */
+/** What a root path holds; one line naming the path when it is none of these. */
 export async function rootKind(root: string, files: RepoFiles): Promise<RootKind> {
   if (await files.isDir(root)) {
     if (await files.isFile(`${root}/Chart.yaml`)) return (await argocdAppsDependencyValues(root, files)) ? 'argocd-apps-chart' : 'chart';
