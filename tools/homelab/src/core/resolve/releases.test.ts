@@ -299,6 +299,15 @@ describe('resolution errors name the file', () => {
     ['unresolved-fasttemplate', 'clusters/home/appset.yaml: ApplicationSet apps: metadata.name renders to "{{.path.basename}}"'],
     ['unknown-ref', 'clusters/home/app.yaml: Application app: value file $vals/clusters/home/app-values.yaml: no source has ref: vals'],
     ['library-deployed', 'clusters/home/app.yaml: Application app: chart lib is a library chart and cannot be deployed'],
+    // A Config Management Plugin renders these, not helm (the path is a chart) nor a directory read (it holds no YAML).
+    [
+      'plugin-chart',
+      'clusters/home/app.yaml: Application app: source.plugin renders charts/app with plugin kustomized-helm (a Config Management Plugin), which homelab cannot run',
+    ],
+    [
+      'plugin-discovered',
+      'clusters/home/app.yaml: Application web: source.plugin renders nix/web with a plugin the repo-server discovers (a Config Management Plugin), which homelab cannot run',
+    ],
     ['duplicate-application', 'Application app is defined twice in cluster home: clusters/home/a.yaml and clusters/home/b.yaml'],
     // The generated Application lands in the ApplicationSet's namespace, where the plain one lives: one object, two writers.
     ['applicationset-and-application', 'Application app is defined twice in cluster home: clusters/home/app.yaml and clusters/home/appset.yaml'],

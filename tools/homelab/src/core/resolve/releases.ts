@@ -540,6 +540,18 @@ async function mapApplication(app: FoundApp, ctx: Context): Promise<{ releases: 
       ctx.warnings.push(`${where}: source ${repoURL} is another repository (not a remote of this checkout): its ${String(source.path ?? '.')} is not rendered`);
       continue;
     }
+    if (source.plugin !== undefined && source.plugin !== null) {
+      // ArgoCD hands such a source to a Config Management Plugin, a program of its repo-server's sidecar: neither
+      // helm, kustomize nor a directory read gives what it renders.
+      const plugin =
+        isRecord(source.plugin) && typeof source.plugin.name === 'string' && source.plugin.name
+          ? `plugin ${source.plugin.name}`
+          : 'a plugin the repo-server discovers';
+      throw new HomelabError(
+        `${where}: source.plugin renders ${String(source.path ?? '.')} with ${plugin} (a Config Management Plugin), which homelab cannot run`,
+        'leave this Application to ArgoCD, or commit what the plugin renders and point a directory or Kustomize source at it',
+      );
+    }
     const path = normalizePath(optString(source.path, `${where}: source.path`));
     const chart = ctx.charts.get(path);
     const manifests = chart ? undefined : await manifestSourceKind(path, source, ctx.files);
