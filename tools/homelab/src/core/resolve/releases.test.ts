@@ -299,7 +299,8 @@ describe('resolution errors name the file', () => {
     ['unresolved-fasttemplate', 'clusters/home/appset.yaml: ApplicationSet apps: metadata.name renders to "{{.path.basename}}"'],
     ['unknown-ref', 'clusters/home/app.yaml: Application app: value file $vals/clusters/home/app-values.yaml: no source has ref: vals'],
     ['library-deployed', 'clusters/home/app.yaml: Application app: chart lib is a library chart and cannot be deployed'],
-    // A Config Management Plugin renders these, not helm (the path is a chart) nor a directory read (it holds no YAML).
+    // A Config Management Plugin renders these, not helm (the path is a chart, or one pulled from a Helm repository) nor
+    // a directory read (it holds no YAML).
     [
       'plugin-chart',
       'clusters/home/app.yaml: Application app: source.plugin renders charts/app with plugin kustomized-helm (a Config Management Plugin), which homelab cannot run',
@@ -307,6 +308,10 @@ describe('resolution errors name the file', () => {
     [
       'plugin-discovered',
       'clusters/home/app.yaml: Application web: source.plugin renders nix/web with a plugin the repo-server discovers (a Config Management Plugin), which homelab cannot run',
+    ],
+    [
+      'plugin-upstream',
+      'clusters/home/app.yaml: Application podinfo: source.plugin renders podinfo with plugin helm-secrets-env (a Config Management Plugin), which homelab cannot run',
     ],
     ['duplicate-application', 'Application app is defined twice in cluster home: clusters/home/a.yaml and clusters/home/b.yaml'],
     // The generated Application lands in the ApplicationSet's namespace, where the plain one lives: one object, two writers.

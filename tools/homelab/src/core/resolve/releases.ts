@@ -527,30 +527,35 @@ async function mapApplication(app: FoundApp, ctx: Context): Promise<{ releases: 
     }
     const repoURL = optString(source.repoURL, `${where}: source.repoURL`);
     const chartName = optString(source.chart, `${where}: source.chart`);
-    if (chartName || repoURL.startsWith('oci://')) {
+    const fromRepository = chartName !== '' || repoURL.startsWith('oci://');
+    if (!fromRepository) {
+      if (isRefOnly(source)) continue;
+      if (ctx.thisRepo && !ctx.thisRepo.has(normalizeRepoURL(repoURL))) {
+        ctx.warnings.push(
+          `${where}: source ${repoURL} is another repository (not a remote of this checkout): its ${String(source.path ?? '.')} is not rendered`,
+        );
+        continue;
+      }
+    }
+    if (source.plugin !== undefined && source.plugin !== null) {
+      // ArgoCD hands such a source (a git path or a pulled chart) to a Config Management Plugin, a program of its
+      // repo-server's sidecar: neither helm, kustomize nor a directory read gives what it renders.
+      const plugin =
+        isRecord(source.plugin) && typeof source.plugin.name === 'string' && source.plugin.name
+          ? `plugin ${source.plugin.name}`
+          : 'a plugin the repo-server discovers';
+      throw new HomelabError(
+        `${where}: source.plugin renders ${chartName || String(source.path ?? '.')} with ${plugin} (a Config Management Plugin), which homelab cannot run`,
+        'leave this Application to ArgoCD, or commit what the plugin renders and point a directory or Kustomize source at it',
+      );
+    }
+    if (fromRepository) {
       const targetRevision = optString(source.targetRevision, `${where}: source.targetRevision`);
       const upstream = { kind: 'upstream' as const, repoURL, chart: chartName, targetRevision };
       pending.push(
         buildRelease({ ...common, name: releaseName, namespace }, { chart: name, chartDir: '', source: upstream }, helm, refs, app.cluster, where, ctx.files),
       );
       continue;
-    }
-    if (isRefOnly(source)) continue;
-    if (ctx.thisRepo && !ctx.thisRepo.has(normalizeRepoURL(repoURL))) {
-      ctx.warnings.push(`${where}: source ${repoURL} is another repository (not a remote of this checkout): its ${String(source.path ?? '.')} is not rendered`);
-      continue;
-    }
-    if (source.plugin !== undefined && source.plugin !== null) {
-      // ArgoCD hands such a source to a Config Management Plugin, a program of its repo-server's sidecar: neither
-      // helm, kustomize nor a directory read gives what it renders.
-      const plugin =
-        isRecord(source.plugin) && typeof source.plugin.name === 'string' && source.plugin.name
-          ? `plugin ${source.plugin.name}`
-          : 'a plugin the repo-server discovers';
-      throw new HomelabError(
-        `${where}: source.plugin renders ${String(source.path ?? '.')} with ${plugin} (a Config Management Plugin), which homelab cannot run`,
-        'leave this Application to ArgoCD, or commit what the plugin renders and point a directory or Kustomize source at it',
-      );
     }
     const path = normalizePath(optString(source.path, `${where}: source.path`));
     const chart = ctx.charts.get(path);
